@@ -1,0 +1,338 @@
+"""Who may say what: the identity register replayed from entries, and the rules it enforces.
+
+The same `Directory` serves appends (loaded from the derived tables) and `ledger verify`
+(rebuilt by replaying every entry), so a rule cannot hold at one and not at the other. Rule
+breaches raise `VerificationError` subclasses carrying the `seq`; the service turns them into
+refusals when they happen at append time.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+from keys import BadSignatureError, InvalidKeyError, key_id, short_id, verify_signature
+from ledger.entry import (
+    HEX64,
+    ID_PATTERN,
+    ZERO_HASH,
+    Statement,
+    format_utc,
+    parse_time,
+    possession_message,
+)
+from ledger.errors import (
+    AuthorityError,
+    InputError,
+    KeyValidityError,
+    SchemaError,
+    SignatureError,
+)
+from ledger.types import GENESIS, lookup
+
+_UTC_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRecord:
+    id: str
+    name: str
+    registered_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRecord:
+    key_id: str
+    person: str
+    public_key: bytes
+    bound_seq: int
+    bound_at: str
+    revoked_seq: int | None = None
+    revoked_at: str | None = None  # effective time, fixed-width UTC
+    revoked_reason: str | None = None
+
+    def valid_at(self, recorded_at: str) -> bool:
+        """True if the key was bound at or before `recorded_at` and not yet revoked then."""
+        return self.bound_at <= recorded_at and (
+            self.revoked_at is None or recorded_at < self.revoked_at
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OrganRecord:
+    id: str
+    name: str
+    kind: str
+    created_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class MembershipRecord:
+    person: str
+    organ: str
+    role: str
+    start: str
+    started_seq: int
+    end: str | None = None
+    ended_seq: int | None = None
+
+
+Row = tuple[Any, ...]
+DERIVED_TABLES = ("persons", "keys", "organs", "memberships")
+
+
+class Directory:
+    """The identity register at one point of the chain."""
+
+    def __init__(self) -> None:
+        self.origin: str | None = None
+        self.organisation: str | None = None
+        self.registrar: str | None = None
+        self.persons: dict[str, PersonRecord] = {}
+        self.keys: dict[str, KeyRecord] = {}
+        self.organs: dict[str, OrganRecord] = {}
+        self.memberships: dict[tuple[str, str, str, int], MembershipRecord] = {}
+
+    # -- checks -------------------------------------------------------------------------
+
+    def check(self, stmt: Statement) -> KeyRecord:
+        """Check everything about `stmt` that depends on the register, before it is applied.
+
+        Returns:
+            The key record the statement must be signed with.
+
+        Raises:
+            SchemaError, KeyValidityError, AuthorityError: with `stmt.seq`.
+        """
+        seq = stmt.seq
+        if not _UTC_STAMP.match(stmt.recorded_at):
+            raise SchemaError(f"recorded_at {stmt.recorded_at!r} is not fixed-width UTC", seq=seq)
+        try:
+            parse_time(stmt.occurred_at, where="occurred_at")
+        except InputError as exc:
+            raise SchemaError(exc.diagnostics(), seq=seq) from None
+        if not ID_PATTERN.match(stmt.subject):
+            raise SchemaError(f"subject {stmt.subject!r} is not a valid id", seq=seq)
+        if (stmt.type == GENESIS) != (seq == 0):
+            raise AuthorityError("only seq 0 is, and must be, the genesis entry", seq=seq)
+        try:
+            entry_type = lookup(stmt.type)
+            entry_type.validate(stmt.body)
+        except InputError as exc:
+            raise SchemaError(f"{stmt.type}: {exc.diagnostics()}", seq=seq) from None
+        if stmt.type == GENESIS:
+            return self._check_genesis(stmt)
+        if stmt.actor not in self.persons:
+            raise AuthorityError(f"actor {stmt.actor!r} is not a registered person", seq=seq)
+        key = self.keys.get(stmt.key)
+        if key is None:
+            raise KeyValidityError(
+                f"key {short_id(stmt.key)} is not bound to anyone in this ledger", seq=seq
+            )
+        if key.person != stmt.actor:
+            raise KeyValidityError(
+                f"key {short_id(stmt.key)} belongs to {key.person}, not to actor {stmt.actor}",
+                seq=seq,
+            )
+        if not key.valid_at(stmt.recorded_at):
+            raise KeyValidityError(
+                f"key {short_id(stmt.key)} of {stmt.actor} was revoked from {key.revoked_at} "
+                f"(seq {key.revoked_seq}); the entry was recorded at {stmt.recorded_at}",
+                seq=seq,
+            )
+        if entry_type.author == "registrar" and stmt.actor != self.registrar:
+            raise AuthorityError(
+                f"{stmt.type} may be recorded only by the registrar ({self.registrar}), "
+                f"not by {stmt.actor}",
+                seq=seq,
+            )
+        self._check_state(stmt)
+        return key
+
+    def _check_genesis(self, stmt: Statement) -> KeyRecord:
+        body, seq = stmt.body, stmt.seq
+        if stmt.prev != ZERO_HASH:
+            raise AuthorityError("the genesis entry's prev must be 64 zeros", seq=seq)
+        public = base64.b64decode(body["registrar_key"]["public_key"])
+        if key_id(public) != body["registrar_key"]["key_id"] or stmt.key != key_id(public):
+            raise KeyValidityError("genesis key id is not the SHA-256 of its public key", seq=seq)
+        if stmt.actor != body["registrar"]["id"] or stmt.subject != stmt.actor:
+            raise AuthorityError("the genesis entry must be made by the registrar it names", seq=seq)
+        return KeyRecord(stmt.key, stmt.actor, public, 0, stmt.recorded_at)
+
+    def _check_state(self, stmt: Statement) -> None:
+        body, seq, subject = stmt.body, stmt.seq, stmt.subject
+        kind = stmt.type
+
+        def refuse(message: str) -> AuthorityError:
+            return AuthorityError(f"{kind}: {message}", seq=seq)
+
+        if kind == "person.registered":
+            if subject in self.persons:
+                raise refuse(f"person {subject} is already registered")
+        elif kind in ("key.bound", "key.revoked", "membership.started", "membership.ended"):
+            if subject not in self.persons:
+                raise refuse(f"person {subject} is not registered")
+        if kind == "key.bound":
+            self._check_binding(stmt, refuse)
+        elif kind == "key.revoked":
+            key = self.keys.get(body["key_id"])
+            if key is None or key.person != subject:
+                raise refuse(f"key {short_id(body['key_id'])} is not bound to {subject}")
+            if key.revoked_seq is not None:
+                raise refuse(f"key {short_id(key.key_id)} was already revoked at seq {key.revoked_seq}")
+        elif kind == "organ.created":
+            if subject in self.organs:
+                raise refuse(f"organ {subject} already exists")
+        elif kind == "membership.started":
+            if body["organ"] not in self.organs:
+                raise refuse(f"organ {body['organ']} does not exist")
+            if self.active_membership(subject, body["organ"], body["role"]) is not None:
+                raise refuse(f"{subject} already holds {body['role']} in {body['organ']}")
+        elif kind == "membership.ended":
+            current = self.active_membership(subject, body["organ"], body["role"])
+            if current is None:
+                raise refuse(f"{subject} holds no {body['role']} role in {body['organ']}")
+            if body["to"] < current.start:
+                raise refuse(f"the end date {body['to']} is before the start {current.start}")
+
+    def _check_binding(self, stmt: Statement, refuse: Any) -> None:
+        body = stmt.body
+        public = base64.b64decode(body["public_key"])
+        if key_id(public) != body["key_id"]:
+            raise refuse("key_id is not the SHA-256 of public_key")
+        if body["key_id"] in self.keys:
+            owner = self.keys[body["key_id"]].person
+            raise refuse(f"key {short_id(body['key_id'])} is already bound to {owner}")
+        assert self.origin is not None
+        message = possession_message(self.origin, stmt.subject, body["key_id"])
+        try:
+            verify_signature(public, message, base64.b64decode(body["proof_of_possession"]))
+        except (BadSignatureError, InvalidKeyError):
+            raise refuse(
+                f"the proof of possession does not verify for key {short_id(body['key_id'])} "
+                f"and person {stmt.subject}"
+            ) from None
+
+    def active_membership(self, person: str, organ: str, role: str) -> MembershipRecord | None:
+        """Return the open membership of `person` in `organ` with `role`, if any."""
+        for record in self.memberships.values():
+            if (record.person, record.organ, record.role) == (person, organ, role):
+                if record.end is None:
+                    return record
+        return None
+
+    def keys_of(self, person: str) -> list[KeyRecord]:
+        """Return every key ever bound to `person`, oldest first."""
+        return sorted((k for k in self.keys.values() if k.person == person), key=_by_bound)
+
+    # -- state --------------------------------------------------------------------------
+
+    def apply(self, stmt: Statement) -> list[tuple[str, Row]]:
+        """Apply a checked statement; return the derived rows it creates or changes."""
+        body, seq, subject = stmt.body, stmt.seq, stmt.subject
+        changed: list[tuple[str, Row]] = []
+        if stmt.type == GENESIS:
+            self.origin = body["origin"]
+            self.organisation = body["organisation"]
+            self.registrar = body["registrar"]["id"]
+            person = PersonRecord(self.registrar, body["registrar"]["name"], 0)
+            self.persons[person.id] = person
+            public = base64.b64decode(body["registrar_key"]["public_key"])
+            key = KeyRecord(stmt.key, person.id, public, 0, stmt.recorded_at)
+            self.keys[key.key_id] = key
+            changed += [("persons", _row(person)), ("keys", _row(key))]
+        elif stmt.type == "person.registered":
+            person = PersonRecord(subject, body["name"], seq)
+            self.persons[subject] = person
+            changed.append(("persons", _row(person)))
+        elif stmt.type == "key.bound":
+            public = base64.b64decode(body["public_key"])
+            key = KeyRecord(body["key_id"], subject, public, seq, stmt.recorded_at)
+            self.keys[key.key_id] = key
+            changed.append(("keys", _row(key)))
+        elif stmt.type == "key.revoked":
+            effective = format_utc(parse_time(body["effective_at"], where="effective_at"))
+            key = replace(
+                self.keys[body["key_id"]],
+                revoked_seq=seq,
+                revoked_at=effective,
+                revoked_reason=body["reason"],
+            )
+            self.keys[key.key_id] = key
+            changed.append(("keys", _row(key)))
+        elif stmt.type == "organ.created":
+            organ = OrganRecord(subject, body["name"], body["kind"], seq)
+            self.organs[subject] = organ
+            changed.append(("organs", _row(organ)))
+        elif stmt.type == "membership.started":
+            record = MembershipRecord(subject, body["organ"], body["role"], body["from"], seq)
+            self.memberships[_membership_key(record)] = record
+            changed.append(("memberships", _row(record)))
+        elif stmt.type == "membership.ended":
+            current = self.active_membership(subject, body["organ"], body["role"])
+            assert current is not None
+            record = replace(current, end=body["to"], ended_seq=seq)
+            self.memberships[_membership_key(record)] = record
+            changed.append(("memberships", _row(record)))
+        return changed
+
+    def table_rows(self) -> dict[str, list[Row]]:
+        """Return every derived row, per table, sorted: what the derived tables must hold."""
+        return {
+            "persons": sorted(_row(p) for p in self.persons.values()),
+            "keys": sorted(_row(k) for k in self.keys.values()),
+            "organs": sorted(_row(o) for o in self.organs.values()),
+            "memberships": sorted(_row(m) for m in self.memberships.values()),
+        }
+
+    @classmethod
+    def from_rows(cls, genesis: Statement, rows: dict[str, list[Row]]) -> Directory:
+        """Rebuild a directory from the genesis statement and the stored derived rows."""
+        directory = cls()
+        directory.origin = genesis.body["origin"]
+        directory.organisation = genesis.body["organisation"]
+        directory.registrar = genesis.body["registrar"]["id"]
+        for row in rows["persons"]:
+            directory.persons[row[0]] = PersonRecord(*row)
+        for row in rows["keys"]:
+            directory.keys[row[0]] = KeyRecord(*row)
+        for row in rows["organs"]:
+            directory.organs[row[0]] = OrganRecord(*row)
+        for row in rows["memberships"]:
+            record = MembershipRecord(*row)
+            directory.memberships[_membership_key(record)] = record
+        return directory
+
+
+def _by_bound(record: KeyRecord) -> int:
+    return record.bound_seq
+
+
+def _membership_key(record: MembershipRecord) -> tuple[str, str, str, int]:
+    return (record.person, record.organ, record.role, record.started_seq)
+
+
+def _row(record: PersonRecord | KeyRecord | OrganRecord | MembershipRecord) -> Row:
+    return tuple(getattr(record, name) for name in record.__slots__)
+
+
+def check_signature(stmt: Statement, key: KeyRecord, message: bytes, signature: bytes) -> None:
+    """Verify one entry's signature under its key.
+
+    Raises:
+        SignatureError: with the entry's seq and the key's short id.
+    """
+    try:
+        verify_signature(key.public_key, message, signature)
+    except (BadSignatureError, InvalidKeyError):
+        raise SignatureError(
+            f"signature does not verify (key {short_id(key.key_id)})", seq=stmt.seq
+        ) from None
+
+
+def is_hex64(text: str) -> bool:
+    """True for 64 lowercase hex characters (a SHA-256 in hex)."""
+    return bool(HEX64.match(text))

@@ -1,0 +1,59 @@
+"""The root `ledger` command: shared options, and the command groups joined together.
+
+Heavy modules (SQLModel, the store, cryptography) are imported inside commands, so that
+`ledger --help` stays quick.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ledger.cli import blobs, entries, people, setup
+from ledger.cli.context import State
+from ledger.cli.exit_codes import EPILOG
+
+app = typer.Typer(
+    name="ledger",
+    help="The accountability ledger for major collective decisions: signed, hash-chained, "
+    "append-only, verifiable offline.",
+    epilog=EPILOG,
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Ledger database: a file path or a URL. [env: LEDGER_DB; default: ledger.db "
+            "in the user's data directory]",
+            show_default=False,
+        ),
+    ] = None,
+    key_dir: Annotated[
+        str | None,
+        typer.Option(
+            "--key-dir",
+            help="Directory of encrypted key files. [env: LEDGER_KEY_DIR; default: keys/ in "
+            "the user's data directory]",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Record and verify major decisions. Start with `ledger demo`."""
+    ctx.obj = State(db=db, key_dir=key_dir)
+
+
+setup.register(app)
+entries.register(app)
+app.add_typer(people.person_app, name="person")
+app.add_typer(people.key_app, name="key")
+app.add_typer(blobs.blob_app, name="blob")

@@ -1,0 +1,65 @@
+"""`ledger blob add|get`: content-addressed documents."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ledger.cli.context import state
+from ledger.cli.errors import handles_ledger_errors
+from ledger.cli.output import data, info
+from ledger.errors import InputError
+
+blob_app = typer.Typer(help="Documents stored by their SHA-256.", no_args_is_help=True)
+
+
+@blob_app.command("add")
+@handles_ledger_errors
+def add(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="The document to store.")],
+) -> None:
+    """Store a document and print its SHA-256, for use in entry bodies.
+
+    Example: ledger blob add draft-v2.pdf
+    """
+    from ledger import service
+
+    try:
+        content = file.read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such file", where=str(file)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", where=str(file)) from None
+    store = service.open_ledger(state(ctx).settings().db)
+    digest = service.add_blob(store=store, data=content)
+    store.close()
+    info(f"stored {file} ({len(content)} bytes)")
+    data(digest)
+
+
+@blob_app.command("get")
+@handles_ledger_errors
+def get(
+    ctx: typer.Context,
+    sha256: Annotated[str, typer.Argument(help="The document's SHA-256 hex.")],
+    out: Annotated[Path | None, typer.Option(help="Write to this file, not stdout.")] = None,
+) -> None:
+    """Write a stored document to stdout or to --out.
+
+    Example: ledger blob get 9f3c… --out draft.pdf
+    """
+    from ledger import service
+
+    store = service.open_ledger(state(ctx).settings().db)
+    content = service.get_blob(store=store, sha256=sha256.lower())
+    store.close()
+    if out is None:
+        sys.stdout.buffer.write(content)
+        sys.stdout.buffer.flush()
+    else:
+        out.write_bytes(content)
+        info(f"wrote {len(content)} bytes to {out}")

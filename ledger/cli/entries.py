@@ -1,0 +1,140 @@
+"""`ledger record`, `ledger log` and `ledger show`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from ledger.cli.context import load_body, now, passphrase, state
+from ledger.cli.errors import handles_ledger_errors
+from ledger.cli.output import data, entry_json, info, json_line, short
+
+if TYPE_CHECKING:
+    from ledger.store.repository import StoredRow
+
+
+def log_line(row: StoredRow) -> str:
+    """One entry as a tab-separated line: seq, recorded, type, subject, actor, key, hash."""
+    return "\t".join(
+        (
+            str(row.seq),
+            row.recorded_at[:19] + "Z",
+            row.type,
+            row.subject,
+            row.actor,
+            short(row.key_id),
+            short(row.leaf_hash),
+        )
+    )
+
+
+@handles_ledger_errors
+def record(
+    ctx: typer.Context,
+    entry_type: Annotated[str, typer.Argument(metavar="TYPE", help="Entry type, e.g. note.")],
+    file: Annotated[
+        Path, typer.Option("--file", "-f", help="The body: a .json or .toml file (- for stdin).")
+    ],
+    actor: Annotated[str, typer.Option("--as", help="Person id of the author; their key signs.")],
+    subject: Annotated[
+        str, typer.Option(help="What the entry is about: a person, organ or decision id.")
+    ],
+    occurred_at: Annotated[
+        str | None,
+        typer.Option(help="Business time, RFC 3339 with offset. [default: now, +08:00]"),
+    ] = None,
+) -> None:
+    """Append one entry of TYPE, signed by the author's key, after validating its body.
+
+    Example: ledger record note --file note.toml --as wang.fang --subject meeting-2020-07
+    """
+    from keys import KeyStore
+    from ledger import service
+    from ledger.types import lookup
+
+    settings = state(ctx).settings()
+    entry_type_info = lookup(entry_type)
+    body = load_body(file)
+    entry_type_info.validate(body)
+    service.check_id(subject, where="--subject")
+    store = service.open_ledger(settings.db)
+    secret = passphrase(f"Passphrase for {actor}'s key")
+    signer = service.unlock(
+        store=store, keystore=KeyStore(settings.key_dir), person=actor, passphrase=secret
+    )
+    draft = service.Draft(entry_type, subject, body, actor, signer, occurred_at)
+    entry = service.append_entry(store=store, draft=draft, now=now())
+    store.close()
+    info(f"recorded {entry_type} as seq {entry.seq}")
+    data(f"{entry.seq}\t{entry.leaf_hash}")
+
+
+@handles_ledger_errors
+def log(
+    ctx: typer.Context,
+    entry_type: Annotated[str | None, typer.Option("--type", help="Only this type.")] = None,
+    actor: Annotated[str | None, typer.Option("--actor", help="Only by this person.")] = None,
+    subject: Annotated[str | None, typer.Option("--subject", help="Only about this.")] = None,
+    since: Annotated[int, typer.Option(help="Start at this seq.")] = 0,
+    limit: Annotated[int | None, typer.Option(help="At most this many entries.")] = None,
+    newest_first: Annotated[bool, typer.Option("--newest-first", help="Reverse order.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one entry a line.")] = False,
+) -> None:
+    """List entries, oldest first: seq, recorded, type, subject, actor, key, leaf hash.
+
+    Example: ledger log --type key.bound --json
+    """
+    from ledger import service
+    from ledger.entry import SignedEntry, decode_statement
+
+    store = service.open_ledger(state(ctx).settings().db)
+    rows = service.list_entries(
+        store=store,
+        entry_type=entry_type,
+        actor=actor,
+        subject=subject,
+        since=since,
+        limit=limit,
+        newest_first=newest_first,
+    )
+    for row in rows:
+        if as_json:
+            stmt = decode_statement(row.statement)
+            json_line(entry_json(SignedEntry(stmt, row.statement, row.leaf_hash, row.signature)))
+        else:
+            data(log_line(row))
+    store.close()
+
+
+@handles_ledger_errors
+def show(
+    ctx: typer.Context,
+    seq: Annotated[int, typer.Argument(help="The entry's seq.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Show one entry: its statement, leaf hash and signature.
+
+    Example: ledger show 0
+    """
+    from ledger import service
+
+    store = service.open_ledger(state(ctx).settings().db)
+    entry = service.get_entry(store=store, seq=seq)
+    store.close()
+    if as_json:
+        json_line(entry_json(entry))
+        return
+    rendered = entry_json(entry)
+    data(json.dumps(rendered["statement"], ensure_ascii=False, indent=2, sort_keys=True))
+    data(f"leaf_hash: {entry.leaf_hash}")
+    data(f"signature: {rendered['signature']}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to the root app."""
+    app.command()(record)
+    app.command()(log)
+    app.command()(show)

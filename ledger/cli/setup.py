@@ -1,0 +1,144 @@
+"""`ledger init`, `ledger verify` and `ledger demo`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ledger.cli.context import now, passphrase, state
+from ledger.cli.errors import handles_ledger_errors
+from ledger.cli.exit_codes import ExitCode
+from ledger.cli.output import data, info
+
+
+@handles_ledger_errors
+def init(
+    ctx: typer.Context,
+    origin: Annotated[
+        str, typer.Option(help="The ledger's unique name, e.g. edu.example-district.gov.cn/decisions")
+    ],
+    organisation: Annotated[str, typer.Option(help="The body whose decisions are recorded.")],
+    registrar_id: Annotated[str, typer.Option(help="Person id of the registrar, e.g. li.na")],
+    registrar_name: Annotated[str, typer.Option(help="The registrar's name.")],
+) -> None:
+    """Create a new ledger and the registrar's key; the genesis entry is seq 0.
+
+    The registrar records people, keys, organs and memberships.
+
+    Example: ledger init --origin edu.example.gov.cn/decisions --organisation 区教育局
+    --registrar-id li.na --registrar-name 李娜
+    """
+    from keys import KeyStore, SigningKey
+    from ledger import service
+    from ledger.store.engine import sqlite_path, url_for
+
+    settings = state(ctx).settings()
+    service.check_id(registrar_id, where="--registrar-id")
+    path = sqlite_path(url_for(settings.db))
+    if path is not None and path.exists():
+        from ledger.errors import StoreError
+
+        raise StoreError(f"{path} already exists; refusing to overwrite it")
+    secret = passphrase(f"New passphrase for {registrar_id}'s key", confirm=True)
+    key = SigningKey.generate()
+    key_file = KeyStore(settings.key_dir).save(key, secret)
+    store, genesis = service.init_ledger(
+        db=settings.db,
+        origin=origin,
+        organisation=organisation,
+        registrar_id=registrar_id,
+        registrar_name=registrar_name,
+        registrar_key=key,
+        now=now(),
+    )
+    store.close()
+    info(f"created ledger {origin} at {settings.db}")
+    info(f"registrar {registrar_id}: key {key.key_id} in {key_file}")
+    data(f"{genesis.seq}\t{genesis.leaf_hash}")
+
+
+@handles_ledger_errors
+def verify(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Recompute and check every entry, blob and derived row; exit 3 on any failure.
+
+    Example: ledger verify --json
+    """
+    from ledger import service
+
+    store = service.open_ledger(state(ctx).settings().db)
+    show = sys.stderr.isatty() and not as_json
+
+    def progress(seq: int) -> None:
+        if show:
+            sys.stderr.write(f"\rverifying… seq {seq}")
+            sys.stderr.flush()
+
+    report = service.verify_ledger(store=store, progress=progress)
+    store.close()
+    if show:
+        sys.stderr.write("\r\033[K")
+    if as_json:
+        data(json.dumps(report.to_json(), ensure_ascii=False))
+    elif report.ok:
+        data(f"ok: {report.entries} entries, {report.blobs} blobs, head {report.head}")
+    else:
+        for failure in report.ordered():
+            info(f"FAIL [{failure.kind}] {failure.describe()}")
+        data(f"FAILED: {len(report.failures)} kinds of failure in {report.entries} entries")
+    if not report.ok:
+        raise typer.Exit(ExitCode.VERIFICATION_FAILED)
+
+
+@handles_ledger_errors
+def demo(
+    directory: Annotated[
+        Path, typer.Option("--dir", help="Where to build the demo (replaced if it is a demo).")
+    ] = Path("ledger-demo"),
+) -> None:
+    """Build a realistic demo ledger, then show its log and verify it.
+
+    Example: ledger demo --dir /tmp/ledger-demo
+    """
+    from ledger import demo as demo_ledger
+    from ledger import service
+
+    info(f"building the demo ledger in {directory}/ …")
+    built = demo_ledger.build(directory, now=now())
+    info(f"demo passphrase for every key: {built.passphrase}")
+    info("")
+    store = service.open_ledger(str(built.db))
+    for row in service.list_entries(store=store):
+        data(entries_line(row))
+    report = service.verify_ledger(store=store)
+    store.close()
+    data("")
+    data(f"ledger verify: {'ok' if report.ok else 'FAILED'}: {report.entries} entries, "
+         f"{report.blobs} blobs, head {report.head}")
+    info("")
+    info("Try next:")
+    info(f"  export LEDGER_DB={built.db} LEDGER_KEY_DIR={built.key_dir}")
+    info("  ledger log --type membership.started")
+    info("  ledger show 1")
+    info("  ledger verify")
+
+
+def entries_line(row: object) -> str:
+    from ledger.cli.entries import log_line
+    from ledger.store.repository import StoredRow
+
+    assert isinstance(row, StoredRow)
+    return log_line(row)
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to the root app."""
+    app.command()(init)
+    app.command()(verify)
+    app.command()(demo)

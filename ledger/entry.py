@@ -1,0 +1,211 @@
+"""Entry format v1: the statement, its canonical bytes, leaf hash and signed message.
+
+This module is the protocol. Changing what it produces for an existing version breaks every
+ledger ever written, so new behaviour means a new version, never an edit here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from ledger.canonical import canonical_bytes, parse_canonical
+from ledger.errors import CanonicalFormError, InputError
+
+FORMAT_VERSION = 1
+LEAF_PREFIX = b"\x00"  # RFC 6962 leaf hash prefix, so the chain and a Merkle tree share leaves
+NODE_PREFIX = b"\x01"  # RFC 6962 interior node prefix
+SIGNING_CONTEXT = b"decision-ledger/entry/v1\n"
+POSSESSION_CONTEXT = b"decision-ledger/key-possession/v1\n"
+ZERO_HASH = "0" * 64
+
+STATEMENT_FIELDS = (
+    "v",
+    "seq",
+    "prev",
+    "type",
+    "subject",
+    "occurred_at",
+    "recorded_at",
+    "actor",
+    "key",
+    "body",
+)
+
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+HEX64 = re.compile(r"^[0-9a-f]{64}$")
+TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$|^note$")
+_UTC_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+_RFC3339 = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$"
+)
+DEFAULT_ZONE = timezone(timedelta(hours=8))
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """What an author says: the signed part of an entry."""
+
+    seq: int
+    prev: str
+    type: str
+    subject: str
+    occurred_at: str
+    recorded_at: str
+    actor: str
+    key: str
+    body: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the statement as the JSON object that is canonicalised and signed."""
+        return {
+            "v": FORMAT_VERSION,
+            "seq": self.seq,
+            "prev": self.prev,
+            "type": self.type,
+            "subject": self.subject,
+            "occurred_at": self.occurred_at,
+            "recorded_at": self.recorded_at,
+            "actor": self.actor,
+            "key": self.key,
+            "body": self.body,
+        }
+
+    def canonical(self) -> bytes:
+        """Return the RFC 8785 bytes of the statement.
+
+        Raises:
+            InputError: the body holds something JSON canonicalisation refuses.
+        """
+        try:
+            return canonical_bytes(self.to_json())
+        except ValueError as exc:
+            raise InputError(str(exc), where="body") from None
+
+
+@dataclass(frozen=True, slots=True)
+class SignedEntry:
+    """A statement as stored: its exact canonical bytes, leaf hash and signature."""
+
+    statement: Statement
+    data: bytes
+    leaf_hash: str
+    signature: bytes
+
+    @property
+    def seq(self) -> int:
+        """The entry's position in the ledger."""
+        return self.statement.seq
+
+
+def leaf_hash(data: bytes) -> bytes:
+    """Return SHA-256(0x00 ‖ data): the RFC 6962 leaf hash of the canonical statement."""
+    return hashlib.sha256(LEAF_PREFIX + data).digest()
+
+
+def signing_message(leaf: bytes) -> bytes:
+    """Return the bytes an author signs: the domain-separation context, then the leaf hash."""
+    return SIGNING_CONTEXT + leaf
+
+
+def possession_message(origin: str, person: str, key_id: str) -> bytes:
+    """Return the bytes a new key signs to prove its holder possesses it (for `key.bound`).
+
+    Binding origin and person stops a proof made for one ledger or person being replayed for
+    another.
+    """
+    return (
+        POSSESSION_CONTEXT
+        + origin.encode("utf-8")
+        + b"\n"
+        + person.encode("utf-8")
+        + b"\n"
+        + bytes.fromhex(key_id)
+    )
+
+
+def statement_from_json(value: Any) -> Statement:
+    """Check the envelope of a parsed statement and build the `Statement`.
+
+    Args:
+        value: the parsed JSON of stored statement bytes.
+
+    Returns:
+        The statement.
+
+    Raises:
+        CanonicalFormError: a field is missing, extra or of the wrong kind.
+    """
+    if not isinstance(value, dict):
+        raise CanonicalFormError("statement is not a JSON object")
+    if set(value) != set(STATEMENT_FIELDS):
+        missing = sorted(set(STATEMENT_FIELDS) - set(value))
+        extra = sorted(set(value) - set(STATEMENT_FIELDS))
+        raise CanonicalFormError(f"statement fields wrong (missing {missing}, extra {extra})")
+    if value["v"] != FORMAT_VERSION or type(value["v"]) is not int:
+        raise CanonicalFormError(f"unknown format version {value['v']!r}")
+    seq = value["seq"]
+    if type(seq) is not int or seq < 0:
+        raise CanonicalFormError(f"seq {seq!r} is not a non-negative integer")
+    for name in ("prev", "type", "subject", "occurred_at", "recorded_at", "actor", "key"):
+        if not isinstance(value[name], str):
+            raise CanonicalFormError(f"field {name} is not a string")
+    if not isinstance(value["body"], dict):
+        raise CanonicalFormError("body is not a JSON object")
+    return Statement(
+        seq=seq,
+        prev=value["prev"],
+        type=value["type"],
+        subject=value["subject"],
+        occurred_at=value["occurred_at"],
+        recorded_at=value["recorded_at"],
+        actor=value["actor"],
+        key=value["key"],
+        body=value["body"],
+    )
+
+
+def decode_statement(data: bytes) -> Statement:
+    """Parse stored bytes into a statement, proving they are canonical.
+
+    Raises:
+        CanonicalFormError: the bytes are not the canonical form of a well-formed statement.
+    """
+    return statement_from_json(parse_canonical(data))
+
+
+def format_utc(moment: datetime) -> str:
+    """Render an aware datetime as fixed-width RFC 3339 UTC with microseconds.
+
+    Fixed width keeps lexical order equal to time order, which the store relies on.
+    """
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime")
+    return moment.astimezone(UTC).strftime(_UTC_FORMAT)
+
+
+def parse_time(text: str, *, where: str) -> datetime:
+    """Parse an RFC 3339 timestamp that carries a UTC offset.
+
+    Raises:
+        InputError: not RFC 3339, or no offset (a local time is ambiguous).
+    """
+    if not isinstance(text, str) or not _RFC3339.match(text):
+        raise InputError(
+            f"{text!r} is not an RFC 3339 time with an offset, e.g. 2020-03-15T09:30:00+08:00",
+            where=where,
+        )
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InputError(f"{text!r} is not a valid time ({exc})", where=where) from None
+
+
+def format_local(moment: datetime) -> str:
+    """Render an aware datetime as RFC 3339 with its own offset, to the second."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime")
+    return moment.replace(microsecond=0).isoformat()

@@ -1,0 +1,135 @@
+"""The core's error hierarchy. Each error knows how to explain itself to a person.
+
+The CLI maps these classes to exit codes in exactly one place (`ledger/cli/exit_codes.py`).
+"""
+
+from __future__ import annotations
+
+
+class LedgerError(Exception):
+    """Base class of every error the core raises on purpose."""
+
+    def diagnostics(self) -> str:
+        """Return the message a person should read: what is wrong and where."""
+        return str(self)
+
+
+class ConfigError(LedgerError):
+    """A setting (database URL, key directory, environment variable) is unusable."""
+
+
+class StoreError(LedgerError):
+    """The database cannot be opened, created or written as asked."""
+
+
+class LedgerNotFoundError(StoreError):
+    """There is no ledger at the given location."""
+
+
+class EntryNotFoundError(StoreError):
+    """No entry (or blob) has the requested sequence number or hash."""
+
+
+class InputError(LedgerError):
+    """A body, file or option given by the user is malformed; nothing was written.
+
+    `where` names the place: a file and line, a field path, an option.
+    """
+
+    def __init__(self, message: str, *, where: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.where = where
+
+    def diagnostics(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+class RefusedError(LedgerError):
+    """A well-formed entry breaks a rule of the ledger (authority, key, state); nothing written."""
+
+
+class VerificationError(LedgerError):
+    """A stored entry, blob or derived row fails a check. Carries the failing `seq` if any."""
+
+    kind = "verification"
+
+    def __init__(self, message: str, *, seq: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.seq = seq
+
+    def diagnostics(self) -> str:
+        return f"seq {self.seq}: {self.message}" if self.seq is not None else self.message
+
+
+class CanonicalFormError(VerificationError):
+    """The stored statement bytes are not the RFC 8785 canonical form of a valid statement."""
+
+    kind = "canonical"
+
+
+class EntryHashError(VerificationError):
+    """A stored leaf hash is not SHA-256(0x00 ‖ statement bytes)."""
+
+    kind = "leaf_hash"
+
+
+class ColumnError(VerificationError):
+    """A denormalised column differs from the signed statement."""
+
+    kind = "column"
+
+
+class SequenceError(VerificationError):
+    """Sequence numbers have a gap, a repeat, or disagree with the statement."""
+
+    kind = "sequence"
+
+
+class ChainLinkError(VerificationError):
+    """An entry's `prev` is not the leaf hash of the entry before it."""
+
+    kind = "chain"
+
+
+class SignatureError(VerificationError):
+    """A signature does not verify under the key the statement names."""
+
+    kind = "signature"
+
+
+class KeyValidityError(VerificationError):
+    """The signing key was unknown, bound to someone else, or revoked at `recorded_at`."""
+
+    kind = "key"
+
+
+class AuthorityError(VerificationError):
+    """The actor was not allowed to author this entry, or the entry breaks a ledger rule."""
+
+    kind = "authority"
+
+
+class SchemaError(VerificationError):
+    """A stored body does not satisfy its type's schema."""
+
+    kind = "schema"
+
+
+class ClockError(VerificationError):
+    """`recorded_at` goes backwards along the chain."""
+
+    kind = "time"
+
+
+class BlobError(VerificationError):
+    """A stored blob's bytes do not match its hash, or a referenced blob is missing."""
+
+    kind = "blob"
+
+
+class DerivedStateError(VerificationError):
+    """A derived table differs from its rebuild from the entries."""
+
+    kind = "derived"

@@ -1,0 +1,357 @@
+"""The use cases. The CLI and the terminal UI call these functions and nothing lower.
+
+Every function takes its dependencies as keyword arguments: the store, the signing key, the
+clock (`now`). Nothing here prompts, prints or reads the environment.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from keys import KeyStore, SigningKey, short_id
+from ledger.entry import (
+    DEFAULT_ZONE,
+    ID_PATTERN,
+    ZERO_HASH,
+    SignedEntry,
+    Statement,
+    format_local,
+    format_utc,
+    leaf_hash,
+    parse_time,
+    possession_message,
+    signing_message,
+)
+from ledger.errors import (
+    InputError,
+    LedgerError,
+    RefusedError,
+    SequenceError,
+    StoreError,
+    VerificationError,
+)
+from ledger.store import SqlStore, create_store, open_store, url_for
+from ledger.store.engine import sqlite_path
+from ledger.store.repository import Head, StoredRow
+from ledger.types import GENESIS, EntryType, lookup
+from ledger.verify import (
+    PARALLEL_THRESHOLD,
+    Progress,
+    VerifyReport,
+    verify_blobs,
+    verify_derived,
+    verify_entries,
+)
+
+DEFAULT_RULE_PROFILE = "decree-713-2019"
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An entry to be appended: everything but its place in the chain and its signature."""
+
+    type: str
+    subject: str
+    body: dict[str, Any]
+    actor: str
+    signer: SigningKey
+    occurred_at: str | None = None
+
+
+def check_id(value: str, *, where: str) -> str:
+    """Return `value` if it is a valid id (person, organ, subject).
+
+    Raises:
+        InputError: naming `where`.
+    """
+    if not ID_PATTERN.match(value):
+        raise InputError(
+            f"{value!r} is not a valid id: letters, digits and . _ : - (up to 128), "
+            "starting with a letter or digit",
+            where=where,
+        )
+    return value
+
+
+def init_ledger(
+    *,
+    db: str,
+    origin: str,
+    organisation: str,
+    registrar_id: str,
+    registrar_name: str,
+    registrar_key: SigningKey,
+    now: datetime,
+    rule_profile: str = DEFAULT_RULE_PROFILE,
+) -> tuple[SqlStore, SignedEntry]:
+    """Create a ledger whose genesis entry names the registrar and their key (self-signed).
+
+    Raises:
+        InputError: a bad origin, id or name; nothing is created.
+        StoreError: a ledger already exists there, or the database cannot be created.
+    """
+    check_id(registrar_id, where="--registrar-id")
+    body = {
+        "origin": origin,
+        "organisation": organisation,
+        "registrar": {"id": registrar_id, "name": registrar_name},
+        "registrar_key": {
+            "key_id": registrar_key.key_id,
+            "public_key": base64.b64encode(registrar_key.public_key).decode(),
+        },
+        "rule_profile": rule_profile,
+    }
+    lookup(GENESIS).validate(body)
+    url = url_for(db)
+    store = create_store(db)
+    draft = Draft(GENESIS, registrar_id, body, registrar_id, registrar_key)
+    try:
+        entries = append_batch(store=store, drafts=[draft], now=now)
+    except LedgerError:
+        store.close()
+        path = sqlite_path(url)
+        if path is not None:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        raise
+    return store, entries[0]
+
+
+def append_entry(*, store: SqlStore, draft: Draft, now: datetime) -> SignedEntry:
+    """Append one entry in its own transaction.
+
+    Raises:
+        InputError: the body does not fit its type; RefusedError: a ledger rule refuses it;
+        StoreError: the database failed. In every case nothing is written.
+    """
+    return append_batch(store=store, drafts=[draft], now=now)[0]
+
+
+def append_batch(
+    *, store: SqlStore, drafts: Iterable[Draft], now: datetime | Callable[[], datetime]
+) -> list[SignedEntry]:
+    """Append several entries in one transaction: all of them, or none.
+
+    Args:
+        now: the clock, or a fixed time for every entry.
+
+    Raises:
+        InputError, RefusedError, StoreError: as for `append_entry`; nothing is written.
+    """
+    clock = now if callable(now) else (lambda: now)
+    drafts = list(drafts)
+    for draft in drafts:
+        lookup(draft.type).validate(draft.body)
+        check_id(draft.subject, where="subject")
+    with store.writing() as tx:
+        head = tx.head()
+        directory = tx.directory()
+        sealed: list[SignedEntry] = []
+        changes = []
+        for index, draft in enumerate(drafts):
+            refs = lookup(draft.type).blob_refs(draft.body)
+            missing = tx.missing_blobs(refs)
+            if missing:
+                raise RefusedError(
+                    f"blob {missing[0]} is not in the ledger; add it first with "
+                    "`ledger blob add FILE`"
+                )
+            entry = _seal(draft, head, clock())
+            try:
+                directory.check(entry.statement)
+            except VerificationError as exc:
+                where = f" (entry {index + 1} of {len(drafts)})" if len(drafts) > 1 else ""
+                raise RefusedError(f"{exc.message}{where}; nothing was written") from None
+            changes += directory.apply(entry.statement)
+            sealed.append(entry)
+            head = Head(entry.seq, entry.leaf_hash, entry.statement.recorded_at)
+        tx.insert_many(sealed, changes)
+    return sealed
+
+
+def _seal(draft: Draft, head: Head | None, now: datetime) -> SignedEntry:
+    recorded = format_utc(now)
+    if head is not None and recorded < head.recorded_at:
+        recorded = head.recorded_at  # the chain's clock never runs backwards
+    occurred = draft.occurred_at or format_local(now.astimezone(DEFAULT_ZONE))
+    parse_time(occurred, where="occurred_at")
+    stmt = Statement(
+        seq=0 if head is None else head.seq + 1,
+        prev=ZERO_HASH if head is None else head.leaf_hash,
+        type=draft.type,
+        subject=draft.subject,
+        occurred_at=occurred,
+        recorded_at=recorded,
+        actor=draft.actor,
+        key=draft.signer.key_id,
+        body=draft.body,
+    )
+    data = stmt.canonical()
+    leaf = leaf_hash(data)
+    return SignedEntry(stmt, data, leaf.hex(), draft.signer.sign(signing_message(leaf)))
+
+
+# -- people and keys ------------------------------------------------------------------------
+
+
+def unlock(*, store: SqlStore, keystore: KeyStore, person: str, passphrase: str) -> SigningKey:
+    """Load the newest valid key of `person` found in the key directory.
+
+    Raises:
+        InputError: the person is not registered.
+        RefusedError: the person has no valid key, or none of them is in the key directory.
+        KeysError: wrong passphrase, unreadable key file.
+    """
+    directory = store.directory()
+    if person not in directory.persons:
+        raise InputError(f"{person!r} is not a registered person", where="--as")
+    records = [k for k in directory.keys_of(person) if k.revoked_seq is None]
+    if not records:
+        raise RefusedError(f"{person} has no valid key; the registrar must bind one")
+    for record in reversed(records):
+        if keystore.has(record.key_id):
+            return keystore.load(record.key_id, passphrase)
+    listed = ", ".join(short_id(k.key_id) for k in records)
+    raise RefusedError(
+        f"none of {person}'s keys ({listed}) is in {keystore.directory}; "
+        "pass --key-dir or set LEDGER_KEY_DIR"
+    )
+
+
+def key_request(*, store: SqlStore, key: SigningKey, person: str) -> dict[str, Any]:
+    """Make the `key.bound` request for a new key: its public key and proof of possession.
+
+    The registrar appends it with `bind_key`; the private key never leaves its holder.
+    """
+    origin = store.directory().origin
+    assert origin is not None
+    proof = key.sign(possession_message(origin, person, key.key_id))
+    return {
+        "origin": origin,
+        "person": person,
+        "body": {
+            "key_id": key.key_id,
+            "public_key": base64.b64encode(key.public_key).decode(),
+            "proof_of_possession": base64.b64encode(proof).decode(),
+        },
+    }
+
+
+def read_key_request(path: Path) -> dict[str, Any]:
+    """Read a key request written by `ledger key new`.
+
+    Raises:
+        InputError: the file is missing or not a key request.
+    """
+    try:
+        request = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("no such key request file", where=str(path)) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"not a key request ({exc})", where=str(path)) from None
+    if not isinstance(request, dict) or set(request) != {"origin", "person", "body"}:
+        raise InputError("not a key request (want origin, person, body)", where=str(path))
+    return request
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+def lookup_type(name: str) -> EntryType:
+    """Return an entry type by name. Raises InputError for an unknown type."""
+    return lookup(name)
+
+
+def get_entry(*, store: SqlStore, seq: int) -> SignedEntry:
+    """Return the entry at `seq`. Raises EntryNotFoundError."""
+    return store.get(seq)
+
+
+def list_entries(
+    *,
+    store: SqlStore,
+    entry_type: str | None = None,
+    actor: str | None = None,
+    subject: str | None = None,
+    since: int = 0,
+    limit: int | None = None,
+    newest_first: bool = False,
+) -> Iterator[StoredRow]:
+    """Stream entries matching every given filter, in seq order (or newest first)."""
+    where = {
+        name: value
+        for name, value in (("type", entry_type), ("actor", actor), ("subject", subject))
+        if value is not None
+    }
+    return store.rows(since=since, where=where, limit=limit, descending=newest_first)
+
+
+def add_blob(*, store: SqlStore, data: bytes) -> str:
+    """Store a document; return its SHA-256 hex for use in bodies (idempotent)."""
+    with store.writing() as tx:
+        return tx.put_blob(data)
+
+
+def get_blob(*, store: SqlStore, sha256: str) -> bytes:
+    """Return a stored document. Raises EntryNotFoundError."""
+    return store.blob(sha256)
+
+
+def verify_ledger(
+    *, store: SqlStore, progress: Progress | None = None, parallel: bool | None = None
+) -> VerifyReport:
+    """Recompute and check everything in the ledger (see `ledger.verify`).
+
+    Returns:
+        The report; `report.ok` is False when anything failed. It never raises for a failed
+        check, so that every failure class is reported.
+
+    Raises:
+        StoreError: the database cannot be read.
+    """
+    report = VerifyReport()
+    with store.reading() as conn:
+        head = store.head()
+        total = 0 if head is None else head.seq + 1
+        if total == 0:
+            report.add(SequenceError("the ledger has no entries, not even a genesis", seq=0))
+            return report
+        directory = verify_entries(
+            store.rows(conn=conn),
+            blob_hashes=store.blob_hashes(conn),
+            report=report,
+            parallel=total >= PARALLEL_THRESHOLD if parallel is None else parallel,
+            progress=progress,
+        )
+        verify_blobs(store.blobs(conn), report)
+        verify_derived(store.derived_rows(conn), directory.table_rows(), report)
+    return report
+
+
+def open_ledger(db: str) -> SqlStore:
+    """Open an existing ledger. Raises ConfigError, LedgerNotFoundError, StoreError."""
+    return open_store(db)
+
+
+__all__ = [
+    "Draft",
+    "StoreError",
+    "add_blob",
+    "append_batch",
+    "append_entry",
+    "get_blob",
+    "get_entry",
+    "init_ledger",
+    "key_request",
+    "list_entries",
+    "open_ledger",
+    "read_key_request",
+    "unlock",
+    "verify_ledger",
+]

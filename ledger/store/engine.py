@@ -1,0 +1,65 @@
+"""Engines from URLs: the SQLite default with durable settings, PostgreSQL as an option."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.pool import NullPool
+
+from ledger.errors import ConfigError
+
+BUSY_TIMEOUT_MS = 120_000
+
+
+def url_for(db: str) -> str:
+    """Turn a `--db` value (a path or a URL) into a SQLAlchemy URL.
+
+    Raises:
+        ConfigError: an empty value or an unsupported scheme.
+    """
+    if not db:
+        raise ConfigError("no database given (use --db or LEDGER_DB)")
+    if "://" in db:
+        if not db.startswith(("sqlite://", "postgresql")):
+            raise ConfigError(f"unsupported database URL {db!r}: use a file path or sqlite:///")
+        return db
+    return f"sqlite:///{Path(db).expanduser().resolve()}"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """Return the file of a `sqlite:///` URL, or None for another backend or memory."""
+    if not url.startswith("sqlite:///") or url in ("sqlite://", "sqlite:///:memory:"):
+        return None
+    return Path(url.removeprefix("sqlite:///"))
+
+
+def make_engine(url: str) -> Engine:
+    """Build an engine for `url`. Nothing is opened until first use.
+
+    SQLite runs in WAL mode with `synchronous=FULL` (a commit survives power loss) and waits
+    for the write lock instead of failing. A connection whose execution options carry
+    `begin_immediate=True` takes the write lock at BEGIN, which serialises appenders.
+    """
+    if url.startswith("sqlite"):
+        engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 120})
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN itself, so we choose IMMEDIATE or DEFERRED.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = FULL")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    immediate = connection.get_execution_options().get("begin_immediate", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -1,0 +1,385 @@
+"""SqlStore: entries, blobs and derived rows over SQLAlchemy Core, one transaction per append."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, inspect, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+
+from ledger.authority import DERIVED_TABLES, Directory, Row
+from ledger.entry import SignedEntry, Statement, decode_statement
+from ledger.errors import (
+    EntryNotFoundError,
+    LedgerNotFoundError,
+    StoreError,
+)
+from ledger.store.engine import make_engine, sqlite_path
+from ledger.store.tables import AUTHENTICATED, BLOBS, DERIVED, ENTRIES, table
+from ledger.store.tables import SQLModel as _Base
+
+_PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
+    name: tuple(col.name for col in t.primary_key.columns) for name, t in DERIVED.items()
+}
+
+
+class StoredRow(NamedTuple):
+    """One `entries` row exactly as stored, every column."""
+
+    seq: int
+    leaf_hash: str
+    prev: str
+    type: str
+    subject: str
+    occurred_at: str
+    recorded_at: str
+    actor: str
+    key_id: str
+    statement: bytes
+    signature: bytes
+
+
+ENTRY_COLUMNS = StoredRow._fields
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """The last entry of the chain."""
+
+    seq: int
+    leaf_hash: str
+    recorded_at: str
+
+
+class SqlStore:
+    """A ledger stored in a SQL database (SQLite file by default)."""
+
+    def __init__(self, engine: Engine, url: str) -> None:
+        self.engine = engine
+        self.url = url
+
+    # -- opening ------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, url: str) -> SqlStore:
+        """Open an existing ledger.
+
+        Raises:
+            LedgerNotFoundError: no database there, or it holds no ledger.
+            StoreError: the database cannot be read.
+        """
+        path = sqlite_path(url)
+        if path is not None and not path.is_file():
+            raise LedgerNotFoundError(
+                f"no ledger at {path} (create one with `ledger init`, or pass --db / LEDGER_DB)"
+            )
+        store = cls(make_engine(url), url)
+        try:
+            present = set(inspect(store.engine).get_table_names())
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot open database {_safe(url)}: {_reason(exc)}") from None
+        if "entries" not in present:
+            raise LedgerNotFoundError(f"{_safe(url)} is a database but holds no ledger")
+        return store
+
+    @classmethod
+    def create(cls, url: str) -> SqlStore:
+        """Create the tables and append-only triggers of a new, empty ledger.
+
+        Raises:
+            StoreError: a ledger already exists there, or the database cannot be created.
+        """
+        path = sqlite_path(url)
+        if path is not None:
+            if path.exists() and path.stat().st_size > 0:
+                raise StoreError(f"{path} already exists; refusing to overwrite it")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create {path.parent}: {exc.strerror}") from None
+        store = cls(make_engine(url), url)
+        try:
+            if "entries" in inspect(store.engine).get_table_names():
+                raise StoreError(f"{_safe(url)} already holds a ledger")
+            _Base.metadata.create_all(store.engine)
+            with store.engine.begin() as conn:
+                for statement in _trigger_sql(store.engine.dialect.name):
+                    conn.exec_driver_sql(statement)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot create a ledger at {_safe(url)}: {_reason(exc)}") from None
+        return store
+
+    def close(self) -> None:
+        """Release the engine's connections."""
+        self.engine.dispose()
+
+    # -- writing ------------------------------------------------------------------------
+
+    @contextmanager
+    def writing(self) -> Iterator[WriteTx]:
+        """Open one write transaction holding the ledger's append lock.
+
+        Everything done through the yielded `WriteTx` commits together or not at all.
+
+        Raises:
+            StoreError: the lock could not be taken, or the commit failed.
+        """
+        try:
+            with self.engine.connect().execution_options(begin_immediate=True) as conn:
+                with conn.begin():
+                    if conn.dialect.name == "postgresql":
+                        conn.execute(text("SELECT pg_advisory_xact_lock(7130713)"))
+                    yield WriteTx(conn)
+        except IntegrityError as exc:
+            raise StoreError(f"the database refused the write: {_reason(exc)}") from None
+        except OperationalError as exc:
+            raise StoreError(f"the database is unavailable: {_reason(exc)}") from None
+
+    # -- reading ------------------------------------------------------------------------
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """Open one read transaction: a consistent snapshot of the ledger."""
+        try:
+            with self.engine.connect() as conn, conn.begin():
+                yield conn
+        except OperationalError as exc:
+            raise StoreError(f"the database is unavailable: {_reason(exc)}") from None
+
+    def head(self) -> Head | None:
+        """Return the last entry's position and hash, or None for an empty ledger."""
+        with self.reading() as conn:
+            return _head(conn)
+
+    def count(self) -> int:
+        """Return the number of stored entries."""
+        with self.reading() as conn:
+            return int(conn.execute(select(func.count()).select_from(ENTRIES)).scalar_one())
+
+    def get(self, seq: int) -> SignedEntry:
+        """Return the entry at `seq`.
+
+        Raises:
+            EntryNotFoundError: no entry has that seq.
+        """
+        with self.reading() as conn:
+            row = conn.execute(
+                select(ENTRIES.c.statement, ENTRIES.c.leaf_hash, ENTRIES.c.signature).where(
+                    ENTRIES.c.seq == seq
+                )
+            ).first()
+        if row is None:
+            raise EntryNotFoundError(f"no entry with seq {seq}")
+        return SignedEntry(decode_statement(row[0]), row[0], row[1], row[2])
+
+    def genesis(self) -> Statement:
+        """Return the genesis statement (seq 0).
+
+        Raises:
+            EntryNotFoundError: the ledger is empty.
+        """
+        return self.get(0).statement
+
+    def rows(
+        self,
+        *,
+        conn: Connection | None = None,
+        since: int = 0,
+        until: int | None = None,
+        where: dict[str, str] | None = None,
+        descending: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[StoredRow]:
+        """Stream stored rows in seq order; memory does not grow with the ledger.
+
+        Args:
+            conn: read inside this transaction (for a consistent snapshot); else a new one.
+            since, until: inclusive seq bounds.
+            where: equality filters on the columns type, subject, actor, key_id.
+        """
+        query = select(*(ENTRIES.c[name] for name in ENTRY_COLUMNS)).where(ENTRIES.c.seq >= since)
+        if until is not None:
+            query = query.where(ENTRIES.c.seq <= until)
+        for name, value in (where or {}).items():
+            query = query.where(ENTRIES.c[name] == value)
+        query = query.order_by(ENTRIES.c.seq.desc() if descending else ENTRIES.c.seq)
+        if limit is not None:
+            query = query.limit(limit)
+        if conn is None:
+            with self.reading() as own:
+                yield from _stream(own, query)
+        else:
+            yield from _stream(conn, query)
+
+    def derived_rows(self, conn: Connection | None = None) -> dict[str, list[Row]]:
+        """Return every row of every derived table, sorted, as plain tuples."""
+        if conn is None:
+            with self.reading() as own:
+                return self.derived_rows(own)
+        return {
+            name: sorted(tuple(row) for row in conn.execute(select(DERIVED[name])))
+            for name in DERIVED_TABLES
+        }
+
+    def directory(self, conn: Connection | None = None) -> Directory:
+        """Load the identity register from the derived tables."""
+        if conn is None:
+            with self.reading() as own:
+                return self.directory(own)
+        return _directory(conn)
+
+    def blob(self, sha256: str) -> bytes:
+        """Return a blob's bytes.
+
+        Raises:
+            EntryNotFoundError: no blob has that hash.
+        """
+        with self.reading() as conn:
+            data = conn.execute(select(BLOBS.c.data).where(BLOBS.c.sha256 == sha256)).scalar()
+        if data is None:
+            raise EntryNotFoundError(f"no blob with hash {sha256}")
+        return bytes(data)
+
+    def blob_hashes(self, conn: Connection) -> set[str]:
+        """Return the hashes of all stored blobs."""
+        return set(conn.execute(select(BLOBS.c.sha256)).scalars())
+
+    def blobs(self, conn: Connection) -> Iterator[tuple[str, int, bytes]]:
+        """Stream every blob as (hash, size, bytes)."""
+        query = select(BLOBS.c.sha256, BLOBS.c.size, BLOBS.c.data).order_by(BLOBS.c.sha256)
+        for row in conn.execution_options(yield_per=64).execute(query):
+            yield row[0], row[1], bytes(row[2])
+
+
+class WriteTx:
+    """What may be done inside one append transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def head(self) -> Head | None:
+        """The chain head as this transaction sees it (the lock is held)."""
+        return _head(self.conn)
+
+    def directory(self) -> Directory:
+        """The identity register as of the head."""
+        return _directory(self.conn)
+
+    def missing_blobs(self, hashes: list[str]) -> list[str]:
+        """Return those of `hashes` that are not stored."""
+        if not hashes:
+            return []
+        found = set(
+            self.conn.execute(select(BLOBS.c.sha256).where(BLOBS.c.sha256.in_(hashes))).scalars()
+        )
+        return [h for h in hashes if h not in found]
+
+    def insert(self, entry: SignedEntry, changes: list[tuple[str, Row]]) -> None:
+        """Insert one entry and upsert the derived rows it changed."""
+        self.insert_many([entry], changes)
+
+    def insert_many(self, entries: list[SignedEntry], changes: list[tuple[str, Row]]) -> None:
+        """Insert entries (already chained) and upsert the derived rows they changed."""
+        if entries:
+            self.conn.execute(insert(ENTRIES), [_entry_values(e) for e in entries])
+        for name, row in changes:
+            tbl = DERIVED[name]
+            values = dict(zip((c.name for c in tbl.columns), row, strict=True))
+            keys = _PRIMARY_KEYS[name]
+            self.conn.execute(
+                delete(tbl).where(and_(*(tbl.c[k] == values[k] for k in keys)))
+            )
+            self.conn.execute(insert(tbl).values(**values))
+
+    def put_blob(self, data: bytes) -> str:
+        """Store a blob if it is not there yet; return its SHA-256 hex."""
+        digest = hashlib.sha256(data).hexdigest()
+        exists = self.conn.execute(select(BLOBS.c.size).where(BLOBS.c.sha256 == digest)).first()
+        if exists is None:
+            self.conn.execute(insert(BLOBS).values(sha256=digest, size=len(data), data=data))
+        return digest
+
+
+def _entry_values(entry: SignedEntry) -> dict[str, Any]:
+    stmt = entry.statement
+    return {
+        "seq": stmt.seq,
+        "leaf_hash": entry.leaf_hash,
+        "prev": stmt.prev,
+        "type": stmt.type,
+        "subject": stmt.subject,
+        "occurred_at": stmt.occurred_at,
+        "recorded_at": stmt.recorded_at,
+        "actor": stmt.actor,
+        "key_id": stmt.key,
+        "statement": entry.data,
+        "signature": entry.signature,
+    }
+
+
+def _head(conn: Connection) -> Head | None:
+    row = conn.execute(
+        select(ENTRIES.c.seq, ENTRIES.c.leaf_hash, ENTRIES.c.recorded_at)
+        .order_by(ENTRIES.c.seq.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else Head(row[0], row[1], row[2])
+
+
+def _directory(conn: Connection) -> Directory:
+    data = conn.execute(select(ENTRIES.c.statement).where(ENTRIES.c.seq == 0)).scalar()
+    if data is None:
+        return Directory()
+    rows = {
+        name: [tuple(row) for row in conn.execute(select(DERIVED[name]))]
+        for name in DERIVED_TABLES
+    }
+    return Directory.from_rows(decode_statement(bytes(data)), rows)
+
+
+def _stream(conn: Connection, query: Any) -> Iterator[StoredRow]:
+    result = conn.execution_options(stream_results=True, yield_per=2000).execute(query)
+    for row in result:
+        yield StoredRow(*row[:9], bytes(row[9]), bytes(row[10]))
+
+
+def _trigger_sql(dialect: str) -> list[str]:
+    statements = []
+    for name in AUTHENTICATED:
+        if dialect == "sqlite":
+            for action in ("UPDATE", "DELETE"):
+                statements.append(
+                    f"CREATE TRIGGER {name}_no_{action.lower()} BEFORE {action} ON {name} "
+                    f"BEGIN SELECT RAISE(ABORT, '{name} is append-only: {action} refused'); END"
+                )
+        elif dialect == "postgresql":
+            statements += [
+                f"CREATE OR REPLACE FUNCTION {name}_append_only() RETURNS trigger "
+                f"LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION "
+                f"'{name} is append-only: % refused', TG_OP; END $$",
+                f"CREATE TRIGGER {name}_no_change BEFORE UPDATE OR DELETE ON {name} "
+                f"FOR EACH ROW EXECUTE FUNCTION {name}_append_only()",
+                f"CREATE TRIGGER {name}_no_truncate BEFORE TRUNCATE ON {name} "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION {name}_append_only()",
+            ]
+    return statements
+
+
+def _safe(url: str) -> str:
+    """A URL fit for a message: never the password."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://…@{rest.rsplit('@', 1)[1]}"
+    return url
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    orig = getattr(exc, "orig", None)
+    return str(orig if orig is not None else exc).splitlines()[0]
+
+
+__all__ = ["Head", "SqlStore", "StoredRow", "WriteTx", "table"]

@@ -1,0 +1,96 @@
+"""Every table of the store, in one module.
+
+`entries` and `blobs` are authenticated: each byte is covered by a hash or a signature, and the
+database refuses UPDATE and DELETE on them. `persons`, `keys`, `organs` and `memberships` are
+derived from the entries; `ledger verify` rebuilds them and compares.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, LargeBinary, PrimaryKeyConstraint, Table
+from sqlmodel import Field, SQLModel
+
+
+class EntryRow(SQLModel, table=True):
+    __tablename__ = "entries"
+
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    leaf_hash: str = Field(max_length=64, unique=True)
+    prev: str = Field(max_length=64, unique=True)
+    type: str = Field(max_length=100, index=True)
+    subject: str = Field(max_length=128, index=True)
+    occurred_at: str = Field(max_length=40)
+    recorded_at: str = Field(max_length=40)
+    actor: str = Field(max_length=128, index=True)
+    key_id: str = Field(max_length=64)
+    statement: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    signature: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class BlobRow(SQLModel, table=True):
+    __tablename__ = "blobs"
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    size: int
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class PersonRow(SQLModel, table=True):
+    __tablename__ = "persons"
+
+    id: str = Field(primary_key=True, max_length=128)
+    name: str
+    registered_seq: int
+
+
+class KeyRow(SQLModel, table=True):
+    __tablename__ = "keys"
+
+    key_id: str = Field(primary_key=True, max_length=64)
+    person: str = Field(max_length=128, index=True)
+    public_key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    bound_seq: int
+    bound_at: str
+    revoked_seq: int | None = None
+    revoked_at: str | None = None
+    revoked_reason: str | None = None
+
+
+class OrganRow(SQLModel, table=True):
+    __tablename__ = "organs"
+
+    id: str = Field(primary_key=True, max_length=128)
+    name: str
+    kind: str
+    created_seq: int
+
+
+class MembershipRow(SQLModel, table=True):
+    __tablename__ = "memberships"
+    __table_args__ = (PrimaryKeyConstraint("person", "organ", "role", "started_seq"),)
+
+    person: str = Field(max_length=128)
+    organ: str = Field(max_length=128)
+    role: str = Field(max_length=40)
+    start: str
+    started_seq: int
+    end: str | None = None
+    ended_seq: int | None = None
+
+
+def table(model: type[SQLModel]) -> Table:
+    """Return the SQLAlchemy Core table of a model (the hot paths use Core, not the ORM)."""
+    result = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(result, Table)
+    return result
+
+
+ENTRIES = table(EntryRow)
+BLOBS = table(BlobRow)
+DERIVED = {
+    "persons": table(PersonRow),
+    "keys": table(KeyRow),
+    "organs": table(OrganRow),
+    "memberships": table(MembershipRow),
+}
+AUTHENTICATED = ("entries", "blobs")

@@ -1,0 +1,280 @@
+"""Entry types: each type's body schema, default subject, author rule and blob references.
+
+Bodies are validated strictly: no unknown fields, no missing ones, no float where an integer is
+required (amounts are integer fen), no coercion of strings to numbers. The decision procedure's
+types register here too, in their own issue.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
+
+from ledger.entry import HEX64, ID_PATTERN, parse_time
+from ledger.errors import InputError
+
+
+def _check_time(text: str) -> str:
+    try:
+        parse_time(text, where="time")
+    except InputError as exc:
+        raise ValueError(exc.message) from None
+    return text
+
+
+def _check_date(text: str) -> str:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date YYYY-MM-DD") from None
+    if len(text) != 10:
+        raise ValueError(f"{text!r} is not a date YYYY-MM-DD")
+    return text
+
+
+def _base64_of(length: int) -> Callable[[str], str]:
+    def check(text: str) -> str:
+        try:
+            raw = base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("not standard base64") from None
+        if len(raw) != length or base64.b64encode(raw).decode() != text:
+            raise ValueError(f"must be the base64 of exactly {length} bytes")
+        return text
+
+    return check
+
+
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN.pattern)]
+Hash = Annotated[str, StringConstraints(pattern=HEX64.pattern)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Time = Annotated[str, AfterValidator(_check_time)]
+Day = Annotated[str, AfterValidator(_check_date)]
+PublicKey = Annotated[str, AfterValidator(_base64_of(32))]
+Signature = Annotated[str, AfterValidator(_base64_of(64))]
+
+
+class Body(BaseModel):
+    """Base of every body schema: strict, closed, immutable."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+# Kinds of collective body or unit (decision-procedure.md §4.2).
+OrganKind = Literal[
+    "party_group", "executive_meeting", "plenary", "district_government", "internal_unit"
+]
+
+# Roles a person holds in an organ, time-bounded by memberships.
+Role = Literal[
+    "head", "deputy", "member", "recorder", "non_voting_attendee", "legal_adviser", "auditor"
+]
+
+
+class PersonRef(Body):
+    id: Id
+    name: Name
+
+
+class KeyRef(Body):
+    key_id: Hash
+    public_key: PublicKey
+
+
+class Genesis(Body):
+    """seq 0: the ledger's origin, organisation, registrar and rule-profile version."""
+
+    origin: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\s]+$")]
+    organisation: Name
+    registrar: PersonRef
+    registrar_key: KeyRef
+    rule_profile: Name
+
+
+class PersonRegistered(Body):
+    """A person joins the ledger's register. Persons are never removed."""
+
+    name: Name
+    id_document_hash: Hash | None = None
+
+
+class KeyBound(Body):
+    """A public key is bound to the subject person, with the key's proof of possession."""
+
+    key_id: Hash
+    public_key: PublicKey
+    proof_of_possession: Signature
+
+
+class KeyRevoked(Body):
+    """A key stops being valid for entries recorded at or after `effective_at`."""
+
+    key_id: Hash
+    effective_at: Time
+    reason: Text
+
+
+class OrganCreated(Body):
+    """A collective body or internal unit is set up."""
+
+    name: Name
+    kind: OrganKind
+
+
+class MembershipStarted(Body):
+    """The subject person takes a role in an organ from a date."""
+
+    organ: Id
+    role: Role
+    start: Day = Field(alias="from")
+
+    model_config = ConfigDict(populate_by_name=False)
+
+
+class MembershipEnded(Body):
+    """The subject person leaves a role in an organ on a date."""
+
+    organ: Id
+    role: Role
+    end: Day = Field(alias="to")
+    reason: Text | None = None
+
+    model_config = ConfigDict(populate_by_name=False)
+
+
+class Note(Body):
+    """Free text about any subject, optionally with attached documents (blob hashes)."""
+
+    text: Text
+    attachments: list[Hash] = Field(default_factory=list, max_length=100)
+
+
+Author = Literal["registrar", "any"]
+
+
+@dataclass(frozen=True)
+class EntryType:
+    """What the ledger knows about one entry type."""
+
+    name: str
+    schema: type[Body]
+    author: Author
+    summary: str
+    blob_refs: Callable[[dict[str, Any]], list[str]] = lambda body: []
+
+    def validate(self, body: Any) -> dict[str, Any]:
+        """Validate a body and return it exactly as it will be signed.
+
+        Defaults are not filled in: the signed body is what the author wrote.
+
+        Raises:
+            InputError: naming the first wrong field and what is wrong with it.
+        """
+        if not isinstance(body, dict):
+            raise InputError("the body must be a JSON object / TOML table", where="body")
+        try:
+            self.schema.model_validate(body, strict=True)
+        except ValidationError as exc:
+            raise InputError(describe_validation(exc), where=_first_location(exc)) from None
+        _reject_floats(body, "body")
+        return body
+
+
+def _first_location(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    return ".".join(["body", *(str(part) for part in error["loc"])])
+
+
+def describe_validation(exc: ValidationError) -> str:
+    """Turn a pydantic error into one sentence a recorder can act on."""
+    error = exc.errors()[0]
+    kind, value = error["type"], error.get("input")
+    if kind == "missing":
+        return "this field is required"
+    if kind == "extra_forbidden":
+        return "unknown field (not in this type's schema)"
+    if kind in ("int_type", "int_from_float") and isinstance(value, float):
+        return f"{value!r} is a float; an integer is required (amounts are integer fen)"
+    message = str(error["msg"])
+    if message.startswith("Value error, "):
+        message = message.removeprefix("Value error, ")
+    more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+    return f"{message}; got {value!r}{more}"
+
+
+def _reject_floats(value: Any, where: str) -> None:
+    if isinstance(value, float):
+        raise InputError(f"{value!r} is a float; bodies hold integers and strings only", where=where)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _reject_floats(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _reject_floats(item, f"{where}[{index}]")
+
+
+REGISTRY: dict[str, EntryType] = {}
+
+
+def register(entry_type: EntryType) -> None:
+    """Add an entry type to the registry (each name once)."""
+    if entry_type.name in REGISTRY:
+        raise ValueError(f"entry type {entry_type.name} registered twice")
+    REGISTRY[entry_type.name] = entry_type
+
+
+def lookup(name: str) -> EntryType:
+    """Return the entry type called `name`.
+
+    Raises:
+        InputError: no such type; the message lists the known ones.
+    """
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        known = ", ".join(sorted(REGISTRY))
+        raise InputError(f"unknown entry type {name!r}; known types: {known}", where="TYPE") from None
+
+
+GENESIS = "ledger.genesis"
+IDENTITY_TYPES = (
+    "person.registered",
+    "key.bound",
+    "key.revoked",
+    "organ.created",
+    "membership.started",
+    "membership.ended",
+)
+
+register(EntryType(GENESIS, Genesis, "registrar", "the ledger's first entry"))
+register(EntryType("person.registered", PersonRegistered, "registrar", "register a person"))
+register(EntryType("key.bound", KeyBound, "registrar", "bind a public key to a person"))
+register(EntryType("key.revoked", KeyRevoked, "registrar", "revoke a person's key"))
+register(EntryType("organ.created", OrganCreated, "registrar", "set up an organ or unit"))
+register(
+    EntryType("membership.started", MembershipStarted, "registrar", "a person takes a role")
+)
+register(EntryType("membership.ended", MembershipEnded, "registrar", "a person leaves a role"))
+register(
+    EntryType(
+        "note",
+        Note,
+        "any",
+        "free text, optionally with attachments",
+        blob_refs=lambda body: list(body.get("attachments", [])),
+    )
+)

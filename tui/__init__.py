@@ -1,0 +1,1 @@
+"""The terminal UI (arrives with its own issue)."""
