@@ -183,6 +183,10 @@ class Directory:
                 raise refuse(f"key {short_id(body['key_id'])} is not bound to {subject}")
             if key.revoked_seq is not None:
                 raise refuse(f"key {short_id(key.key_id)} was already revoked at seq {key.revoked_seq}")
+        elif kind == "note":
+            later = [ref for ref in body.get("about", []) if ref >= seq]
+            if later:
+                raise refuse(f"about names seq {later[0]}, which is not an earlier entry")
         elif kind == "organ.created":
             if subject in self.organs:
                 raise refuse(f"organ {subject} already exists")

@@ -316,20 +316,22 @@ def verify_ledger(
         StoreError: the database cannot be read.
     """
     report = VerifyReport()
+    head = store.head()
     with store.reading() as conn:
-        head = store.head()
         total = 0 if head is None else head.seq + 1
         if total == 0:
             report.add(SequenceError("the ledger has no entries, not even a genesis", seq=0))
             return report
+        referenced: dict[str, int] = {}
         directory = verify_entries(
             store.rows(conn=conn),
             blob_hashes=store.blob_hashes(conn),
             report=report,
+            referenced=referenced,
             parallel=total >= PARALLEL_THRESHOLD if parallel is None else parallel,
             progress=progress,
         )
-        verify_blobs(store.blobs(conn), report)
+        verify_blobs(store.blobs(conn), report, referenced)
         verify_derived(store.derived_rows(conn), directory.table_rows(), report)
     return report
 

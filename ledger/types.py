@@ -157,10 +157,12 @@ class MembershipEnded(Body):
 
 
 class Note(Body):
-    """Free text about any subject, optionally with attached documents (blob hashes)."""
+    """Free text about any subject, optionally with attached documents (blob hashes) and the
+    seqs of earlier entries it concerns."""
 
     text: Text
     attachments: list[Hash] = Field(default_factory=list, max_length=100)
+    about: list[Annotated[int, Field(ge=0)]] = Field(default_factory=list, max_length=100)
 
 
 Author = Literal["registrar", "any"]

@@ -19,7 +19,8 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
+from multiprocessing.context import BaseContext
 from typing import Any
 
 from keys import short_id, verify_many
@@ -125,7 +126,7 @@ class _Signatures:
         self.pending: list[tuple[Future[list[int]], list[int], list[str]]] = []
         workers = os.cpu_count() or 1
         self.pool = (
-            ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
+            ProcessPoolExecutor(workers, mp_context=_context())
             if parallel and workers > 1
             else None
         )
@@ -172,15 +173,25 @@ class _Signatures:
                 self.pool.shutdown()
 
 
+def _context() -> BaseContext:
+    # Workers only run keys.verify_many on plain bytes, so fork is safe and starts in
+    # milliseconds; spawn would re-import the caller's main module.
+    methods = get_all_start_methods()
+    return get_context("fork" if "fork" in methods else methods[0])
+
+
 def verify_entries(
     rows: Iterable[StoredRow],
     *,
     blob_hashes: set[str],
     report: VerifyReport,
+    referenced: dict[str, int] | None = None,
     parallel: bool = False,
     progress: Progress | None = None,
 ) -> Directory:
     """Check every entry, in order, and return the identity register they build.
+
+    `referenced`, if given, is filled with the first seq that references each blob.
 
     Failures are added to `report`; checking goes on after a failure so that each class's first
     failing seq is found.
@@ -262,6 +273,8 @@ def verify_entries(
             )
             # (9) referenced blobs exist
             for ref in lookup(stmt.type).blob_refs(stmt.body):
+                if referenced is not None:
+                    referenced.setdefault(ref, row.seq)
                 if ref not in blob_hashes:
                     report.add(
                         BlobError(f"references blob {ref[:12]}…, which is not stored", seq=row.seq)
@@ -287,22 +300,38 @@ def _gap(expected: int, found: int) -> SequenceError:
     return SequenceError(f"seq {found} appears again, or out of order", seq=found)
 
 
-def verify_blobs(blobs: Iterator[tuple[str, int, bytes]], report: VerifyReport) -> None:
-    """(10) Every stored blob's bytes hash to its name, and its size is right."""
-    for digest, size, data in blobs:
+def verify_blobs(
+    blobs: Iterator[tuple[str, int, bytes]], report: VerifyReport, referenced: dict[str, int]
+) -> None:
+    """(10) Every stored blob's bytes hash to its name, and its size is right.
+
+    Args:
+        referenced: the first seq that references each blob, named in a failure.
+    """
+    for digest, size, content in blobs:
         report.blobs += 1
-        actual = hashlib.sha256(data).hexdigest()
-        if actual != digest or size != len(data):
+        actual = hashlib.sha256(content).hexdigest()
+        if actual != digest or size != len(content):
             report.add(
                 BlobError(
-                    f"blob {digest[:12]}…: stored bytes hash to {actual[:12]}… "
-                    f"({len(data)} bytes, size column {size})"
+                    f"blob {digest[:12]}… is altered: its bytes hash to {actual[:12]}… "
+                    f"({len(content)} bytes, size column {size})",
+                    seq=referenced.get(digest),
                 )
             )
 
 
-# The seq that created each derived row, by table: the place a failure is reported.
-_SOURCE_SEQ = {"persons": 2, "keys": 3, "organs": 3, "memberships": 4}
+# Where each derived table's primary key and source seqs sit in its rows: a failure names the
+# last entry that shaped the row (a revocation rather than the binding, say).
+_PRIMARY = {"persons": (0,), "keys": (0,), "organs": (0,), "memberships": (0, 1, 2, 4)}
+_SOURCES = {"persons": (2,), "keys": (5, 3), "organs": (3,), "memberships": (6, 4)}
+
+
+def _source_seq(name: str, row: Row) -> int | None:
+    for index in _SOURCES[name]:
+        if row[index] is not None:
+            return int(row[index])
+    return None
 
 
 def verify_derived(
@@ -310,17 +339,21 @@ def verify_derived(
 ) -> None:
     """(11) Every derived table equals its rebuild from the entries."""
     for name, expected in rebuilt.items():
-        have = set(stored.get(name, []))
-        want = set(expected)
-        wrong = sorted(have.symmetric_difference(want), key=lambda r: r[_SOURCE_SEQ[name]])
+        index = _PRIMARY[name]
+        have = {tuple(row[i] for i in index): row for row in stored.get(name, [])}
+        want = {tuple(row[i] for i in index): row for row in expected}
+        wrong = [key for key in have.keys() | want.keys() if have.get(key) != want.get(key)]
         if not wrong:
             continue
-        row = wrong[0]
-        state = "is not in the rebuild" if row in have else "is missing or altered"
-        report.add(
-            DerivedStateError(
-                f"derived table {name}: row {row[:2]!r} {state} "
-                f"({len(wrong)} rows differ from the rebuild)",
-                seq=row[_SOURCE_SEQ[name]],
-            )
-        )
+        failures = []
+        for key in wrong:
+            row = want.get(key) or have[key]
+            state = "is not in the rebuild" if key not in want else "differs from the rebuild"
+            if key not in have:
+                state = "is missing"
+            label = "/".join(str(part) for part in key)
+            failures.append((_source_seq(name, row), f"derived table {name}: row {label} {state}"))
+        failures.sort(key=lambda f: (f[0] is None, f[0] or 0))
+        seq, message = failures[0]
+        more = f" ({len(failures)} rows differ)" if len(failures) > 1 else ""
+        report.add(DerivedStateError(message + more, seq=seq))

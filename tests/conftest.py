@@ -1,0 +1,28 @@
+"""Shared fixtures. The developer's own ledger and keys are never read: every test gets its own
+home, database path and key directory under tmp_path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.builders import LedgerFixture, sample_ledger
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    monkeypatch.setenv("LEDGER_HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "xdg"))
+    for name in ("LEDGER_DB", "LEDGER_KEY_DIR", "LEDGER_PASSPHRASE"):
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Iterator[LedgerFixture]:
+    ledger = sample_ledger(tmp_path)
+    yield ledger
+    ledger.store.close()

@@ -1,0 +1,255 @@
+"""Tamper tests: change bytes in the real SQLite file, expect the exact failure and `seq`.
+
+These guard the threat model: the administrator of the database is the party held to account,
+so every byte they can change must be caught by `ledger verify`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ledger import service
+from ledger.entry import format_utc
+from ledger.verify import VerifyReport
+from tests.builders import LedgerFixture, seeded_key
+from tests.tamper import forge_append, hexlit, quote, read, sql
+
+COLUMNS = (
+    "seq",
+    "leaf_hash",
+    "prev",
+    "type",
+    "subject",
+    "occurred_at",
+    "recorded_at",
+    "actor",
+    "key_id",
+    "statement",
+    "signature",
+)
+
+
+def verify(ledger: LedgerFixture) -> VerifyReport:
+    return service.verify_ledger(store=ledger.store)
+
+
+def first_seq(report: VerifyReport) -> int | None:
+    return report.ordered()[0].seq
+
+
+def test_untouched_ledger_passes(sample: LedgerFixture) -> None:
+    """A ledger written only through the service verifies clean (no false alarms)."""
+    report = verify(sample)
+    assert report.ok, report.to_json()
+    assert report.entries == 14
+    assert report.blobs == 1
+
+
+def change_byte(ledger: LedgerFixture, seq: int, column: str, position: int) -> None:
+    """Change one byte (or character) of one column of the entry at `seq`."""
+    (value,) = read(ledger.db, f"SELECT {column} FROM entries WHERE seq = {seq}")[0]
+    where = f"WHERE seq = {seq}"
+    if column == "seq":
+        update = f"UPDATE entries SET seq = {1000 + position} {where};"
+    elif isinstance(value, bytes):
+        index = position % len(value)
+        changed = bytearray(value)
+        changed[index] ^= 1 << (position % 8)
+        update = f"UPDATE entries SET {column} = {hexlit(bytes(changed))} {where};"
+    else:
+        assert isinstance(value, str)
+        index = position % len(value)
+        old = value[index]
+        new = "0" if old != "0" else "1"
+        update = f"UPDATE entries SET {column} = {quote(value[:index] + new + value[index + 1 :])} {where};"
+    result = sql(ledger.db, update)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("column", COLUMNS)
+@pytest.mark.parametrize("seq", [0, 6, 13])
+def test_any_column_of_any_entry(sample: LedgerFixture, column: str, seq: int) -> None:
+    """Changing one byte of any column of an entry is caught, and the first failure names
+    that entry's seq."""
+    change_byte(sample, seq, column, position=7)
+    report = verify(sample)
+    assert not report.ok
+    assert first_seq(report) == seq, report.to_json()
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(seq=st.integers(0, 13), column=st.sampled_from(COLUMNS), position=st.integers(0, 10_000))
+def test_any_byte_property(
+    tmp_path_factory: pytest.TempPathFactory, seq: int, column: str, position: int
+) -> None:
+    """Property: whichever byte of whichever column is changed, verify fails at that seq."""
+    from tests.builders import sample_ledger
+
+    ledger = sample_ledger(tmp_path_factory.mktemp("prop"))
+    try:
+        change_byte(ledger, seq, column, position)
+        report = verify(ledger)
+        assert not report.ok
+        assert first_seq(report) == seq, report.to_json()
+    finally:
+        ledger.store.close()
+
+
+def test_statement_byte_gives_hash_error(sample: LedgerFixture) -> None:
+    """A changed statement byte that keeps valid JSON is a leaf-hash failure at that seq and a
+    broken chain link at the next."""
+    (data,) = read(sample.db, "SELECT statement FROM entries WHERE seq = 8")[0]
+    assert isinstance(data, bytes)
+    changed = data.replace("材料已分发".encode(), "材料未分发".encode())
+    assert changed != data
+    sql(sample.db, f"UPDATE entries SET statement = {hexlit(changed)} WHERE seq = 8;")
+    report = verify(sample)
+    assert report.failures["leaf_hash"].seq == 8
+    assert report.failures["chain"].seq == 9
+
+
+def test_rewritten_and_rehashed_entry_fails_signature(sample: LedgerFixture) -> None:
+    """An administrator who rewrites a statement and fixes its leaf hash and the next entry's
+    link still cannot sign as its author."""
+    (data,) = read(sample.db, "SELECT statement FROM entries WHERE seq = 13")[0]
+    assert isinstance(data, bytes)
+    changed = data.replace("新密钥签名".encode(), "旧密钥签名".encode())
+    leaf = hashlib.sha256(b"\x00" + changed).hexdigest()
+    sql(
+        sample.db,
+        f"UPDATE entries SET statement = {hexlit(changed)}, leaf_hash = {quote(leaf)} "
+        "WHERE seq = 13;",
+    )
+    report = verify(sample)
+    assert list(report.failures) == ["signature"]
+    assert report.failures["signature"].seq == 13
+    assert "signature does not verify" in report.failures["signature"].message
+
+
+def test_deleted_entry(sample: LedgerFixture) -> None:
+    """Deleting an entry leaves a gap, named at the missing seq."""
+    sql(sample.db, "DELETE FROM entries WHERE seq = 5;")
+    report = verify(sample)
+    assert report.failures["sequence"].seq == 5
+    assert "seq 5 missing" in report.failures["sequence"].message
+    assert report.failures["chain"].seq == 6
+
+
+def test_two_entries_swapped(sample: LedgerFixture) -> None:
+    """Swapping two entries' places is caught at the first of them."""
+    sql(
+        sample.db,
+        "UPDATE entries SET seq = -1 WHERE seq = 9; UPDATE entries SET seq = 9 WHERE seq = 10; "
+        "UPDATE entries SET seq = 10 WHERE seq = -1;",
+    )
+    report = verify(sample)
+    assert first_seq(report) == 9
+    assert report.failures["sequence"].seq == 9
+
+
+def _next_statement(ledger: LedgerFixture, actor: str, key_id: str) -> service.Statement:
+    head = ledger.store.head()
+    assert head is not None
+    last = ledger.store.get(head.seq).statement
+    return replace(
+        last,
+        seq=head.seq + 1,
+        prev=head.leaf_hash,
+        type="note",
+        subject="meeting-1",
+        recorded_at=format_utc(ledger.clock()),
+        actor=actor,
+        key=key_id,
+        body={"text": "伪造的意见"},
+    )
+
+
+def test_forged_entry_by_unregistered_key(sample: LedgerFixture) -> None:
+    """An entry signed by a key nobody bound is refused, even when correctly chained."""
+    rogue = seeded_key("rogue")
+    forge_append(sample.db, _next_statement(sample, "wang.fang", rogue.key_id), rogue)
+    report = verify(sample)
+    assert list(report.failures) == ["key"]
+    assert report.failures["key"].seq == 14
+    assert "not bound to anyone" in report.failures["key"].message
+
+
+def test_forged_entry_claiming_someone_elses_key(sample: LedgerFixture) -> None:
+    """An entry naming wang.fang's key but signed with another key fails its signature."""
+    rogue = seeded_key("rogue")
+    wang = sample.keys["wang.fang"]
+    forge_append(sample.db, _next_statement(sample, "wang.fang", wang.key_id), rogue)
+    report = verify(sample)
+    assert list(report.failures) == ["signature"]
+    assert report.failures["signature"].seq == 14
+
+
+def test_entry_by_revoked_key_after_revocation(sample: LedgerFixture) -> None:
+    """Someone holding zhao.lei's revoked key cannot add entries after the revocation."""
+    old = seeded_key("zhao.lei")
+    forge_append(sample.db, _next_statement(sample, "zhao.lei", old.key_id), old)
+    report = verify(sample)
+    assert list(report.failures) == ["key"]
+    assert report.failures["key"].seq == 14
+    assert "revoked" in report.failures["key"].message
+
+
+def test_changed_blob(sample: LedgerFixture) -> None:
+    """A document changed in place fails its hash; the entry that cites it is named."""
+    sql(sample.db, "UPDATE blobs SET data = CAST('会议材料 v2' AS BLOB);")
+    report = verify(sample)
+    assert list(report.failures) == ["blob"]
+    assert report.failures["blob"].seq == 8
+    assert "altered" in report.failures["blob"].message
+
+
+def test_deleted_blob(sample: LedgerFixture) -> None:
+    """A cited document that disappears is reported at the citing entry."""
+    sql(sample.db, "DELETE FROM blobs;")
+    report = verify(sample)
+    assert report.failures["blob"].seq == 8
+    assert "not stored" in report.failures["blob"].message
+
+
+@pytest.mark.parametrize(
+    ("update", "seq"),
+    [
+        ("UPDATE keys SET revoked_at = NULL, revoked_seq = NULL, revoked_reason = NULL "
+         "WHERE revoked_seq IS NOT NULL;", 11),
+        ("UPDATE persons SET name = '王小芳' WHERE id = 'wang.fang';", 1),
+        ("DELETE FROM memberships WHERE person = 'wang.fang';", 6),
+        ("INSERT INTO organs VALUES ('ghost', '幽灵', 'plenary', 3);", 3),
+    ],
+)
+def test_changed_derived_row(sample: LedgerFixture, update: str, seq: int) -> None:
+    """A derived row that differs from its rebuild is caught, naming the entry behind it."""
+    sql(sample.db, update)
+    report = verify(sample)
+    assert list(report.failures) == ["derived"]
+    assert report.failures["derived"].seq == seq
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE entries SET subject = 'x' WHERE seq = 3;",
+        "DELETE FROM entries WHERE seq = 13;",
+        "UPDATE blobs SET size = 0;",
+        "DELETE FROM blobs;",
+    ],
+)
+def test_triggers_refuse_update_and_delete(sample: LedgerFixture, statement: str) -> None:
+    """With the triggers in place, the sqlite3 shell cannot change authenticated rows."""
+    before = read(sample.db, "SELECT count(*), sum(length(statement)) FROM entries")
+    result = sql(sample.db, statement, drop_triggers=False)
+    assert result.returncode != 0
+    assert "append-only" in result.stderr
+    assert read(sample.db, "SELECT count(*), sum(length(statement)) FROM entries") == before
+    assert verify(sample).ok
