@@ -1,0 +1,92 @@
+"""Chain invariants over random histories (Hypothesis), on real SQLite files."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from ledger import service
+from ledger.entry import ZERO_HASH, decode_statement, leaf_hash
+from ledger.errors import RefusedError
+from tests.builders import LedgerFixture, new_ledger, seeded_key
+
+PEOPLE = ("wang.fang", "zhao.lei", "chen.jing")
+texts = st.text(st.characters(exclude_categories=["Cs", "Cc"]), min_size=1, max_size=60)
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    """Random sequences of appends, registrations, key rotations, refused entries and clock
+    jumps backwards; after each step the ledger verifies and the chain links hold."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ledger: LedgerFixture = new_ledger(Path(tempfile.mkdtemp()))
+        self.count = 1
+        self.rotations = 0
+
+    def teardown(self) -> None:
+        self.ledger.store.close()
+
+    @rule(person=st.sampled_from(PEOPLE))
+    def register(self, person: str) -> None:
+        if person in self.ledger.keys:
+            return
+        self.ledger.register(person, person.upper())
+        self.count += 2
+
+    @precondition(lambda self: len(self.ledger.keys) > 1)
+    @rule(data=st.data(), text=texts)
+    def note(self, data: st.DataObject, text: str) -> None:
+        actor = data.draw(st.sampled_from(sorted(self.ledger.keys)))
+        self.ledger.note(actor, text)
+        self.count += 1
+
+    @precondition(lambda self: len(self.ledger.keys) > 1)
+    @rule(data=st.data())
+    def rotate_key(self, data: st.DataObject) -> None:
+        person = data.draw(st.sampled_from(sorted(set(self.ledger.keys) - {"li.na"})))
+        old = self.ledger.keys[person]
+        self.rotations += 1
+        self.ledger.bind(person, seeded_key(f"{person}/{self.rotations}"))
+        moment = self.ledger.clock.moment.isoformat()
+        body = {"key_id": old.key_id, "effective_at": moment, "reason": "rotation"}
+        self.ledger.append("key.revoked", person, body)
+        self.count += 2
+
+    @rule(text=texts)
+    def refused_entry_writes_nothing(self, text: str) -> None:
+        before = self.ledger.store.head()
+        try:
+            self.ledger.append("note", "x", {"text": text, "about": [self.count + 5]})
+        except RefusedError:
+            pass
+        assert self.ledger.store.head() == before
+
+    @rule(seconds=st.integers(1, 10_000))
+    def clock_goes_back(self, seconds: int) -> None:
+        self.ledger.clock.moment -= timedelta(seconds=seconds)
+
+    @invariant()
+    def verifies(self) -> None:
+        report = service.verify_ledger(store=self.ledger.store)
+        assert report.ok, report.to_json()
+        assert report.entries == self.count
+
+    @invariant()
+    def chain_links(self) -> None:
+        prev, last_time = ZERO_HASH, ""
+        for seq, row in enumerate(self.ledger.store.rows()):
+            stmt = decode_statement(row.statement)
+            assert (stmt.seq, row.seq) == (seq, seq)
+            assert stmt.prev == prev
+            assert stmt.recorded_at >= last_time
+            prev, last_time = leaf_hash(row.statement).hex(), stmt.recorded_at
+
+
+TestLedgerMachine = LedgerMachine.TestCase
+TestLedgerMachine.settings = settings(max_examples=15, stateful_step_count=12, deadline=None)
