@@ -159,7 +159,9 @@ class Directory:
         if key_id(public) != body["registrar_key"]["key_id"] or stmt.key != key_id(public):
             raise KeyValidityError("genesis key id is not the SHA-256 of its public key", seq=seq)
         if stmt.actor != body["registrar"]["id"] or stmt.subject != stmt.actor:
-            raise AuthorityError("the genesis entry must be made by the registrar it names", seq=seq)
+            raise AuthorityError(
+                "the genesis entry must be made by the registrar it names", seq=seq
+            )
         return KeyRecord(stmt.key, stmt.actor, public, 0, stmt.recorded_at)
 
     def _check_state(self, stmt: Statement) -> None:
@@ -182,7 +184,9 @@ class Directory:
             if key is None or key.person != subject:
                 raise refuse(f"key {short_id(body['key_id'])} is not bound to {subject}")
             if key.revoked_seq is not None:
-                raise refuse(f"key {short_id(key.key_id)} was already revoked at seq {key.revoked_seq}")
+                raise refuse(
+                    f"key {short_id(key.key_id)} was already revoked at seq {key.revoked_seq}"
+                )
         elif kind == "note":
             later = [ref for ref in body.get("about", []) if ref >= seq]
             if later:

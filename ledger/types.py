@@ -220,7 +220,9 @@ def describe_validation(exc: ValidationError) -> str:
 
 def _reject_floats(value: Any, where: str) -> None:
     if isinstance(value, float):
-        raise InputError(f"{value!r} is a float; bodies hold integers and strings only", where=where)
+        raise InputError(
+            f"{value!r} is a float; bodies hold integers and strings only", where=where
+        )
     if isinstance(value, dict):
         for key, item in value.items():
             _reject_floats(item, f"{where}.{key}")
@@ -249,7 +251,9 @@ def lookup(name: str) -> EntryType:
         return REGISTRY[name]
     except KeyError:
         known = ", ".join(sorted(REGISTRY))
-        raise InputError(f"unknown entry type {name!r}; known types: {known}", where="TYPE") from None
+        raise InputError(
+            f"unknown entry type {name!r}; known types: {known}", where="TYPE"
+        ) from None
 
 
 GENESIS = "ledger.genesis"
@@ -267,9 +271,7 @@ register(EntryType("person.registered", PersonRegistered, "registrar", "register
 register(EntryType("key.bound", KeyBound, "registrar", "bind a public key to a person"))
 register(EntryType("key.revoked", KeyRevoked, "registrar", "revoke a person's key"))
 register(EntryType("organ.created", OrganCreated, "registrar", "set up an organ or unit"))
-register(
-    EntryType("membership.started", MembershipStarted, "registrar", "a person takes a role")
-)
+register(EntryType("membership.started", MembershipStarted, "registrar", "a person takes a role"))
 register(EntryType("membership.ended", MembershipEnded, "registrar", "a person leaves a role"))
 register(
     EntryType(

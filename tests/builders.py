@@ -11,7 +11,7 @@ from typing import Any
 
 from keys import SigningKey
 from ledger import service
-from ledger.entry import possession_message
+from ledger.entry import SignedEntry, possession_message
 from ledger.store import SqlStore
 
 ORIGIN = "edu.example-district.gov.cn/decisions"
@@ -45,7 +45,7 @@ class LedgerFixture:
 
     def append(
         self, entry_type: str, subject: str, body: dict[str, Any], actor: str = "li.na"
-    ) -> service.SignedEntry:
+    ) -> SignedEntry:
         draft = service.Draft(entry_type, subject, body, actor, self.keys[actor])
         return service.append_entry(store=self.store, draft=draft, now=self.clock())
 
@@ -59,7 +59,7 @@ class LedgerFixture:
         self.keys[person] = key
         return key
 
-    def note(self, actor: str, text: str, subject: str = "meeting-1") -> service.SignedEntry:
+    def note(self, actor: str, text: str, subject: str = "meeting-1") -> SignedEntry:
         return self.append("note", subject, {"text": text}, actor=actor)
 
 
@@ -95,15 +95,23 @@ def sample_ledger(directory: Path) -> LedgerFixture:
     ledger = new_ledger(directory)
     ledger.register("wang.fang", "王芳")
     ledger.register("zhao.lei", "赵磊")
-    ledger.append("organ.created", "bureau-meeting", {"name": "局务会议", "kind": "executive_meeting"})
     ledger.append(
-        "membership.started", "wang.fang", {"organ": "bureau-meeting", "role": "head", "from": "2020-01-01"}
+        "organ.created", "bureau-meeting", {"name": "局务会议", "kind": "executive_meeting"}
     )
     ledger.append(
-        "membership.started", "zhao.lei", {"organ": "bureau-meeting", "role": "member", "from": "2020-01-01"}
+        "membership.started",
+        "wang.fang",
+        {"organ": "bureau-meeting", "role": "head", "from": "2020-01-01"},
+    )
+    ledger.append(
+        "membership.started",
+        "zhao.lei",
+        {"organ": "bureau-meeting", "role": "member", "from": "2020-01-01"},
     )
     digest = service.add_blob(store=ledger.store, data="会议材料 v1".encode())
-    ledger.append("note", "meeting-1", {"text": "材料已分发", "attachments": [digest]}, actor="wang.fang")
+    ledger.append(
+        "note", "meeting-1", {"text": "材料已分发", "attachments": [digest]}, actor="wang.fang"
+    )
     ledger.note("zhao.lei", "同意。")
     old = ledger.keys["zhao.lei"]
     ledger.bind("zhao.lei", seeded_key("zhao.lei/2"))
@@ -113,7 +121,9 @@ def sample_ledger(directory: Path) -> LedgerFixture:
         {"key_id": old.key_id, "effective_at": ledger.clock.moment.isoformat(), "reason": "轮换"},
     )
     ledger.append(
-        "membership.ended", "zhao.lei", {"organ": "bureau-meeting", "role": "member", "to": "2020-06-30"}
+        "membership.ended",
+        "zhao.lei",
+        {"organ": "bureau-meeting", "role": "member", "to": "2020-06-30"},
     )
     ledger.note("zhao.lei", "新密钥签名。")
     return ledger

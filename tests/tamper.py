@@ -8,7 +8,6 @@ import base64
 import shutil
 import sqlite3
 import subprocess
-from pathlib import Path
 
 from keys import SigningKey
 from ledger.entry import Statement, leaf_hash, signing_message
@@ -81,5 +80,3 @@ def forge_append(db: str, stmt: Statement, signer: SigningKey) -> None:
 
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
-
-

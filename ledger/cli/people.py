@@ -14,7 +14,6 @@ from ledger.cli.output import data, info
 
 if TYPE_CHECKING:
     from keys import KeyStore
-    from ledger.store import SqlStore
 
 person_app = typer.Typer(help="People in the register (never removed).", no_args_is_help=True)
 key_app = typer.Typer(help="Signing keys: create, bind, revoke, list.", no_args_is_help=True)

@@ -19,7 +19,8 @@ from ledger.cli.output import data, info
 def init(
     ctx: typer.Context,
     origin: Annotated[
-        str, typer.Option(help="The ledger's unique name, e.g. edu.example-district.gov.cn/decisions")
+        str,
+        typer.Option(help="The ledger's unique name, e.g. edu.example-district.gov.cn/decisions"),
     ],
     organisation: Annotated[str, typer.Option(help="The body whose decisions are recorded.")],
     registrar_id: Annotated[str, typer.Option(help="Person id of the registrar, e.g. li.na")],
@@ -114,19 +115,27 @@ def demo(
     info(f"demo passphrase for every key: {built.passphrase}")
     info("")
     store = service.open_ledger(str(built.db))
+    data("seq\trecorded\ttype\tsubject\tactor\tkey\tleaf hash")
     for row in service.list_entries(store=store):
         data(entries_line(row))
     report = service.verify_ledger(store=store)
     store.close()
     data("")
-    data(f"ledger verify: {'ok' if report.ok else 'FAILED'}: {report.entries} entries, "
-         f"{report.blobs} blobs, head {report.head}")
+    data(
+        f"ledger verify: {'ok' if report.ok else 'FAILED'}: {report.entries} entries, "
+        f"{report.blobs} blobs, head {report.head}"
+    )
     info("")
     info("Try next:")
     info(f"  export LEDGER_DB={built.db} LEDGER_KEY_DIR={built.key_dir}")
     info("  ledger log --type membership.started")
     info("  ledger show 1")
     info("  ledger verify")
+    info('  echo \'{"text": "会议开始"}\' > note.json')
+    info(
+        f"  LEDGER_PASSPHRASE={built.passphrase} ledger record note --file note.json "
+        "--as huang.li --subject meeting-2020-03"
+    )
 
 
 def entries_line(row: object) -> str:

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, inspect, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlmodel import SQLModel
 
 from ledger.authority import DERIVED_TABLES, Directory, Row
 from ledger.entry import SignedEntry, Statement, decode_statement
@@ -20,7 +21,6 @@ from ledger.errors import (
 )
 from ledger.store.engine import make_engine, sqlite_path
 from ledger.store.tables import AUTHENTICATED, BLOBS, DERIVED, ENTRIES, table
-from ledger.store.tables import SQLModel as _Base
 
 _PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     name: tuple(col.name for col in t.primary_key.columns) for name, t in DERIVED.items()
@@ -105,7 +105,7 @@ class SqlStore:
         try:
             if "entries" in inspect(store.engine).get_table_names():
                 raise StoreError(f"{_safe(url)} already holds a ledger")
-            _Base.metadata.create_all(store.engine)
+            SQLModel.metadata.create_all(store.engine)
             with store.engine.begin() as conn:
                 for statement in _trigger_sql(store.engine.dialect.name):
                     conn.exec_driver_sql(statement)
@@ -290,9 +290,7 @@ class WriteTx:
             tbl = DERIVED[name]
             values = dict(zip((c.name for c in tbl.columns), row, strict=True))
             keys = _PRIMARY_KEYS[name]
-            self.conn.execute(
-                delete(tbl).where(and_(*(tbl.c[k] == values[k] for k in keys)))
-            )
+            self.conn.execute(delete(tbl).where(and_(*(tbl.c[k] == values[k] for k in keys))))
             self.conn.execute(insert(tbl).values(**values))
 
     def put_blob(self, data: bytes) -> str:
@@ -335,8 +333,7 @@ def _directory(conn: Connection) -> Directory:
     if data is None:
         return Directory()
     rows = {
-        name: [tuple(row) for row in conn.execute(select(DERIVED[name]))]
-        for name in DERIVED_TABLES
+        name: [tuple(row) for row in conn.execute(select(DERIVED[name]))] for name in DERIVED_TABLES
     }
     return Directory.from_rows(decode_statement(bytes(data)), rows)
 
@@ -344,7 +341,8 @@ def _directory(conn: Connection) -> Directory:
 def _stream(conn: Connection, query: Any) -> Iterator[StoredRow]:
     result = conn.execution_options(stream_results=True, yield_per=2000).execute(query)
     for row in result:
-        yield StoredRow(*row[:9], bytes(row[9]), bytes(row[10]))
+        values = tuple(row)
+        yield StoredRow._make((*values[:9], bytes(values[9]), bytes(values[10])))
 
 
 def _trigger_sql(dialect: str) -> list[str]:

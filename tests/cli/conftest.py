@@ -21,7 +21,9 @@ class Cli:
     key_dir: Path
     work: Path
 
-    def __call__(self, *args: str, passphrase: str | None = PASS, stdin: str | None = None) -> Result:
+    def __call__(
+        self, *args: str, passphrase: str | None = PASS, stdin: str | None = None
+    ) -> Result:
         env = {"LEDGER_DB": str(self.db), "LEDGER_KEY_DIR": str(self.key_dir)}
         if passphrase is not None:
             env["LEDGER_PASSPHRASE"] = passphrase

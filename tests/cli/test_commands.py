@@ -15,8 +15,17 @@ def entry_count(cli: Cli) -> int:
 def test_init_creates_genesis_and_key(cli: Cli) -> None:
     """init writes seq 0 signed by a new registrar key, stored encrypted with mode 0600."""
     result = ok(
-        cli("init", "--origin", "o.example/d", "--organisation", "局", "--registrar-id",
-            "li.na", "--registrar-name", "李娜")
+        cli(
+            "init",
+            "--origin",
+            "o.example/d",
+            "--organisation",
+            "局",
+            "--registrar-id",
+            "li.na",
+            "--registrar-name",
+            "李娜",
+        )
     )
     seq, leaf = result.stdout.split()
     assert seq == "0" and len(leaf) == 64
@@ -32,8 +41,17 @@ def test_init_creates_genesis_and_key(cli: Cli) -> None:
 def test_init_refuses_existing_database(ready: Cli) -> None:
     """A second init on the same file is refused and changes nothing."""
     before = entry_count(ready)
-    result = ready("init", "--origin", "x/y", "--organisation", "局", "--registrar-id", "a",
-                   "--registrar-name", "A")
+    result = ready(
+        "init",
+        "--origin",
+        "x/y",
+        "--organisation",
+        "局",
+        "--registrar-id",
+        "a",
+        "--registrar-name",
+        "A",
+    )
     assert result.exit_code == 4
     assert "already exists" in result.stderr
     assert entry_count(ready) == before
@@ -45,8 +63,20 @@ def test_record_json_and_toml_then_log_show(ready: Cli) -> None:
     body = ready.write("n.json", json.dumps({"text": text}, ensure_ascii=False))
     ok(ready("record", "note", "--file", body, "--as", "wang.fang", "--subject", "m-1"))
     toml = ready.write("n.toml", f'text = "{text}"\nabout = [3]\n')
-    result = ok(ready("record", "note", "-f", toml, "--as", "wang.fang", "--subject", "m-1",
-                      "--occurred-at", "2020-03-15T09:30:00+08:00"))
+    result = ok(
+        ready(
+            "record",
+            "note",
+            "-f",
+            toml,
+            "--as",
+            "wang.fang",
+            "--subject",
+            "m-1",
+            "--occurred-at",
+            "2020-03-15T09:30:00+08:00",
+        )
+    )
     assert result.stdout.split()[0] == "4"
     lines = ok(ready("log", "--type", "note", "--json")).stdout.splitlines()
     statements = [json.loads(line)["statement"] for line in lines]
@@ -114,4 +144,17 @@ def test_verify_json(ready: Cli) -> None:
 def test_person_list(ready: Cli) -> None:
     """People are listed with their registration seq and valid keys."""
     rows = [line.split("\t") for line in ok(ready("person", "list")).stdout.splitlines()]
-    assert [(r[0], r[1], r[2]) for r in rows] == [("li.na", "李娜", "0"), ("wang.fang", "王芳", "1")]
+    assert [(r[0], r[1], r[2]) for r in rows] == [
+        ("li.na", "李娜", "0"),
+        ("wang.fang", "王芳", "1"),
+    ]
+
+
+def test_demo_command(cli: Cli) -> None:
+    """`ledger demo` prints the log, a passing verify, and the demo passphrase on stderr."""
+    target = cli.work / "demo"
+    result = ok(cli("demo", "--dir", str(target)))
+    assert "ledger verify: ok: 33 entries, 1 blobs" in result.stdout
+    assert "membership.started" in result.stdout
+    assert "demo passphrase for every key: demo-713" in result.stderr
+    assert (target / "ledger.db").is_file()

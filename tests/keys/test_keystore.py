@@ -241,8 +241,8 @@ def test_der_encoder_known_encodings() -> None:
 def test_openssl_accepts_the_file_format(tmp_path: Path) -> None:
     """The encoder's output is standard PKCS#8 that OpenSSL decrypts to the same key.
 
-    Written with N=2**14 because the OpenSSL 3 CLI caps scrypt memory at 32 MiB (see the next
-    test); everything else is the exact code path used by KeyStore.save.
+    Written with an explicit N=2**14 (the saved default too): the OpenSSL 3 CLI refuses scrypt
+    needing more than 32 MiB; everything else is the exact code path used by KeyStore.save.
     """
     key = SigningKey.from_seed(SEED)
     path = tmp_path / "interop.pem"

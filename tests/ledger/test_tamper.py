@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger import service
-from ledger.entry import format_utc
+from ledger.entry import Statement, format_utc
 from ledger.verify import VerifyReport
 from tests.builders import LedgerFixture, seeded_key
 from tests.tamper import forge_append, hexlit, quote, read, sql
@@ -66,7 +66,8 @@ def change_byte(ledger: LedgerFixture, seq: int, column: str, position: int) -> 
         index = position % len(value)
         old = value[index]
         new = "0" if old != "0" else "1"
-        update = f"UPDATE entries SET {column} = {quote(value[:index] + new + value[index + 1 :])} {where};"
+        changed_text = value[:index] + new + value[index + 1 :]
+        update = f"UPDATE entries SET {column} = {quote(changed_text)} {where};"
     result = sql(ledger.db, update)
     assert result.returncode == 0, result.stderr
 
@@ -154,7 +155,7 @@ def test_two_entries_swapped(sample: LedgerFixture) -> None:
     assert report.failures["sequence"].seq == 9
 
 
-def _next_statement(ledger: LedgerFixture, actor: str, key_id: str) -> service.Statement:
+def _next_statement(ledger: LedgerFixture, actor: str, key_id: str) -> Statement:
     head = ledger.store.head()
     assert head is not None
     last = ledger.store.get(head.seq).statement
@@ -221,8 +222,11 @@ def test_deleted_blob(sample: LedgerFixture) -> None:
 @pytest.mark.parametrize(
     ("update", "seq"),
     [
-        ("UPDATE keys SET revoked_at = NULL, revoked_seq = NULL, revoked_reason = NULL "
-         "WHERE revoked_seq IS NOT NULL;", 11),
+        (
+            "UPDATE keys SET revoked_at = NULL, revoked_seq = NULL, revoked_reason = NULL "
+            "WHERE revoked_seq IS NOT NULL;",
+            11,
+        ),
         ("UPDATE persons SET name = '王小芳' WHERE id = 'wang.fang';", 1),
         ("DELETE FROM memberships WHERE person = 'wang.fang';", 6),
         ("INSERT INTO organs VALUES ('ghost', '幽灵', 'plenary', 3);", 3),
