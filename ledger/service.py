@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from keys import KeyStore, SigningKey, short_id
+from keys import KeyNotFoundError, KeyStore, SigningKey, short_id
 from ledger.entry import (
     DEFAULT_ZONE,
     ID_PATTERN,
@@ -200,13 +200,19 @@ def _seal(draft: Draft, head: Head | None, now: datetime) -> SignedEntry:
 # -- people and keys ------------------------------------------------------------------------
 
 
-def unlock(*, store: SqlStore, keystore: KeyStore, person: str, passphrase: str) -> SigningKey:
+def unlock(
+    *, store: SqlStore, keystore: KeyStore, person: str, passphrase: Callable[[], str]
+) -> SigningKey:
     """Load the newest valid key of `person` found in the key directory.
+
+    `passphrase` is asked only once the key file is found, so nobody types a passphrase only
+    to hear that the key is elsewhere.
 
     Raises:
         InputError: the person is not registered.
-        RefusedError: the person has no valid key, or none of them is in the key directory.
-        KeysError: wrong passphrase, unreadable key file.
+        RefusedError: the person has no valid key.
+        KeysError: none of the person's keys is in the key directory (KeyNotFoundError), a
+            wrong passphrase, an unreadable key file.
     """
     directory = store.directory()
     if person not in directory.persons:
@@ -216,11 +222,11 @@ def unlock(*, store: SqlStore, keystore: KeyStore, person: str, passphrase: str)
         raise RefusedError(f"{person} has no valid key; the registrar must bind one")
     for record in reversed(records):
         if keystore.has(record.key_id):
-            return keystore.load(record.key_id, passphrase)
+            return keystore.load(record.key_id, passphrase())
     listed = ", ".join(short_id(k.key_id) for k in records)
-    raise RefusedError(
-        f"none of {person}'s keys ({listed}) is in {keystore.directory}; "
-        "pass --key-dir or set LEDGER_KEY_DIR"
+    raise KeyNotFoundError(
+        f"none of {person}'s keys ({listed}) is in {keystore.directory}",
+        hint="Pass --key-dir or set LEDGER_KEY_DIR to the directory holding it.",
     )
 
 

@@ -33,6 +33,7 @@ def root(
         str | None,
         typer.Option(
             "--db",
+            metavar="PATH|URL",
             help="Ledger database: a file path or a URL. [env: LEDGER_DB; default: ledger.db "
             "in the user's data directory]",
             show_default=False,
@@ -42,6 +43,7 @@ def root(
         str | None,
         typer.Option(
             "--key-dir",
+            metavar="DIR",
             help="Directory of encrypted key files. [env: LEDGER_KEY_DIR; default: keys/ in "
             "the user's data directory]",
             show_default=False,

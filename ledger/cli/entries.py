@@ -61,9 +61,11 @@ def record(
     entry_type_info.validate(body)
     service.check_id(subject, where="--subject")
     store = service.open_ledger(settings.db)
-    secret = passphrase(f"Passphrase for {actor}'s key")
     signer = service.unlock(
-        store=store, keystore=KeyStore(settings.key_dir), person=actor, passphrase=secret
+        store=store,
+        keystore=KeyStore(settings.key_dir),
+        person=actor,
+        passphrase=lambda: passphrase(f"Passphrase for {actor}'s key"),
     )
     draft = service.Draft(entry_type, subject, body, actor, signer, occurred_at)
     entry = service.append_entry(store=store, draft=draft, now=now())

@@ -34,9 +34,11 @@ def _registrar_append(
     store = service.open_ledger(settings.db)
     who = actor or store.directory().registrar or ""
     service.lookup_type(entry_type).validate(body)
-    secret = passphrase(f"Passphrase for {who}'s key")
     signer = service.unlock(
-        store=store, keystore=KeyStore(settings.key_dir), person=who, passphrase=secret
+        store=store,
+        keystore=KeyStore(settings.key_dir),
+        person=who,
+        passphrase=lambda: passphrase(f"Passphrase for {who}'s key"),
     )
     entry = service.append_entry(
         store=store, draft=service.Draft(entry_type, subject, body, who, signer), now=now()
