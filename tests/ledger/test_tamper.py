@@ -15,23 +15,12 @@ from hypothesis import strategies as st
 
 from ledger import service
 from ledger.entry import Statement, format_utc
+from ledger.store.repository import ENTRY_COLUMNS
 from ledger.verify import VerifyReport
 from tests.builders import LedgerFixture, seeded_key
 from tests.tamper import forge_append, hexlit, quote, read, sql
 
-COLUMNS = (
-    "seq",
-    "leaf_hash",
-    "prev",
-    "type",
-    "subject",
-    "occurred_at",
-    "recorded_at",
-    "actor",
-    "key_id",
-    "statement",
-    "signature",
-)
+COLUMNS = ENTRY_COLUMNS
 
 
 def verify(ledger: LedgerFixture) -> VerifyReport:
