@@ -7,6 +7,7 @@ so every byte they can change must be caught by `ledger verify`.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import replace
 
 import pytest
@@ -73,7 +74,9 @@ def test_any_column_of_any_entry(sample: LedgerFixture, column: str, seq: int) -
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=int(os.environ.get("TAMPER_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(seq=st.integers(0, 13), column=st.sampled_from(COLUMNS), position=st.integers(0, 10_000))
 def test_any_byte_property(
