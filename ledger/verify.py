@@ -104,15 +104,7 @@ class VerifyReport:
         }
 
 
-_COLUMNS = (
-    ("prev", "prev"),
-    ("type", "type"),
-    ("subject", "subject"),
-    ("occurred_at", "occurred_at"),
-    ("recorded_at", "recorded_at"),
-    ("actor", "actor"),
-    ("key_id", "key"),
-)
+_COLUMNS = ("prev", "type", "subject", "occurred_at", "recorded_at", "actor", "key_id")
 
 
 class _Signatures:
@@ -232,15 +224,17 @@ def verify_entries(
                         seq=row.seq,
                     )
                 )
-            for column, name in _COLUMNS:
-                stored, signed = getattr(row, column), getattr(stmt, name)
-                if stored != signed:
-                    report.add(
-                        ColumnError(
-                            f"column {column} is {stored!r} but the statement says {signed!r}",
-                            seq=row.seq,
+            signed = (stmt.prev, stmt.type, stmt.subject, stmt.occurred_at, stmt.recorded_at,
+                      stmt.actor, stmt.key)  # fmt: skip
+            if row[2:9] != signed:  # StoredRow's prev … key_id, compared at once
+                for column, stored, value in zip(_COLUMNS, row[2:9], signed, strict=True):
+                    if stored != value:
+                        report.add(
+                            ColumnError(
+                                f"column {column} is {stored!r} but the statement says {value!r}",
+                                seq=row.seq,
+                            )
                         )
-                    )
             # (5) the chain link
             if stmt.prev != prev_hash:
                 report.add(
@@ -301,7 +295,9 @@ def _gap(expected: int, found: int) -> SequenceError:
 
 
 def verify_blobs(
-    blobs: Iterator[tuple[str, int, bytes]], report: VerifyReport, referenced: dict[str, int]
+    blobs: Iterator[tuple[str, int, bytes]],
+    report: VerifyReport,
+    referenced: dict[str, int],
 ) -> None:
     """(10) Every stored blob's bytes hash to its name, and its size is right.
 

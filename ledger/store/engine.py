@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.pool import NullPool
 
 from ledger.errors import ConfigError
 
@@ -43,7 +42,7 @@ def make_engine(url: str) -> Engine:
     `begin_immediate=True` takes the write lock at BEGIN, which serialises appenders.
     """
     if url.startswith("sqlite"):
-        engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 120})
+        engine = create_engine(url, connect_args={"timeout": 120})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
