@@ -176,20 +176,33 @@ def ledger_command() -> list[str]:
     return [found]
 
 
-def time_cli(db: str, args: list[str]) -> tuple[float, subprocess.CompletedProcess[str]]:
+def time_cli(db: str, args: list[str]) -> tuple[float, int, str, int]:
+    """Run `ledger ARGS` on `db`; return (seconds, exit code, stdout, peak RSS in KiB)."""
     env = dict(os.environ, LEDGER_DB=db)
     start = time.perf_counter()
-    result = subprocess.run(
-        [*ledger_command(), *args], env=env, capture_output=True, text=True, check=False
+    proc = subprocess.Popen(
+        [*ledger_command(), *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
-    return time.perf_counter() - start, result
+    # wait4 gives this one child's peak RSS; the short JSON report fits in the pipe meanwhile.
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    assert proc.stdout is not None
+    out = proc.stdout.read()
+    proc.stdout.close()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return elapsed, proc.returncode, out, usage.ru_maxrss
 
 
-def verify_cli(db: str, entries: int) -> float:
-    elapsed, result = time_cli(db, ["verify", "--json"])
-    report = json.loads(result.stdout)
-    if result.returncode != 0 or not report["ok"] or report["entries"] != entries:
-        raise SystemExit(f"ledger verify failed: {result.stdout}{result.stderr}")
+def verify_cli(db: str, entries: int, peaks: list[int]) -> float:
+    elapsed, code, out, peak = time_cli(db, ["verify", "--json"])
+    report = json.loads(out) if out else {}
+    if code != 0 or not report.get("ok") or report.get("entries") != entries:
+        raise SystemExit(f"ledger verify failed (exit {code}): {out}")
+    peaks.append(peak)
     return elapsed
 
 
@@ -302,10 +315,11 @@ def run(entries: int, appends: int, db_dir: Path, repeat: int) -> dict[str, Any]
         name: [] for name in ("startup", "cli", "in_process", "raw_all", "raw_one")
     }
     cpu: list[tuple[float, float]] = []
+    peaks: list[int] = []
     for round_ in range(1, repeat + 1):
         log(f"round {round_}/{repeat}: ledger verify (genesis only, then {total} entries)")
-        samples["startup"].append(verify_cli(genesis_only, 1))
-        samples["cli"].append(verify_cli(db, total))
+        samples["startup"].append(verify_cli(genesis_only, 1, []))
+        samples["cli"].append(verify_cli(db, total, peaks))
         log(f"round {round_}/{repeat}: service.verify_ledger")
         elapsed, main_cpu, workers_cpu = verify_in_process(db, total)
         samples["in_process"].append(elapsed)
@@ -345,6 +359,7 @@ def run(entries: int, appends: int, db_dir: Path, repeat: int) -> dict[str, Any]
         "verify_cli": {
             **measure("cli", total),
             "ratio_to_raw": round(raw_best / min(samples["cli"]), 3),
+            "peak_rss_mib": round(max(peaks) / 1024, 1),
         },
         "verify_in_process": {
             **measure("in_process", total),
@@ -370,7 +385,12 @@ def table(figures: dict[str, Any]) -> str:
     add("bulk import (append_batch)", "bulk_import", f"chunks of {CHUNK}, durable")
     add("single append (append_entry)", "single_append", "1 durable transaction each")
     add("ledger verify, genesis only", "cli_startup", "the command's fixed cost")
-    add("ledger verify (subprocess)", "verify_cli", f"verify/raw = {ratio:.2f} (target ≥ 0.6)")
+    peak = figures["verify_cli"]["peak_rss_mib"]
+    add(
+        "ledger verify (subprocess)",
+        "verify_cli",
+        f"verify/raw = {ratio:.2f} (target ≥ 0.6); peak RSS {peak} MiB",
+    )
     item = figures["verify_in_process"]
     add(
         "service.verify_ledger",

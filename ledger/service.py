@@ -33,7 +33,6 @@ from ledger.errors import (
     LedgerError,
     RefusedError,
     SequenceError,
-    StoreError,
     VerificationError,
 )
 from ledger.store import SqlStore, create_store, open_store, url_for
@@ -352,7 +351,6 @@ def open_ledger(db: str) -> SqlStore:
 
 __all__ = [
     "Draft",
-    "StoreError",
     "add_blob",
     "append_batch",
     "append_entry",
@@ -361,6 +359,7 @@ __all__ = [
     "init_ledger",
     "key_request",
     "list_entries",
+    "lookup_type",
     "open_ledger",
     "read_key_request",
     "unlock",

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from ledger.cli.context import now, passphrase, state
+from ledger.cli.entries import log_line
 from ledger.cli.errors import handles_ledger_errors
 from ledger.cli.exit_codes import ExitCode
 from ledger.cli.output import data, info
@@ -117,7 +118,7 @@ def demo(
     store = service.open_ledger(str(built.db))
     data("seq\trecorded\ttype\tsubject\tactor\tkey\tleaf hash")
     for row in service.list_entries(store=store):
-        data(entries_line(row))
+        data(log_line(row))
     report = service.verify_ledger(store=store)
     store.close()
     data("")
@@ -136,14 +137,6 @@ def demo(
         f"  LEDGER_PASSPHRASE={built.passphrase} ledger record note --file note.json "
         "--as huang.li --subject meeting-2020-03"
     )
-
-
-def entries_line(row: object) -> str:
-    from ledger.cli.entries import log_line
-    from ledger.store.repository import StoredRow
-
-    assert isinstance(row, StoredRow)
-    return log_line(row)
 
 
 def register(app: typer.Typer) -> None:
