@@ -13,8 +13,10 @@ from dataclasses import replace
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
 from ledger import service
+from ledger.cli import app
 from ledger.entry import Statement, format_utc
 from ledger.store.repository import ENTRY_COLUMNS
 from ledger.verify import VerifyReport
@@ -30,6 +32,14 @@ def verify(ledger: LedgerFixture) -> VerifyReport:
 
 def first_seq(report: VerifyReport) -> int | None:
     return report.ordered()[0].seq
+
+
+def command_names(ledger: LedgerFixture, seq: int, kind: str) -> None:
+    """`ledger verify`, as an auditor runs it, exits 3 and names the failing seq."""
+    result = CliRunner().invoke(app, ["--db", ledger.db, "verify"])
+    assert result.exit_code == 3, result.stdout
+    assert f"FAIL [{kind}] seq {seq}: " in result.stderr, result.stderr
+    assert result.stdout.startswith("FAILED")
 
 
 def test_untouched_ledger_passes(sample: LedgerFixture) -> None:
@@ -124,6 +134,7 @@ def test_rewritten_and_rehashed_entry_fails_signature(sample: LedgerFixture) -> 
     assert list(report.failures) == ["signature"]
     assert report.failures["signature"].seq == 13
     assert "signature does not verify" in report.failures["signature"].message
+    command_names(sample, 13, "signature")
 
 
 def test_deleted_entry(sample: LedgerFixture) -> None:
@@ -132,6 +143,7 @@ def test_deleted_entry(sample: LedgerFixture) -> None:
     report = verify(sample)
     assert report.failures["sequence"].seq == 5
     assert "seq 5 missing" in report.failures["sequence"].message
+    command_names(sample, 5, "sequence")
     assert report.failures["chain"].seq == 6
 
 
@@ -145,6 +157,7 @@ def test_two_entries_swapped(sample: LedgerFixture) -> None:
     report = verify(sample)
     assert first_seq(report) == 9
     assert report.failures["sequence"].seq == 9
+    command_names(sample, 9, "sequence")
 
 
 def _next_statement(ledger: LedgerFixture, actor: str, key_id: str) -> Statement:
@@ -172,6 +185,7 @@ def test_forged_entry_by_unregistered_key(sample: LedgerFixture) -> None:
     assert list(report.failures) == ["key"]
     assert report.failures["key"].seq == 14
     assert "not bound to anyone" in report.failures["key"].message
+    command_names(sample, 14, "key")
 
 
 def test_forged_entry_claiming_someone_elses_key(sample: LedgerFixture) -> None:
@@ -192,6 +206,7 @@ def test_entry_by_revoked_key_after_revocation(sample: LedgerFixture) -> None:
     assert list(report.failures) == ["key"]
     assert report.failures["key"].seq == 14
     assert "revoked" in report.failures["key"].message
+    command_names(sample, 14, "key")
 
 
 def test_changed_blob(sample: LedgerFixture) -> None:
@@ -201,6 +216,7 @@ def test_changed_blob(sample: LedgerFixture) -> None:
     assert list(report.failures) == ["blob"]
     assert report.failures["blob"].seq == 8
     assert "altered" in report.failures["blob"].message
+    command_names(sample, 8, "blob")
 
 
 def test_deleted_blob(sample: LedgerFixture) -> None:
@@ -230,6 +246,7 @@ def test_changed_derived_row(sample: LedgerFixture, update: str, seq: int) -> No
     report = verify(sample)
     assert list(report.failures) == ["derived"]
     assert report.failures["derived"].seq == seq
+    command_names(sample, seq, "derived")
 
 
 @pytest.mark.parametrize(
