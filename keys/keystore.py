@@ -294,6 +294,16 @@ class KeyStore:
         """Return the path of the public key file for a (validated) key id."""
         return self._directory / f"{_validate_key_id(kid)}{_PUBLIC_SUFFIX}"
 
+    def discard(self, kid: str) -> None:
+        """Delete a key's files, for a key that was made but never used (e.g. `ledger init`
+        failed after saving it). A key that signed anything must be kept, never discarded.
+
+        Raises:
+            InvalidKeyError: ``kid`` is not 64 lowercase hex characters.
+        """
+        self.path_for(kid).unlink(missing_ok=True)
+        self._public_path_for(kid).unlink(missing_ok=True)
+
     def has(self, kid: str) -> bool:
         """Tell whether the store holds a private key file for a key id.
 

@@ -187,6 +187,12 @@ class Directory:
                 raise refuse(
                     f"key {short_id(key.key_id)} was already revoked at seq {key.revoked_seq}"
                 )
+            others = [k for k in self.keys_of(subject) if k.revoked_seq is None and k != key]
+            if subject == self.registrar and not others:
+                raise refuse(
+                    "this is the registrar's last valid key; bind the registrar a new key "
+                    "first, or nobody could record people and keys any more"
+                )
         elif kind == "note":
             later = [ref for ref in body.get("about", []) if ref >= seq]
             if later:

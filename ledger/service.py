@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from keys import KeyNotFoundError, KeyStore, SigningKey, short_id
+from keys import KeyNotFoundError, KeyStore, SigningKey, key_id, short_id
 from ledger.entry import (
     DEFAULT_ZONE,
     ID_PATTERN,
@@ -33,6 +34,7 @@ from ledger.errors import (
     LedgerError,
     RefusedError,
     SequenceError,
+    StoreError,
     VerificationError,
 )
 from ledger.store import SqlStore, create_store, open_store, url_for
@@ -78,6 +80,60 @@ def check_id(value: str, *, where: str) -> str:
     return value
 
 
+def genesis_body(
+    *,
+    origin: str,
+    organisation: str,
+    registrar_id: str,
+    registrar_name: str,
+    public_key: bytes,
+    rule_profile: str = DEFAULT_RULE_PROFILE,
+) -> dict[str, Any]:
+    """Return the body of the genesis entry."""
+    return {
+        "origin": origin,
+        "organisation": organisation,
+        "registrar": {"id": registrar_id, "name": registrar_name},
+        "registrar_key": {
+            "key_id": key_id(public_key),
+            "public_key": base64.b64encode(public_key).decode(),
+        },
+        "rule_profile": rule_profile,
+    }
+
+
+def check_init(
+    *, db: str, origin: str, organisation: str, registrar_id: str, registrar_name: str
+) -> None:
+    """Check everything `init_ledger` needs, before any key or file is made.
+
+    Raises:
+        InputError: a bad origin, id or name. StoreError: the database exists already, or
+        its directory cannot be written. ConfigError: an unusable --db.
+    """
+    check_id(registrar_id, where="--registrar-id")
+    body = genesis_body(
+        origin=origin,
+        organisation=organisation,
+        registrar_id=registrar_id,
+        registrar_name=registrar_name,
+        public_key=bytes(32),
+    )
+    try:
+        lookup(GENESIS).validate(body)
+    except InputError as exc:
+        option = {"origin": "--origin", "organisation": "--organisation"}
+        field = (exc.where or "").removeprefix("body.").split(".")[0]
+        raise InputError(exc.message, where=option.get(field, "--registrar-name")) from None
+    path = sqlite_path(url_for(db))
+    if path is not None:
+        if path.exists():
+            raise StoreError(f"{path} already exists; refusing to overwrite it")
+        parent = next((p for p in path.parents if p.exists()), None)
+        if parent is None or not parent.is_dir() or not os.access(parent, os.W_OK):
+            raise StoreError(f"cannot create {path}: {parent} is not a writable directory")
+
+
 def init_ledger(
     *,
     db: str,
@@ -95,18 +151,21 @@ def init_ledger(
         InputError: a bad origin, id or name; nothing is created.
         StoreError: a ledger already exists there, or the database cannot be created.
     """
-    check_id(registrar_id, where="--registrar-id")
-    body = {
-        "origin": origin,
-        "organisation": organisation,
-        "registrar": {"id": registrar_id, "name": registrar_name},
-        "registrar_key": {
-            "key_id": registrar_key.key_id,
-            "public_key": base64.b64encode(registrar_key.public_key).decode(),
-        },
-        "rule_profile": rule_profile,
-    }
-    lookup(GENESIS).validate(body)
+    check_init(
+        db=db,
+        origin=origin,
+        organisation=organisation,
+        registrar_id=registrar_id,
+        registrar_name=registrar_name,
+    )
+    body = genesis_body(
+        origin=origin,
+        organisation=organisation,
+        registrar_id=registrar_id,
+        registrar_name=registrar_name,
+        public_key=registrar_key.public_key,
+        rule_profile=rule_profile,
+    )
     url = url_for(db)
     store = create_store(db)
     draft = Draft(GENESIS, registrar_id, body, registrar_id, registrar_key)
@@ -148,6 +207,8 @@ def append_batch(
     for draft in drafts:
         lookup(draft.type).validate(draft.body)
         check_id(draft.subject, where="subject")
+        if draft.occurred_at is not None:
+            parse_time(draft.occurred_at, where="--occurred-at")
     with store.writing() as tx:
         head = tx.head()
         directory = tx.directory()
@@ -354,6 +415,8 @@ __all__ = [
     "add_blob",
     "append_batch",
     "append_entry",
+    "check_init",
+    "genesis_body",
     "get_blob",
     "get_entry",
     "init_ledger",

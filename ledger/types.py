@@ -95,10 +95,22 @@ class KeyRef(Body):
     public_key: PublicKey
 
 
+def _check_origin(text: str) -> str:
+    if not text or len(text) > 200 or any(c.isspace() for c in text):
+        raise ValueError(
+            "the origin is one word naming this ledger, like a domain and a path: "
+            "edu.example-district.gov.cn/decisions (no spaces, at most 200 characters)"
+        )
+    return text
+
+
+Origin = Annotated[str, AfterValidator(_check_origin)]
+
+
 class Genesis(Body):
     """seq 0: the ledger's origin, organisation, registrar and rule-profile version."""
 
-    origin: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\s]+$")]
+    origin: Origin
     organisation: Name
     registrar: PersonRef
     registrar_key: KeyRef

@@ -53,6 +53,7 @@ def record(
     """
     from keys import KeyStore
     from ledger import service
+    from ledger.entry import parse_time
     from ledger.types import lookup
 
     settings = state(ctx).settings()
@@ -60,6 +61,8 @@ def record(
     body = load_body(file)
     entry_type_info.validate(body)
     service.check_id(subject, where="--subject")
+    if occurred_at is not None:
+        parse_time(occurred_at, where="--occurred-at")
     store = service.open_ledger(settings.db)
     signer = service.unlock(
         store=store,

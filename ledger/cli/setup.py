@@ -36,27 +36,27 @@ def init(
     """
     from keys import KeyStore, SigningKey
     from ledger import service
-    from ledger.store.engine import sqlite_path, url_for
+    from ledger.errors import LedgerError
 
     settings = state(ctx).settings()
-    service.check_id(registrar_id, where="--registrar-id")
-    path = sqlite_path(url_for(settings.db))
-    if path is not None and path.exists():
-        from ledger.errors import StoreError
-
-        raise StoreError(f"{path} already exists; refusing to overwrite it")
+    options = {
+        "origin": origin,
+        "organisation": organisation,
+        "registrar_id": registrar_id,
+        "registrar_name": registrar_name,
+    }
+    service.check_init(db=settings.db, **options)
     secret = passphrase(f"New passphrase for {registrar_id}'s key", confirm=True)
     key = SigningKey.generate()
-    key_file = KeyStore(settings.key_dir).save(key, secret)
-    store, genesis = service.init_ledger(
-        db=settings.db,
-        origin=origin,
-        organisation=organisation,
-        registrar_id=registrar_id,
-        registrar_name=registrar_name,
-        registrar_key=key,
-        now=now(),
-    )
+    keystore = KeyStore(settings.key_dir)
+    key_file = keystore.save(key, secret)
+    try:
+        store, genesis = service.init_ledger(
+            db=settings.db, registrar_key=key, now=now(), **options
+        )
+    except LedgerError:
+        keystore.discard(key.key_id)  # never used: no ledger names it
+        raise
     store.close()
     info(f"created ledger {origin} at {settings.db}")
     info(f"registrar {registrar_id}: key {key.key_id} in {key_file}")

@@ -46,7 +46,13 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    try:
+        return create_engine(url, pool_pre_ping=True)
+    except ModuleNotFoundError as exc:
+        raise ConfigError(
+            f"{url.split('://')[0]} needs the database driver {exc.name!r}, which is not "
+            "installed (for PostgreSQL: pip install 'psycopg[binary]')"
+        ) from None
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -184,3 +184,78 @@ def test_forged_proof_of_possession(ready: Cli) -> None:
     path = ready.write("req.json", json.dumps(request))
     message = refused(ready, 7, "key", "bind", path)
     assert "proof of possession does not verify" in message
+
+
+def test_init_bad_origin_creates_nothing(cli: Cli) -> None:
+    """A bad option to init is refused before any key or database is made."""
+    result = cli(
+        "init",
+        "--origin",
+        "示例 区",
+        "--organisation",
+        "局",
+        "--registrar-id",
+        "li.na",
+        "--registrar-name",
+        "李娜",
+    )
+    assert result.exit_code == 6
+    assert result.stderr.startswith("error: --origin: the origin is one word")
+    assert not cli.db.exists()
+    assert not cli.key_dir.exists() or not any(cli.key_dir.iterdir())
+
+
+def test_init_failure_discards_the_unused_key(cli: Cli) -> None:
+    """When the database cannot be created, the key made for it is not left behind."""
+    blocker = cli.work / "file"
+    blocker.write_text("not a directory")
+    result = cli(
+        "--db",
+        str(blocker / "ledger.db"),
+        "init",
+        "--origin",
+        "o.example/d",
+        "--organisation",
+        "局",
+        "--registrar-id",
+        "li.na",
+        "--registrar-name",
+        "李娜",
+    )
+    assert result.exit_code == 4
+    assert "Traceback" not in result.stderr
+    assert not cli.key_dir.exists() or not list(cli.key_dir.glob("*.key.pem"))
+
+
+def test_bad_occurred_at(ready: Cli) -> None:
+    path = ready.write("n.json", '{"text": "x"}')
+    message = refused(
+        ready,
+        6,
+        "record",
+        "note",
+        "-f",
+        path,
+        "--as",
+        "wang.fang",
+        "--subject",
+        "m",
+        "--occurred-at",
+        "2020-03-15 09:30",
+    )
+    assert "--occurred-at: '2020-03-15 09:30' is not an RFC 3339 time with an offset" in message
+
+
+def test_registrar_keeps_a_key(ready: Cli) -> None:
+    """Revoking the registrar's only key would lock the register forever: refused."""
+    (line,) = ok(ready("key", "list", "--person", "li.na")).stdout.splitlines()
+    message = refused(ready, 7, "key", "revoke", line.split("\t")[0], "--reason", "离任")
+    assert "registrar's last valid key" in message
+
+
+def test_missing_database_driver(cli: Cli) -> None:
+    """A URL for a driver that is not installed says which, instead of a traceback."""
+    result = cli("--db", "postgresql+pg8000://user:secret@db.example/ledger", "log")
+    assert result.exit_code == 2
+    assert "needs the database driver 'pg8000'" in result.stderr
+    assert "secret" not in result.stderr
