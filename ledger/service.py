@@ -43,7 +43,6 @@ from ledger.store.repository import Head, StoredRow
 from ledger.types import GENESIS, EntryType, lookup
 from ledger.verify import (
     PARALLEL_THRESHOLD,
-    Progress,
     VerifyReport,
     verify_blobs,
     verify_derived,
@@ -370,9 +369,15 @@ def get_blob(*, store: SqlStore, sha256: str) -> bytes:
 
 
 def verify_ledger(
-    *, store: SqlStore, progress: Progress | None = None, parallel: bool | None = None
+    *,
+    store: SqlStore,
+    progress: Callable[[int, int], None] | None = None,
+    parallel: bool | None = None,
 ) -> VerifyReport:
     """Recompute and check everything in the ledger (see `ledger.verify`).
+
+    Args:
+        progress: called now and then with (entries checked, entries in all).
 
     Returns:
         The report; `report.ok` is False when anything failed. It never raises for a failed
@@ -395,7 +400,7 @@ def verify_ledger(
             report=report,
             referenced=referenced,
             parallel=total >= PARALLEL_THRESHOLD if parallel is None else parallel,
-            progress=progress,
+            progress=None if progress is None else (lambda seq: progress(seq, total)),
         )
         verify_blobs(store.blobs(conn), report, referenced)
         if report.ok:

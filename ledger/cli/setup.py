@@ -77,9 +77,9 @@ def verify(
     store = service.open_ledger(state(ctx).settings().db)
     show = sys.stderr.isatty() and not as_json
 
-    def progress(seq: int) -> None:
+    def progress(done: int, total: int) -> None:
         if show:
-            sys.stderr.write(f"\rverifying… seq {seq}")
+            sys.stderr.write(f"\rverifying… {done:,} of {total:,} entries ({done / total:.0%})")
             sys.stderr.flush()
 
     report = service.verify_ledger(store=store, progress=progress)
