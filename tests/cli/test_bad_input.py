@@ -24,6 +24,21 @@ def refused(cli: Cli, code: int, *args: str, passphrase: str | None = None) -> s
     return result.stderr
 
 
+def refused_note(
+    cli: Cli,
+    code: int,
+    body: str = '{"text": "x"}',
+    *options: str,
+    actor: str = "wang.fang",
+    subject: str = "m",
+    passphrase: str | None = None,
+) -> str:
+    """Try to record a note with this JSON body (or a path to a body file): refused."""
+    path = body if not body.startswith("{") else cli.write("n.json", body)
+    args = ("record", "note", "-f", path, "--as", actor, "--subject", subject, *options)
+    return refused(cli, code, *args, passphrase=passphrase)
+
+
 @pytest.mark.parametrize(
     ("name", "content", "expected"),
     [
@@ -43,23 +58,18 @@ def refused(cli: Cli, code: int, *args: str, passphrase: str | None = None) -> s
 )
 def test_malformed_body(ready: Cli, name: str, content: str, expected: str) -> None:
     """Each malformed body names the file or field and what is wrong."""
-    path = ready.write(name, content)
-    message = refused(ready, 6, "record", "note", "-f", path, "--as", "wang.fang", "--subject", "m")
-    assert expected in message
+    assert expected in refused_note(ready, 6, ready.write(name, content))
 
 
 def test_non_utf8_file(ready: Cli) -> None:
     """A body in GBK (not UTF-8) is refused with the offending byte and line."""
     path = ready.write("gbk.json", '{\n"text": "会议"}'.encode("gbk"))
-    message = refused(ready, 6, "record", "note", "-f", path, "--as", "wang.fang", "--subject", "m")
+    message = refused_note(ready, 6, path)
     assert "gbk.json:2: not UTF-8 text (byte 0xbb at offset 11)" in message
 
 
 def test_missing_file(ready: Cli) -> None:
-    message = refused(
-        ready, 6, "record", "note", "-f", "nope.json", "--as", "wang.fang", "--subject", "m"
-    )
-    assert "nope.json: no such file" in message
+    assert "nope.json: no such file" in refused_note(ready, 6, "nope.json")
 
 
 def test_unknown_type(ready: Cli) -> None:
@@ -72,35 +82,17 @@ def test_unknown_type(ready: Cli) -> None:
 
 
 def test_unknown_actor(ready: Cli) -> None:
-    path = ready.write("n.json", '{"text": "x"}')
-    message = refused(ready, 6, "record", "note", "-f", path, "--as", "nobody", "--subject", "m")
+    message = refused_note(ready, 6, actor="nobody")
     assert "--as: 'nobody' is not a registered person" in message
 
 
 def test_bad_subject(ready: Cli) -> None:
-    path = ready.write("n.json", '{"text": "x"}')
-    message = refused(
-        ready, 6, "record", "note", "-f", path, "--as", "wang.fang", "--subject", "会议 一"
-    )
-    assert "--subject" in message
+    assert "--subject" in refused_note(ready, 6, subject="会议 一")
 
 
 def test_wrong_passphrase(ready: Cli) -> None:
     """A wrong passphrase is exit 5; the passphrase and key never appear."""
-    path = ready.write("n.json", '{"text": "x"}')
-    message = refused(
-        ready,
-        5,
-        "record",
-        "note",
-        "-f",
-        path,
-        "--as",
-        "wang.fang",
-        "--subject",
-        "m",
-        passphrase="wrong horse",
-    )
+    message = refused_note(ready, 5, passphrase="wrong horse")
     assert "wrong passphrase" in message
     assert "wrong horse" not in message
 
@@ -116,8 +108,7 @@ def test_no_passphrase_without_terminal(ready: Cli) -> None:
 
 def test_refused_by_a_rule(ready: Cli) -> None:
     """A well-formed entry that breaks a rule is exit 7."""
-    path = ready.write("n.json", '{"text": "x", "about": [99]}')
-    message = refused(ready, 7, "record", "note", "-f", path, "--as", "wang.fang", "--subject", "m")
+    message = refused_note(ready, 7, '{"text": "x", "about": [99]}')
     assert "about names seq 99, which is not an earlier entry" in message
 
 
@@ -128,8 +119,7 @@ def test_registrar_only(ready: Cli) -> None:
 
 
 def test_missing_blob(ready: Cli) -> None:
-    path = ready.write("n.json", '{"text": "x", "attachments": ["' + "ab" * 32 + '"]}')
-    message = refused(ready, 7, "record", "note", "-f", path, "--as", "wang.fang", "--subject", "m")
+    message = refused_note(ready, 7, '{"text": "x", "attachments": ["' + "ab" * 32 + '"]}')
     assert "ledger blob add" in message
 
 
@@ -228,21 +218,7 @@ def test_init_failure_discards_the_unused_key(cli: Cli) -> None:
 
 
 def test_bad_occurred_at(ready: Cli) -> None:
-    path = ready.write("n.json", '{"text": "x"}')
-    message = refused(
-        ready,
-        6,
-        "record",
-        "note",
-        "-f",
-        path,
-        "--as",
-        "wang.fang",
-        "--subject",
-        "m",
-        "--occurred-at",
-        "2020-03-15 09:30",
-    )
+    message = refused_note(ready, 6, '{"text": "x"}', "--occurred-at", "2020-03-15 09:30")
     assert "--occurred-at: '2020-03-15 09:30' is not an RFC 3339 time with an offset" in message
 
 
