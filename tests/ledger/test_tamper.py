@@ -34,6 +34,15 @@ def first_seq(report: VerifyReport) -> int | None:
     return report.ordered()[0].seq
 
 
+def only_failure(ledger: LedgerFixture, kind: str, seq: int, fragment: str) -> None:
+    """Verify fails in exactly one way, at `seq`, saying `fragment`; the command agrees."""
+    report = verify(ledger)
+    assert list(report.failures) == [kind], report.to_json()
+    assert report.failures[kind].seq == seq
+    assert fragment in report.failures[kind].message
+    command_names(ledger, seq, kind)
+
+
 def command_names(ledger: LedgerFixture, seq: int, kind: str) -> None:
     """`ledger verify`, as an auditor runs it, exits 3 and names the failing seq."""
     result = CliRunner().invoke(app, ["--db", ledger.db, "verify"])
@@ -130,11 +139,7 @@ def test_rewritten_and_rehashed_entry_fails_signature(sample: LedgerFixture) -> 
         f"UPDATE entries SET statement = {hexlit(changed)}, leaf_hash = {quote(leaf)} "
         "WHERE seq = 13;",
     )
-    report = verify(sample)
-    assert list(report.failures) == ["signature"]
-    assert report.failures["signature"].seq == 13
-    assert "signature does not verify" in report.failures["signature"].message
-    command_names(sample, 13, "signature")
+    only_failure(sample, "signature", 13, "signature does not verify")
 
 
 def test_deleted_entry(sample: LedgerFixture) -> None:
@@ -181,11 +186,7 @@ def test_forged_entry_by_unregistered_key(sample: LedgerFixture) -> None:
     """An entry signed by a key nobody bound is refused, even when correctly chained."""
     rogue = seeded_key("rogue")
     forge_append(sample.db, _next_statement(sample, "wang.fang", rogue.key_id), rogue)
-    report = verify(sample)
-    assert list(report.failures) == ["key"]
-    assert report.failures["key"].seq == 14
-    assert "not bound to anyone" in report.failures["key"].message
-    command_names(sample, 14, "key")
+    only_failure(sample, "key", 14, "not bound to anyone")
 
 
 def test_forged_entry_claiming_someone_elses_key(sample: LedgerFixture) -> None:
@@ -202,21 +203,13 @@ def test_entry_by_revoked_key_after_revocation(sample: LedgerFixture) -> None:
     """Someone holding zhao.lei's revoked key cannot add entries after the revocation."""
     old = seeded_key("zhao.lei")
     forge_append(sample.db, _next_statement(sample, "zhao.lei", old.key_id), old)
-    report = verify(sample)
-    assert list(report.failures) == ["key"]
-    assert report.failures["key"].seq == 14
-    assert "revoked" in report.failures["key"].message
-    command_names(sample, 14, "key")
+    only_failure(sample, "key", 14, "revoked")
 
 
 def test_changed_blob(sample: LedgerFixture) -> None:
     """A document changed in place fails its hash; the entry that cites it is named."""
     sql(sample.db, "UPDATE blobs SET data = CAST('会议材料 v2' AS BLOB);")
-    report = verify(sample)
-    assert list(report.failures) == ["blob"]
-    assert report.failures["blob"].seq == 8
-    assert "altered" in report.failures["blob"].message
-    command_names(sample, 8, "blob")
+    only_failure(sample, "blob", 8, "altered")
 
 
 def test_deleted_blob(sample: LedgerFixture) -> None:
