@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -212,7 +213,7 @@ class Directory:
             if body["to"] < current.start:
                 raise refuse(f"the end date {body['to']} is before the start {current.start}")
 
-    def _check_binding(self, stmt: Statement, refuse: Any) -> None:
+    def _check_binding(self, stmt: Statement, refuse: Callable[[str], AuthorityError]) -> None:
         body = stmt.body
         public = base64.b64decode(body["public_key"])
         if key_id(public) != body["key_id"]:
