@@ -16,7 +16,6 @@ from typing import Any
 
 from keys import BadSignatureError, InvalidKeyError, key_id, short_id, verify_signature
 from ledger.entry import (
-    HEX64,
     ID_PATTERN,
     ZERO_HASH,
     Statement,
@@ -29,7 +28,6 @@ from ledger.errors import (
     InputError,
     KeyValidityError,
     SchemaError,
-    SignatureError,
 )
 from ledger.types import GENESIS, lookup
 
@@ -332,22 +330,3 @@ def _membership_key(record: MembershipRecord) -> tuple[str, str, str, int]:
 
 def _row(record: PersonRecord | KeyRecord | OrganRecord | MembershipRecord) -> Row:
     return tuple(getattr(record, name) for name in record.__slots__)
-
-
-def check_signature(stmt: Statement, key: KeyRecord, message: bytes, signature: bytes) -> None:
-    """Verify one entry's signature under its key.
-
-    Raises:
-        SignatureError: with the entry's seq and the key's short id.
-    """
-    try:
-        verify_signature(key.public_key, message, signature)
-    except (BadSignatureError, InvalidKeyError):
-        raise SignatureError(
-            f"signature does not verify (key {short_id(key.key_id)})", seq=stmt.seq
-        ) from None
-
-
-def is_hex64(text: str) -> bool:
-    """True for 64 lowercase hex characters (a SHA-256 in hex)."""
-    return bool(HEX64.match(text))

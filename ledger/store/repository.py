@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlmodel import SQLModel
 
 from ledger.authority import DERIVED_TABLES, Directory, Row
-from ledger.entry import SignedEntry, Statement, decode_statement
+from ledger.entry import SignedEntry, decode_statement
 from ledger.errors import (
     EntryNotFoundError,
     LedgerNotFoundError,
@@ -176,14 +176,6 @@ class SqlStore:
             raise EntryNotFoundError(f"no entry with seq {seq}")
         return SignedEntry(decode_statement(row[0]), row[0], row[1], row[2])
 
-    def genesis(self) -> Statement:
-        """Return the genesis statement (seq 0).
-
-        Raises:
-            EntryNotFoundError: the ledger is empty.
-        """
-        return self.get(0).statement
-
     def rows(
         self,
         *,
@@ -277,10 +269,6 @@ class WriteTx:
             self.conn.execute(select(BLOBS.c.sha256).where(BLOBS.c.sha256.in_(hashes))).scalars()
         )
         return [h for h in hashes if h not in found]
-
-    def insert(self, entry: SignedEntry, changes: list[tuple[str, Row]]) -> None:
-        """Insert one entry and upsert the derived rows it changed."""
-        self.insert_many([entry], changes)
 
     def insert_many(self, entries: list[SignedEntry], changes: list[tuple[str, Row]]) -> None:
         """Insert entries (already chained) and upsert the derived rows they changed."""
