@@ -100,14 +100,9 @@ def build(directory: Path, *, now: datetime) -> Demo:
         keystore.save(keys[person], DEMO_PASSPHRASE)
 
     registrar = REGISTRAR[0]
+    identity = service.LedgerIdentity(ORIGIN, ORGANISATION, registrar, REGISTRAR[1])
     store, _ = service.init_ledger(
-        db=str(db),
-        origin=ORIGIN,
-        organisation=ORGANISATION,
-        registrar_id=registrar,
-        registrar_name=REGISTRAR[1],
-        registrar_key=keys[registrar],
-        now=now,
+        db=str(db), identity=identity, registrar_key=keys[registrar], now=now
     )
 
     def by_registrar(kind: str, subject: str, body: Mapping[str, object]) -> service.Draft:

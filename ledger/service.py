@@ -79,51 +79,47 @@ def check_id(value: str, *, where: str) -> str:
     return value
 
 
-def genesis_body(
-    *,
-    origin: str,
-    organisation: str,
-    registrar_id: str,
-    registrar_name: str,
-    public_key: bytes,
-    rule_profile: str = DEFAULT_RULE_PROFILE,
-) -> dict[str, Any]:
-    """Return the body of the genesis entry."""
-    return {
-        "origin": origin,
-        "organisation": organisation,
-        "registrar": {"id": registrar_id, "name": registrar_name},
-        "registrar_key": {
-            "key_id": key_id(public_key),
-            "public_key": base64.b64encode(public_key).decode(),
-        },
-        "rule_profile": rule_profile,
-    }
+@dataclass(frozen=True)
+class LedgerIdentity:
+    """What the genesis entry says about the ledger: its name, its body and its registrar."""
+
+    origin: str
+    organisation: str
+    registrar_id: str
+    registrar_name: str
+    rule_profile: str = DEFAULT_RULE_PROFILE
+
+    def genesis_body(self, public_key: bytes) -> dict[str, Any]:
+        """Return the genesis body naming the registrar's key `public_key`."""
+        return {
+            "origin": self.origin,
+            "organisation": self.organisation,
+            "registrar": {"id": self.registrar_id, "name": self.registrar_name},
+            "registrar_key": {
+                "key_id": key_id(public_key),
+                "public_key": base64.b64encode(public_key).decode(),
+            },
+            "rule_profile": self.rule_profile,
+        }
 
 
-def check_init(
-    *, db: str, origin: str, organisation: str, registrar_id: str, registrar_name: str
-) -> None:
+_INIT_OPTIONS = {"origin": "--origin", "organisation": "--organisation"}
+
+
+def check_init(*, db: str, identity: LedgerIdentity) -> None:
     """Check everything `init_ledger` needs, before any key or file is made.
 
     Raises:
         InputError: a bad origin, id or name. StoreError: the database exists already, or
         its directory cannot be written. ConfigError: an unusable --db.
     """
-    check_id(registrar_id, where="--registrar-id")
-    body = genesis_body(
-        origin=origin,
-        organisation=organisation,
-        registrar_id=registrar_id,
-        registrar_name=registrar_name,
-        public_key=bytes(32),
-    )
+    check_id(identity.registrar_id, where="--registrar-id")
     try:
-        lookup(GENESIS).validate(body)
+        lookup(GENESIS).validate(identity.genesis_body(bytes(32)))
     except InputError as exc:
-        option = {"origin": "--origin", "organisation": "--organisation"}
         field = (exc.where or "").removeprefix("body.").split(".")[0]
-        raise InputError(exc.message, where=option.get(field, "--registrar-name")) from None
+        where = _INIT_OPTIONS.get(field, "--registrar-name")
+        raise InputError(exc.message, where=where) from None
     path = sqlite_path(url_for(db))
     if path is not None:
         if path.exists():
@@ -134,15 +130,7 @@ def check_init(
 
 
 def init_ledger(
-    *,
-    db: str,
-    origin: str,
-    organisation: str,
-    registrar_id: str,
-    registrar_name: str,
-    registrar_key: SigningKey,
-    now: datetime,
-    rule_profile: str = DEFAULT_RULE_PROFILE,
+    *, db: str, identity: LedgerIdentity, registrar_key: SigningKey, now: datetime
 ) -> tuple[SqlStore, SignedEntry]:
     """Create a ledger whose genesis entry names the registrar and their key (self-signed).
 
@@ -150,29 +138,16 @@ def init_ledger(
         InputError: a bad origin, id or name; nothing is created.
         StoreError: a ledger already exists there, or the database cannot be created.
     """
-    check_init(
-        db=db,
-        origin=origin,
-        organisation=organisation,
-        registrar_id=registrar_id,
-        registrar_name=registrar_name,
-    )
-    body = genesis_body(
-        origin=origin,
-        organisation=organisation,
-        registrar_id=registrar_id,
-        registrar_name=registrar_name,
-        public_key=registrar_key.public_key,
-        rule_profile=rule_profile,
-    )
-    url = url_for(db)
+    check_init(db=db, identity=identity)
+    body = identity.genesis_body(registrar_key.public_key)
     store = create_store(db)
-    draft = Draft(GENESIS, registrar_id, body, registrar_id, registrar_key)
+    registrar = identity.registrar_id
+    draft = Draft(GENESIS, registrar, body, registrar, registrar_key)
     try:
         entries = append_batch(store=store, drafts=[draft], now=now)
     except LedgerError:
         store.close()
-        path = sqlite_path(url)
+        path = sqlite_path(url_for(db))
         if path is not None:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -420,8 +395,8 @@ __all__ = [
     "add_blob",
     "append_batch",
     "append_entry",
+    "LedgerIdentity",
     "check_init",
-    "genesis_body",
     "get_blob",
     "get_entry",
     "init_ledger",

@@ -77,15 +77,8 @@ def new_ledger(directory: Path, name: str = "ledger.db") -> LedgerFixture:
     db = str(directory / name)
     clock = Clock()
     registrar = seeded_key("li.na")
-    store, _ = service.init_ledger(
-        db=db,
-        origin=ORIGIN,
-        organisation="示例区教育局",
-        registrar_id="li.na",
-        registrar_name="李娜",
-        registrar_key=registrar,
-        now=clock(),
-    )
+    identity = service.LedgerIdentity(ORIGIN, "示例区教育局", "li.na", "李娜")
+    store, _ = service.init_ledger(db=db, identity=identity, registrar_key=registrar, now=clock())
     return LedgerFixture(db=db, store=store, keys={"li.na": registrar}, clock=clock)
 
 

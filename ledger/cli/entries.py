@@ -93,7 +93,6 @@ def log(
     Example: ledger log --type key.bound --json
     """
     from ledger import service
-    from ledger.entry import SignedEntry, decode_statement
 
     store = service.open_ledger(state(ctx).settings().db)
     rows = service.list_entries(
@@ -107,8 +106,7 @@ def log(
     )
     for row in rows:
         if as_json:
-            stmt = decode_statement(row.statement)
-            json_line(entry_json(SignedEntry(stmt, row.statement, row.leaf_hash, row.signature)))
+            json_line(entry_json(row.seq, row.leaf_hash, row.statement, row.signature))
         else:
             data(log_line(row))
     store.close()
@@ -129,10 +127,10 @@ def show(
     store = service.open_ledger(state(ctx).settings().db)
     entry = service.get_entry(store=store, seq=seq)
     store.close()
+    rendered = entry_json(entry.seq, entry.leaf_hash, entry.data, entry.signature)
     if as_json:
-        json_line(entry_json(entry))
+        json_line(rendered)
         return
-    rendered = entry_json(entry)
     data(json.dumps(rendered["statement"], ensure_ascii=False, indent=2, sort_keys=True))
     data(f"leaf_hash: {entry.leaf_hash}")
     data(f"signature: {rendered['signature']}")

@@ -8,8 +8,6 @@ from typing import Any
 
 import typer
 
-from ledger.entry import SignedEntry
-
 
 def info(message: str) -> None:
     """A diagnostic or progress line: stderr, never mixed into piped data."""
@@ -26,13 +24,14 @@ def json_line(value: Any) -> None:
     typer.echo(json.dumps(value, ensure_ascii=False, sort_keys=True))
 
 
-def entry_json(entry: SignedEntry) -> dict[str, Any]:
-    """An entry for machines: the exact stored statement text, its hash and signature."""
+def entry_json(seq: int, leaf_hash: str, statement: bytes, signature: bytes) -> dict[str, Any]:
+    """An entry for machines: the statement (its canonical bytes re-encode to the stored ones),
+    its leaf hash and signature."""
     return {
-        "seq": entry.seq,
-        "leaf_hash": entry.leaf_hash,
-        "statement": json.loads(entry.data),
-        "signature": base64.b64encode(entry.signature).decode(),
+        "seq": seq,
+        "leaf_hash": leaf_hash,
+        "statement": json.loads(statement),
+        "signature": base64.b64encode(signature).decode(),
     }
 
 

@@ -39,20 +39,15 @@ def init(
     from ledger.errors import LedgerError
 
     settings = state(ctx).settings()
-    options = {
-        "origin": origin,
-        "organisation": organisation,
-        "registrar_id": registrar_id,
-        "registrar_name": registrar_name,
-    }
-    service.check_init(db=settings.db, **options)
+    identity = service.LedgerIdentity(origin, organisation, registrar_id, registrar_name)
+    service.check_init(db=settings.db, identity=identity)
     secret = passphrase(f"New passphrase for {registrar_id}'s key", confirm=True)
     key = SigningKey.generate()
     keystore = KeyStore(settings.key_dir)
     key_file = keystore.save(key, secret)
     try:
         store, genesis = service.init_ledger(
-            db=settings.db, registrar_key=key, now=now(), **options
+            db=settings.db, identity=identity, registrar_key=key, now=now()
         )
     except LedgerError:
         keystore.discard(key.key_id)  # never used: no ledger names it

@@ -12,6 +12,17 @@ from typer.testing import CliRunner, Result
 from ledger.cli import app
 
 PASS = "correct horse battery staple"
+INIT = (
+    "init",
+    "--origin",
+    "edu.example-district.gov.cn/decisions",
+    "--organisation",
+    "示例区教育局",
+    "--registrar-id",
+    "li.na",
+    "--registrar-name",
+    "李娜",
+)
 
 
 @dataclass
@@ -54,19 +65,7 @@ def ok(result: Result) -> Result:
 @pytest.fixture
 def ready(cli: Cli) -> Cli:
     """A ledger with the registrar li.na and wang.fang, who has a bound key."""
-    ok(
-        cli(
-            "init",
-            "--origin",
-            "edu.example-district.gov.cn/decisions",
-            "--organisation",
-            "示例区教育局",
-            "--registrar-id",
-            "li.na",
-            "--registrar-name",
-            "李娜",
-        )
-    )
+    ok(cli(*INIT))
     ok(cli("person", "add", "--id", "wang.fang", "--name", "王芳"))
     kid = ok(cli("key", "new", "--for", "wang.fang")).stdout.strip()
     ok(cli("key", "bind", kid))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.cli.conftest import Cli, ok
+from tests.cli.conftest import INIT, Cli, ok
 
 
 def count(cli: Cli) -> int:
@@ -179,15 +179,9 @@ def test_forged_proof_of_possession(ready: Cli) -> None:
 def test_init_bad_origin_creates_nothing(cli: Cli) -> None:
     """A bad option to init is refused before any key or database is made."""
     result = cli(
-        "init",
-        "--origin",
+        *INIT[:2],
         "示例 区",
-        "--organisation",
-        "局",
-        "--registrar-id",
-        "li.na",
-        "--registrar-name",
-        "李娜",
+        *INIT[3:],
     )
     assert result.exit_code == 6
     assert result.stderr.startswith("error: --origin: the origin is one word")
@@ -202,15 +196,7 @@ def test_init_failure_discards_the_unused_key(cli: Cli) -> None:
     result = cli(
         "--db",
         str(blocker / "ledger.db"),
-        "init",
-        "--origin",
-        "o.example/d",
-        "--organisation",
-        "局",
-        "--registrar-id",
-        "li.na",
-        "--registrar-name",
-        "李娜",
+        *INIT,
     )
     assert result.exit_code == 4
     assert "Traceback" not in result.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import stat
 
-from tests.cli.conftest import PASS, Cli, ok
+from tests.cli.conftest import INIT, PASS, Cli, ok
 
 
 def entry_count(cli: Cli) -> int:
@@ -16,15 +16,7 @@ def test_init_creates_genesis_and_key(cli: Cli) -> None:
     """init writes seq 0 signed by a new registrar key, stored encrypted with mode 0600."""
     result = ok(
         cli(
-            "init",
-            "--origin",
-            "o.example/d",
-            "--organisation",
-            "局",
-            "--registrar-id",
-            "li.na",
-            "--registrar-name",
-            "李娜",
+            *INIT,
         )
     )
     seq, leaf = result.stdout.split()
@@ -42,15 +34,7 @@ def test_init_refuses_existing_database(ready: Cli) -> None:
     """A second init on the same file is refused and changes nothing."""
     before = entry_count(ready)
     result = ready(
-        "init",
-        "--origin",
-        "x/y",
-        "--organisation",
-        "局",
-        "--registrar-id",
-        "a",
-        "--registrar-name",
-        "A",
+        *INIT,
     )
     assert result.exit_code == 4
     assert "already exists" in result.stderr
