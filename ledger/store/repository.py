@@ -18,6 +18,7 @@ from ledger.errors import (
     EntryNotFoundError,
     LedgerNotFoundError,
     StoreError,
+    VerificationError,
 )
 from ledger.store.engine import make_engine, sqlite_path
 from ledger.store.tables import AUTHENTICATED, BLOBS, DERIVED, ENTRIES, table
@@ -174,7 +175,13 @@ class SqlStore:
             ).first()
         if row is None:
             raise EntryNotFoundError(f"no entry with seq {seq}")
-        return SignedEntry(decode_statement(row[0]), row[0], row[1], row[2])
+        data = bytes(row[0])
+        try:
+            statement = decode_statement(data)
+        except VerificationError as exc:
+            exc.seq = seq  # `ledger show` on a damaged entry names it; `ledger verify` says more
+            raise
+        return SignedEntry(statement, data, row[1], bytes(row[2]))
 
     def rows(
         self,

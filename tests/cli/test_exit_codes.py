@@ -82,3 +82,11 @@ def test_interrupted(ready: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     result = ready("person", "add", "--id", "a.b", "--name", "甲")
     assert result.exit_code == ExitCode.INTERRUPTED
     assert ok(ready("log")).stdout == before
+
+
+def test_show_of_a_damaged_entry(ready: Cli) -> None:
+    """`ledger show` on an entry whose bytes were damaged says so, with its seq, and exits 3."""
+    sql(str(ready.db), "UPDATE entries SET statement = CAST('{' AS BLOB) WHERE seq = 1;")
+    result = ready("show", "1")
+    assert result.exit_code == ExitCode.VERIFICATION_FAILED
+    assert result.stderr.startswith("error: seq 1: statement is not valid UTF-8 JSON")
