@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -14,6 +15,7 @@ from ledger.cli.output import data, info
 
 if TYPE_CHECKING:
     from keys import KeyStore
+    from ledger.authority import Directory
 
 person_app = typer.Typer(help="People in the register (never removed).", no_args_is_help=True)
 key_app = typer.Typer(help="Signing keys: create, bind, revoke, list.", no_args_is_help=True)
@@ -23,27 +25,37 @@ AsOption = Annotated[
 ]
 
 
+Prepare = Callable[["Directory"], tuple[str, dict[str, Any]]]
+
+
 def _registrar_append(
-    ctx: typer.Context, actor: str | None, entry_type: str, subject: str, body: dict[str, Any]
+    ctx: typer.Context, actor: str | None, entry_type: str, prepare: Prepare
 ) -> None:
-    """Append an identity entry signed by the registrar, and report it."""
+    """Append an identity entry signed by the registrar, and report it.
+
+    `prepare` gets the register as it stands and returns the entry's subject and body (or
+    raises InputError), so each command opens the ledger once.
+    """
     from keys import KeyStore
     from ledger import service
 
     settings = state(ctx).settings()
     store = service.open_ledger(settings.db)
-    who = actor or store.directory().registrar or ""
-    service.lookup_type(entry_type).validate(body)
-    signer = service.unlock(
-        store=store,
-        keystore=KeyStore(settings.key_dir),
-        person=who,
-        passphrase=lambda: passphrase(f"Passphrase for {who}'s key"),
-    )
-    entry = service.append_entry(
-        store=store, draft=service.Draft(entry_type, subject, body, who, signer), now=now()
-    )
-    store.close()
+    try:
+        directory = store.directory()
+        subject, body = prepare(directory)
+        service.lookup_type(entry_type).validate(body)
+        who = actor or directory.registrar or ""
+        signer = service.unlock(
+            store=store,
+            keystore=KeyStore(settings.key_dir),
+            person=who,
+            passphrase=lambda: passphrase(f"Passphrase for {who}'s key"),
+        )
+        draft = service.Draft(entry_type, subject, body, who, signer)
+        entry = service.append_entry(store=store, draft=draft, now=now())
+    finally:
+        store.close()
     info(f"recorded {entry_type} for {subject} as seq {entry.seq}")
     data(f"{entry.seq}\t{entry.leaf_hash}")
 
@@ -63,7 +75,7 @@ def person_add(
     from ledger import service
 
     service.check_id(person_id, where="--id")
-    _registrar_append(ctx, actor, "person.registered", person_id, {"name": name})
+    _registrar_append(ctx, actor, "person.registered", lambda _: (person_id, {"name": name}))
 
 
 @person_app.command("list")
@@ -139,15 +151,16 @@ def key_bind(
     if not path.is_file():
         path = _request_path(KeyStore(settings.key_dir), request.lower())
     content = service.read_key_request(path)
-    store = service.open_ledger(settings.db)
-    origin = store.directory().origin
-    store.close()
-    if content["origin"] != origin:
-        raise InputError(
-            f"the request was made for ledger {content['origin']!r}, not {origin!r}",
-            where=str(path),
-        )
-    _registrar_append(ctx, actor, "key.bound", str(content["person"]), content["body"])
+
+    def prepare(directory: Directory) -> tuple[str, dict[str, Any]]:
+        if content["origin"] != directory.origin:
+            raise InputError(
+                f"the request was made for ledger {content['origin']!r}, not {directory.origin!r}",
+                where=str(path),
+            )
+        return str(content["person"]), content["body"]
+
+    _registrar_append(ctx, actor, "key.bound", prepare)
 
 
 @key_app.command("revoke")
@@ -165,22 +178,17 @@ def key_revoke(
 
     Example: ledger key revoke 3fa2… --reason "device lost"
     """
-    from ledger import service
     from ledger.entry import format_local
     from ledger.errors import InputError
 
-    settings = state(ctx).settings()
-    store = service.open_ledger(settings.db)
-    record = store.directory().keys.get(key_id.lower())
-    store.close()
-    if record is None:
-        raise InputError(f"no key {key_id} is bound in this ledger", where="KEY_ID")
-    body = {
-        "key_id": record.key_id,
-        "effective_at": effective_at or format_local(now()),
-        "reason": reason,
-    }
-    _registrar_append(ctx, actor, "key.revoked", record.person, body)
+    def prepare(directory: Directory) -> tuple[str, dict[str, Any]]:
+        record = directory.keys.get(key_id.lower())
+        if record is None:
+            raise InputError(f"no key {key_id} is bound in this ledger", where="KEY_ID")
+        when = effective_at or format_local(now())
+        return record.person, {"key_id": record.key_id, "effective_at": when, "reason": reason}
+
+    _registrar_append(ctx, actor, "key.revoked", prepare)
 
 
 @key_app.command("list")
