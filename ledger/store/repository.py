@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Engine, and_, delete, func, insert, inspect, select, text
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    and_,
+    delete,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+)
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlmodel import SQLModel
 
 from ledger.authority import DERIVED_TABLES, Directory, Row
@@ -26,6 +37,11 @@ from ledger.store.tables import AUTHENTICATED, BLOBS, DERIVED, ENTRIES, table
 _PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     name: tuple(col.name for col in t.primary_key.columns) for name, t in DERIVED.items()
 }
+
+# PostgreSQL: every append transaction takes this transaction-scoped advisory lock (one per
+# database) before it reads the head, so appenders on any number of machines take turns.
+APPEND_LOCK_KEY = 7130713
+COPY_BATCH = 1000
 
 
 class StoredRow(NamedTuple):
@@ -104,12 +120,14 @@ class SqlStore:
                 raise StoreError(f"cannot create {path.parent}: {exc.strerror}") from None
         store = cls(make_engine(url), url)
         try:
-            if "entries" in inspect(store.engine).get_table_names():
-                raise StoreError(f"{_safe(url)} already holds a ledger")
-            SQLModel.metadata.create_all(store.engine)
+            # Tables and triggers in one transaction (DDL is transactional on both backends):
+            # a failed or concurrent create leaves nothing half made.
             with store.engine.begin() as conn:
-                for statement in _trigger_sql(store.engine.dialect.name):
-                    conn.exec_driver_sql(statement)
+                if "entries" in inspect(conn).get_table_names():
+                    raise StoreError(f"{_safe(url)} already holds a ledger")
+                SQLModel.metadata.create_all(conn)
+                for statement in _trigger_sql(conn.dialect.name):
+                    conn.execute(text(statement))
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot create a ledger at {_safe(url)}: {_reason(exc)}") from None
         return store
@@ -133,12 +151,12 @@ class SqlStore:
             with self.engine.connect().execution_options(begin_immediate=True) as conn:
                 with conn.begin():
                     if conn.dialect.name == "postgresql":
-                        conn.execute(text("SELECT pg_advisory_xact_lock(7130713)"))
+                        conn.execute(text(f"SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})"))
                     yield WriteTx(conn)
-        except IntegrityError as exc:
-            raise StoreError(f"the database refused the write: {_reason(exc)}") from None
         except OperationalError as exc:
             raise StoreError(f"the database is unavailable: {_reason(exc)}") from None
+        except DBAPIError as exc:  # a unique seq or prev, a missing privilege, a bad value
+            raise StoreError(f"the database refused the write: {_reason(exc)}") from None
 
     # -- reading ------------------------------------------------------------------------
 
@@ -146,10 +164,19 @@ class SqlStore:
     def reading(self) -> Iterator[Connection]:
         """Open one read transaction: a consistent snapshot of the ledger."""
         try:
-            with self.engine.connect() as conn, conn.begin():
-                yield conn
+            with self.engine.connect() as conn:
+                if conn.dialect.name == "postgresql":
+                    # PostgreSQL's default (read committed) gives each statement a new snapshot;
+                    # verify must see entries, blobs and derived rows of one instant.
+                    conn = conn.execution_options(
+                        isolation_level="REPEATABLE READ", postgresql_readonly=True
+                    )
+                with conn.begin():
+                    yield conn
         except OperationalError as exc:
             raise StoreError(f"the database is unavailable: {_reason(exc)}") from None
+        except DBAPIError as exc:
+            raise StoreError(f"the database refused the read: {_reason(exc)}") from None
 
     def head(self) -> Head | None:
         """Return the last entry's position and hash, or None for an empty ledger."""
@@ -253,6 +280,13 @@ class SqlStore:
         for row in conn.execution_options(yield_per=64).execute(query):
             yield row[0], row[1], bytes(row[2])
 
+    def dump(self, conn: Connection, name: str) -> Iterator[tuple[Any, ...]]:
+        """Stream every row of table `name` exactly as stored, in primary-key order."""
+        tbl = table_named(name)
+        query = select(tbl).order_by(*tbl.primary_key.columns)
+        for row in conn.execution_options(stream_results=True, yield_per=COPY_BATCH).execute(query):
+            yield tuple(row)
+
 
 class WriteTx:
     """What may be done inside one append transaction."""
@@ -287,6 +321,20 @@ class WriteTx:
             keys = _PRIMARY_KEYS[name]
             self.conn.execute(delete(tbl).where(and_(*(tbl.c[k] == values[k] for k in keys))))
             self.conn.execute(insert(tbl).values(**values))
+
+    def load(self, name: str, rows: Iterable[tuple[Any, ...]]) -> int:
+        """Insert rows, as `SqlStore.dump` gives them, into table `name`; return how many."""
+        tbl = table_named(name)
+        columns = [col.name for col in tbl.columns]
+        count, batch = 0, []
+        for row in rows:
+            batch.append(dict(zip(columns, row, strict=True)))
+            if len(batch) == COPY_BATCH:
+                self.conn.execute(insert(tbl), batch)
+                count, batch = count + len(batch), []
+        if batch:
+            self.conn.execute(insert(tbl), batch)
+        return count + len(batch)
 
     def put_blob(self, data: bytes) -> str:
         """Store a blob if it is not there yet; return its SHA-256 hex."""
@@ -328,7 +376,13 @@ def _directory(conn: Connection) -> Directory:
     if data is None:
         return Directory()
     rows = {
-        name: [tuple(row) for row in conn.execute(select(DERIVED[name]))] for name in DERIVED_TABLES
+        name: [
+            tuple(row)
+            for row in conn.execute(
+                select(DERIVED[name]).order_by(*DERIVED[name].primary_key.columns)
+            )
+        ]
+        for name in DERIVED_TABLES
     }
     return Directory.from_rows(decode_statement(bytes(data)), rows)
 
@@ -338,6 +392,16 @@ def _stream(conn: Connection, query: Any) -> Iterator[StoredRow]:
     for row in result:
         values = tuple(row)
         yield StoredRow._make((*values[:9], bytes(values[9]), bytes(values[10])))
+
+
+def table_names() -> list[str]:
+    """Every table of a ledger, in an order that inserts may follow."""
+    return [tbl.name for tbl in SQLModel.metadata.sorted_tables]
+
+
+def table_named(name: str) -> Table:
+    """The table called `name`. Raises KeyError for another name."""
+    return SQLModel.metadata.tables[name]
 
 
 def _trigger_sql(dialect: str) -> list[str]:
@@ -375,4 +439,4 @@ def _reason(exc: SQLAlchemyError) -> str:
     return str(orig if orig is not None else exc).splitlines()[0]
 
 
-__all__ = ["Head", "SqlStore", "StoredRow", "WriteTx", "table"]
+__all__ = ["Head", "SqlStore", "StoredRow", "WriteTx", "table", "table_names"]
