@@ -35,6 +35,14 @@ def url_for(db: str) -> str:
     return f"sqlite:///{Path(db).expanduser().resolve()}"
 
 
+def safe_url(db: str) -> str:
+    """A database path or URL fit for a message or a log: never the user or password."""
+    if "@" in db and "://" in db:
+        scheme, rest = db.split("://", 1)
+        return f"{scheme}://…@{rest.rsplit('@', 1)[1]}"
+    return db
+
+
 def is_postgres(url: str) -> bool:
     """Whether `url` (as returned by `url_for`) names a PostgreSQL database."""
     return url.startswith(f"{POSTGRES_SCHEME}://")

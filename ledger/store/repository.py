@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -31,7 +32,7 @@ from ledger.errors import (
     StoreError,
     VerificationError,
 )
-from ledger.store.engine import make_engine, sqlite_path
+from ledger.store.engine import make_engine, safe_url, sqlite_path
 from ledger.store.tables import AUTHENTICATED, BLOBS, DERIVED, ENTRIES, table
 
 _PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
@@ -98,9 +99,9 @@ class SqlStore:
         try:
             present = set(inspect(store.engine).get_table_names())
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot open database {_safe(url)}: {_reason(exc)}") from None
+            raise StoreError(f"cannot open database {safe_url(url)}: {_reason(exc)}") from None
         if "entries" not in present:
-            raise LedgerNotFoundError(f"{_safe(url)} is a database but holds no ledger")
+            raise LedgerNotFoundError(f"{safe_url(url)} is a database but holds no ledger")
         return store
 
     @classmethod
@@ -124,17 +125,37 @@ class SqlStore:
             # a failed or concurrent create leaves nothing half made.
             with store.engine.begin() as conn:
                 if "entries" in inspect(conn).get_table_names():
-                    raise StoreError(f"{_safe(url)} already holds a ledger")
+                    raise StoreError(f"{safe_url(url)} already holds a ledger")
                 SQLModel.metadata.create_all(conn)
                 for statement in _trigger_sql(conn.dialect.name):
                     conn.execute(text(statement))
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot create a ledger at {_safe(url)}: {_reason(exc)}") from None
+            raise StoreError(f"cannot create a ledger at {safe_url(url)}: {_reason(exc)}") from None
         return store
 
     def close(self) -> None:
         """Release the engine's connections."""
         self.engine.dispose()
+
+    def discard(self) -> None:
+        """Remove the ledger: its file, or its tables. Only for a ledger that this process has
+        just created and nobody has used yet, such as the target of a copy that failed."""
+        self.close()
+        path = sqlite_path(self.url)
+        if path is not None:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            return
+        try:
+            with self.engine.begin() as conn:
+                SQLModel.metadata.drop_all(conn)
+                if conn.dialect.name == "postgresql":
+                    for name in AUTHENTICATED:
+                        conn.execute(text(f"DROP FUNCTION IF EXISTS {name}_append_only()"))
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot remove {safe_url(self.url)}: {_reason(exc)}") from None
+        finally:
+            self.close()
 
     # -- writing ------------------------------------------------------------------------
 
@@ -424,14 +445,6 @@ def _trigger_sql(dialect: str) -> list[str]:
                 f"FOR EACH STATEMENT EXECUTE FUNCTION {name}_append_only()",
             ]
     return statements
-
-
-def _safe(url: str) -> str:
-    """A URL fit for a message: never the password."""
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        return f"{scheme}://…@{rest.rsplit('@', 1)[1]}"
-    return url
 
 
 def _reason(exc: SQLAlchemyError) -> str:
