@@ -11,6 +11,7 @@ from sqlalchemy import Engine, create_engine, event
 from ledger.errors import ConfigError
 
 BUSY_TIMEOUT_MS = 120_000
+IDLE_IN_TRANSACTION_MS = 60_000
 POSTGRES_SCHEME = "postgresql+psycopg"
 
 
@@ -71,7 +72,14 @@ def make_engine(url: str) -> Engine:
         return create_engine(
             url,
             pool_pre_ping=True,  # a recorder's long session survives a server restart
-            connect_args={"application_name": "decision-ledger", "connect_timeout": 15},
+            connect_args={
+                "application_name": "decision-ledger",
+                "connect_timeout": 15,
+                # Like SQLite's busy timeout: wait for the append lock, but not for ever; and
+                # a recorder that vanishes mid-transaction loses its session (and the lock).
+                "options": f"-c lock_timeout={BUSY_TIMEOUT_MS} "
+                f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}",
+            },
         )
     except ModuleNotFoundError as exc:
         raise ConfigError(
