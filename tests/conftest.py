@@ -31,6 +31,14 @@ def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
 
 
 @pytest.fixture
+def pg_backend() -> Iterator[Backend]:
+    """PostgreSQL alone, for what only it has (roles, TRUNCATE); mark such tests `postgres`."""
+    chosen = make_backend("postgresql")
+    yield chosen
+    chosen.close()
+
+
+@pytest.fixture
 def sample(tmp_path: Path, backend: Backend) -> Iterator[LedgerFixture]:
     ledger = sample_ledger(tmp_path, backend)
     yield ledger

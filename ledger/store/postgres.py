@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -21,6 +21,8 @@ from ledger.store.tables import AUTHENTICATED
 
 # A plain SQL identifier; PostgreSQL keeps at most 63 bytes of a name.
 ROLE_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+# What the recorders' role must never hold on a signed table.
+FORBIDDEN = ("UPDATE", "DELETE", "TRUNCATE", "TRIGGER", "REFERENCES")
 
 
 def grant_sql(url: str, role: str) -> list[str]:
@@ -56,7 +58,8 @@ def run_grant(store: SqlStore, role: str) -> list[str]:
 
     Raises:
         InputError: a bad role name, or no such role on the server.
-        StoreError: the connected role may not grant (it must own the tables).
+        StoreError: the connected role may not grant (it must own the tables), or `role`
+            would still be able to change signed rows afterwards (nothing is granted then).
     """
     statements = grant_sql(store.url, role)
     try:
@@ -70,12 +73,42 @@ def run_grant(store: SqlStore, role: str) -> list[str]:
                     f"CREATE ROLE {role} LOGIN PASSWORD '…'",
                     where="ROLE",
                 )
+            owner = conn.execute(
+                text(
+                    "SELECT tableowner, pg_has_role(current_user, tableowner, 'MEMBER') "
+                    "FROM pg_tables WHERE tablename = 'entries' AND schemaname = current_schema()"
+                )
+            ).one()
+            if not owner[1]:
+                # PostgreSQL would only warn and grant nothing.
+                raise StoreError(
+                    f"cannot grant: only the owner of the ledger's tables ({owner[0]}) or a "
+                    "superuser may; connect as that role"
+                )
             for statement in statements:
                 conn.execute(text(statement))
+            _check_narrow(conn, role)
     except DBAPIError as exc:
         reason = str(exc.orig if exc.orig is not None else exc).splitlines()[0]
         raise StoreError(f"cannot grant: {reason} (connect as the owner of the tables)") from None
     return statements
+
+
+def _check_narrow(conn: Connection, role: str) -> None:
+    """Refuse (rolling the grant back) if `role` could still change signed rows: as a
+    superuser, as a member of the owner, or through PUBLIC or another role's privileges."""
+    for name in AUTHENTICATED:
+        for privilege in FORBIDDEN:
+            allowed = conn.execute(
+                text("SELECT has_table_privilege(:role, :table, :privilege)"),
+                {"role": role, "table": name, "privilege": privilege},
+            ).scalar_one()
+            if allowed:
+                raise StoreError(
+                    f"{role} would still be allowed to {privilege} {name} (it is a superuser or "
+                    "owner, or holds the privilege through PUBLIC or another role); nothing was "
+                    "granted"
+                )
 
 
 def _ident(name: str) -> str:

@@ -124,8 +124,15 @@ class SqlStore:
             # Tables and triggers in one transaction (DDL is transactional on both backends):
             # a failed or concurrent create leaves nothing half made.
             with store.engine.begin() as conn:
-                if "entries" in inspect(conn).get_table_names():
+                present = set(inspect(conn).get_table_names())
+                if "entries" in present:
                     raise StoreError(f"{safe_url(url)} already holds a ledger")
+                clash = sorted(present & set(table_names()))
+                if clash:
+                    raise StoreError(
+                        f"{safe_url(url)} already has tables named {', '.join(clash)}; "
+                        "refusing to mix a ledger into them"
+                    )
                 SQLModel.metadata.create_all(conn)
                 for statement in _trigger_sql(conn.dialect.name):
                     conn.execute(text(statement))

@@ -42,7 +42,7 @@ EXIT_TIMEOUT_S = 120.0
 
 
 def spawn_appender(
-    db: str, person: str, count: int, *, ready: Path, start: Path
+    db: str, person: str, count: int, *, ready: Path, start: Path, register: bool = False
 ) -> subprocess.Popen[str]:
     """Start `tests.ledger.appender` in its own process, importable from the project root."""
     env = dict(os.environ)
@@ -59,6 +59,7 @@ def spawn_appender(
             str(ready),
             "--start",
             str(start),
+            *(["--register"] if register else []),
         ],
         cwd=ROOT,
         env=env,
