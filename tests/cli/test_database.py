@@ -3,6 +3,8 @@ creates the ledger and grants the recorders' role, who then record and verify.""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -86,3 +88,20 @@ def test_a_bureau_on_postgres(tmp_path: Path, pg_backend: Backend) -> None:
     refused = run("db", "grant", server.app_role, "--execute", db=app_url)
     assert refused.exit_code == 4
     assert "cannot grant" in refused.stderr and server.app_password not in refused.output
+
+
+def test_without_psycopg_the_message_says_what_to_install() -> None:
+    """A PostgreSQL URL where psycopg is not installed names the package, with no traceback
+    and no password."""
+    code = (
+        "import sys; sys.modules['psycopg'] = None\n"
+        "from ledger.cli import app\n"
+        "app(['--db', 'postgresql://user:secret@db.example/ledger', 'log'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 2, result.stderr
+    assert "needs the database driver 'psycopg'" in result.stderr
+    assert "pip install" in result.stderr and "Traceback" not in result.stderr
+    assert "secret" not in result.stderr

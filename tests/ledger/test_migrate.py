@@ -37,8 +37,7 @@ def sqlite_dump(path: str) -> dict[str, list[tuple[Any, ...]]]:
     conn = sqlite3.connect(path)
     try:
         return {
-            name: sorted(conn.execute(f"SELECT * FROM {name}").fetchall())
-            for name in table_names()
+            name: sorted(conn.execute(f"SELECT * FROM {name}").fetchall()) for name in table_names()
         }
     finally:
         conn.close()
@@ -98,9 +97,7 @@ def test_same_database_twice_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.postgres
-def test_a_copy_that_fails_half_way_leaves_no_target(
-    tmp_path: Path, pg_backend: Backend
-) -> None:
+def test_a_copy_that_fails_half_way_leaves_no_target(tmp_path: Path, pg_backend: Backend) -> None:
     """Guards against a half-made target: PostgreSQL refuses text holding a NUL character,
     which a SQLite ledger can hold in a person's name; the copy fails with a store error,
     the target keeps no table, and a later copy of a sound ledger into it works."""
