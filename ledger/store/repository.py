@@ -73,12 +73,21 @@ class Head:
     recorded_at: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Register:
+    """The identity register as of `head`, kept by a store between its own appends."""
+
+    head: Head
+    directory: Directory
+
+
 class SqlStore:
     """A ledger stored in a SQL database (SQLite file by default)."""
 
     def __init__(self, engine: Engine, url: str) -> None:
         self.engine = engine
         self.url = url
+        self._register: _Register | None = None
 
     # -- opening ------------------------------------------------------------------------
 
@@ -175,12 +184,17 @@ class SqlStore:
         Raises:
             StoreError: the lock could not be taken, or the commit failed.
         """
+        # The register is taken out for this transaction (it may be changed in it) and put
+        # back only once the transaction has committed.
+        register, self._register = self._register, None
         try:
             with self.engine.connect().execution_options(begin_immediate=True) as conn:
                 with conn.begin():
                     if conn.dialect.name == "postgresql":
                         conn.execute(text(f"SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})"))
-                    yield WriteTx(conn)
+                    tx = WriteTx(conn, register)
+                    yield tx
+            self._register = tx.register_after()
         except OperationalError as exc:
             raise StoreError(f"the database is unavailable: {_reason(exc)}") from None
         except DBAPIError as exc:  # a unique seq or prev, a missing privilege, a bad value
@@ -317,18 +331,76 @@ class SqlStore:
 
 
 class WriteTx:
-    """What may be done inside one append transaction."""
+    """What may be done inside one append transaction.
 
-    def __init__(self, conn: Connection) -> None:
+    Appends take turns, so the time between taking the lock and committing bounds the
+    throughput of all writers together. To keep it short, the store keeps the identity register
+    of its last append; the next append only replays the entries others appended since (one
+    query, usually a few rows) instead of reading every derived table.
+    """
+
+    def __init__(self, conn: Connection, register: _Register | None = None) -> None:
         self.conn = conn
+        self._register = register
+        self._head: Head | None = None
+        self._head_read = False
+        self._since: list[bytes] = []  # statements after the register's head, in seq order
+        self._directory: Directory | None = None
+        self._inserted: Head | None = None
 
     def head(self) -> Head | None:
         """The chain head as this transaction sees it (the lock is held)."""
-        return _head(self.conn)
+        if not self._head_read:
+            self._head = self._read_head()
+            self._head_read = True
+        return self._head
 
     def directory(self) -> Directory:
-        """The identity register as of the head."""
-        return _directory(self.conn)
+        """The identity register as of the head.
+
+        It is this transaction's own: the caller applies to it every entry it inserts (as
+        `append_batch` does), and the store keeps it for its next append.
+        """
+        self.head()  # reads the entries since the kept register's head, if there is one
+        if self._register is not None:
+            directory = self._register.directory
+            for data in self._since:
+                directory.apply(decode_statement(data))
+        else:
+            directory = _directory(self.conn)
+        self._register, self._since = None, []
+        self._directory = directory
+        return directory
+
+    def register_after(self) -> _Register | None:
+        """The register to keep once this transaction has committed, if it is known."""
+        if self._directory is None:
+            # Untouched: still right for its own head (later entries are replayed next time),
+            # unless entries were inserted by a caller that did not keep a register.
+            return None if self._inserted is not None else self._register
+        head = self._inserted or self._head
+        return None if head is None else _Register(head, self._directory)
+
+    def _read_head(self) -> Head | None:
+        register = self._register
+        if register is None:
+            return _head(self.conn)
+        rows = self.conn.execute(
+            select(ENTRIES.c.seq, ENTRIES.c.leaf_hash, ENTRIES.c.recorded_at, ENTRIES.c.statement)
+            .where(ENTRIES.c.seq >= register.head.seq)
+            .order_by(ENTRIES.c.seq)
+        ).all()
+        # The kept head must still be in place, and the entries after it gap-free.
+        if (
+            not rows
+            or rows[0][1] != register.head.leaf_hash
+            or rows[-1][0] != register.head.seq + len(rows) - 1
+        ):
+            self._register = None
+            return _head(self.conn)
+        self._since = [bytes(row[3]) for row in rows[1:]]
+        last = rows[-1]
+        return Head(last[0], last[1], last[2])
 
     def missing_blobs(self, hashes: list[str]) -> list[str]:
         """Return those of `hashes` that are not stored."""
@@ -343,6 +415,8 @@ class WriteTx:
         """Insert entries (already chained) and upsert the derived rows they changed."""
         if entries:
             self.conn.execute(insert(ENTRIES), [_entry_values(e) for e in entries])
+            last = entries[-1]
+            self._inserted = Head(last.seq, last.leaf_hash, last.statement.recorded_at)
         for name, row in changes:
             tbl = DERIVED[name]
             values = dict(zip((c.name for c in tbl.columns), row, strict=True))

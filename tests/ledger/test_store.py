@@ -18,11 +18,11 @@ from sqlalchemy.engine import make_url
 
 from ledger import service
 from ledger.entry import Statement, format_utc
-from ledger.errors import ConfigError, LedgerNotFoundError, StoreError
+from ledger.errors import ConfigError, LedgerNotFoundError, RefusedError, StoreError
 from ledger.store import create_store, open_store, url_for
 from ledger.store.postgres import grant_sql
 from tests.backends import Backend, PostgresServer, libpq_url
-from tests.builders import LedgerFixture, new_ledger
+from tests.builders import LedgerFixture, new_ledger, seeded_key
 from tests.ledger.test_concurrency import ROOT, spawn_appender, wait_ready
 from tests.tamper import forge_append, read
 
@@ -248,3 +248,29 @@ def test_ledger_cli_on_postgres_as_recorders_use_it(tmp_path: Path, pg_backend: 
         )
         assert result.returncode == 0, result.stderr
         assert expected in result.stdout
+
+
+def test_each_append_sees_what_other_writers_recorded(tmp_path: Path, backend: Backend) -> None:
+    """Guards the register a store keeps between its appends: after another connection (as
+    another machine would) revokes a key and registers a person, this store's next appends
+    must refuse the revoked key and know the new person."""
+    ledger = new_ledger(tmp_path, backend=backend)
+    wang = ledger.register("wang.fang", "王芳")
+    ledger.note("wang.fang", "第一条")  # this store now keeps its register
+    other = service.open_ledger(ledger.db)
+    try:
+        revoke = {"key_id": wang.key_id, "effective_at": "2020-01-01T00:00:00Z", "reason": "离职"}
+        for entry_type, subject, body in (
+            ("key.revoked", "wang.fang", revoke),
+            ("person.registered", "zhao.lei", {"name": "赵磊"}),
+        ):
+            draft = service.Draft(entry_type, subject, body, "li.na", ledger.keys["li.na"])
+            service.append_entry(store=other, draft=draft, now=ledger.clock())
+    finally:
+        other.close()
+    with pytest.raises(RefusedError, match="revoked"):
+        ledger.note("wang.fang", "吊销之后")
+    ledger.bind("zhao.lei", seeded_key("zhao.lei"))
+    ledger.note("zhao.lei", "新人")
+    report = service.verify_ledger(store=ledger.store)
+    assert report.ok and report.entries == 8
