@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine, and_, delete, func, insert, inspect, 
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlmodel import SQLModel
 
-from ledger.authority import DERIVED_TABLES, Directory, Row
+from ledger.authority import DERIVED_TABLES, LOADED_TABLES, Directory, Row
 from ledger.entry import SignedEntry, decode_statement
 from ledger.errors import (
     EntryNotFoundError,
@@ -328,7 +328,7 @@ def _directory(conn: Connection) -> Directory:
     if data is None:
         return Directory()
     rows = {
-        name: [tuple(row) for row in conn.execute(select(DERIVED[name]))] for name in DERIVED_TABLES
+        name: [tuple(row) for row in conn.execute(select(DERIVED[name]))] for name in LOADED_TABLES
     }
     return Directory.from_rows(decode_statement(bytes(data)), rows)
 
