@@ -239,9 +239,14 @@ class ConsultationCompleted(Body):
 
 
 Channel = Literal[
-    "gazette", "government_website", "local_newspaper", "new_media", "radio_tv",
-    "press_conference", "interview",
-]  # fmt: skip
+    "gazette",
+    "government_website",
+    "local_newspaper",
+    "new_media",
+    "radio_tv",
+    "press_conference",
+    "interview",
+]
 
 
 class PublicCommentOpened(Body):
@@ -269,12 +274,18 @@ class PublicParticipationCompleted(Body):
     methods: Annotated[
         list[
             Literal[
-                "symposium", "hearing", "field_visit", "written_solicitation",
-                "public_comment", "questionnaire", "opinion_poll", "group_consultation",
+                "symposium",
+                "hearing",
+                "field_visit",
+                "written_solicitation",
+                "public_comment",
+                "questionnaire",
+                "opinion_poll",
+                "group_consultation",
             ]
         ],
         Field(min_length=1),
-    ]  # fmt: skip
+    ]
     opinions_received: Annotated[int, Field(ge=0)]
     dispositions: list[Disposition] = []
     adoption_report_doc: Hash
@@ -618,9 +629,12 @@ class CaseOpened(Body):
     """An accountability case (Art. 38–41); responsibility is traced for life."""
 
     kind: Literal[
-        "serious_mistake", "undue_delay", "procedure_violation", "execution_failure",
+        "serious_mistake",
+        "undue_delay",
+        "procedure_violation",
+        "execution_failure",
         "expert_misconduct",
-    ]  # fmt: skip
+    ]
     opened_by: Name
     decisions: Annotated[list[Id], Field(min_length=1)]
     subjects: Annotated[list[Id], Field(min_length=1)]
@@ -709,14 +723,23 @@ TYPES: list[tuple[str, type[Body], str]] = [
     ("step.determined", StepDetermined, "a step required, not applicable, or exempt"),
     ("consultation.completed", ConsultationCompleted, "inter-unit consultation (Art. 13)"),
     ("public_comment.opened", PublicCommentOpened, "public comment opened (Art. 15)"),
-    ("public_participation.completed", PublicParticipationCompleted,
-     "public participation with dispositions (Art. 14, 18)"),
+    (
+        "public_participation.completed",
+        PublicParticipationCompleted,
+        "public participation with dispositions (Art. 14, 18)",
+    ),
     ("hearing.held", HearingHeld, "a hearing (Art. 16–17)"),
-    ("expert_argumentation.completed", ExpertArgumentationCompleted,
-     "expert argumentation (Art. 19–21)"),
+    (
+        "expert_argumentation.completed",
+        ExpertArgumentationCompleted,
+        "expert argumentation (Art. 19–21)",
+    ),
     ("risk_assessment.completed", RiskAssessmentCompleted, "risk assessment (Art. 22–24)"),
-    ("fair_competition_review.completed", FairCompetitionReviewCompleted,
-     "fair-competition review (Art. 29)"),
+    (
+        "fair_competition_review.completed",
+        FairCompetitionReviewCompleted,
+        "fair-competition review (Art. 29)",
+    ),
     ("step.completed", StepCompleted, "another procedure step completed"),
     ("legality_review.submitted", LegalityReviewSubmitted, "a draft sent for legality review"),
     ("legality_review.returned", LegalityReviewReturned, "the reviewer returns the draft"),
@@ -752,7 +775,7 @@ TYPES: list[tuple[str, type[Body], str]] = [
     ("normative_doc.filed", NormativeDocFiled, "a normative document filed"),
     ("normative_doc.filing_outcome", NormativeDocFilingOutcome, "the filing authority's answer"),
     ("entry.corrected", EntryCorrected, "a correction of an earlier entry"),
-]  # fmt: skip
+]
 
 REGISTRAR_TYPES = {"rule_profile.versioned"}
 

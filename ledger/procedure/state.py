@@ -50,9 +50,16 @@ STEP_ENTRIES = {
 # Statuses (decision-procedure.md §4.4).
 DRAFTING = ("drafting", "under_legality_review", "ready_for_deliberation")
 DECIDED = (
-    "awaiting_issue", "published", "not_published", "in_execution", "suspended", "completed",
-    "adjusted", "stopped", "superseded",
-)  # fmt: skip
+    "awaiting_issue",
+    "published",
+    "not_published",
+    "in_execution",
+    "suspended",
+    "completed",
+    "adjusted",
+    "stopped",
+    "superseded",
+)
 AFTER_ISSUE = ("published", "not_published", "in_execution", "suspended")
 APPROVING = ("approve", "approve_with_editorial_changes", "approve_pending_substantive_changes")
 AGREEING = ("agree", "agree_with_modifications")
@@ -309,10 +316,20 @@ def handles(*names: str) -> Callable[[Handler], Handler]:
 
 @handles("ledger.genesis")
 def _genesis(tx: _Tx, body: Obj) -> None:
-    tx.new(*PROFILES, {
-        "versions": [{"name": body["rule_profile"], "version": 1, "effective_from": "0001-01-01",
-                      "rules": {}, "seq": 0}],
-    })  # fmt: skip
+    tx.new(
+        *PROFILES,
+        {
+            "versions": [
+                {
+                    "name": body["rule_profile"],
+                    "version": 1,
+                    "effective_from": "0001-01-01",
+                    "rules": {},
+                    "seq": 0,
+                }
+            ],
+        },
+    )
 
 
 @handles("rule_profile.versioned")
@@ -328,10 +345,15 @@ def _profile_versioned(tx: _Tx, body: Obj) -> None:
     for unit in ("legality_review_unit", "party_committee"):
         if rules.get(unit) is not None:
             tx.organ(rules[unit], f"body.rules.{unit}")
-    profiles["versions"].append({
-        "name": tx.stmt.subject, "version": body["version"],
-        "effective_from": body["effective_from"], "rules": rules, "seq": tx.seq,
-    })  # fmt: skip
+    profiles["versions"].append(
+        {
+            "name": tx.stmt.subject,
+            "version": body["version"],
+            "effective_from": body["effective_from"],
+            "rules": rules,
+            "seq": tx.seq,
+        }
+    )
 
 
 # -- catalog --
@@ -350,24 +372,31 @@ def _check_items(tx: _Tx, items: list[Obj], existing: set[str]) -> None:
 def _catalog_published(tx: _Tx, body: Obj) -> None:
     tx.organ(body["organ"], "body.organ")
     _check_items(tx, body["items"], set())
-    tx.new("catalog", tx.stmt.subject, {
-        "organ": body["organ"], "year": body["year"], "status": "published",
-        "items": {item["id"]: item for item in body["items"]}, "removed": {},
-        "published_at": body["published_at"],
-    })  # fmt: skip
+    tx.new(
+        "catalog",
+        tx.stmt.subject,
+        {
+            "organ": body["organ"],
+            "year": body["year"],
+            "status": "published",
+            "items": {item["id"]: item for item in body["items"]},
+            "removed": {},
+            "published_at": body["published_at"],
+        },
+    )
 
 
 @handles("catalog.adjusted")
 def _catalog_adjusted(tx: _Tx, body: Obj) -> None:
     catalog = tx.need("catalog", tx.stmt.subject)
-    for index, item in enumerate(body["remove"]):
+    for index, item in enumerate(body.get("remove", [])):
         if item not in catalog["items"]:
             raise tx.wrong(f"body.remove.{index}: no item {item} in catalog {catalog['id']}")
-    _check_items(tx, body["add"], set(catalog["items"]) | set(catalog["removed"]))
-    for item in body["remove"]:
+    _check_items(tx, body.get("add", []), set(catalog["items"]) | set(catalog["removed"]))
+    for item in body.get("remove", []):
         catalog["removed"][item] = {"seq": tx.seq, "reason": body["reason"]}
         del catalog["items"][item]
-    for item in body["add"]:
+    for item in body.get("add", []):
         catalog["items"][item["id"]] = item
 
 
@@ -382,7 +411,7 @@ def _proposed(tx: _Tx, body: Obj) -> None:
             f"body.organ: {organ['id']} is a {organ['kind']}, not a collective organ that "
             f"decides ({', '.join(DELIBERATIVE_KINDS)})"
         )
-    scope, planned = body["scope"], None
+    scope, planned, hearing = body["scope"], None, False
     if (scope.get("catalog") is None) != (scope.get("item") is None):
         raise tx.wrong("body.scope: give both catalog and item, or neither")
     if scope.get("catalog") is not None:
@@ -391,6 +420,7 @@ def _proposed(tx: _Tx, body: Obj) -> None:
         if item is None:
             raise tx.wrong(f"body.scope.item: no item {scope['item']} in {catalog['id']}")
         planned = item["planned_decision_by"]
+        hearing = item.get("hearing_required", False)
     if body["applicability"] == "excluded" and body.get("excluded_reason") is None:
         raise tx.wrong("body.excluded_reason: an excluded matter needs its Art. 3 ¶2 reason")
     confidentiality = body["confidentiality"]
@@ -401,21 +431,48 @@ def _proposed(tx: _Tx, body: Obj) -> None:
     for index, link in enumerate(body.get("links", [])):
         tx.need("decision", link["target"], write=False, where=f"body.links.{index}.target")
     name, version, _ = tx.procedure.profile(_profile_at(tx, tx.day))
-    tx.new("decision", tx.stmt.subject, {
-        "title": body["title"], "organ": body["organ"], "year": int(tx.day[:4]),
-        "status": "proposed", "profile": name, "profile_version": version,
-        "scope": scope, "applicability": body["applicability"],
-        "confidentiality": confidentiality["level"], "flags": body.get("flags", []),
-        "item_class": body.get("item_class", "general"), "amount_fen": body.get("amount_fen"),
-        "personnel": body.get("personnel", []), "links": body.get("links", []),
-        "planned_by": planned, "proposed_at": tx.at(), "proposed_seq": tx.seq,
-        "proposal_doc": body.get("proposal_doc"),
-        "unit": None, "drafts": {}, "draft_order": [], "legal_basis_seq": None,
-        "steps": {}, "review": {"submitted": None, "opinions": [], "returns": []},
-        "agenda": None, "deliberations": [], "decided": None, "party_report": None,
-        "published": None, "execution": None, "evaluations": [], "archives": [],
-        "exceptions": [], "corrections": [], "adjustment": None,
-    })  # fmt: skip
+    tx.new(
+        "decision",
+        tx.stmt.subject,
+        {
+            "title": body["title"],
+            "organ": body["organ"],
+            "year": int(tx.day[:4]),
+            "status": "proposed",
+            "profile": name,
+            "profile_version": version,
+            "scope": scope,
+            "applicability": body["applicability"],
+            "confidentiality": confidentiality["level"],
+            "flags": body.get("flags", []),
+            "item_class": body.get("item_class", "general"),
+            "amount_fen": body.get("amount_fen"),
+            "personnel": body.get("personnel", []),
+            "links": body.get("links", []),
+            "planned_by": planned,
+            "hearing_required": hearing,
+            "proposed_at": tx.at(),
+            "proposed_seq": tx.seq,
+            "proposal_doc": body.get("proposal_doc"),
+            "unit": None,
+            "drafts": {},
+            "draft_order": [],
+            "legal_basis_seq": None,
+            "steps": {},
+            "review": {"submitted": None, "opinions": [], "returns": []},
+            "agenda": None,
+            "deliberations": [],
+            "decided": None,
+            "party_report": None,
+            "published": None,
+            "execution": None,
+            "evaluations": [],
+            "archives": [],
+            "exceptions": [],
+            "corrections": [],
+            "adjustment": None,
+        },
+    )
     tx.involve(tx.stmt.actor, tx.stmt.subject, "proposer")
 
 
@@ -458,9 +515,12 @@ def _unit(tx: _Tx, body: Obj) -> None:
         for index, person in enumerate(body.get(role, [])):
             tx.person(person, f"body.{role}.{index}")
     decision["unit"] = {
-        "lead": body["lead"], "co_units": body.get("co_units", []), "seq": tx.seq,
-        "leaders": body["leaders"], "drafters": body.get("drafters", []),
-    }  # fmt: skip
+        "lead": body["lead"],
+        "co_units": body.get("co_units", []),
+        "seq": tx.seq,
+        "leaders": body["leaders"],
+        "drafters": body.get("drafters", []),
+    }
     if decision["status"] == "initiated":
         decision["status"] = "drafting"
     for person in body["leaders"]:
@@ -491,8 +551,10 @@ def _draft(tx: _Tx, body: Obj) -> None:
     else:
         tx.drafting(decision)
     if body["doc"] in decision["drafts"]:
-        raise tx.wrong(f"body.doc: {body['doc'][:12]}… is already draft "
-                       f"v{decision['drafts'][body['doc']]['version']}")  # fmt: skip
+        raise tx.wrong(
+            f"body.doc: {body['doc'][:12]}… is already draft "
+            f"v{decision['drafts'][body['doc']]['version']}"
+        )
     newest = max((d["version"] for d in decision["drafts"].values()), default=0)
     if body["version"] <= newest:
         raise tx.wrong(f"body.version: {body['version']} is not after v{newest}")
@@ -505,9 +567,12 @@ def _draft(tx: _Tx, body: Obj) -> None:
                 "asking for changes"
             )
     decision["drafts"][body["doc"]] = {
-        "version": body["version"], "seq": tx.seq, "at": tx.at(),
-        "responds_to_review": responds, "editorial_of": editorial,
-    }  # fmt: skip
+        "version": body["version"],
+        "seq": tx.seq,
+        "at": tx.at(),
+        "responds_to_review": responds,
+        "editorial_of": editorial,
+    }
     decision["draft_order"].append(body["doc"])
     if editorial is None:
         if responds is not None and decision["status"] == "drafting":
@@ -533,6 +598,8 @@ def required_steps(decision: Obj, profile: RuleProfile) -> dict[str, str]:
     for flag in decision["flags"]:
         if flag in FLAG_STEPS:
             why.setdefault(FLAG_STEPS[flag], f"flag {flag}")
+    if decision.get("hearing_required"):
+        why.setdefault("hearing", "catalog item")
     for step, record in decision["steps"].items():
         if record.get("determination") == "required":
             why.setdefault(step, f"determined at seq {record['determined_seq']}")
@@ -595,9 +662,13 @@ def _step(tx: _Tx, body: Obj) -> None:
         if days < 0:
             raise tx.wrong("body.deadline: the deadline is before publication")
         if days < profile.comment_min_days:
-            tx.soft("G3", f"the comment period is {days} days, shorter than the "
-                    f"{profile.comment_min_days} the rule profile requires",
-                    decision, body.get("exceptions", {}))  # fmt: skip
+            tx.soft(
+                "G3",
+                f"the comment period is {days} days, shorter than the "
+                f"{profile.comment_min_days} the rule profile requires",
+                decision,
+                body.get("exceptions", {}),
+            )
         extra["period_days"] = days
     elif kind == "public_participation.completed":
         for index, item in enumerate(body.get("dispositions", [])):
@@ -612,9 +683,13 @@ def _step(tx: _Tx, body: Obj) -> None:
         if days < 0:
             raise tx.wrong("body.materials_delivered_at: after the hearing was held")
         if days < profile.hearing_materials_min_days:
-            tx.soft("G4", f"hearing materials reached participants {days} days before the "
-                    f"hearing, fewer than {profile.hearing_materials_min_days}",
-                    decision, body.get("exceptions", {}))  # fmt: skip
+            tx.soft(
+                "G4",
+                f"hearing materials reached participants {days} days before the "
+                f"hearing, fewer than {profile.hearing_materials_min_days}",
+                decision,
+                body.get("exceptions", {}),
+            )
     elif kind == "expert_argumentation.completed":
         interested = [e["name"] for e in body["experts"] if not e["no_direct_interest"]]
         if interested:
@@ -623,18 +698,24 @@ def _step(tx: _Tx, body: Obj) -> None:
                 "excludes them from the argumentation"
             )
         extra["experts"] = [
-            {"name": e["name"], "institution": e.get("institution"),
-             "dissenting_view": e.get("dissenting_view", False)}
+            {
+                "name": e["name"],
+                "institution": e.get("institution"),
+                "dissenting_view": e.get("dissenting_view", False),
+            }
             for e in body["experts"]
-        ]  # fmt: skip
+        ]
     elif kind == "risk_assessment.completed":
         extra["conclusion"] = body["conclusion"]
         extra["third_party"] = body.get("third_party")
         extra["complete_report"] = bool(
             body.get("already_assessed_ref")
-            or (body.get("risk_points") and body.get("prevention_measures")
-                and body.get("contingency_plan"))
-        )  # fmt: skip
+            or (
+                body.get("risk_points")
+                and body.get("prevention_measures")
+                and body.get("contingency_plan")
+            )
+        )
     elif kind == "fair_competition_review.completed":
         extra["conclusion"] = body["conclusion"]
     _complete_step(tx, decision, step, body["draft"], **extra)
@@ -658,8 +739,9 @@ def eligible_drafts(decision: Obj) -> dict[str, Obj]:
     for doc, draft in decision["drafts"].items():
         opinion = _latest_opinion(decision, doc)
         if opinion is not None and opinion["opinion"] in (
-            "lawful", "exploratory_with_disclosed_legal_risk"
-        ):  # fmt: skip
+            "lawful",
+            "exploratory_with_disclosed_legal_risk",
+        ):
             cleared[doc] = opinion
         responds = draft.get("responds_to_review")
         if responds is not None:
@@ -747,14 +829,24 @@ def _review_opinion(tx: _Tx, body: Obj) -> None:
     submitted = decision["review"]["submitted"]
     days = profile.working_days(submitted["at"][:10], tx.day)
     if days < profile.legality_review_min_working_days:
-        tx.soft("G6", f"the legality review took {days} working days, fewer than "
-                f"{profile.legality_review_min_working_days}",
-                decision, body.get("exceptions", {}))  # fmt: skip
-    decision["review"]["opinions"].append({
-        "draft": body["draft"], "opinion": opinion, "seq": tx.seq, "at": tx.at(),
-        "reviewer": tx.stmt.actor, "failed_checks": failed,
-        "advisers": len(body.get("adviser_opinions", [])),
-    })  # fmt: skip
+        tx.soft(
+            "G6",
+            f"the legality review took {days} working days, fewer than "
+            f"{profile.legality_review_min_working_days}",
+            decision,
+            body.get("exceptions", {}),
+        )
+    decision["review"]["opinions"].append(
+        {
+            "draft": body["draft"],
+            "opinion": opinion,
+            "seq": tx.seq,
+            "at": tx.at(),
+            "reviewer": tx.stmt.actor,
+            "failed_checks": failed,
+            "advisers": len(body.get("adviser_opinions", [])),
+        }
+    )
     decision["status"] = (
         "ready_for_deliberation"
         if opinion in ("lawful", "exploratory_with_disclosed_legal_risk")
@@ -778,31 +870,43 @@ def _meeting_clerk(tx: _Tx, meeting: Obj) -> None:
 @handles("meeting.convened")
 def _convened(tx: _Tx, body: Obj) -> None:
     organ = tx.organ(body["organ"], "body.organ")
-    if body["form"] != "meeting":
+    if body.get("form", "meeting") != "meeting":
         raise tx.gate(
             "G7",
             f"a collective decision cannot be taken by {body['form'].replace('_', ' ')}; "
             "it needs a meeting",
         )
     if organ["kind"] not in DELIBERATIVE_KINDS:
-        raise tx.gate("G7", f"{organ['id']} is a {organ['kind']}, not an organ that "
-                      "deliberates")  # fmt: skip
+        raise tx.gate("G7", f"{organ['id']} is a {organ['kind']}, not an organ that deliberates")
     due = tx.directory.holders_at(organ["id"], VOTING_ROLES, tx.day)
     if not due:
         raise tx.wrong(f"body.organ: {organ['id']} has no members on {tx.day}")
     if body["chair"] not in due:
-        raise tx.wrong(f"body.chair: {body['chair']} is not a member of {organ['id']} on "
-                       f"{tx.day}")  # fmt: skip
+        raise tx.wrong(f"body.chair: {body['chair']} is not a member of {organ['id']} on {tx.day}")
     tx.person(body["recorder"], "body.recorder")
     if tx.stmt.actor not in (body["chair"], body["recorder"]):
         raise tx.wrong("the chair or the recorder records the meeting")
-    tx.new("meeting", tx.stmt.subject, {
-        "organ": organ["id"], "kind": organ["kind"], "year": int(tx.day[:4]),
-        "number": body["number"], "at": tx.at(), "chair": body["chair"],
-        "recorder": body["recorder"], "due": due, "present": None, "absent": [],
-        "non_voting": [], "minutes": None, "confirmations": [], "items": [],
-        "status": "convened",
-    })  # fmt: skip
+    tx.new(
+        "meeting",
+        tx.stmt.subject,
+        {
+            "organ": organ["id"],
+            "kind": organ["kind"],
+            "year": int(tx.day[:4]),
+            "number": body["number"],
+            "at": tx.at(),
+            "chair": body["chair"],
+            "recorder": body["recorder"],
+            "due": due,
+            "present": None,
+            "absent": [],
+            "non_voting": [],
+            "minutes": None,
+            "confirmations": [],
+            "items": [],
+            "status": "convened",
+        },
+    )
     tx.involve(body["chair"], tx.stmt.subject, "chair")
     tx.involve(body["recorder"], tx.stmt.subject, "recorder")
 
@@ -889,9 +993,10 @@ def _agenda(tx: _Tx, body: Obj) -> None:
             else (f"has a legality opinion of {latest['opinion']} (seq {latest['seq']})")
         )
         raise tx.gate(
-            "G5", f"draft {body['draft'][:12]}… {state}; no lawful legality opinion, so it "
-            "cannot go on the agenda"
-        )  # fmt: skip
+            "G5",
+            f"draft {body['draft'][:12]}… {state}; no lawful legality opinion, so it "
+            "cannot go on the agenda",
+        )
     cleared_at = str(cleared.get("applied_at", cleared["at"]))
     if _later(cleared_at, meeting["at"]):
         raise tx.gate(
@@ -901,10 +1006,17 @@ def _agenda(tx: _Tx, body: Obj) -> None:
         )
     tx.person(body["presenter"], "body.presenter")
     decision["agenda"] = {
-        "meeting": meeting["id"], "item": body["item"], "draft": body["draft"], "seq": tx.seq,
-        "rule": _rule(tx, decision, meeting), "recusals": {}, "positions": {},
-        "last_order": 0, "head_spoke": None, "vote": None,
-    }  # fmt: skip
+        "meeting": meeting["id"],
+        "item": body["item"],
+        "draft": body["draft"],
+        "seq": tx.seq,
+        "rule": _rule(tx, decision, meeting),
+        "recusals": {},
+        "positions": {},
+        "last_order": 0,
+        "head_spoke": None,
+        "vote": None,
+    }
     decision["status"] = "under_deliberation"
     meeting["items"].append({"decision": decision["id"], "item": body["item"], "seq": tx.seq})
 
@@ -955,8 +1067,10 @@ def _position(tx: _Tx, body: Obj) -> None:
             seq=tx.seq,
         )
     if person in agenda["recusals"]:
-        raise tx.wrong(f"body.person: {person} recused from this item "
-                       f"(seq {agenda['recusals'][person]['seq']})")  # fmt: skip
+        raise tx.wrong(
+            f"body.person: {person} recused from this item "
+            f"(seq {agenda['recusals'][person]['seq']})"
+        )
     written = body.get("written_opinion_doc") is not None
     if person not in meeting["present"]:
         if person not in meeting["due"]:
@@ -967,33 +1081,52 @@ def _position(tx: _Tx, body: Obj) -> None:
                 "view is recorded only as a written opinion (written_opinion_doc)"
             )
     if person in agenda["positions"]:
-        raise tx.wrong(f"body.person: {person} has already stated a position "
-                       f"(seq {agenda['positions'][person]['seq']})")  # fmt: skip
+        raise tx.wrong(
+            f"body.person: {person} has already stated a position "
+            f"(seq {agenda['positions'][person]['seq']})"
+        )
     if stance in NEEDS_REASON and body.get("reason") is None:
         raise tx.wrong(f"body.reason: a {stance} position needs its reason (Art. 30)")
     if stance == "abstain" and agenda["rule"] == "head_decides_after_discussion":
         raise tx.wrong("body.stance: abstain applies only where the organ votes")
     if body["order"] <= agenda["last_order"]:
-        raise tx.wrong(f"body.order: {body['order']} is not after the last speaker "
-                       f"({agenda['last_order']})")  # fmt: skip
+        raise tx.wrong(
+            f"body.order: {body['order']} is not after the last speaker ({agenda['last_order']})"
+        )
     head = _is_head(tx, meeting, person)
     if agenda["head_spoke"] is not None and not written:
-        raise tx.gate("G9", f"the head spoke at order {agenda['head_spoke']}; the head speaks "
-                      f"last, so {person} cannot speak after")  # fmt: skip
+        raise tx.gate(
+            "G9",
+            f"the head spoke at order {agenda['head_spoke']}; the head speaks "
+            f"last, so {person} cannot speak after",
+        )
     if head:
-        waiting = [p for p in _voting(agenda, meeting)
-                   if p != person and p not in agenda["positions"]]  # fmt: skip
+        waiting = [
+            p for p in _voting(agenda, meeting) if p != person and p not in agenda["positions"]
+        ]
         if waiting:
             raise tx.gate("G9", f"the head speaks last; still to speak: {', '.join(waiting)}")
         agenda["head_spoke"] = body["order"]
     agenda["last_order"] = body["order"]
     agenda["positions"][person] = {
-        "order": body["order"], "stance": stance, "reason": body.get("reason"), "seq": tx.seq,
-        "by": tx.stmt.actor, "confirmed_seq": tx.seq if tx.stmt.actor == person else None,
-        "written": written, "head": head,
-    }  # fmt: skip
-    tx.involve(person, decision["id"], "member_position", meeting=meeting["id"], stance=stance,
-               reason=body.get("reason"), recorded_by=tx.stmt.actor)  # fmt: skip
+        "order": body["order"],
+        "stance": stance,
+        "reason": body.get("reason"),
+        "seq": tx.seq,
+        "by": tx.stmt.actor,
+        "confirmed_seq": tx.seq if tx.stmt.actor == person else None,
+        "written": written,
+        "head": head,
+    }
+    tx.involve(
+        person,
+        decision["id"],
+        "member_position",
+        meeting=meeting["id"],
+        stance=stance,
+        reason=body.get("reason"),
+        recorded_by=tx.stmt.actor,
+    )
 
 
 @handles("position.confirmed")
@@ -1011,8 +1144,10 @@ def _position_confirmed(tx: _Tx, body: Obj) -> None:
         if position is None or position["seq"] != body["position_seq"]:
             break
         if position["confirmed_seq"] is not None:
-            raise tx.wrong(f"the position at seq {position['seq']} is already confirmed "
-                           f"(seq {position['confirmed_seq']})")  # fmt: skip
+            raise tx.wrong(
+                f"the position at seq {position['seq']} is already confirmed "
+                f"(seq {position['confirmed_seq']})"
+            )
         position["confirmed_seq"] = tx.seq
         tx.involve(person, decision["id"], "confirmed_position", position_seq=position["seq"])
         return
@@ -1028,15 +1163,19 @@ def _quorum(tx: _Tx, decision: Obj, agenda: Obj, meeting: Obj) -> None:
     present = _voting(agenda, meeting)
     threshold = profile.cadre_quorum if agenda["rule"] == "cadre" else profile.quorum
     if not threshold.met(len(present), len(due)):
-        raise tx.gate("G8", f"{len(present)} of {len(due)} members due are present after "
-                      f"recusals; the quorum is {threshold.describe()}")  # fmt: skip
+        raise tx.gate(
+            "G8",
+            f"{len(present)} of {len(due)} members due are present after "
+            f"recusals; the quorum is {threshold.describe()}",
+        )
 
 
 def _all_spoke(tx: _Tx, agenda: Obj, meeting: Obj, *, except_head: bool) -> None:
     waiting = [
-        p for p in _voting(agenda, meeting)
+        p
+        for p in _voting(agenda, meeting)
         if p not in agenda["positions"] and not (except_head and _is_head(tx, meeting, p))
-    ]  # fmt: skip
+    ]
     if waiting:
         raise tx.gate("G9", f"no position recorded yet for {', '.join(waiting)}")
 
@@ -1048,9 +1187,12 @@ def _decide(tx: _Tx, decision: Obj, agenda: Obj, outcome: str, **detail: Any) ->
     if outcome in ("approve", "approve_with_editorial_changes", "passed"):
         decision["status"] = "awaiting_issue"
         decision["decided"] = {
-            "outcome": outcome, "seq": tx.seq, "at": tx.at(), "draft": agenda["draft"],
+            "outcome": outcome,
+            "seq": tx.seq,
+            "at": tx.at(),
+            "draft": agenda["draft"],
             "meeting": agenda["meeting"],
-        }  # fmt: skip
+        }
     elif outcome in ("reject", "failed"):
         decision["status"] = "closed"
     elif outcome == "approve_pending_substantive_changes":
@@ -1064,16 +1206,19 @@ def _vote(tx: _Tx, body: Obj) -> None:
     decision, agenda, meeting = _open_item(tx, body)
     _meeting_clerk(tx, meeting)
     if agenda["rule"] == "head_decides_after_discussion":
-        raise tx.wrong(f"{meeting['organ']} decides by the head after discussion (Art. 30); "
-                       "record head_decision.made")  # fmt: skip
+        raise tx.wrong(
+            f"{meeting['organ']} decides by the head after discussion (Art. 30); "
+            "record head_decision.made"
+        )
     _quorum(tx, decision, agenda, meeting)
     _all_spoke(tx, agenda, meeting, except_head=False)
     voters = _voting(agenda, meeting)
     counts, named = body["counts"], body.get("named", [])
     for index, vote in enumerate(named):
         if vote["person"] in agenda["recusals"]:
-            raise tx.wrong(f"body.named.{index}: {vote['person']} recused from this item and "
-                           "cannot vote")  # fmt: skip
+            raise tx.wrong(
+                f"body.named.{index}: {vote['person']} recused from this item and cannot vote"
+            )
         if vote["person"] not in voters:
             raise tx.wrong(f"body.named.{index}: {vote['person']} is not present")
     if body["method"] == "secret_ballot" and named:
@@ -1091,19 +1236,26 @@ def _vote(tx: _Tx, body: Obj) -> None:
     if rule in ("cadre", "majority_of_members_due"):
         threshold, base, label = profile.cadre_pass, due, "members due"
     elif rule == "two_thirds_of_members_due":
-        threshold, base, label = (type(profile.cadre_pass)(share="2/3", more_than=False),
-                                  due, "members due")  # fmt: skip
+        threshold, base, label = (
+            type(profile.cadre_pass)(share="2/3", more_than=False),
+            due,
+            "members due",
+        )
     else:
         threshold, base, label = profile.quorum, len(voters), "members present"
     passes = threshold.met(counts["yes"], base)
     if body["result"] == "passed" and not passes:
-        raise tx.gate("G11", f"{counts['yes']} yes of {base} {label} is not "
-                      f"{threshold.describe()}; the item does not pass")  # fmt: skip
+        raise tx.gate(
+            "G11",
+            f"{counts['yes']} yes of {base} {label} is not "
+            f"{threshold.describe()}; the item does not pass",
+        )
     if body["result"] == "failed" and passes:
         raise tx.wrong(f"body.result: {counts['yes']} yes of {base} {label} passes")
     for vote in named:
-        tx.involve(vote["person"], decision["id"], "voter", meeting=meeting["id"],
-                   vote=vote["vote"])  # fmt: skip
+        tx.involve(
+            vote["person"], decision["id"], "voter", meeting=meeting["id"], vote=vote["vote"]
+        )
     _decide(tx, decision, agenda, body["result"], counts=counts, method=body["method"])
 
 
@@ -1141,13 +1293,29 @@ def _head_decision(tx: _Tx, body: Obj) -> None:
     diverges = majority is not None and majority != side
     if diverges and body.get("divergence_reason") is None:
         view = str(majority).replace("_", " ")
-        raise tx.gate("G10", f"the majority of members' positions is to {view}"
-                      f" but the head decides {outcome}; record divergence_reason")  # fmt: skip
-    tx.involve(tx.stmt.actor, decision["id"], "head_decision", meeting=meeting["id"],
-               outcome=outcome, diverges=diverges,
-               divergence_reason=body.get("divergence_reason"))  # fmt: skip
-    _decide(tx, decision, agenda, outcome, diverges=diverges,
-            divergence_reason=body.get("divergence_reason"), head=tx.stmt.actor)  # fmt: skip
+        raise tx.gate(
+            "G10",
+            f"the majority of members' positions is to {view}"
+            f" but the head decides {outcome}; record divergence_reason",
+        )
+    tx.involve(
+        tx.stmt.actor,
+        decision["id"],
+        "head_decision",
+        meeting=meeting["id"],
+        outcome=outcome,
+        diverges=diverges,
+        divergence_reason=body.get("divergence_reason"),
+    )
+    _decide(
+        tx,
+        decision,
+        agenda,
+        outcome,
+        diverges=diverges,
+        divergence_reason=body.get("divergence_reason"),
+        head=tx.stmt.actor,
+    )
 
 
 # -- issue, execution, evaluation, adjustment, archive --
@@ -1162,8 +1330,11 @@ def _party(tx: _Tx, body: Obj) -> None:
 
 def _issue_gate(tx: _Tx, decision: Obj) -> None:
     if tx.profile(decision).party_report_required and decision["party_report"] is None:
-        raise tx.gate("G12", f"decision {decision['id']} has not been reported to the Party "
-                      "committee (record party_committee.reported first)")  # fmt: skip
+        raise tx.gate(
+            "G12",
+            f"decision {decision['id']} has not been reported to the Party "
+            "committee (record party_committee.reported first)",
+        )
 
 
 @handles("decision.published")
@@ -1174,8 +1345,11 @@ def _published(tx: _Tx, body: Obj) -> None:
     doc = body["published_doc"]
     editorial = decision["drafts"].get(doc, {}).get("editorial_of") == approved
     if doc != approved and not editorial:
-        raise tx.gate("G13", f"the published document {doc[:12]}… is not the approved draft "
-                      f"{approved[:12]}… nor an editorial revision of it")  # fmt: skip
+        raise tx.gate(
+            "G13",
+            f"the published document {doc[:12]}… is not the approved draft "
+            f"{approved[:12]}… nor an editorial revision of it",
+        )
     decision["published"] = {
         "seq": tx.seq,
         "at": body["published_at"],
@@ -1223,8 +1397,11 @@ def _evaluation(tx: _Tx, body: Obj) -> None:
     if unit is not None:
         tx.organ(unit, "body.evaluator_unit")
         if unit in prior_units:
-            raise tx.gate("G14", f"{unit} was the undertaking unit of this decision; it cannot "
-                          "evaluate its own argumentation")  # fmt: skip
+            raise tx.gate(
+                "G14",
+                f"{unit} was the undertaking unit of this decision; it cannot "
+                "evaluate its own argumentation",
+            )
     prior_names: set[str] = set()
     for step in decision["steps"].values():
         prior_names.update(e["institution"] for e in step.get("experts", []) if e["institution"])
@@ -1232,10 +1409,19 @@ def _evaluation(tx: _Tx, body: Obj) -> None:
         if step.get("third_party"):
             prior_names.add(step["third_party"])
     if body["evaluator"] in prior_names:
-        raise tx.gate("G14", f"{body['evaluator']} did the pre-decision argumentation or "
-                      "assessment of this decision")  # fmt: skip
-    decision["evaluations"].append({"seq": tx.seq, "evaluator": body["evaluator"],
-                                    "trigger": body["trigger"], "concluded": None})  # fmt: skip
+        raise tx.gate(
+            "G14",
+            f"{body['evaluator']} did the pre-decision argumentation or "
+            "assessment of this decision",
+        )
+    decision["evaluations"].append(
+        {
+            "seq": tx.seq,
+            "evaluator": body["evaluator"],
+            "trigger": body["trigger"],
+            "concluded": None,
+        }
+    )
     tx.involve(tx.stmt.actor, decision["id"], "evaluation_commissioner")
 
 
@@ -1254,13 +1440,18 @@ def _suspended(tx: _Tx, body: Obj) -> None:
     decision = tx.decision(("in_execution", "published", "not_published"))
     heads = tx.head_of(decision["organ"], tx.day)
     if tx.stmt.actor not in heads:
-        raise AuthorityError(f"{tx.stmt.type}: only the head of {decision['organ']} "
-                             "suspends execution (Art. 37)", seq=tx.seq)  # fmt: skip
+        raise AuthorityError(
+            f"{tx.stmt.type}: only the head of {decision['organ']} suspends execution (Art. 37)",
+            seq=tx.seq,
+        )
     issues = {i["seq"] for i in (decision["execution"] or {}).get("issues", [])}
     bad = [s for s in body["grounds"] if s not in issues]
     if bad:
-        raise tx.gate("G15", f"grounds seq {bad[0]} is not an execution issue or public "
-                      f"feedback of decision {decision['id']} (Art. 35)")  # fmt: skip
+        raise tx.gate(
+            "G15",
+            f"grounds seq {bad[0]} is not an execution issue or public "
+            f"feedback of decision {decision['id']} (Art. 35)",
+        )
     decision["status"] = "suspended"
     decision["suspension"] = {"seq": tx.seq, "reason": body["reason"]}
     tx.involve(tx.stmt.actor, decision["id"], "head_suspension")
@@ -1271,8 +1462,11 @@ def _successor(tx: _Tx, ident: str, where: str) -> Obj:
     if successor["id"] == tx.stmt.subject:
         raise tx.wrong(f"{where}: a decision cannot replace itself")
     if successor["decided"] is None:
-        raise tx.gate("G15", f"the new decision {ident} has not passed its own procedure "
-                      f"(it is {successor['status']}); it must be decided first")  # fmt: skip
+        raise tx.gate(
+            "G15",
+            f"the new decision {ident} has not passed its own procedure "
+            f"(it is {successor['status']}); it must be decided first",
+        )
     return successor
 
 
@@ -1312,8 +1506,9 @@ def _archived(tx: _Tx, body: Obj) -> None:
             decision,
             body.get("exceptions", {}),
         )
-    decision["archives"].append({"seq": tx.seq, "no": body["archive_no"],
-                                 "complete": body["complete"], "days": days})  # fmt: skip
+    decision["archives"].append(
+        {"seq": tx.seq, "no": body["archive_no"], "complete": body["complete"], "days": days}
+    )
 
 
 @handles("archive.transferred")
@@ -1333,10 +1528,18 @@ def _case(tx: _Tx, body: Obj) -> None:
         tx.need("decision", ident, write=False, where=f"body.decisions.{index}")
     for index, person in enumerate(body["subjects"]):
         tx.person(person, f"body.subjects.{index}")
-    tx.new("case", tx.stmt.subject, {
-        "kind": body["kind"], "decisions": body["decisions"], "subjects": body["subjects"],
-        "status": "open", "year": int(tx.day[:4]), "opened_by": body["opened_by"],
-    })  # fmt: skip
+    tx.new(
+        "case",
+        tx.stmt.subject,
+        {
+            "kind": body["kind"],
+            "decisions": body["decisions"],
+            "subjects": body["subjects"],
+            "status": "open",
+            "year": int(tx.day[:4]),
+            "opened_by": body["opened_by"],
+        },
+    )
     for person in body["subjects"]:
         tx.involve(person, tx.stmt.subject, "case_subject")
 
@@ -1359,13 +1562,23 @@ def _doc_registered(tx: _Tx, body: Obj) -> None:
     if body.get("decision") is not None:
         tx.need("decision", body["decision"], write=False, where="body.decision")
     deadline = tx.procedure.profile(_profile_at(tx, tx.day))[2].filing_deadline_days
-    tx.new("normative_doc", tx.stmt.subject, {
-        "title": body["title"], "doc_no": body["doc_no"], "year": int(body["published_at"][:4]),
-        "organ": body["drafting_unit"], "published_at": body["published_at"],
-        "reviewed_before_issue": body["legality_reviewed_at"] <= body["published_at"],
-        "decision": body.get("decision"), "deadline_days": deadline, "status": "issued",
-        "filed": None, "outcome": None,
-    })  # fmt: skip
+    tx.new(
+        "normative_doc",
+        tx.stmt.subject,
+        {
+            "title": body["title"],
+            "doc_no": body["doc_no"],
+            "year": int(body["published_at"][:4]),
+            "organ": body["drafting_unit"],
+            "published_at": body["published_at"],
+            "reviewed_before_issue": body["legality_reviewed_at"] <= body["published_at"],
+            "decision": body.get("decision"),
+            "deadline_days": deadline,
+            "status": "issued",
+            "filed": None,
+            "outcome": None,
+        },
+    )
 
 
 @handles("normative_doc.filed")
@@ -1375,8 +1588,12 @@ def _doc_filed(tx: _Tx, body: Obj) -> None:
         raise tx.wrong(f"{doc['id']} is already filed (seq {doc['filed']['seq']})")
     days = days_between(doc["published_at"], body["filed_at"])
     if doc["filed"] is None:
-        doc["filed"] = {"seq": tx.seq, "at": body["filed_at"], "days": days,
-                        "on_time": days <= doc["deadline_days"]}  # fmt: skip
+        doc["filed"] = {
+            "seq": tx.seq,
+            "at": body["filed_at"],
+            "days": days,
+            "on_time": days <= doc["deadline_days"],
+        }
     doc["status"], doc["outcome"] = "filed", None
 
 
