@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ledger.errors import EntryNotFoundError, InputError
+from ledger.errors import InputError
 from ledger.procedure.compliance import report
 from ledger.procedure.state import PROFILES, Procedure
 from ledger.store import SqlStore
@@ -68,7 +68,7 @@ def _object(store: SqlStore, kind: str, ident: str) -> Obj:
     with store.reading() as conn:
         data = conn.execute(query).scalar()
     if data is None:
-        raise EntryNotFoundError(f"no {kind} {ident!r} in this ledger")
+        raise InputError(f"no {kind} {ident!r} in this ledger", where="ID")
     result: Obj = json.loads(data)
     return result
 
@@ -145,7 +145,7 @@ def next_decision_id(*, store: SqlStore, year: int) -> str:
 
 
 def get_decision(*, store: SqlStore, decision: str) -> Obj:
-    """A decision's replayed state. Raises EntryNotFoundError."""
+    """A decision's replayed state. Raises InputError for an unknown id."""
     return _object(store, "decision", decision)
 
 

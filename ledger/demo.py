@@ -128,6 +128,17 @@ CORRECTION_ORDERED = {22}
 DECISION_DOCUMENT = 23  # 示教规〔2020〕23号 is decision d2020-03's text
 
 
+# What the year's story comes to, decision by decision: (status, compliance status).
+SCRIPTED = {
+    "d2020-01": ("in_execution", "compliant"),  # approved over zhou.min's dissent
+    "d2020-02": ("in_execution", "compliant"),  # the head departs from the majority, with reason
+    "d2020-03": ("in_execution", "compliant"),  # unlawful, kept off the agenda, fixed, approved
+    "d2020-04": ("adjusted", "compliant"),  # evaluated, then adjusted by d2020-05
+    "d2020-05": ("published", "compliant_with_documented_exceptions"),  # shortened comment (G3)
+    "d2020-07": ("drafting", "in_progress"),  # past its planned date: undue delay (G17)
+}
+
+
 @dataclass(frozen=True)
 class Demo:
     """Where the demo was built, and what it shows."""

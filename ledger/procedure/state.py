@@ -985,18 +985,19 @@ def _agenda(tx: _Tx, body: Obj) -> None:
         raise tx.wrong(f"decision {decision['id']} is already before {before}")
     tx.draft(decision, body["draft"])
     cleared = eligible_drafts(decision).get(body["draft"])
-    if cleared is None or decision["status"] != "ready_for_deliberation":
+    if decision["status"] not in DRAFTING:
+        raise tx.wrong(
+            f"decision {decision['id']} is {decision['status']}; it cannot go on an agenda"
+        )
+    if cleared is None:
         latest = _latest_opinion(decision, body["draft"])
         state = (
             "has no legality opinion"
             if latest is None
-            else (f"has a legality opinion of {latest['opinion']} (seq {latest['seq']})")
+            else f"has a legality opinion of {latest['opinion']} (seq {latest['seq']}), "
+            "not a lawful one"
         )
-        raise tx.gate(
-            "G5",
-            f"draft {body['draft'][:12]}… {state}; no lawful legality opinion, so it "
-            "cannot go on the agenda",
-        )
+        raise tx.gate("G5", f"draft {body['draft'][:12]}… {state}, so it cannot go on the agenda")
     cleared_at = str(cleared.get("applied_at", cleared["at"]))
     if _later(cleared_at, meeting["at"]):
         raise tx.gate(
