@@ -81,8 +81,9 @@ class MembershipRecord:
 
 Row = tuple[Any, ...]
 DERIVED_TABLES = ("persons", "keys", "organs", "memberships", "procedure_state", "involvements")
-# What an append loads to check an entry: the involvement index is only ever added to.
-LOADED_TABLES = DERIVED_TABLES[:5]
+# What an append loads whole to check an entry. Procedure objects are fetched one by one as the
+# entry touches them; the involvement index is only ever added to.
+LOADED_TABLES = DERIVED_TABLES[:4]
 
 
 class Directory:
@@ -345,7 +346,6 @@ class Directory:
         for row in rows["memberships"]:
             record = MembershipRecord(*row)
             directory.memberships[_membership_key(record)] = record
-        directory.procedure.load(rows.get("procedure_state", []))
         return directory
 
 

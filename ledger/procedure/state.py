@@ -76,8 +76,11 @@ def dumps(data: Obj) -> str:
 class Procedure:
     """Every procedure object, by (kind, id)."""
 
-    def __init__(self) -> None:
+    def __init__(self, loader: Callable[[str, str], Obj | None] | None = None) -> None:
+        """`loader`, if given, fetches an object not yet in memory (an append loads only the
+        objects its entry touches; verify replays everything and needs none)."""
         self.objects: dict[tuple[str, str], Obj] = {}
+        self.loader = loader
         self.involvements: list[Row] = []
         self._staged: tuple[int, _Tx] | None = None
 
@@ -112,11 +115,12 @@ class Procedure:
 
     def get(self, kind: str, ident: str) -> Obj | None:
         """A state object (not a copy: do not change it)."""
-        return self.objects.get((kind, ident))
-
-    def of_kind(self, kind: str) -> list[Obj]:
-        """Every object of one kind, in id order."""
-        return [data for (k, _), data in sorted(self.objects.items()) if k == kind]
+        found = self.objects.get((kind, ident))
+        if found is None and self.loader is not None:
+            found = self.loader(kind, ident)
+            if found is not None:
+                self.objects[(kind, ident)] = found
+        return found
 
     def profile(self, name: str | None = None) -> tuple[str, int, RuleProfile]:
         """A profile version by name, or the newest one: (name, version, rules)."""
@@ -136,10 +140,6 @@ class Procedure:
             "involvements": sorted(self.involvements),
         }
 
-    def load(self, rows: list[Row]) -> None:
-        """Load state objects from stored `procedure_state` rows."""
-        for kind, ident, _status, _organ, _year, data, _last in rows:
-            self.objects[(kind, ident)] = json.loads(data)
 
 
 def _state_row(key: tuple[str, str], data: Obj) -> Row:

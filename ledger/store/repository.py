@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -330,7 +331,16 @@ def _directory(conn: Connection) -> Directory:
     rows = {
         name: [tuple(row) for row in conn.execute(select(DERIVED[name]))] for name in LOADED_TABLES
     }
-    return Directory.from_rows(decode_statement(bytes(data)), rows)
+    directory = Directory.from_rows(decode_statement(bytes(data)), rows)
+    state = DERIVED["procedure_state"]
+
+    def load(kind: str, ident: str) -> dict[str, Any] | None:
+        query = select(state.c.data).where(state.c.kind == kind, state.c.id == ident)
+        found = conn.execute(query).scalar()
+        return None if found is None else dict(json.loads(found))
+
+    directory.procedure.loader = load
+    return directory
 
 
 def _stream(conn: Connection, query: Any) -> Iterator[StoredRow]:
