@@ -141,7 +141,6 @@ class Procedure:
         }
 
 
-
 def _state_row(key: tuple[str, str], data: Obj) -> Row:
     kind, ident = key
     return (
