@@ -29,6 +29,7 @@ from ledger.errors import (
     KeyValidityError,
     SchemaError,
 )
+from ledger.procedure.state import Procedure
 from ledger.types import GENESIS, lookup
 
 _UTC_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
@@ -79,7 +80,10 @@ class MembershipRecord:
 
 
 Row = tuple[Any, ...]
-DERIVED_TABLES = ("persons", "keys", "organs", "memberships")
+DERIVED_TABLES = ("persons", "keys", "organs", "memberships", "procedure_state", "involvements")
+# What an append loads whole to check an entry. Procedure objects are fetched one by one as the
+# entry touches them; the involvement index is only ever added to.
+LOADED_TABLES = DERIVED_TABLES[:4]
 
 
 class Directory:
@@ -93,6 +97,7 @@ class Directory:
         self.keys: dict[str, KeyRecord] = {}
         self.organs: dict[str, OrganRecord] = {}
         self.memberships: dict[tuple[str, str, str, int], MembershipRecord] = {}
+        self.procedure = Procedure()
 
     # -- checks -------------------------------------------------------------------------
 
@@ -122,7 +127,9 @@ class Directory:
         except InputError as exc:
             raise SchemaError(f"{stmt.type}: {exc.diagnostics()}", seq=seq) from None
         if stmt.type == GENESIS:
-            return self._check_genesis(stmt)
+            genesis_key = self._check_genesis(stmt)
+            self.procedure.check(stmt, self)
+            return genesis_key
         if stmt.actor not in self.persons:
             raise AuthorityError(f"actor {stmt.actor!r} is not a registered person", seq=seq)
         key = self.keys.get(stmt.key)
@@ -148,6 +155,7 @@ class Directory:
                 seq=seq,
             )
         self._check_state(stmt)
+        self.procedure.check(stmt, self)
         return key
 
     def _check_genesis(self, stmt: Statement) -> KeyRecord:
@@ -237,6 +245,26 @@ class Directory:
                     return record
         return None
 
+    def roles_at(self, person: str, organ: str, day: str) -> set[str]:
+        """The roles `person` held in `organ` on `day` (YYYY-MM-DD; the end date included)."""
+        return {
+            m.role
+            for m in self.memberships.values()
+            if m.person == person and m.organ == organ and m.start <= day
+            and (m.end is None or day <= m.end)
+        }  # fmt: skip
+
+    def holders_at(self, organ: str, roles: tuple[str, ...], day: str) -> list[str]:
+        """The persons holding any of `roles` in `organ` on `day`, in id order."""
+        return sorted(
+            {
+                m.person
+                for m in self.memberships.values()
+                if m.organ == organ and m.role in roles and m.start <= day
+                and (m.end is None or day <= m.end)
+            }
+        )  # fmt: skip
+
     def keys_of(self, person: str) -> list[KeyRecord]:
         """Return every key ever bound to `person`, oldest first."""
         return sorted((k for k in self.keys.values() if k.person == person), key=_by_bound)
@@ -290,7 +318,7 @@ class Directory:
             record = replace(current, end=body["to"], ended_seq=seq)
             self.memberships[_membership_key(record)] = record
             changed.append(("memberships", _row(record)))
-        return changed
+        return changed + self.procedure.apply(stmt)
 
     def table_rows(self) -> dict[str, list[Row]]:
         """Return every derived row, per table, sorted: what the derived tables must hold."""
@@ -299,6 +327,7 @@ class Directory:
             "keys": sorted(_row(k) for k in self.keys.values()),
             "organs": sorted(_row(o) for o in self.organs.values()),
             "memberships": sorted(_row(m) for m in self.memberships.values()),
+            **self.procedure.table_rows(),
         }
 
     @classmethod

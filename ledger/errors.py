@@ -133,3 +133,14 @@ class DerivedStateError(VerificationError):
     """A derived table differs from its rebuild from the entries."""
 
     kind = "derived"
+
+
+class GateError(VerificationError):
+    """An entry breaks a gate of the decision procedure (G1–G17), or meets a soft gate without
+    the reason it needs. The message starts with the gate and its article: `G5 (Art. 25): …`."""
+
+    kind = "gate"
+
+    def __init__(self, gate: str, message: str, *, seq: int | None = None) -> None:
+        super().__init__(message, seq=seq)
+        self.gate = gate

@@ -294,3 +294,7 @@ register(
         blob_refs=lambda body: list(body.get("attachments", [])),
     )
 )
+
+# The decision procedure's types register themselves on import; every reader of the registry
+# comes through this module, so they are always present.
+import ledger.procedure  # noqa: E402, F401  (its package registers the types)

@@ -319,8 +319,14 @@ def verify_blobs(
 
 # Where each derived table's primary key and source seqs sit in its rows: a failure names the
 # last entry that shaped the row (a revocation rather than the binding, say).
-_PRIMARY = {"persons": (0,), "keys": (0,), "organs": (0,), "memberships": (0, 1, 2, 4)}
-_SOURCES = {"persons": (2,), "keys": (5, 3), "organs": (3,), "memberships": (6, 4)}
+_PRIMARY = {
+    "persons": (0,), "keys": (0,), "organs": (0,), "memberships": (0, 1, 2, 4),
+    "procedure_state": (0, 1), "involvements": (0, 1, 2, 3),
+}  # fmt: skip
+_SOURCES = {
+    "persons": (2,), "keys": (5, 3), "organs": (3,), "memberships": (6, 4),
+    "procedure_state": (6,), "involvements": (3,),
+}  # fmt: skip
 
 
 def _source_seq(name: str, row: Row) -> int | None:

@@ -115,17 +115,34 @@ def log(
 @handles_ledger_errors
 def show(
     ctx: typer.Context,
-    seq: Annotated[int, typer.Argument(help="The entry's seq.")],
+    what: Annotated[
+        str,
+        typer.Argument(
+            metavar="SEQ|decision", help="An entry's seq, or `decision` followed by a decision id."
+        ),
+    ],
+    ident: Annotated[str | None, typer.Argument(metavar="[ID]", help="The decision id.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
-    """Show one entry: its statement, leaf hash and signature.
+    """Show one entry (statement, leaf hash, signature), or a decision's timeline.
 
-    Example: ledger show 0
+    Example: ledger show 0; ledger show decision d2020-02
     """
     from ledger import service
+    from ledger.errors import InputError
 
+    if what == "decision":
+        if ident is None:
+            raise InputError("name the decision: ledger show decision ID", where="ID")
+        from ledger.cli.decisions import show_decision
+
+        show_decision(ctx, ident, as_json)
+        return
+    if not what.isdigit() or ident is not None:
+        raise InputError(f"{what!r} is not a seq; use `ledger show SEQ` or "
+                         "`ledger show decision ID`", where="SEQ")  # fmt: skip
     store = service.open_ledger(state(ctx).settings().db)
-    entry = service.get_entry(store=store, seq=seq)
+    entry = service.get_entry(store=store, seq=int(what))
     store.close()
     rendered = entry_json(entry.seq, entry.leaf_hash, entry.data, entry.signature)
     if as_json:

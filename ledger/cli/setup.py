@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 
 from ledger.cli.context import now, passphrase, state
-from ledger.cli.entries import log_line
 from ledger.cli.errors import handles_ledger_errors
 from ledger.cli.exit_codes import ExitCode
 from ledger.cli.output import data, info
@@ -104,20 +103,27 @@ def demo(
 
     Example: ledger demo --dir /tmp/ledger-demo
     """
+    from ledger import decisions, service
     from ledger import demo as demo_ledger
-    from ledger import service
 
     info(f"building the demo ledger in {directory}/ …")
-    built = demo_ledger.build(directory, now=now())
+    built = demo_ledger.build(directory)
     info(f"demo passphrase for every key: {built.passphrase}")
     info("")
     store = service.open_ledger(str(built.db))
-    data("seq\trecorded\ttype\tsubject\tactor\tkey\tleaf hash")
-    for row in service.list_entries(store=store):
-        data(log_line(row))
+    data(f"示例区教育局 2020: {built.entries} entries")
+    data("")
+    data("decision\tstatus\tcompliance\trecord\ttitle")
+    for checked in decisions.check(store=store):
+        data(
+            f"{checked['decision']}\t{checked['status']}\t{checked['compliance_status']}\t"
+            f"{checked['record_completeness']}\t{checked['title']}"
+        )
+    data("")
+    for refusal in built.refusals:
+        data(f"refused as it should be: {refusal}")
     report = service.verify_ledger(store=store)
     store.close()
-    data("")
     data(
         f"ledger verify: {'ok' if report.ok else 'FAILED'}: {report.entries} entries, "
         f"{report.blobs} blobs, head {report.head}"
@@ -125,14 +131,13 @@ def demo(
     info("")
     info("Try next:")
     info(f"  export LEDGER_DB={built.db} LEDGER_KEY_DIR={built.key_dir}")
-    info("  ledger log --type membership.started")
-    info("  ledger show 1")
+    info("  ledger decisions")
+    info("  ledger show decision d2020-02")
+    info("  ledger trace decision d2020-01")
+    info("  ledger trace person chen.jing")
+    info("  ledger check --all")
+    info("  ledger overdue")
     info("  ledger verify")
-    info('  echo \'{"text": "会议开始"}\' > note.json')
-    info(
-        f"  LEDGER_PASSPHRASE={built.passphrase} ledger record note --file note.json "
-        "--as huang.li --subject meeting-2020-03"
-    )
 
 
 def register(app: typer.Typer) -> None:

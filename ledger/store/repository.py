@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlmodel import SQLModel
 
-from ledger.authority import DERIVED_TABLES, Directory, Row
+from ledger.authority import DERIVED_TABLES, LOADED_TABLES, Directory, Row
 from ledger.entry import SignedEntry, decode_statement
 from ledger.errors import (
     EntryNotFoundError,
@@ -32,6 +33,7 @@ from ledger.errors import (
     StoreError,
     VerificationError,
 )
+from ledger.procedure.state import Procedure
 from ledger.store.engine import make_engine, safe_url, sqlite_path
 from ledger.store.tables import AUTHENTICATED, BLOBS, DERIVED, ENTRIES, table
 
@@ -334,9 +336,9 @@ class WriteTx:
     """What may be done inside one append transaction.
 
     Appends take turns, so the time between taking the lock and committing bounds the
-    throughput of all writers together. To keep it short, the store keeps the identity register
-    of its last append; the next append only replays the entries others appended since (one
-    query, usually a few rows) instead of reading every derived table.
+    throughput of all writers together. To keep it short, the store keeps the register (people,
+    keys, organs, memberships) of its last append; the next append only replays the entries
+    others appended since (one query, usually a few rows) instead of reading those tables.
     """
 
     def __init__(self, conn: Connection, register: _Register | None = None) -> None:
@@ -363,7 +365,11 @@ class WriteTx:
         """
         self.head()  # reads the entries since the kept register's head, if there is one
         if self._register is not None:
+            # People, keys, organs and memberships: the kept ones plus a replay of what
+            # others appended since. Procedure objects: loaded afresh from this transaction,
+            # on demand, as on a first append (their replay needs each entry's check).
             directory = self._register.directory
+            _attach_procedure(directory, self.conn)
             for data in self._since:
                 directory.apply(decode_statement(data))
         else:
@@ -484,9 +490,24 @@ def _directory(conn: Connection) -> Directory:
                 select(DERIVED[name]).order_by(*DERIVED[name].primary_key.columns)
             )
         ]
-        for name in DERIVED_TABLES
+        for name in LOADED_TABLES
     }
-    return Directory.from_rows(decode_statement(bytes(data)), rows)
+    directory = Directory.from_rows(decode_statement(bytes(data)), rows)
+    _attach_procedure(directory, conn)
+    return directory
+
+
+def _attach_procedure(directory: Directory, conn: Connection) -> None:
+    """Give `directory` an empty procedure state that loads each object on demand, inside
+    the transaction of `conn` (an append loads only the objects its entry touches)."""
+    state = DERIVED["procedure_state"]
+
+    def load(kind: str, ident: str) -> dict[str, Any] | None:
+        query = select(state.c.data).where(state.c.kind == kind, state.c.id == ident)
+        found = conn.execute(query).scalar()
+        return None if found is None else dict(json.loads(found))
+
+    directory.procedure = Procedure(loader=load)
 
 
 def _stream(conn: Connection, query: Any) -> Iterator[StoredRow]:

@@ -1,8 +1,9 @@
 """Every table of the store, in one module.
 
 `entries` and `blobs` are authenticated: each byte is covered by a hash or a signature, and the
-database refuses UPDATE and DELETE on them. `persons`, `keys`, `organs` and `memberships` are
-derived from the entries; `ledger verify` rebuilds them and compares.
+database refuses UPDATE and DELETE on them. `persons`, `keys`, `organs`, `memberships`,
+`procedure_state` and `involvements` are derived from the entries; `ledger verify` rebuilds them
+and compares.
 """
 
 from __future__ import annotations
@@ -78,6 +79,35 @@ class MembershipRow(SQLModel, table=True):
     ended_seq: int | None = None
 
 
+class ProcedureStateRow(SQLModel, table=True):
+    """One decision, meeting, catalog, normative document, case or the rule profiles: the
+    procedure's state as replayed from the entries (JSON in `data`)."""
+
+    __tablename__ = "procedure_state"
+    __table_args__ = (PrimaryKeyConstraint("kind", "id"),)
+
+    kind: str = Field(max_length=40)
+    id: str = Field(max_length=128)
+    status: str | None = Field(default=None, max_length=40, index=True)
+    organ: str | None = Field(default=None, max_length=128)
+    year: int | None = None
+    data: str
+    last_seq: int
+
+
+class InvolvementRow(SQLModel, table=True):
+    """One person's part in one matter, proven by one entry: the responsibility index."""
+
+    __tablename__ = "involvements"
+    __table_args__ = (PrimaryKeyConstraint("person", "subject", "role", "seq"),)
+
+    person: str = Field(max_length=128, index=True)
+    subject: str = Field(max_length=128, index=True)
+    role: str = Field(max_length=60)
+    seq: int
+    detail: str
+
+
 def table(model: type[SQLModel]) -> Table:
     """Return the SQLAlchemy Core table of a model (the hot paths use Core, not the ORM)."""
     result = model.__table__  # type: ignore[attr-defined]
@@ -92,5 +122,7 @@ DERIVED = {
     "keys": table(KeyRow),
     "organs": table(OrganRow),
     "memberships": table(MembershipRow),
+    "procedure_state": table(ProcedureStateRow),
+    "involvements": table(InvolvementRow),
 }
 AUTHENTICATED = ("entries", "blobs")

@@ -1,0 +1,357 @@
+"""`ledger decision new`, `ledger decisions`, `ledger check`, `ledger trace …`, `ledger overdue`
+and the decision view of `ledger show`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ledger.cli.context import load_body, now, passphrase, state
+from ledger.cli.errors import handles_ledger_errors
+from ledger.cli.output import data, info, json_line
+
+if TYPE_CHECKING:
+    from ledger.store import SqlStore
+
+decision_app = typer.Typer(help="Start a decision.", no_args_is_help=True)
+trace_app = typer.Typer(help="Responsibility trace (倒查).", no_args_is_help=True)
+
+
+def _store(ctx: typer.Context) -> SqlStore:
+    from ledger import service
+
+    return service.open_ledger(state(ctx).settings().db)
+
+
+@decision_app.command("new")
+@handles_ledger_errors
+def new(
+    ctx: typer.Context,
+    file: Annotated[
+        Path,
+        typer.Option("--file", "-f", help="The decision.proposed body (.json/.toml, - stdin)."),
+    ],
+    actor: Annotated[str, typer.Option("--as", help="Person id of the proposer; their key signs.")],
+    ident: Annotated[
+        str | None, typer.Option("--id", help="Decision id. [default: d<year>-<next number>]")
+    ] = None,
+    occurred_at: Annotated[
+        str | None, typer.Option(help="Business time, RFC 3339 with offset. [default: now]")
+    ] = None,
+) -> None:
+    """Propose a new decision (decision.proposed) and print its id.
+
+    Example: ledger decision new --file proposal.toml --as wang.qiang
+    """
+    from keys import KeyStore
+    from ledger import decisions, service
+    from ledger.entry import parse_time
+    from ledger.types import lookup
+
+    settings = state(ctx).settings()
+    body = load_body(file)
+    lookup("decision.proposed").validate(body)
+    moment = now()
+    if occurred_at is not None:
+        moment = parse_time(occurred_at, where="--occurred-at")
+    store = service.open_ledger(settings.db)
+    if ident is None:
+        ident = decisions.next_decision_id(store=store, year=moment.year)
+    service.check_id(ident, where="--id")
+    signer = service.unlock(
+        store=store,
+        keystore=KeyStore(settings.key_dir),
+        person=actor,
+        passphrase=lambda: passphrase(f"Passphrase for {actor}'s key"),
+    )
+    draft = service.Draft("decision.proposed", ident, body, actor, signer, occurred_at)
+    entry = service.append_entry(store=store, draft=draft, now=now())
+    store.close()
+    info(f"proposed decision {ident} as seq {entry.seq}")
+    data(ident)
+
+
+@handles_ledger_errors
+def decisions_list(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(help="Only this status, e.g. drafting.")] = None,
+    scope: Annotated[
+        str | None, typer.Option(help="Scope contains this: item-01, art3:1, large_fund …")
+    ] = None,
+    year: Annotated[int | None, typer.Option(help="Only decisions proposed in this year.")] = None,
+    organ: Annotated[str | None, typer.Option(help="Only this deciding organ.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines.")] = False,
+) -> None:
+    """List decisions: id, status, organ, year, scope, title.
+
+    Example: ledger decisions --status drafting --year 2020
+    """
+    from ledger import decisions
+
+    store = _store(ctx)
+    found = decisions.list_decisions(
+        store=store, status=status, scope=scope, year=year, organ=organ
+    )
+    store.close()
+    for item in found:
+        if as_json:
+            json_line(item.to_json())
+        else:
+            data(
+                "\t".join(
+                    (item.id, item.status, item.organ, str(item.year), item.scope, item.title)
+                )
+            )
+
+
+def show_decision(ctx: typer.Context, ident: str, as_json: bool) -> None:
+    """The decision's page: its state and its timeline, entry by entry."""
+    import json
+
+    from ledger import decisions
+
+    store = _store(ctx)
+    state_ = decisions.get_decision(store=store, decision=ident)
+    rows = decisions.timeline(store=store, decision=ident)
+    store.close()
+    if as_json:
+        json_line(
+            {
+                "decision": state_,
+                "timeline": [
+                    {
+                        "seq": r.seq,
+                        "type": r.type,
+                        "occurred_at": r.occurred_at,
+                        "recorded_at": r.recorded_at,
+                        "actor": r.actor,
+                        "subject": r.subject,
+                        "body": json.loads(r.statement)["body"],
+                    }
+                    for r in rows
+                ],
+            }
+        )
+        return
+    data(f"{ident}  {state_['title']}")
+    data(
+        f"status: {state_['status']}    organ: {state_['organ']}    "
+        f"profile: {state_['profile']} v{state_['profile_version']}"
+    )
+    data("")
+    data("seq\toccurred\ttype\tactor\tsummary")
+    for row in rows:
+        body = json.loads(row.statement)["body"]
+        data(f"{row.seq}\t{row.occurred_at[:16]}\t{row.type}\t{row.actor}\t{_gist(body)}")
+
+
+def _gist(body: dict[str, Any]) -> str:
+    for key in (
+        "title",
+        "stance",
+        "outcome",
+        "opinion",
+        "conclusion",
+        "summary",
+        "reason",
+        "number",
+        "findings",
+    ):
+        if key in body:
+            value = str(body[key])
+            extra = body.get("reason") if key == "stance" else body.get("divergence_reason")
+            text = value if not extra else f"{value}: {extra}"
+            return text if len(text) <= 80 else text[:79] + "…"
+    return ""
+
+
+@handles_ledger_errors
+def check(
+    ctx: typer.Context,
+    ident: Annotated[str | None, typer.Argument(metavar="[ID]", help="A decision id.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every decision.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one report a line.")] = False,
+) -> None:
+    """The compliance report (§4.5): status, findings with gate and article, exceptions.
+
+    Example: ledger check d2020-02
+    """
+    from ledger import decisions
+    from ledger.errors import InputError
+
+    if (ident is None) == (not all_):
+        raise InputError("give one decision id, or --all", where="ID")
+    store = _store(ctx)
+    reports = decisions.check(store=store, decision=ident)
+    store.close()
+    for report in reports:
+        if as_json:
+            json_line(report)
+            continue
+        data(f"{report['decision']}  {report['title']}")
+        data(
+            f"  status {report['status']}; {report['compliance_status']}; record "
+            f"{report['record_completeness']}; profile {report['profile']['name']} "
+            f"v{report['profile']['version']}"
+        )
+        for finding in report["findings"]:
+            where = f" (seq {finding['seq']})" if finding["seq"] is not None else ""
+            data(f"  {finding['severity']}: {finding['basis']}: {finding['message']}{where}")
+        for exc in report["exceptions"]:
+            data(
+                f"  exception {exc['gate'] or exc['basis']} (seq {exc['seq']}): "
+                f"{exc['finding']}; reason: {exc['reason']}"
+            )
+        for divergence in report["head_divergence"]:
+            data(
+                f"  head departs from the majority (seq {divergence['seq']}): "
+                f"{divergence['reason']}"
+            )
+        for missing in report["missing_records"]:
+            data(f"  missing record: {missing}")
+
+
+@trace_app.command("decision")
+@handles_ledger_errors
+def trace_decision(
+    ctx: typer.Context,
+    ident: Annotated[str, typer.Argument(metavar="ID", help="The decision id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Everyone with a statutory role, their role at the time, position, reason and seq.
+
+    Example: ledger trace decision d2020-02
+    """
+    from ledger import decisions
+
+    store = _store(ctx)
+    trace = decisions.trace_decision(store=store, decision=ident)
+    store.close()
+    if as_json:
+        json_line(trace)
+        return
+    data(f"{trace['decision']}  {trace['title']}  ({trace['status']})")
+    data("seq\tdate\tperson\trole\tbasis\troles at the time\tposition")
+    for p in trace["people"]:
+        position = ""
+        if "stance" in p:
+            position = p["stance"] + (f": {p['reason']}" if p.get("reason") else "")
+            if p.get("signed") and p["signed"] != "member":
+                position += f" [{p['signed']}]"
+        elif "outcome" in p:
+            position = p["outcome"] + (
+                f"; departs from the majority: {p['divergence_reason']}"
+                if p.get("diverges")
+                else ""
+            )
+        elif "opinion" in p:
+            position = p["opinion"]
+        data(
+            "\t".join(
+                (
+                    str(p["seq"]),
+                    p["date"],
+                    f"{p['person']} {p['name']}",
+                    p["role_label"],
+                    p["basis"],
+                    ",".join(p["roles_at_time"]),
+                    position,
+                )
+            )
+        )
+    for expert in trace["experts"]:
+        data(f"expert\t{expert['name']}\t{expert.get('institution') or ''}\t{expert['step']}")
+
+
+@trace_app.command("person")
+@handles_ledger_errors
+def trace_person(
+    ctx: typer.Context,
+    ident: Annotated[str, typer.Argument(metavar="ID", help="The person id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """A person's lifetime involvement: posts, keys, and every part in every matter.
+
+    Example: ledger trace person chen.jing
+    """
+    from ledger import decisions
+
+    store = _store(ctx)
+    trace = decisions.trace_person(store=store, person=ident)
+    store.close()
+    if as_json:
+        json_line(trace)
+        return
+    data(f"{trace['person']}  {trace['name']}")
+    data("posts:")
+    for post in trace["posts"]:
+        data(
+            f"  {post['from']} – {post['to'] or 'now'}\t{post['organ']} {post['organ_name']}\t"
+            f"{post['role']}\t(seq {post['started_seq']}"
+            + (f", ended seq {post['ended_seq']})" if post["ended_seq"] else ")")
+        )
+    data("keys:")
+    for key in trace["keys"]:
+        revoked = (
+            f", revoked {key['revoked_at']} (seq {key['revoked_seq']})"
+            if key["revoked_seq"] is not None
+            else ""
+        )
+        data(
+            f"  {key['key_id'][:12]}…\tbound {key['bound_at'][:10]} (seq {key['bound_seq']})"
+            f"{revoked}"
+        )
+    data("involvement:")
+    for item in trace["involvement"]:
+        detail = item.get("stance") or item.get("outcome") or item.get("opinion") or ""
+        if item.get("reason"):
+            detail += f": {item['reason']}"
+        data(
+            f"  seq {item['seq']}\t{item['date']}\t{item['subject']}\t{item['role_label']}\t"
+            f"{','.join(item['roles_at_time'])}\t{detail}"
+        )
+
+
+@handles_ledger_errors
+def overdue(
+    ctx: typer.Context,
+    as_of: Annotated[str | None, typer.Option(help="Date YYYY-MM-DD. [default: today]")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines.")] = False,
+) -> None:
+    """Catalog matters not decided by their planned date (G17, undue delay, Art. 38).
+
+    Example: ledger overdue --as-of 2020-12-31
+    """
+    from datetime import date
+
+    from ledger import decisions
+    from ledger.errors import InputError
+
+    if as_of is not None:
+        try:
+            date.fromisoformat(as_of)
+        except ValueError:
+            raise InputError(f"{as_of!r} is not a date YYYY-MM-DD", where="--as-of") from None
+    store = _store(ctx)
+    late = decisions.overdue(store=store, as_of=as_of)
+    store.close()
+    for item in late:
+        if as_json:
+            json_line(item)
+        else:
+            data(
+                f"G17\t{item['days_overdue']} days\t{item['catalog']}/{item['item']}\t"
+                f"planned {item['planned_decision_by']}\t{item['decision'] or '-'}\t"
+                f"{item['status']}\t{item['title']}"
+            )
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to the root app."""
+    app.add_typer(decision_app, name="decision")
+    app.command("decisions")(decisions_list)
+    app.command()(check)
+    app.add_typer(trace_app, name="trace")
+    app.command()(overdue)

@@ -1,0 +1,273 @@
+"""The compliance report of one decision (decision-procedure.md §4.5), from its state alone.
+
+Hard gates were enforced when each entry was appended, and again by `ledger verify`; this report
+adds the checks that are not gates, lists the documented exceptions (soft gates passed with a
+reason, exemptions, confidentiality), and says whether the record is complete. Anyone holding the
+entries recomputes the same report: it reads nothing but the replayed state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ledger.procedure.profile import RuleProfile
+from ledger.procedure.state import DECIDED, FLAG_STEPS
+
+Obj = dict[str, Any]
+
+IN_PROGRESS = "in_progress"
+
+
+def _finding(check: str, basis: str, severity: str, message: str, seq: int | None) -> Obj:
+    return {"check": check, "basis": basis, "severity": severity, "message": message, "seq": seq}
+
+
+def report(decision: Obj, profile: RuleProfile, meetings: dict[str, Obj]) -> Obj:
+    """The decision's compliance report: status, findings, exceptions, record completeness."""
+    findings: list[Obj] = []
+    seq = decision["proposed_seq"]
+    scope = decision["scope"]
+    if not (
+        scope.get("item")
+        or scope.get("art3_category")
+        or scope.get("sanzhong_yida")
+        or scope.get("normative_document")
+    ):
+        findings.append(
+            _finding(
+                "scope_classified",
+                "Art. 3",
+                "violation",
+                "the matter's scope is not classified",
+                seq,
+            )
+        )
+    if scope.get("item") is None and scope.get("outside_catalog_reason") is None:
+        findings.append(
+            _finding(
+                "in_catalog",
+                "Art. 3 ¶3",
+                "violation",
+                "not in the catalog, and no reason recorded",
+                seq,
+            )
+        )
+    amount = decision.get("amount_fen")
+    if amount is not None and amount >= profile.large_fund_fen:
+        if not (scope.get("sanzhong_yida") or scope.get("item")):
+            findings.append(
+                _finding(
+                    "sanzhong_yida",
+                    "三重一大",
+                    "violation",
+                    f"amount {amount} fen reaches the large-fund threshold "
+                    f"({profile.large_fund_fen} fen) but the matter is not classified",
+                    seq,
+                )
+            )
+    decided = decision["decided"] is not None
+    if decision["legal_basis_seq"] is None and decision["status"] not in ("proposed", "initiated"):
+        findings.append(
+            _finding(
+                "legal_basis",
+                "Art. 12",
+                "violation" if decided else "pending",
+                "no legal-basis inventory recorded",
+                None,
+            )
+        )
+    steps = decision["steps"]
+    for flag in decision["flags"]:
+        step = FLAG_STEPS.get(flag)
+        if step and "completed_seq" not in steps.get(step, {}) and decided:
+            record = steps.get(step, {})
+            if record.get("determination") != "exempt":
+                findings.append(
+                    _finding(
+                        step,
+                        "Art. 14–24, 29",
+                        "violation",
+                        f"{step} required by flag {flag} was not done",
+                        None,
+                    )
+                )
+    risk = steps.get("risk_assessment", {})
+    if "completed_seq" in risk and not risk.get("complete_report"):
+        findings.append(
+            _finding(
+                "risk_report",
+                "Art. 23",
+                "violation",
+                "the risk report lacks risk points, measures or a contingency plan",
+                risk["completed_seq"],
+            )
+        )
+    opinions = decision["review"]["opinions"]
+    if opinions and decided and opinions[-1]["advisers"] == 0:
+        findings.append(
+            _finding(
+                "adviser_opinions",
+                "Art. 28",
+                "note",
+                "no legal adviser's opinion recorded with the legality review",
+                opinions[-1]["seq"],
+            )
+        )
+    published = decision["published"]
+    public_concern = {"vital_interests", "technical"} & set(decision["flags"])
+    if published and published.get("doc") and public_concern:
+        if published.get("adoption_explanation") is None:
+            findings.append(
+                _finding(
+                    "adoption_explanation",
+                    "Art. 32",
+                    "violation",
+                    "published without explaining how opinions were adopted",
+                    published["seq"],
+                )
+            )
+    if decision["status"] in DECIDED[1:] and decision["execution"] is None:
+        findings.append(
+            _finding(
+                "execution_unit", "Art. 34", "pending", "no execution unit designated yet", None
+            )
+        )
+    positions = position_summary(decision)
+    for position in positions:
+        if position["signed"] == "recorder_unconfirmed":
+            findings.append(
+                _finding(
+                    "position_confirmed",
+                    "Art. 30",
+                    "note",
+                    f"{position['person']}'s position was recorded by the recorder and is not yet "
+                    "confirmed by the member",
+                    position["seq"],
+                )
+            )
+    exceptions = [
+        {
+            "gate": e["gate"],
+            "basis": "soft gate",
+            "seq": e["seq"],
+            "reason": e["reason"],
+            "finding": e["finding"],
+        }
+        for e in decision["exceptions"]
+    ]
+    for step, record in steps.items():
+        if record.get("determination") == "exempt":
+            exceptions.append(
+                {
+                    "gate": None,
+                    "basis": "exemption",
+                    "seq": record["determined_seq"],
+                    "reason": record["legal_basis"],
+                    "finding": f"{step} exempt",
+                }
+            )
+    if decision["confidentiality"] != "public":
+        exceptions.append(
+            {
+                "gate": None,
+                "basis": "Art. 14, 15, 32",
+                "seq": seq,
+                "reason": "not disclosable by law",
+                "finding": "confidential",
+            }
+        )
+    if any(o["opinion"] == "exploratory_with_disclosed_legal_risk" for o in opinions):
+        exceptions.append(
+            {
+                "gate": None,
+                "basis": "Art. 25",
+                "seq": opinions[-1]["seq"],
+                "reason": "exploratory reform, legal risk disclosed",
+                "finding": "exploratory",
+            }
+        )
+    missing = completeness(decision, meetings)
+    if not decided and decision["status"] != "closed":
+        status = IN_PROGRESS
+    elif any(f["severity"] == "violation" for f in findings):
+        status = "non_compliant"
+    elif exceptions:
+        status = "compliant_with_documented_exceptions"
+    else:
+        status = "compliant"
+    divergence = [
+        {
+            "meeting": d["meeting"],
+            "seq": d["outcome"]["seq"],
+            "reason": d["outcome"].get("divergence_reason"),
+        }
+        for d in decision["deliberations"]
+        if d["outcome"].get("diverges")
+    ]
+    return {
+        "decision": decision["id"],
+        "title": decision["title"],
+        "status": decision["status"],
+        "compliance_status": status,
+        "record_completeness": "complete" if not missing else "incomplete",
+        "missing_records": missing,
+        "profile": {"name": decision["profile"], "version": decision["profile_version"]},
+        "findings": findings,
+        "exceptions": exceptions,
+        "head_divergence": divergence,
+        "positions": positions,
+    }
+
+
+def completeness(decision: Obj, meetings: dict[str, Obj]) -> list[str]:
+    """The records a decided matter's file still lacks (§4.5 record completeness)."""
+    if decision["decided"] is None:
+        return []
+    missing = []
+    if decision["legal_basis_seq"] is None:
+        missing.append("legal-basis inventory (Art. 12)")
+    if not decision["review"]["opinions"]:
+        missing.append("legality opinion (Art. 25)")
+    meeting = meetings.get(decision["decided"]["meeting"])
+    if meeting is None or meeting.get("minutes") is None:
+        missing.append(f"final minutes of {decision['decided']['meeting']} (Art. 30)")
+    if decision["party_report"] is None:
+        missing.append("report to the Party committee (Art. 31)")
+    if decision["published"] is None:
+        missing.append("publication or non-publication basis (Art. 32)")
+    if decision["execution"] is None:
+        missing.append("execution unit (Art. 34)")
+    if not decision["archives"]:
+        missing.append("archive record (Art. 33)")
+    return missing
+
+
+def position_summary(decision: Obj) -> list[Obj]:
+    """Every member's position in every deliberation, and who signed it."""
+    rows = []
+    for deliberation in [*decision["deliberations"], decision["agenda"]]:
+        if deliberation is None:
+            continue
+        for person, p in sorted(deliberation["positions"].items(), key=lambda i: i[1]["order"]):
+            if p["by"] == person:
+                signed = "member"
+            elif p["confirmed_seq"] is not None:
+                signed = "recorder_confirmed_by_member"
+            else:
+                signed = "recorder_unconfirmed"
+            rows.append(
+                {
+                    "meeting": deliberation["meeting"],
+                    "person": person,
+                    "order": p["order"],
+                    "stance": p["stance"],
+                    "reason": p["reason"],
+                    "seq": p["seq"],
+                    "signed": signed,
+                    "confirmed_seq": p["confirmed_seq"] if signed != "member" else None,
+                }
+            )
+    return rows
+
+
+__all__ = ["IN_PROGRESS", "completeness", "position_summary", "report"]

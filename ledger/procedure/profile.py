@@ -1,0 +1,104 @@
+"""The rule profile: the numbers and switches that vary by place, versioned in the ledger.
+
+Decree 713's values are the defaults (profile `decree-713-2019`, the one a genesis entry names).
+A `rule_profile.versioned` entry records a new version with local overrides; a decision is checked
+against the version in force when it was proposed, and its compliance report names that version.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from fractions import Fraction
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from ledger.types import Day, Id
+
+DecisionRule = Literal[
+    "head_decides_after_discussion",
+    "majority_of_members_due",
+    "majority_of_present",
+    "two_thirds_of_members_due",
+]
+
+
+def _check_fraction(text: str) -> str:
+    try:
+        value = Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        raise ValueError(f"{text!r} is not a fraction like 1/2") from None
+    if not 0 < value <= 1:
+        raise ValueError(f"{text!r} must be between 0 and 1")
+    return text
+
+
+FractionText = Annotated[str, AfterValidator(_check_fraction)]
+
+
+class Threshold(BaseModel):
+    """A share of members: `more_than` 1/2 means strictly more than half; else at least."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    share: FractionText
+    more_than: bool
+
+    def met(self, count: int, total: int) -> bool:
+        """True when `count` of `total` reaches the threshold."""
+        needed = Fraction(self.share) * total
+        return count > needed if self.more_than else count >= needed
+
+    def describe(self) -> str:
+        """`more than 1/2` or `at least 2/3`."""
+        return f"{'more than' if self.more_than else 'at least'} {self.share}"
+
+
+class RuleProfile(BaseModel):
+    """Every rule the gates read. Field names are the keys of a `rule_profile.versioned` body."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    comment_min_days: Annotated[int, Field(ge=1)] = 30  # Art. 15
+    hearing_materials_min_days: Annotated[int, Field(ge=1)] = 7  # Art. 16
+    legality_review_min_working_days: Annotated[int, Field(ge=1)] = 7  # Art. 26
+    quorum: Threshold = Threshold(share="1/2", more_than=True)  # local rules
+    cadre_quorum: Threshold = Threshold(share="2/3", more_than=False)  # cadre rules
+    cadre_pass: Threshold = Threshold(share="1/2", more_than=True)  # of members due
+    decision_rules: dict[str, DecisionRule] = {
+        "executive_meeting": "head_decides_after_discussion",
+        "plenary": "head_decides_after_discussion",
+        "party_group": "majority_of_members_due",
+    }
+    legality_review_unit: Id | None = None  # the organ whose members give legality opinions
+    party_committee: Id | None = None  # where Art. 31 reports go
+    party_report_required: bool = True  # G12
+    required_steps: list[str] = ["public_participation"]  # on top of flag-triggered steps
+    large_fund_fen: Annotated[int, Field(ge=0)] = 50_000_000  # 大额资金, fen (500,000 yuan)
+    major_project_fen: Annotated[int, Field(ge=0)] = 100_000_000
+    archive_deadline_days: Annotated[int, Field(ge=1)] = 30  # G16 (Shenzhen: 30 days)
+    filing_deadline_days: Annotated[int, Field(ge=1)] = 30  # normative documents, Decree 337 Art. 3
+    holidays: list[Day] = []  # public holidays, for working-day counts
+
+    def working_days(self, start: str, end: str) -> int:
+        """Working days after `start` up to and including `end` (dates YYYY-MM-DD)."""
+        first, last = date.fromisoformat(start), date.fromisoformat(end)
+        off = set(self.holidays)
+        count, day = 0, first + timedelta(days=1)
+        while day <= last:
+            if day.weekday() < 5 and day.isoformat() not in off:
+                count += 1
+            day += timedelta(days=1)
+        return count
+
+
+DEFAULT_PROFILE_NAME = "decree-713-2019"
+DEFAULT_PROFILE = RuleProfile()
+
+
+def days_between(start: str, end: str) -> int:
+    """Calendar days from date `start` to date `end`."""
+    return (date.fromisoformat(end) - date.fromisoformat(start)).days
+
+
+__all__ = ["DEFAULT_PROFILE", "DEFAULT_PROFILE_NAME", "RuleProfile", "Threshold", "days_between"]

@@ -1,0 +1,48 @@
+"""The README's walk-through runs as written, in a fresh directory, with the installed `ledger`."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def walkthrough() -> str:
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("## Walk-through: recording one decision") :]
+    match = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert match is not None
+    return match.group(1)
+
+
+def test_the_walkthrough_runs_as_written(tmp_path: Path) -> None:
+    bin_dir = Path(sys.executable).parent
+    assert shutil.which("ledger", path=str(bin_dir)), "the package is not installed in this venv"
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+        "LEDGER_HOME": str(tmp_path / "home"),
+    }
+    for name in ("LEDGER_DB", "LEDGER_KEY_DIR", "LEDGER_PASSPHRASE"):
+        env.pop(name, None)
+    result = subprocess.run(
+        ["bash", "-e", "-o", "pipefail", "-c", walkthrough()],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = result.stdout
+    assert "status: awaiting_issue" in out
+    assert "status awaiting_issue; compliant; record incomplete" in out
+    assert "zhou.min 周敏\tmember's position" in out
+    assert "disagree: 配送企业准入标准偏低，建议提高后再议。" in out
+    assert re.search(r"^ok: \d+ entries, \d+ blobs, head [0-9a-f]{64}$", out, re.M)

@@ -1,0 +1,296 @@
+"""A real bureau ledger for procedure tests, and steps that walk a decision along its path.
+
+The bureau is the demo's (people, organs, posts, rule profile, seeded keys), built once per test
+session and copied for each test. Every step appends a real, signed entry at its business time;
+the helpers move a decision to a stage so a test can try the one entry it is about.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from keys import SigningKey
+from ledger import demo, service
+from ledger.entry import SignedEntry
+from ledger.store import SqlStore
+from tests.builders import seeded_key
+
+ALL = ["zhang.wei", "liu.yang", "chen.jing", "zhou.min"]
+MEMBERS = ["liu.yang", "chen.jing", "zhou.min"]  # everyone due but the head
+START = date(2021, 3, 1)  # a Monday, after the demo profile's 2020 holidays
+
+
+def _keys() -> dict[str, SigningKey]:
+    people = [demo.REGISTRAR, *demo.PEOPLE, *demo.LATER]
+    return {person: seeded_key(person) for person, _ in people}
+
+
+def build_template(path: Path) -> None:
+    """The bureau with its catalog, closed so the file can be copied."""
+    keys = _keys()
+    identity = service.LedgerIdentity(demo.ORIGIN, demo.ORGANISATION, *demo.REGISTRAR)
+    store, _ = service.init_ledger(
+        db=str(path),
+        identity=identity,
+        registrar_key=keys["li.na"],
+        now=datetime.fromisoformat("2020-01-02T08:30:00+08:00"),
+    )
+    scribe = demo._Scribe(store, dict(keys))
+    demo._setup(scribe, keys)
+    scribe.run()
+    store.close()
+
+
+class Bureau:
+    """The bureau's ledger and a business clock that moves forward one step at a time."""
+
+    def __init__(self, store: SqlStore, db: Path) -> None:
+        self.store, self.db = store, db
+        self.keys = _keys()
+        self.day = START
+        self.minute = 0
+
+    # -- time and recording ----------------------------------------------------------------
+
+    def at(self, days: int = 0) -> str:
+        """Business time after moving `days` forward (and a minute, to keep order)."""
+        self.day += timedelta(days=days)
+        self.minute += 1
+        return f"{self.day.isoformat()}T{9 + self.minute // 60:02d}:{self.minute % 60:02d}:00+08:00"
+
+    def rec(
+        self, actor: str, kind: str, subject: str, body: dict[str, Any], at: str | None = None
+    ) -> SignedEntry:
+        at = at or self.at()
+        draft = service.Draft(kind, subject, body, actor, self.keys[actor], at)
+        return service.append_entry(store=self.store, draft=draft, now=datetime.fromisoformat(at))
+
+    def doc(self, text: str) -> str:
+        return service.add_blob(store=self.store, data=text.encode("utf-8"))
+
+    def count(self) -> int:
+        return self.store.count()
+
+    # -- a decision's path -----------------------------------------------------------------
+
+    def propose(self, ident: str = "d1", **over: Any) -> None:
+        body: dict[str, Any] = {
+            "title": "示例区中小学课后服务实施方案",
+            "summary": "提请局长办公会议研究。",
+            "organ": "bureau-meeting",
+            "scope": {"art3_category": 1, "outside_catalog_reason": "年中新增事项"},
+            "applicability": "by_reference_art42",
+            "confidentiality": {"level": "public"},
+            "source": "leadership",
+            **over,
+        }
+        self.rec("zhao.lei", "decision.proposed", ident, body)
+
+    def initiate(self, ident: str = "d1") -> None:
+        self.rec("zhang.wei", "decision.initiated", ident, {"by": "head"})
+        self.rec(
+            "huang.li",
+            "undertaking_unit.assigned",
+            ident,
+            {"lead": "basic-edu", "leaders": ["zhao.lei"], "drafters": ["zhao.lei"]},
+        )
+
+    def draft(self, ident: str = "d1", version: int = 1, **over: Any) -> str:
+        doc = self.doc(f"{ident} 第{version}稿")
+        self.rec(
+            "zhao.lei",
+            "draft.versioned",
+            ident,
+            {"version": version, "doc": doc, "summary": f"第{version}稿", **over},
+        )
+        return doc
+
+    def participate(self, ident: str, draft: str, days: int = 30, **over: Any) -> None:
+        opened = self.day.isoformat()
+        deadline = (self.day + timedelta(days=days)).isoformat()
+        body = {
+            "draft": draft,
+            "channels": ["government_website"],
+            "published_at": opened,
+            "deadline": deadline,
+            "explanation_doc": self.doc("说明"),
+            **over,
+        }
+        self.rec("zhao.lei", "public_comment.opened", ident, body)
+        self.rec(
+            "zhao.lei",
+            "public_participation.completed",
+            ident,
+            {
+                "draft": draft,
+                "methods": ["public_comment"],
+                "opinions_received": 3,
+                "adoption_report_doc": self.doc("采纳情况"),
+            },
+            at=self.at(days),
+        )
+
+    def submit(self, ident: str, draft: str) -> None:
+        self.rec(
+            "zhao.lei",
+            "legality_review.submitted",
+            ident,
+            {"draft": draft, "procedure_statement": "已履行公众参与程序"},
+            at=self.at(1),
+        )
+
+    def opinion_body(self, draft: str, opinion: str = "lawful", **over: Any) -> dict[str, Any]:
+        ok = opinion != "unlawful"
+        return {
+            "draft": draft,
+            "checks": {"authority": {"ok": True}, "procedure": {"ok": True}, "content": {"ok": ok}},
+            "opinion": opinion,
+            "opinion_doc": self.doc("审查意见"),
+            "adviser_opinions": [
+                {"name": "法律顾问", "kind": "legal_adviser", "doc": self.doc("法律意见")}
+            ],
+            **over,
+        }
+
+    def opinion(
+        self, ident: str, draft: str, opinion: str = "lawful", days: int = 14, **over: Any
+    ) -> SignedEntry:
+        return self.rec(
+            "wu.xia",
+            "legality_review.opinion",
+            ident,
+            self.opinion_body(draft, opinion, **over),
+            at=self.at(days),
+        )
+
+    def ready(self, ident: str = "d1", **over: Any) -> str:
+        """Propose, initiate, draft, consult the public, pass legality review."""
+        self.propose(ident, **over)
+        self.initiate(ident)
+        draft = self.draft(ident)
+        self.rec(
+            "zhao.lei",
+            "legal_basis.recorded",
+            ident,
+            {"items": [{"title": "《中华人民共和国教育法》"}]},
+        )
+        self.participate(ident, draft)
+        self.submit(ident, draft)
+        self.opinion(ident, draft)
+        return draft
+
+    def meeting(
+        self,
+        ident: str = "m1",
+        present: list[str] | None = None,
+        organ: str = "bureau-meeting",
+        days: int = 2,
+    ) -> None:
+        present = ALL if present is None else present
+        due = ALL
+        absent = [{"person": p, "excused": True} for p in due if p not in present]
+        at = self.at(days)
+        self.rec(
+            "huang.li",
+            "meeting.convened",
+            ident,
+            {
+                "organ": organ,
+                "number": "第1次",
+                "place": "会议室",
+                "chair": "zhang.wei",
+                "recorder": "huang.li",
+            },
+            at=at,
+        )
+        self.rec("huang.li", "attendance.recorded", ident, {"present": present, "absent": absent})
+
+    def item(self, ident: str, meeting: str, draft: str) -> SignedEntry:
+        return self.rec(
+            "huang.li",
+            "agenda_item.opened",
+            ident,
+            {"meeting": meeting, "item": 1, "draft": draft, "presenter": "zhao.lei"},
+        )
+
+    def position(
+        self,
+        ident: str,
+        meeting: str,
+        person: str,
+        order: int,
+        stance: str,
+        reason: str | None = None,
+        by: str | None = None,
+    ) -> SignedEntry:
+        body: dict[str, Any] = {
+            "meeting": meeting,
+            "person": person,
+            "order": order,
+            "stance": stance,
+        }
+        if reason is not None:
+            body["reason"] = reason
+        return self.rec(by or person, "position.stated", ident, body)
+
+    def speak(self, ident: str, meeting: str, stances: dict[str, str]) -> None:
+        for order, (person, stance) in enumerate(stances.items(), start=1):
+            reason = None if stance in ("agree", "abstain") else "理由"
+            self.position(ident, meeting, person, order, stance, reason)
+
+    def head(
+        self, ident: str, meeting: str, outcome: str = "approve", reason: str | None = None
+    ) -> SignedEntry:
+        body: dict[str, Any] = {"meeting": meeting, "outcome": outcome}
+        if reason is not None:
+            body["divergence_reason"] = reason
+        return self.rec("zhang.wei", "head_decision.made", ident, body)
+
+    def decided(self, ident: str = "d1", meeting: str = "m1", **over: Any) -> str:
+        """Everything up to the head's approval; returns the approved draft."""
+        draft = self.ready(ident, **over)
+        self.meeting(meeting)
+        self.item(ident, meeting, draft)
+        self.speak(ident, meeting, dict.fromkeys(MEMBERS, "agree"))
+        self.head(ident, meeting)
+        return draft
+
+    def published(self, ident: str = "d1", **over: Any) -> str:
+        draft = self.decided(ident, **over)
+        self.rec(
+            "huang.li",
+            "party_committee.reported",
+            ident,
+            {"to": "party-group", "reported_at": self.day.isoformat(), "outcome": "同意"},
+        )
+        self.rec(
+            "huang.li",
+            "decision.published",
+            ident,
+            {
+                "channels": ["government_website"],
+                "published_at": self.day.isoformat(),
+                "published_doc": draft,
+                "ref": "示教发〔2021〕1号",
+                "adoption_explanation_doc": self.doc("采纳说明"),
+            },
+        )
+        return draft
+
+    def executing(self, ident: str = "d1", **over: Any) -> str:
+        draft = self.published(ident, **over)
+        self.rec("huang.li", "execution.assigned", ident, {"units": ["basic-edu"]})
+        return draft
+
+
+def open_copy(template: Path, target: Path) -> Iterator[Bureau]:
+    shutil.copyfile(template, target)
+    store = service.open_ledger(str(target))
+    try:
+        yield Bureau(store, target)
+    finally:
+        store.close()
