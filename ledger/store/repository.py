@@ -551,7 +551,10 @@ def _trigger_sql(dialect: str) -> list[str]:
 
 def _reason(exc: SQLAlchemyError) -> str:
     orig = getattr(exc, "orig", None)
-    return str(orig if orig is not None else exc).splitlines()[0]
+    reason = str(orig if orig is not None else exc).splitlines()[0]
+    if getattr(orig, "sqlstate", None) == "42501":  # PostgreSQL: insufficient privilege
+        reason += " (the owner of the ledger's tables can give this role access: ledger db grant)"
+    return reason
 
 
 __all__ = ["Head", "SqlStore", "StoredRow", "WriteTx", "table", "table_names"]
