@@ -93,7 +93,7 @@ DERIVED = {
     "organs": table(OrganRow),
     "memberships": table(MembershipRow),
 }
-AUTHENTICATED = ("entries", "blobs")
+AUTHENTICATED: tuple[str, ...] = ("entries", "blobs")
 
 
 # -- Merkle tree and checkpoints -----------------------------------------------------------------

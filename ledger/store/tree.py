@@ -64,8 +64,9 @@ def read_nodes(conn: Connection, nodes: set[Node]) -> dict[Node, bytes]:
         query = select(MERKLE_NODES.c.size, MERKLE_NODES.c.level, MERKLE_NODES.c.hash).where(
             key.in_(chunk)
         )
-        for size, level, value in conn.execute(query):
-            found[(level, (size >> level) - 1)] = bytes(value)
+        for row in conn.execute(query):
+            size, level = int(row[0]), int(row[1])
+            found[(level, (size >> level) - 1)] = bytes(row[2])
     for node in nodes - found.keys():
         level, index = node
         leaves_of = leaf_hashes(conn, index << level, (index + 1) << level)
