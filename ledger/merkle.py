@@ -13,6 +13,7 @@ and raise `ProofError`; they never return a boolean.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
@@ -206,6 +207,11 @@ def complete_nodes(leaves: Iterable[bytes]) -> Iterator[tuple[Node, bytes]]:
 # -- verification (RFC 9162 §2.1.3.2 and §2.1.4.2) ----------------------------------------------
 
 
+def _show(value: bytes) -> str:
+    """A hash in a message: the start of its base64, as checkpoints write roots."""
+    return base64.b64encode(value).decode()[:16] + "…"
+
+
 def _check_index(index: int, size: int) -> None:
     if not 0 <= index < size:
         raise ValueError(f"index {index} is outside a tree of size {size}")
@@ -264,7 +270,7 @@ def verify_inclusion(
     if calculated != root_hash:
         raise ProofError(
             f"inclusion proof for index {index} in size {size} gives root "
-            f"{calculated.hex()[:16]}…, not {root_hash.hex()[:16]}…",
+            f"{_show(calculated)}, not {_show(root_hash)}",
             expected=root_hash,
             calculated=calculated,
         )
@@ -336,14 +342,14 @@ def verify_consistency(
     if fr != old_root:
         raise ProofError(
             f"the proof does not lead to the old root at size {old} "
-            f"({fr.hex()[:16]}…, not {old_root.hex()[:16]}…)",
+            f"({_show(fr)}, not {_show(old_root)})",
             expected=old_root,
             calculated=fr,
         )
     if sr != new_root:
         raise ProofError(
             f"the proof does not lead to the new root at size {new} "
-            f"({sr.hex()[:16]}…, not {new_root.hex()[:16]}…)",
+            f"({_show(sr)}, not {_show(new_root)})",
             expected=new_root,
             calculated=sr,
         )
