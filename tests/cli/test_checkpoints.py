@@ -168,8 +168,8 @@ def test_a_rewrite_from_seq_10_fails_verify_with_the_old_checkpoint(
     code, _, stderr = verify(cli, ledger.db, old)
     assert code == 3
     assert (
-        f"FAIL [checkpoint] the ledger is not an extension of checkpoint {old}: its first 17 entries"
-        in stderr
+        f"FAIL [checkpoint] the ledger is not an extension of checkpoint {old}: "
+        "its first 17 entries" in stderr
     )
     assert "(an entry before seq 17 was changed or replaced)" in stderr
 
