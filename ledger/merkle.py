@@ -281,21 +281,16 @@ def verify_consistency(
 ) -> None:
     """Check that the tree of `new` leaves with `new_root` extends the one of `old` with `old_root`.
 
-    Equal sizes need an empty proof and equal roots. Consistency from size 0 is refused, as by
+    Equal sizes (0 included) need an empty proof and equal roots. Consistency from size 0 to a
+    larger size is refused, as by
     transparency-dev/merkle: the empty tree is a prefix of every tree, so no proof can say
     anything; a caller that accepts a first checkpoint on trust must branch before calling.
 
     Raises:
         ProofError: naming what does not hold.
     """
-    _check_hash(old_root, "the old root")
-    _check_hash(new_root, "the new root")
-    for position, value in enumerate(proof):
-        _check_hash(value, f"proof hash {position}")
     if old > new:
         raise ProofError(f"old size {old} is larger than new size {new}: that is not growth")
-    if old == 0:
-        raise ProofError("a consistency proof from size 0 proves nothing (every tree extends it)")
     if old == new:
         if proof:
             raise ProofError(f"sizes are equal ({old}) but the proof is not empty")
@@ -306,6 +301,12 @@ def verify_consistency(
                 calculated=new_root,
             )
         return
+    if old == 0:
+        raise ProofError("a consistency proof from size 0 proves nothing (every tree extends it)")
+    _check_hash(old_root, "the old root")
+    _check_hash(new_root, "the new root")
+    for position, value in enumerate(proof):
+        _check_hash(value, f"proof hash {position}")
     # (1) a non-trivial proof is never empty
     if not proof:
         raise ProofError(f"the proof from size {old} to {new} is empty")
