@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, insert, select, tuple_
+from sqlalchemy import Connection, insert, select
 
 from ledger.merkle import CompactRange, Node, NodeReader, node_size, root, root_nodes
 from ledger.store.tables import CHECKPOINTS, COSIGNATURES, ENTRIES, MERKLE_NODES
@@ -58,15 +58,17 @@ def read_nodes(conn: Connection, nodes: set[Node]) -> dict[Node, bytes]:
         query = select(ENTRIES.c.seq, ENTRIES.c.leaf_hash).where(ENTRIES.c.seq.in_(chunk))
         for seq, value in conn.execute(query):
             found[(0, seq)] = bytes.fromhex(value)
-    inner = sorted((node_size(node), node[0]) for node in nodes if node[0] > 0)
-    for chunk in _chunks(inner):
-        key = tuple_(MERKLE_NODES.c.size, MERKLE_NODES.c.level)
+    # `size IN (…)` uses the primary key's leading column on every backend (a row-value IN may
+    # not); the few other levels completed at those sizes are dropped here.
+    inner = {(node_size(node), node[0]) for node in nodes if node[0] > 0}
+    for chunk in _chunks(sorted({size for size, _ in inner})):
         query = select(MERKLE_NODES.c.size, MERKLE_NODES.c.level, MERKLE_NODES.c.hash).where(
-            key.in_(chunk)
+            MERKLE_NODES.c.size.in_(chunk)
         )
         for row in conn.execute(query):
             size, level = int(row[0]), int(row[1])
-            found[(level, (size >> level) - 1)] = bytes(row[2])
+            if (size, level) in inner:
+                found[(level, (size >> level) - 1)] = bytes(row[2])
     for node in nodes - found.keys():
         level, index = node
         leaves_of = leaf_hashes(conn, index << level, (index + 1) << level)
