@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 checkpoint_app = typer.Typer(
     help="Signed checkpoints (C2SP tlog-checkpoint): tree size and Merkle root, signed by the "
-    "registrar; hand them to auditors and witnesses.",
+    "registrar; hand them to auditors and witnesses. Without a command: sign one of the ledger "
+    "as it stands, store it and print it.\n\nExample: ledger checkpoint --out checkpoint.txt",
     invoke_without_command=True,
 )
 prove_app = typer.Typer(help="Inclusion and consistency proofs (RFC 9162).", no_args_is_help=True)
