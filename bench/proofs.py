@@ -35,7 +35,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from ledger import checkpoints, merkle, service
+from ledger import checkpoints, merkle, service, tree_verify
 from ledger.store import tree as store_tree
 from ledger.verify import VerifyReport
 
@@ -130,7 +130,7 @@ def run(entries: int, samples: int, directory: Path) -> dict[str, Any]:
     log("rebuilding the tree as verify does, and the in-memory limit")
     start = time.perf_counter()
     report = VerifyReport()
-    tree = checkpoints.verify_tree(store=store, report=report)
+    tree = tree_verify.verify_tree(store=store, report=report)
     verify_s = time.perf_counter() - start
     assert report.ok, report.to_json()
     with store.reading() as conn:

@@ -76,7 +76,7 @@ def verify(
 
     Example: ledger verify --checkpoint checkpoint-2020-03.txt
     """
-    from ledger import checkpoints, service
+    from ledger import service, tree_verify
     from ledger.cli.checkpoints import read_checkpoint
 
     kept = [(str(path), read_checkpoint(path)) for path in checkpoint or []]
@@ -90,7 +90,7 @@ def verify(
 
     try:
         report = service.verify_ledger(store=store, progress=progress)
-        tree = checkpoints.verify_tree(store=store, report=report, external=kept)
+        tree = tree_verify.verify_tree(store=store, report=report, external=kept)
     finally:
         store.close()
     if show:

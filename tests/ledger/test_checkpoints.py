@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from keys import SigningKey
-from ledger import checkpoints, merkle, receipts
+from ledger import checkpoints, merkle, receipts, tree_verify
 from ledger.errors import (
     CheckpointError,
     EntryNotFoundError,
@@ -46,7 +46,7 @@ def tree_check(
     ledger: LedgerFixture, kept: list[tuple[str, SignedCheckpoint]] | None = None
 ) -> VerifyReport:
     report = VerifyReport()
-    checkpoints.verify_tree(store=ledger.store, report=report, external=kept or [])
+    tree_verify.verify_tree(store=ledger.store, report=report, external=kept or [])
     return report
 
 
