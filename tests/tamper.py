@@ -14,7 +14,7 @@ from ledger.entry import Statement, leaf_hash, signing_message
 
 DROP_TRIGGERS = "".join(
     f"DROP TRIGGER IF EXISTS {table}_no_{action};"
-    for table in ("entries", "blobs")
+    for table in ("entries", "blobs", "checkpoints", "cosignatures")
     for action in ("update", "delete")
 )
 
