@@ -270,9 +270,10 @@ def check_against(
             f"{where} is for {c.origin!r}, not this ledger ({directory.origin!r})"
         )
     if c.size > size:
+        missing = f"seq {size} is" if c.size == size + 1 else f"seq {size}–{c.size - 1} are"
         raise CheckpointError(
-            f"{where} has size {c.size} but the ledger has only {size} entries: seq "
-            f"{size}–{c.size - 1} are missing (the ledger was cut short or rolled back)",
+            f"{where} has size {c.size} but the ledger has only {size} entries: {missing} "
+            "missing (the ledger was cut short or rolled back)",
             seq=size,
         )
     try:
