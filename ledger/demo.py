@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from keys import KeyStore, SigningKey
-from ledger import service
+from ledger import checkpoints, service
 from ledger.entry import possession_message
 from ledger.errors import InputError, RefusedError
 from ledger.store import SqlStore
@@ -148,6 +148,7 @@ class Demo:
     passphrase: str
     entries: int
     refusals: list[str] = field(default_factory=list)
+    checkpoint: str = ""  # the signed checkpoint of the whole year (a C2SP signed note)
 
 
 Body = dict[str, Any] | Callable[[dict[str, int]], dict[str, Any]]
@@ -245,9 +246,11 @@ def build(directory: Path) -> Demo:
     _rotation(scribe, keys["chen.jing"], rotated)
     _year(scribe)
     scribe.run()
+    # The year closes with a checkpoint signed by the registrar, as handed to the auditors.
+    signed, _ = checkpoints.sign_checkpoint(store=store, keys=[keys[REGISTRAR[0]]])
     total = store.count()
     store.close()
-    return Demo(db, key_dir, DEMO_PASSPHRASE, total, scribe.refusals)
+    return Demo(db, key_dir, DEMO_PASSPHRASE, total, scribe.refusals, signed.encode().decode())
 
 
 def _binding(key: SigningKey, person: str) -> dict[str, Any]:

@@ -144,3 +144,45 @@ class GateError(VerificationError):
     def __init__(self, gate: str, message: str, *, seq: int | None = None) -> None:
         super().__init__(message, seq=seq)
         self.gate = gate
+
+
+class ProofError(VerificationError):
+    """An inclusion or consistency proof does not verify (RFC 9162 §2.1.3.2, §2.1.4.2)."""
+
+    kind = "proof"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        seq: int | None = None,
+        expected: bytes | None = None,
+        calculated: bytes | None = None,
+    ) -> None:
+        super().__init__(message, seq=seq)
+        self.expected = expected
+        self.calculated = calculated
+
+
+class NoteError(VerificationError):
+    """A signed note (checkpoint, cosignature) is malformed or a known key's signature fails."""
+
+    kind = "note"
+
+
+class CheckpointError(VerificationError):
+    """The ledger is not an extension of a checkpoint, or a stored checkpoint is wrong."""
+
+    kind = "checkpoint"
+
+
+class TreeCacheError(DerivedStateError):
+    """The Merkle node cache differs from its rebuild from the leaf hashes."""
+
+    kind = "merkle_cache"
+
+
+class WitnessRefusal(VerificationError):
+    """A witness refuses to cosign: the checkpoint goes backwards, forks, or fails its proof."""
+
+    kind = "witness"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -37,9 +37,11 @@ from ledger.errors import (
     StoreError,
     VerificationError,
 )
+from ledger.note import SignedCheckpoint
 from ledger.store import SqlStore, create_store, open_store, url_for
 from ledger.store.engine import sqlite_path
 from ledger.store.repository import Head, StoredRow
+from ledger.tree_verify import verify_tree
 from ledger.types import GENESIS, EntryType, lookup
 from ledger.verify import (
     PARALLEL_THRESHOLD,
@@ -348,11 +350,15 @@ def verify_ledger(
     store: SqlStore,
     progress: Callable[[int, int], None] | None = None,
     parallel: bool | None = None,
+    checkpoints: Sequence[tuple[str, SignedCheckpoint]] = (),
 ) -> VerifyReport:
-    """Recompute and check everything in the ledger (see `ledger.verify`).
+    """Recompute and check everything in the ledger (see `ledger.verify`), then the Merkle
+    tree, every stored checkpoint and each of `checkpoints` (see `ledger.tree_verify`), in one
+    snapshot.
 
     Args:
         progress: called now and then with (entries checked, entries in all).
+        checkpoints: (name, checkpoint) pairs an auditor kept: the ledger must extend each.
 
     Returns:
         The report; `report.ok` is False when anything failed. It never raises for a failed
@@ -382,6 +388,9 @@ def verify_ledger(
             # A replay past a failed entry differs from the stored rows as a consequence of
             # that failure; comparing would only blame an earlier, innocent seq.
             verify_derived(store.derived_rows(conn), directory.table_rows(), report)
+        report.tree = verify_tree(
+            store=store, report=report, external=checkpoints, conn=conn, directory=directory
+        )
     return report
 
 

@@ -70,6 +70,7 @@ class VerifyReport:
     blobs: int = 0
     head: str | None = None
     failures: dict[str, Failure] = field(default_factory=dict)
+    tree: Any = None  # the tree pass's TreeReport, once it has run
 
     @property
     def ok(self) -> bool:
@@ -92,7 +93,7 @@ class VerifyReport:
 
     def to_json(self) -> dict[str, Any]:
         """The report as JSON for machines."""
-        return {
+        result = {
             "ok": self.ok,
             "entries": self.entries,
             "blobs": self.blobs,
@@ -102,6 +103,9 @@ class VerifyReport:
                 for f in self.ordered()
             ],
         }
+        if self.tree is not None:
+            result["tree"] = self.tree.to_json()
+        return result
 
 
 _COLUMNS = ("prev", "type", "subject", "occurred_at", "recorded_at", "actor", "key_id")

@@ -15,18 +15,15 @@ import subprocess
 
 from keys import SigningKey
 from ledger.entry import Statement, leaf_hash, signing_message
+from ledger.store.tables import AUTHENTICATED
 from tests.backends import PostgresServer, libpq_url
 
 DROP_TRIGGERS = "".join(
     f"DROP TRIGGER IF EXISTS {table}_no_{action};"
-    for table in ("entries", "blobs")
+    for table in AUTHENTICATED
     for action in ("update", "delete")
 )
-
-
-DISABLE_TRIGGERS = (
-    "ALTER TABLE entries DISABLE TRIGGER USER; ALTER TABLE blobs DISABLE TRIGGER USER;"
-)
+DISABLE_TRIGGERS = "".join(f"ALTER TABLE {table} DISABLE TRIGGER USER;" for table in AUTHENTICATED)
 
 
 def is_pg(db: str) -> bool:

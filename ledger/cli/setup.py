@@ -62,13 +62,24 @@ def init(
 def verify(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    checkpoint: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--checkpoint",
+            metavar="FILE",
+            help="A checkpoint you kept: the ledger must extend it (repeatable).",
+        ),
+    ] = None,
 ) -> None:
-    """Recompute and check every entry, blob and derived row; exit 3 on any failure.
+    """Recompute and check every entry, blob, derived row, the Merkle tree and every checkpoint;
+    exit 3 on any failure.
 
-    Example: ledger verify --json
+    Example: ledger verify --checkpoint checkpoint-2020-03.txt
     """
     from ledger import service
+    from ledger.cli.checkpoints import read_checkpoint
 
+    kept = [(str(path), read_checkpoint(path)) for path in checkpoint or []]
     store = service.open_ledger(state(ctx).settings().db)
     show = sys.stderr.isatty() and not as_json
 
@@ -77,14 +88,23 @@ def verify(
             sys.stderr.write(f"\rverifying… {done:,} of {total:,} entries ({done / total:.0%})")
             sys.stderr.flush()
 
-    report = service.verify_ledger(store=store, progress=progress)
-    store.close()
+    try:
+        report = service.verify_ledger(store=store, progress=progress, checkpoints=kept)
+    finally:
+        store.close()
+    tree = report.tree
     if show:
         sys.stderr.write("\r\033[K")
     if as_json:
         data(json.dumps(report.to_json(), ensure_ascii=False))
     elif report.ok:
         data(f"ok: {report.entries} entries, {report.blobs} blobs, head {report.head}")
+        info(
+            f"Merkle root {tree.root} at size {tree.size}; {tree.checkpoints} stored "
+            f"checkpoint(s), {tree.cosignatures} cosignature(s) verified"
+        )
+        for kept_cp in tree.extends:
+            info(f"extends checkpoint {kept_cp['file']} (size {kept_cp['size']})")
     else:
         for failure in report.ordered():
             info(f"FAIL [{failure.kind}] {failure.describe()}")
@@ -122,6 +142,10 @@ def demo(
     data("")
     for refusal in built.refusals:
         data(f"refused as it should be: {refusal}")
+    data("")
+    data("checkpoint signed by the registrar (hand it to the auditors):")
+    data(built.checkpoint.rstrip("\n"))
+    data("")
     report = service.verify_ledger(store=store)
     store.close()
     data(

@@ -36,6 +36,7 @@ from ledger.errors import (
 from ledger.procedure.state import Procedure
 from ledger.store.engine import make_engine, safe_url, sqlite_path
 from ledger.store.tables import AUTHENTICATED, BLOBS, DERIVED, ENTRIES, table
+from ledger.store.tree import extend_nodes
 
 _PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     name: tuple(col.name for col in t.primary_key.columns) for name, t in DERIVED.items()
@@ -421,6 +422,7 @@ class WriteTx:
         """Insert entries (already chained) and upsert the derived rows they changed."""
         if entries:
             self.conn.execute(insert(ENTRIES), [_entry_values(e) for e in entries])
+            extend_nodes(self.conn, entries[0].seq, [bytes.fromhex(e.leaf_hash) for e in entries])
             last = entries[-1]
             self._inserted = Head(last.seq, last.leaf_hash, last.statement.recorded_at)
         for name, row in changes:

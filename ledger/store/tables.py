@@ -125,4 +125,46 @@ DERIVED = {
     "procedure_state": table(ProcedureStateRow),
     "involvements": table(InvolvementRow),
 }
-AUTHENTICATED = ("entries", "blobs")
+AUTHENTICATED: tuple[str, ...] = ("entries", "blobs")
+
+
+# -- Merkle tree and checkpoints -----------------------------------------------------------------
+# `merkle_nodes` is a derived cache: each complete subtree of level ≥ 1 of the RFC 6962 tree over
+# the leaf hashes, keyed by the tree size at which it completes (one past its last leaf) and its
+# level, so rows in key order are the order in which a growing tree finishes them. `ledger verify`
+# rebuilds it from the leaf hashes and compares. `checkpoints` holds signed notes (C2SP
+# tlog-checkpoint), `cosignatures` the witnesses' cosignature/v1 lines over them: both are
+# covered by signatures and refused UPDATE and DELETE like the entries.
+
+
+class MerkleNodeRow(SQLModel, table=True):
+    __tablename__ = "merkle_nodes"
+    __table_args__ = (PrimaryKeyConstraint("size", "level"),)
+
+    size: int
+    level: int
+    hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class CheckpointRow(SQLModel, table=True):
+    __tablename__ = "checkpoints"
+
+    size: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    note: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class CosignatureRow(SQLModel, table=True):
+    __tablename__ = "cosignatures"
+    __table_args__ = (PrimaryKeyConstraint("size", "witness", "key_id"),)
+
+    size: int
+    witness: str = Field(max_length=200)
+    key_id: str = Field(max_length=8)
+    verifier_key: str = Field(max_length=400)
+    line: str = Field(max_length=400)
+
+
+MERKLE_NODES = table(MerkleNodeRow)
+CHECKPOINTS = table(CheckpointRow)
+COSIGNATURES = table(CosignatureRow)
+AUTHENTICATED = (*AUTHENTICATED, "checkpoints", "cosignatures")

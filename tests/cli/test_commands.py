@@ -123,7 +123,9 @@ def test_verify_json(ready: Cli) -> None:
         "blobs": 0,
         "head": report["head"],
         "failures": [],
+        "tree": report["tree"],
     }
+    assert report["tree"]["size"] == 3 and report["tree"]["checkpoints"] == 0
 
 
 def test_person_list(ready: Cli) -> None:

@@ -34,8 +34,21 @@ NAMES = [" ".join(path) for path, _ in ALL]
 def test_the_commands_the_issue_names_exist() -> None:
     assert set(NAMES) >= {
         "init", "person add", "key new", "key bind", "key revoke", "key list", "record", "log",
-        "show", "blob add", "blob get", "verify", "demo",
+        "show", "blob add", "blob get", "verify", "demo", "checkpoint list", "checkpoint show",
+        "checkpoint add-cosignatures", "prove inclusion", "prove consistency", "verify-proof",
+        "witness init", "witness cosign", "witness status",
     }  # fmt: skip
+
+
+def test_checkpoint_signs_without_a_subcommand() -> None:
+    """`ledger checkpoint` itself is the group's callback: decorated, with help and an example."""
+    from ledger.cli.checkpoints import checkpoint
+
+    assert getattr(checkpoint, MARKER, False)
+    result = CliRunner().invoke(app, ["checkpoint", "--help"])
+    assert (
+        result.exit_code == 0 and "Example:" in result.stdout and "--verifier-key" in result.stdout
+    )
 
 
 @pytest.mark.parametrize(("path", "info"), ALL, ids=NAMES)

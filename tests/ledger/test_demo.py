@@ -30,6 +30,9 @@ def test_demo_builds_and_verifies(built: demo.Demo, store: SqlStore) -> None:
     report = service.verify_ledger(store=store)
     assert report.ok, report.to_json()
     assert report.entries == built.entries > 300
+    # The year closes with a registrar-signed checkpoint of the whole ledger.
+    assert built.checkpoint.startswith(f"{demo.ORIGIN}\n{built.entries}\n")
+    assert report.tree.checkpoints == 1 and report.tree.size == built.entries
     directory = store.directory()
     assert directory.persons["zhang.wei"].name == "张伟"
     keystore = KeyStore(built.key_dir)

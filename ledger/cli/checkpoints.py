@@ -1,0 +1,467 @@
+"""`ledger checkpoint …`, `ledger prove …`, `ledger verify-proof` and `ledger witness …`."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ledger.cli.context import now, passphrase, state
+from ledger.cli.errors import handles_ledger_errors
+from ledger.cli.output import data, info
+from ledger.errors import InputError
+
+if TYPE_CHECKING:
+    from ledger.note import SignedCheckpoint, VerifierKey
+
+checkpoint_app = typer.Typer(
+    help="Signed checkpoints (C2SP tlog-checkpoint): tree size and Merkle root, signed by the "
+    "registrar; hand them to auditors and witnesses. Without a command: sign one of the ledger "
+    "as it stands, store it and print it.\n\nExample: ledger checkpoint --out checkpoint.txt",
+    invoke_without_command=True,
+)
+prove_app = typer.Typer(help="Inclusion and consistency proofs (RFC 9162).", no_args_is_help=True)
+witness_app = typer.Typer(
+    help="A witness: an auditor's own key and state, outside the bureau's database.",
+    no_args_is_help=True,
+)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of the text form.")]
+WitnessKeys = Annotated[
+    list[str] | None,
+    typer.Option("--witness-key", metavar="VKEY", help="A witness's verifier key (repeatable)."),
+]
+DirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--dir",
+        help="The witness's directory. [env: LEDGER_WITNESS_DIR; default: witness/ in the "
+        "user's data directory]",
+        show_default=False,
+    ),
+]
+
+
+def read_file(path: Path) -> bytes:
+    """Read a file given on the command line. Raises InputError naming it."""
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such file", where=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", where=str(path)) from None
+
+
+def read_checkpoint(path: Path) -> SignedCheckpoint:
+    """Read a signed checkpoint file. Raises InputError naming it and what is wrong."""
+    from ledger.errors import NoteError
+    from ledger.note import SignedCheckpoint
+
+    try:
+        return SignedCheckpoint.parse(read_file(path))
+    except NoteError as exc:
+        raise InputError(exc.message, where=str(path)) from None
+
+
+def parse_keys(values: list[str] | None, option: str) -> list[VerifierKey]:
+    from ledger.note import VerifierKey
+
+    return [VerifierKey.parse(v, where=option) for v in values or []]
+
+
+def _emit(text: str, out: Path | None) -> None:
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror}", where=str(out)) from None
+    info(f"wrote {out}")
+
+
+OutOption = Annotated[
+    Path | None, typer.Option("--out", help="Write to this file instead of stdout.")
+]
+
+
+# -- ledger checkpoint ---------------------------------------------------------------------------
+
+
+@checkpoint_app.callback()
+@handles_ledger_errors
+def checkpoint(
+    ctx: typer.Context,
+    verifier_key: Annotated[
+        bool,
+        typer.Option("--verifier-key", help="Print the verifier key(s) to publish, and stop."),
+    ] = False,
+    out: OutOption = None,
+) -> None:
+    """Sign a checkpoint of the ledger as it stands (registrar's key), store it and print it.
+
+    Example: ledger checkpoint --out checkpoint-2020-03.txt
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from keys import KeyStore
+    from ledger import checkpoints, service
+
+    settings = state(ctx).settings()
+    store = service.open_ledger(settings.db)
+    try:
+        if verifier_key:
+            for key in checkpoints.current_log_keys(store):
+                data(key.encode())
+            return
+        keys = checkpoints.signing_keys(
+            store=store,
+            keystore=KeyStore(settings.key_dir),
+            passphrase=lambda kid: passphrase(f"Passphrase for registrar key {kid[:12]}…"),
+        )
+        signed, new = checkpoints.sign_checkpoint(store=store, keys=keys)
+    finally:
+        store.close()
+    cp = signed.checkpoint
+    word = "signed" if new else "already stored:"
+    info(f"{word} checkpoint of size {cp.size} (seq 0–{cp.size - 1}) with {len(keys)} key(s)")
+    _emit(signed.encode().decode("utf-8"), out)
+
+
+@checkpoint_app.command("list")
+@handles_ledger_errors
+def checkpoint_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """List stored checkpoints: size, root, number of cosignatures.
+
+    Example: ledger checkpoint list
+    """
+    from ledger import checkpoints, service
+    from ledger.note import b64
+
+    store = service.open_ledger(state(ctx).settings().db)
+    try:
+        rows = checkpoints.list_checkpoints(store=store)
+    finally:
+        store.close()
+    for cp, count in rows:
+        if as_json:
+            value = {"size": cp.size, "root": b64(cp.root), "cosignatures": count}
+            data(json.dumps(value))
+        else:
+            data(f"{cp.size}\t{b64(cp.root)}\t{count} cosignature(s)")
+
+
+@checkpoint_app.command("show")
+@handles_ledger_errors
+def checkpoint_show(
+    ctx: typer.Context,
+    size: Annotated[int | None, typer.Argument(help="Tree size. [default: the latest]")] = None,
+    out: OutOption = None,
+) -> None:
+    """Print a stored checkpoint with every cosignature stored for it.
+
+    Example: ledger checkpoint show 14
+    """
+    from ledger import checkpoints, service
+
+    store = service.open_ledger(state(ctx).settings().db)
+    try:
+        signed = checkpoints.stored_checkpoint(store=store, size=size)
+    finally:
+        store.close()
+    _emit(signed.encode().decode("utf-8"), out)
+
+
+@checkpoint_app.command("add-cosignatures")
+@handles_ledger_errors
+def checkpoint_add_cosignatures(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="The checkpoint as a witness returned it.")],
+    witness_key: WitnessKeys = None,
+) -> None:
+    """Store the cosignatures a witness added to one of this ledger's checkpoints.
+
+    Example: ledger checkpoint add-cosignatures cosigned.txt --witness-key legal.example/w1+…
+    """
+    from ledger import checkpoints, service
+
+    keys = parse_keys(witness_key, "--witness-key")
+    if not keys:
+        raise InputError(
+            "give the witness's --witness-key to check its cosignature", where="--witness-key"
+        )
+    raw = read_file(file)
+    read_checkpoint(file)
+    store = service.open_ledger(state(ctx).settings().db)
+    try:
+        size, added = checkpoints.add_cosignatures(store=store, data=raw, witness_keys=keys)
+    finally:
+        store.close()
+    info(f"checkpoint of size {size}: {len(added)} new cosignature(s)")
+    for label in added:
+        data(label)
+
+
+# -- ledger prove --------------------------------------------------------------------------------
+
+
+@prove_app.command("inclusion")
+@handles_ledger_errors
+def prove_inclusion(
+    ctx: typer.Context,
+    seq: Annotated[int, typer.Argument(help="The entry to prove.")],
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option("--checkpoint", help="Prove against this checkpoint. [default: the latest]"),
+    ] = None,
+    as_json: JsonOption = False,
+    out: OutOption = None,
+) -> None:
+    """Prove entry SEQ is in the ledger: a C2SP tlog-proof receipt (or JSON), checkable offline.
+
+    Example: ledger prove inclusion 5 --out entry-5.tlog-proof
+    """
+    from ledger import checkpoints, service
+
+    given = None if checkpoint is None else read_checkpoint(checkpoint)
+    store = service.open_ledger(state(ctx).settings().db)
+    try:
+        proof = checkpoints.prove_inclusion(store=store, seq=seq, checkpoint=given)
+    finally:
+        store.close()
+    text = json.dumps(proof.to_json(), ensure_ascii=False) + "\n" if as_json else proof.to_text()
+    _emit(text, out)
+
+
+@prove_app.command("consistency")
+@handles_ledger_errors
+def prove_consistency(
+    ctx: typer.Context,
+    old: Annotated[int, typer.Argument(help="The older tree size.")],
+    new: Annotated[
+        int | None, typer.Argument(help="A stored checkpoint's size. [default: the latest]")
+    ] = None,
+    as_json: JsonOption = False,
+    out: OutOption = None,
+) -> None:
+    """Prove the checkpoint of size NEW extends the tree of size OLD (the form witnesses read).
+
+    Example: ledger prove consistency 14 40 --out proof-14-40.txt
+    """
+    from ledger import checkpoints, service
+
+    store = service.open_ledger(state(ctx).settings().db)
+    try:
+        proof = checkpoints.prove_consistency(store=store, old=old, new=new)
+    finally:
+        store.close()
+    text = json.dumps(proof.to_json(), ensure_ascii=False) + "\n" if as_json else proof.to_text()
+    _emit(text, out)
+
+
+# -- ledger verify-proof -------------------------------------------------------------------------
+
+
+@handles_ledger_errors
+def verify_proof(
+    file: Annotated[Path, typer.Argument(help="A proof from `ledger prove` (text or JSON).")],
+    log_key: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--log-key",
+            metavar="VKEY",
+            help="The ledger's verifier key, from `ledger checkpoint --verifier-key` (repeatable).",
+        ),
+    ] = None,
+    witness_key: WitnessKeys = None,
+    quorum: Annotated[
+        int | None,
+        typer.Option(help="How many of the witnesses must have cosigned. [default: all given]"),
+    ] = None,
+    old_checkpoint: Annotated[
+        Path | None,
+        typer.Option("--old-checkpoint", help="For a consistency proof: the checkpoint you kept."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Check a proof offline, without any database; exit 3 if it fails.
+
+    Example: ledger verify-proof entry-5.tlog-proof --log-key edu.example.gov.cn/decisions+…
+    """
+    from ledger import receipts
+
+    keys = parse_keys(log_key, "--log-key")
+    if not keys:
+        raise InputError(
+            "give the ledger's --log-key: a proof is only as good as its signer", where="--log-key"
+        )
+    trust = receipts.Trust(keys, parse_keys(witness_key, "--witness-key"), quorum)
+    receipt = receipts.parse_receipt(read_file(file), where=str(file))
+    result: dict[str, Any]
+    if isinstance(receipt, receipts.InclusionProof):
+        checked = receipts.verify_inclusion_receipt(receipt, trust)
+        cp = receipt.checkpoint.checkpoint
+        stmt = checked.statement
+        assert stmt is not None
+        line = (
+            f"ok: seq {receipt.index} ({stmt.type} by {stmt.actor}, {stmt.recorded_at}) is in "
+            f"{cp.origin} at size {cp.size}"
+        )
+        witnesses = checked.checked.witnesses
+        result = {"type": "inclusion", "seq": receipt.index, "entry_type": stmt.type,
+                  "actor": stmt.actor, "origin": cp.origin, "size": cp.size,
+                  "signed_by": checked.checked.signers, "cosigned_by": witnesses}  # fmt: skip
+    else:
+        old = None if old_checkpoint is None else read_checkpoint(old_checkpoint)
+        before, after = receipts.verify_consistency_receipt(receipt, trust, old)
+        a, b = before.checkpoint.checkpoint, after.checkpoint.checkpoint
+        line = f"ok: {b.origin} at size {b.size} extends size {a.size}"
+        result = {"type": "consistency", "origin": b.origin, "old_size": a.size,
+                  "new_size": b.size, "signed_by": after.signers,
+                  "cosigned_by": after.witnesses}  # fmt: skip
+        witnesses = after.witnesses
+    if as_json:
+        data(json.dumps({"ok": True, **result}, ensure_ascii=False))
+        return
+    data(line)
+    if witnesses:
+        info(f"cosigned by {', '.join(witnesses)}")
+
+
+# -- ledger witness ------------------------------------------------------------------------------
+
+
+def witness_dir(value: Path | None) -> Path:
+    """The witness directory: the option, LEDGER_WITNESS_DIR, or witness/ in the data dir."""
+    from ledger.settings import default_home
+
+    chosen = value or os.environ.get("LEDGER_WITNESS_DIR")
+    return Path(chosen).expanduser() if chosen else default_home() / "witness"
+
+
+@witness_app.command("init")
+@handles_ledger_errors
+def witness_init(
+    name: Annotated[
+        str, typer.Option(help="The witness's name, e.g. legal.example-district.gov.cn/witness")
+    ],
+    log_key: Annotated[
+        list[str],
+        typer.Option(
+            "--log-key", metavar="VKEY", help="A ledger's verifier key to follow (repeatable)."
+        ),
+    ],
+    directory: DirOption = None,
+) -> None:
+    """Create a witness: its own key (passphrase-protected) and state directory.
+
+    Prints the witness's verifier key, for the bureau and for auditors.
+
+    Example: ledger witness init --name legal.example.gov.cn/w1 --log-key edu.example/d+…
+    """
+    from keys import SigningKey
+    from ledger import witness
+
+    where = witness_dir(directory)
+    keys = parse_keys(log_key, "--log-key")
+    secret = passphrase(f"New passphrase for witness {name}", confirm=True)
+    config = witness.init_witness(
+        directory=where, name=name, key=SigningKey.generate(), passphrase=secret, log_keys=keys
+    )
+    info(f"witness {config.name} in {where}, following {', '.join(sorted(config.logs))}")
+    data(config.verifier_key.encode())
+
+
+@witness_app.command("trust")
+@handles_ledger_errors
+def witness_trust(
+    vkey: Annotated[str, typer.Argument(metavar="VKEY", help="A ledger's verifier key.")],
+    directory: DirOption = None,
+) -> None:
+    """Follow another ledger, or accept a ledger's next key during a key rotation.
+
+    Example: ledger witness trust edu.example.gov.cn/decisions+…
+    """
+    from ledger import witness
+    from ledger.note import VerifierKey
+
+    key = VerifierKey.parse(vkey, where="VKEY")
+    witness.trust_log(directory=witness_dir(directory), log_key=key)
+    info(f"now trusting {key.label()} for {key.name}")
+
+
+@witness_app.command("cosign")
+@handles_ledger_errors
+def witness_cosign(
+    checkpoint: Annotated[Path, typer.Argument(help="The ledger's new checkpoint.")],
+    proof: Annotated[
+        Path,
+        typer.Option(
+            help="Consistency proof from the last cosigned size (`ledger prove consistency`)."
+        ),
+    ],
+    directory: DirOption = None,
+    out: OutOption = None,
+) -> None:
+    """Check CHECKPOINT against the last one cosigned and add a timestamped cosignature.
+
+    Refuses to go backwards and refuses a fork, saying which (exit 3); the state is unchanged.
+
+    Example: ledger witness cosign checkpoint.txt --proof proof.txt --out cosigned.txt
+    """
+    from keys import KeyStore
+    from ledger import receipts, witness
+
+    where = witness_dir(directory)
+    signed = read_checkpoint(checkpoint)
+    offered = receipts.parse_receipt(read_file(proof), where=str(proof))
+    if not isinstance(offered, receipts.ConsistencyProof):
+        raise InputError(
+            "not a consistency proof (want `ledger prove consistency` output)", where=str(proof)
+        )
+    config = witness.load_witness(where)
+    key = KeyStore(where / "keys").load(
+        config.key_id, passphrase(f"Passphrase for witness {config.name}")
+    )
+    result = witness.cosign(
+        directory=where, key=key, checkpoint=signed, proof=offered, now=int(now().timestamp())
+    )
+    cp = signed.checkpoint
+    info(f"cosigned {cp.origin} at size {cp.size} (last cosigned: {result.previous})")
+    _emit(result.note.encode().decode("utf-8"), out)
+
+
+@witness_app.command("status")
+@handles_ledger_errors
+def witness_status(directory: DirOption = None, as_json: JsonOption = False) -> None:
+    """Show the witness's verifier key and the last checkpoint it cosigned for each ledger.
+
+    Example: ledger witness status
+    """
+    from ledger import witness
+    from ledger.note import b64
+
+    where = witness_dir(directory)
+    config = witness.load_witness(where)
+    logs = witness.states(where)
+    if as_json:
+        value = {**config.to_json(), "cosigned": [
+            {"origin": s.origin, "size": s.size, "root": b64(s.root)} for s in logs]}  # fmt: skip
+        data(json.dumps(value, ensure_ascii=False))
+        return
+    data(config.verifier_key.encode())
+    for origin in sorted(config.logs):
+        last = next((s for s in logs if s.origin == origin), None)
+        what = "nothing cosigned yet" if last is None else f"size {last.size}\t{b64(last.root)}"
+        data(f"{origin}\t{what}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to the root app."""
+    app.add_typer(checkpoint_app, name="checkpoint")
+    app.add_typer(prove_app, name="prove")
+    app.command("verify-proof")(verify_proof)
+    app.add_typer(witness_app, name="witness")

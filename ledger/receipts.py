@@ -1,0 +1,337 @@
+"""Proof receipts an auditor keeps and checks offline, without any database.
+
+- Inclusion: a C2SP `tlog-proof@v1` file — `c2sp.org/tlog-proof@v1`, `extra <base64 of the
+  entry's canonical bytes>`, `index <seq>`, the inclusion proof (one base64 hash a line), a blank
+  line, then the signed checkpoint verbatim. The entry bytes let the verifier recompute the leaf
+  hash and read what the entry says.
+- Consistency: the C2SP tlog-witness `add-checkpoint` body — `old <size>`, the consistency proof,
+  a blank line, the new signed checkpoint — which is also what `ledger witness cosign` reads.
+- Both also as JSON (`to_json`), with hashes in base64.
+
+Pure functions over bytes; verification raises `VerificationError` subclasses.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledger import merkle
+from ledger.entry import Statement, decode_statement
+from ledger.errors import CheckpointError, InputError, NoteError, VerificationError
+from ledger.note import COSIGNATURE_V1, ED25519, SignedCheckpoint, VerifierKey, b64, open_note
+
+TLOG_PROOF = "c2sp.org/tlog-proof@v1"
+MAX_PROOF_LINES = 63
+_DECIMAL = re.compile(r"^(0|[1-9][0-9]*)$")
+
+
+def _decimal(text: str, what: str, where: str) -> int:
+    if not _DECIMAL.match(text):
+        raise InputError(f"{what} {text[:30]!r} is not a decimal number", where=where)
+    return int(text)
+
+
+def _hash(text: str, what: str, where: str) -> bytes:
+    try:
+        value = base64.b64decode(text.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        raise InputError(f"{what} is not base64", where=where) from None
+    if len(value) != merkle.HASH_SIZE:
+        raise InputError(f"{what} is {len(value)} bytes, not 32", where=where)
+    return value
+
+
+def _checkpoint(data: bytes, where: str) -> SignedCheckpoint:
+    try:
+        return SignedCheckpoint.parse(data)
+    except NoteError as exc:
+        raise InputError(exc.message, where=where) from None
+
+
+def _lines(data: bytes, where: str) -> tuple[list[str], bytes]:
+    """Split `header lines … blank line … checkpoint`."""
+    head, sep, rest = data.partition(b"\n\n")
+    if not sep:
+        raise InputError("no blank line before the checkpoint", where=where)
+    try:
+        lines = head.decode("ascii").split("\n")
+    except UnicodeDecodeError:
+        raise InputError("the proof lines are not ASCII", where=where) from None
+    return lines, rest
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    """Entry `index` is leaf `index` of the tree the signed checkpoint commits to."""
+
+    index: int
+    proof: list[bytes]
+    checkpoint: SignedCheckpoint
+    entry: bytes | None = None  # the canonical statement bytes
+
+    @property
+    def leaf_hash(self) -> bytes | None:
+        return None if self.entry is None else merkle.hash_leaf(self.entry)
+
+    def to_text(self) -> str:
+        """The `.tlog-proof` file."""
+        lines = [TLOG_PROOF]
+        if self.entry is not None:
+            lines.append(f"extra {b64(self.entry)}")
+        lines.append(f"index {self.index}")
+        lines += [b64(h) for h in self.proof]
+        return "\n".join(lines) + "\n\n" + self.checkpoint.encode().decode("utf-8")
+
+    def to_json(self) -> dict[str, Any]:
+        cp = self.checkpoint.checkpoint
+        return {
+            "type": "inclusion",
+            "origin": cp.origin,
+            "index": self.index,
+            "tree_size": cp.size,
+            "root": b64(cp.root),
+            "leaf_hash": None if self.leaf_hash is None else b64(self.leaf_hash),
+            "proof": [b64(h) for h in self.proof],
+            "entry": None if self.entry is None else b64(self.entry),
+            "checkpoint": self.checkpoint.encode().decode("utf-8"),
+        }
+
+
+@dataclass(frozen=True)
+class ConsistencyProof:
+    """The tree of the new checkpoint extends the tree of size `old_size`."""
+
+    old_size: int
+    proof: list[bytes]
+    checkpoint: SignedCheckpoint  # the new one
+    old_checkpoint: SignedCheckpoint | None = None
+
+    def to_text(self) -> str:
+        """The tlog-witness add-checkpoint body."""
+        lines = [f"old {self.old_size}", *(b64(h) for h in self.proof)]
+        return "\n".join(lines) + "\n\n" + self.checkpoint.encode().decode("utf-8")
+
+    def to_json(self) -> dict[str, Any]:
+        cp = self.checkpoint.checkpoint
+        old = self.old_checkpoint
+        return {
+            "type": "consistency",
+            "origin": cp.origin,
+            "old_size": self.old_size,
+            "new_size": cp.size,
+            "old_root": None if old is None else b64(old.checkpoint.root),
+            "new_root": b64(cp.root),
+            "proof": [b64(h) for h in self.proof],
+            "old_checkpoint": None if old is None else old.encode().decode("utf-8"),
+            "checkpoint": self.checkpoint.encode().decode("utf-8"),
+        }
+
+
+Receipt = InclusionProof | ConsistencyProof
+
+
+def parse_receipt(data: bytes, *, where: str) -> Receipt:
+    """Read a proof file: a tlog-proof, an add-checkpoint body, or either as JSON.
+
+    Raises:
+        InputError: naming the file and what is wrong.
+    """
+    if data.lstrip().startswith(b"{"):
+        return _from_json(data, where)
+    if data.startswith(TLOG_PROOF.encode() + b"\n"):
+        return _inclusion_text(data, where)
+    if data.startswith(b"old "):
+        return _consistency_text(data, where)
+    raise InputError(
+        f"not a proof: want a first line '{TLOG_PROOF}' or 'old N', or JSON", where=where
+    )
+
+
+def _inclusion_text(data: bytes, where: str) -> InclusionProof:
+    lines, rest = _lines(data, where)
+    lines = lines[1:]
+    entry = None
+    if lines and lines[0].startswith("extra "):
+        try:
+            entry = base64.b64decode(lines.pop(0)[6:].encode(), validate=True)
+        except (binascii.Error, ValueError):
+            raise InputError("the extra line is not base64", where=where) from None
+    if not lines or not lines[0].startswith("index "):
+        raise InputError("no 'index N' line", where=where)
+    index = _decimal(lines.pop(0)[6:], "index", where)
+    proof = [_hash(line, f"proof line {i + 1}", where) for i, line in enumerate(lines)]
+    return InclusionProof(index, proof, _checkpoint(rest, where), entry)
+
+
+def _consistency_text(data: bytes, where: str) -> ConsistencyProof:
+    lines, rest = _lines(data, where)
+    old = _decimal(lines[0][4:], "old size", where)
+    if len(lines) - 1 > MAX_PROOF_LINES:
+        raise InputError(f"more than {MAX_PROOF_LINES} proof lines", where=where)
+    proof = [_hash(line, f"proof line {i + 1}", where) for i, line in enumerate(lines[1:])]
+    return ConsistencyProof(old, proof, _checkpoint(rest, where))
+
+
+def _from_json(data: bytes, where: str) -> Receipt:
+    try:
+        value = json.loads(data)
+        kind = value["type"]
+        proof = [_hash(h, f"proof[{i}]", where) for i, h in enumerate(value["proof"])]
+        checkpoint = _checkpoint(value["checkpoint"].encode("utf-8"), where)
+        if kind == "inclusion":
+            entry = value.get("entry")
+            raw = None if entry is None else base64.b64decode(entry, validate=True)
+            receipt: Receipt = InclusionProof(int(value["index"]), proof, checkpoint, raw)
+            _same(value, "tree_size", checkpoint.checkpoint.size, where)
+            _same(value, "root", b64(checkpoint.checkpoint.root), where)
+            return receipt
+        if kind == "consistency":
+            old_text = value.get("old_checkpoint")
+            old = None if old_text is None else _checkpoint(old_text.encode("utf-8"), where)
+            _same(value, "new_size", checkpoint.checkpoint.size, where)
+            return ConsistencyProof(int(value["old_size"]), proof, checkpoint, old)
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error) as exc:
+        raise InputError(f"not a proof in JSON ({exc})", where=where) from None
+    raise InputError(f"unknown proof type {kind!r}", where=where)
+
+
+def _same(value: dict[str, Any], name: str, expected: Any, where: str) -> None:
+    if name in value and value[name] != expected:
+        raise InputError(f"{name} {value[name]!r} differs from the checkpoint's", where=where)
+
+
+# -- verification -------------------------------------------------------------------------------
+
+
+@dataclass
+class Trust:
+    """What a verifier trusts: the ledger's keys and the witnesses' keys, and how many of the
+    witnesses must have cosigned."""
+
+    log_keys: Sequence[VerifierKey]
+    witness_keys: Sequence[VerifierKey] = ()
+    quorum: int | None = None  # default: every witness key given
+
+    def __post_init__(self) -> None:
+        for key in self.log_keys:
+            if key.key_type != ED25519:
+                raise InputError(f"{key.label()} is not an Ed25519 note key", where="--key")
+        for key in self.witness_keys:
+            if key.key_type != COSIGNATURE_V1:
+                raise InputError(
+                    f"{key.label()} is not a cosignature/v1 witness key", where="--witness-key"
+                )
+
+
+@dataclass
+class Checked:
+    """A checkpoint whose signatures verified."""
+
+    checkpoint: SignedCheckpoint
+    signers: list[str] = field(default_factory=list)
+    witnesses: list[str] = field(default_factory=list)
+
+
+def check_checkpoint(cp: SignedCheckpoint, trust: Trust, *, what: str = "checkpoint") -> Checked:
+    """Verify a checkpoint's log signature(s) and the required cosignatures.
+
+    Raises:
+        NoteError: a known key's signature fails. CheckpointError: no trusted log key signed
+        it, its origin is not the keys' name, or too few witnesses cosigned.
+    """
+    try:
+        opened = open_note(cp.note, [*trust.log_keys, *trust.witness_keys])
+    except NoteError as exc:
+        raise NoteError(f"{what}: {exc.message}") from None
+    signers = [k.label() for k, _ in opened.verified if k.key_type == ED25519]
+    witnesses = [k.label() for k, _ in opened.verified if k.key_type == COSIGNATURE_V1]
+    if not signers:
+        known = ", ".join(k.label() for k in trust.log_keys) or "none given"
+        raise CheckpointError(f"{what} is not signed by the ledger's key (known: {known})")
+    origin = cp.checkpoint.origin
+    for key, _ in opened.verified:
+        if key.key_type == ED25519 and key.name != origin:
+            raise CheckpointError(f"{what} is for {origin!r}, but signed as {key.name!r}")
+    quorum = len(trust.witness_keys) if trust.quorum is None else trust.quorum
+    if len(witnesses) < quorum:
+        raise CheckpointError(
+            f"{what} has {len(witnesses)} cosignature(s) from the witnesses given; "
+            f"{quorum} required"
+        )
+    return Checked(cp, signers, witnesses)
+
+
+@dataclass
+class InclusionResult:
+    checked: Checked
+    index: int
+    statement: Statement | None
+
+
+def verify_inclusion_receipt(receipt: InclusionProof, trust: Trust) -> InclusionResult:
+    """Check a receipt offline: the checkpoint's signatures, then the proof to its root.
+
+    Raises:
+        VerificationError: what failed, naming the seq.
+    """
+    checked = check_checkpoint(receipt.checkpoint, trust)
+    cp = receipt.checkpoint.checkpoint
+    statement = None
+    if receipt.entry is None:
+        raise CheckpointError("the receipt carries no entry, so there is no leaf to check")
+    try:
+        statement = decode_statement(receipt.entry)
+    except VerificationError as exc:
+        exc.seq = receipt.index
+        raise
+    if statement.seq != receipt.index:
+        raise CheckpointError(
+            f"the entry says seq {statement.seq} but the proof is for index {receipt.index}",
+            seq=receipt.index,
+        )
+    leaf = merkle.hash_leaf(receipt.entry)
+    try:
+        merkle.verify_inclusion(receipt.index, cp.size, leaf, receipt.proof, cp.root)
+    except VerificationError as exc:
+        exc.seq = receipt.index
+        raise
+    return InclusionResult(checked, receipt.index, statement)
+
+
+def verify_consistency_receipt(
+    receipt: ConsistencyProof, trust: Trust, old: SignedCheckpoint | None = None
+) -> tuple[Checked, Checked]:
+    """Check that the receipt's checkpoint extends `old` (or the one embedded in the receipt).
+
+    Raises:
+        VerificationError: a signature, an origin, a size or the proof fails.
+        InputError: no old checkpoint to compare with.
+    """
+    old = old or receipt.old_checkpoint
+    if old is None:
+        raise InputError(
+            "a consistency proof is checked against the old checkpoint you kept: pass "
+            "--old-checkpoint FILE",
+            where="--old-checkpoint",
+        )
+    old_checked = check_checkpoint(old, trust, what="the old checkpoint")
+    new_checked = check_checkpoint(receipt.checkpoint, trust, what="the new checkpoint")
+    a, b = old.checkpoint, receipt.checkpoint.checkpoint
+    if a.origin != b.origin:
+        raise CheckpointError(f"the checkpoints are of different logs ({a.origin}, {b.origin})")
+    if receipt.old_size != a.size:
+        raise CheckpointError(
+            f"the proof starts at size {receipt.old_size}, the old checkpoint has size {a.size}"
+        )
+    if a.size == 0:
+        if a.root != merkle.EMPTY_ROOT or receipt.proof:
+            raise CheckpointError("a size-0 checkpoint must have the empty root and no proof")
+    else:
+        merkle.verify_consistency(a.size, b.size, a.root, b.root, receipt.proof)
+    return old_checked, new_checked

@@ -1,0 +1,328 @@
+"""A witness: an auditor's own key and state, kept outside the bureau's database.
+
+The witness cosigns a ledger's checkpoint (C2SP tlog-cosignature/v1, with a timestamp) only
+after checking a consistency proof from the last checkpoint it cosigned for that origin, as the
+C2SP tlog-witness protocol asks. It never goes backwards, and refuses a fork (same size,
+another root), saying which. Checking the old state and recording the new one happen under a
+lock, and the state file is replaced atomically (write, fsync, rename, fsync the directory), so
+a crash leaves the old state or the new one. A refused checkpoint that the log validly signed is
+kept in `evidence/`: it may prove the log misbehaved.
+
+Layout of the directory (mode 0700):
+    witness.json            name, key id, and the trusted log keys per origin
+    keys/                   the witness's encrypted key file
+    logs/<hash>.json        per origin: the last cosigned size, root and checkpoint
+    evidence/               refused but validly signed checkpoints, with the proof offered
+"""
+
+from __future__ import annotations
+
+import base64
+import fcntl
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from keys import KeyStore, SigningKey
+from ledger import merkle
+from ledger.errors import (
+    InputError,
+    NoteError,
+    ProofError,
+    StoreError,
+    VerificationError,
+    WitnessRefusal,
+)
+from ledger.note import (
+    ED25519,
+    Note,
+    Signature,
+    SignedCheckpoint,
+    VerifierKey,
+    b64,
+    cosigner,
+    cosigner_key,
+    sign_note,
+)
+from ledger.receipts import ConsistencyProof, Trust, check_checkpoint
+
+CONFIG = "witness.json"
+
+
+@dataclass(frozen=True)
+class WitnessConfig:
+    """Who the witness is and which logs it follows."""
+
+    name: str
+    key_id: str
+    public_key: bytes
+    logs: dict[str, list[str]]  # origin -> verifier keys of the log
+
+    @property
+    def verifier_key(self) -> VerifierKey:
+        """The witness's cosignature/v1 verifier key, to publish."""
+        return cosigner_key(self.name, self.public_key)
+
+    def trust(self, origin: str) -> Trust:
+        return Trust([VerifierKey.parse(k) for k in self.logs.get(origin, [])])
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "key_id": self.key_id,
+            "public_key": b64(self.public_key),
+            "verifier_key": self.verifier_key.encode(),
+            "logs": self.logs,
+        }
+
+
+@dataclass(frozen=True)
+class LogState:
+    """The last checkpoint the witness cosigned for one origin."""
+
+    origin: str
+    size: int
+    root: bytes
+    checkpoint: str
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _state_path(directory: Path, origin: str) -> Path:
+    return directory / "logs" / f"{hashlib.sha256(origin.encode()).hexdigest()[:32]}.json"
+
+
+def init_witness(
+    *,
+    directory: Path,
+    name: str,
+    key: SigningKey,
+    passphrase: str,
+    log_keys: Sequence[VerifierKey],
+) -> WitnessConfig:
+    """Create a witness in `directory` with `key`, trusting `log_keys`.
+
+    Raises:
+        InputError: a bad name, a log key that is not an Ed25519 note key, or no log key.
+        StoreError: a witness already lives there.
+    """
+    verifier = cosigner_key(name, key.public_key)  # checks the name
+    if not log_keys:
+        raise InputError(
+            "give at least one --log-key (from `ledger checkpoint --verifier-key`)",
+            where="--log-key",
+        )
+    logs: dict[str, list[str]] = {}
+    for log_key in log_keys:
+        if log_key.key_type != ED25519:
+            raise InputError(
+                f"{log_key.label()} is not a log's Ed25519 note key", where="--log-key"
+            )
+        logs.setdefault(log_key.name, []).append(log_key.encode())
+    if (directory / CONFIG).exists():
+        raise StoreError(f"a witness already lives in {directory}; refusing to replace it")
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(directory, 0o700)
+    KeyStore(directory / "keys").save(key, passphrase)
+    config = WitnessConfig(verifier.name, key.key_id, key.public_key, logs)
+    _write_atomic(directory / CONFIG, json.dumps(config.to_json(), indent=2).encode() + b"\n")
+    return config
+
+
+def load_witness(directory: Path) -> WitnessConfig:
+    """Read a witness's configuration.
+
+    Raises:
+        StoreError: no witness there, or its file is damaged.
+    """
+    path = directory / CONFIG
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+        return WitnessConfig(
+            value["name"],
+            value["key_id"],
+            base64.b64decode(value["public_key"], validate=True),
+            {origin: list(keys) for origin, keys in value["logs"].items()},
+        )
+    except FileNotFoundError:
+        raise StoreError(
+            f"no witness in {directory}: create one with `ledger witness init`"
+        ) from None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise StoreError(f"{path} is damaged ({exc})") from None
+
+
+def trust_log(*, directory: Path, log_key: VerifierKey) -> WitnessConfig:
+    """Add a log key (a new log, or the same log's next key during a rotation)."""
+    with _locked(directory):
+        config = load_witness(directory)
+        if log_key.key_type != ED25519:
+            raise InputError(f"{log_key.label()} is not a log's Ed25519 note key", where="VKEY")
+        keys = config.logs.setdefault(log_key.name, [])
+        if log_key.encode() not in keys:
+            keys.append(log_key.encode())
+        _write_atomic(directory / CONFIG, json.dumps(config.to_json(), indent=2).encode() + b"\n")
+    return config
+
+
+def log_state(directory: Path, origin: str) -> LogState | None:
+    """The last checkpoint cosigned for `origin`, or None."""
+    path = _state_path(directory, origin)
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise StoreError(f"{path} is damaged ({exc})") from None
+    return LogState(
+        value["origin"], value["size"], base64.b64decode(value["root"]), value["checkpoint"]
+    )
+
+
+def states(directory: Path) -> list[LogState]:
+    """Every log's state, by origin."""
+    config = load_witness(directory)
+    found = [log_state(directory, origin) for origin in sorted(config.logs)]
+    return [s for s in found if s is not None]
+
+
+@contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    """Hold the witness's lock: one cosigning at a time, so check-then-update is atomic."""
+    try:
+        handle = open(directory / "lock", "a+b")  # noqa: SIM115
+    except FileNotFoundError:
+        raise StoreError(
+            f"no witness in {directory}: create one with `ledger witness init`"
+        ) from None
+    with handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+@dataclass(frozen=True)
+class Cosigned:
+    """The checkpoint with the witness's cosignature added, and the size it moved from."""
+
+    note: Note
+    cosignature: Signature
+    previous: int
+
+
+def cosign(
+    *,
+    directory: Path,
+    key: SigningKey,
+    checkpoint: SignedCheckpoint,
+    proof: ConsistencyProof,
+    now: int,
+) -> Cosigned:
+    """Check `checkpoint` against the last one cosigned for its origin, then cosign it.
+
+    Raises:
+        WitnessRefusal: unknown origin, not signed by the log's key, smaller than the last
+            cosigned (going backwards), the same size with another root (a fork), a proof from
+            the wrong size, or a proof that does not verify. The state is unchanged.
+    """
+    with _locked(directory):
+        config = load_witness(directory)
+        if key.public_key != config.public_key:
+            raise InputError("that is not this witness's key", where="key")
+        cp = checkpoint.checkpoint
+        if cp.origin not in config.logs:
+            raise WitnessRefusal(f"refused: this witness does not follow the log {cp.origin!r}")
+        try:
+            check_checkpoint(checkpoint, config.trust(cp.origin))
+        except VerificationError as exc:
+            raise WitnessRefusal(f"refused: {exc.message}") from None
+        if proof.checkpoint.checkpoint != cp:
+            raise WitnessRefusal("refused: the proof is for another checkpoint than the one given")
+        state = log_state(directory, cp.origin)
+        last = 0 if state is None else state.size
+        try:
+            _check_growth(state, cp.size, cp.root, proof)
+        except WitnessRefusal:
+            _keep_evidence(directory, checkpoint, proof, now)
+            raise
+        signature = sign_note(cp.text(), [cosigner(config.name, key, now)]).signatures[0]
+        cosigned = checkpoint.note.with_signatures([signature])
+        record = {
+            "origin": cp.origin,
+            "size": cp.size,
+            "root": b64(cp.root),
+            "checkpoint": cosigned.encode().decode("utf-8"),
+            "cosigned_at": now,
+        }
+        _write_atomic(
+            _state_path(directory, cp.origin), json.dumps(record, indent=2).encode() + b"\n"
+        )
+    return Cosigned(cosigned, signature, last)
+
+
+def _check_growth(state: LogState | None, size: int, root: bytes, proof: ConsistencyProof) -> None:
+    last = 0 if state is None else state.size
+    if state is not None and size < state.size:
+        raise WitnessRefusal(
+            f"refused: the checkpoint has size {size}, smaller than the {state.size} this "
+            "witness cosigned before: the log would go backwards (rolled back or cut short)"
+        )
+    if state is not None and size == state.size and root != state.root:
+        raise WitnessRefusal(
+            f"refused: fork: the checkpoint has size {size}, like the one cosigned before, "
+            f"but another root ({b64(root)[:16]}…, cosigned {b64(state.root)[:16]}…)"
+        )
+    if proof.old_size != last:
+        raise WitnessRefusal(
+            f"refused: the proof starts at size {proof.old_size}, but this witness last "
+            f"cosigned size {last}: ask the log for a proof from {last}"
+        )
+    if state is None or last == 0:
+        if proof.proof:
+            raise WitnessRefusal("refused: a proof from size 0 must be empty")
+        if size == 0 and root != merkle.EMPTY_ROOT:
+            raise WitnessRefusal("refused: a checkpoint of size 0 must have the empty root")
+        return  # the first checkpoint is taken on trust: every tree extends the empty one
+    try:
+        merkle.verify_consistency(last, size, state.root, root, proof.proof)
+    except ProofError as exc:
+        raise WitnessRefusal(
+            f"refused: the consistency proof from size {last} to {size} does not verify "
+            f"({exc.message}): the checkpoint is not an extension of the one cosigned before"
+        ) from None
+
+
+def _keep_evidence(
+    directory: Path, checkpoint: SignedCheckpoint, proof: ConsistencyProof, now: int
+) -> None:
+    cp = checkpoint.checkpoint
+    name = f"{hashlib.sha256(cp.origin.encode()).hexdigest()[:16]}-{cp.size}-{now}.txt"
+    try:
+        _write_atomic(directory / "evidence" / name, proof.to_text().encode("utf-8"))
+    except (OSError, NoteError):
+        pass  # evidence is a courtesy; the refusal stands either way

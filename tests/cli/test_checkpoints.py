@@ -1,0 +1,276 @@
+"""The checkpoint, proof and witness commands as a user runs them; truncation and rewrite caught
+by `ledger verify --checkpoint`; a witness refusing to go backwards and a fork."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ledger import checkpoints
+from tests.builders import LedgerFixture, new_ledger
+from tests.cli.conftest import Cli, ok
+from tests.tamper import sql
+
+
+def notes_ledger(
+    directory: Path, name: str = "ledger.db", *, count: int = 14, text: str = "原文"
+) -> LedgerFixture:
+    """Genesis, wang.fang registered and bound (seq 1–2), then notes: 3 + count entries."""
+    ledger = new_ledger(directory, name)
+    ledger.register("wang.fang", "王芳")
+    for i in range(count):
+        ledger.note("wang.fang", f"{text} {i}")
+    return ledger
+
+
+def keep_checkpoint(ledger: LedgerFixture, path: Path) -> Path:
+    signed, _ = checkpoints.sign_checkpoint(store=ledger.store, keys=[ledger.keys["li.na"]])
+    path.write_bytes(signed.encode())
+    return path
+
+
+def verify(cli: Cli, db: str, *kept: Path) -> tuple[int, str, str]:
+    args = ["--db", db, "verify"]
+    for path in kept:
+        args += ["--checkpoint", str(path)]
+    result = cli(*args)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_the_whole_flow(ready: Cli) -> None:
+    """Sign, prove, check offline, witness, store the cosignature, verify with the checkpoint."""
+    work = ready.work
+    vkey = ok(ready("checkpoint", "--verifier-key")).stdout.strip()
+    assert vkey.startswith("edu.example-district.gov.cn/decisions+")
+    first = ok(ready("checkpoint", "--out", str(work / "cp1.txt")))
+    assert "signed checkpoint of size 3" in first.stderr
+    assert ok(ready("checkpoint")).stdout == (work / "cp1.txt").read_text()  # stored: same bytes
+    ok(ready("person", "add", "--id", "zhao.lei", "--name", "赵磊"))
+    ok(ready("checkpoint", "--out", str(work / "cp2.txt")))
+    listing = ok(ready("checkpoint", "list")).stdout.splitlines()
+    assert [line.split("\t")[0] for line in listing] == ["3", "4"]
+    # an inclusion receipt, checked with no database at all
+    ok(ready("prove", "inclusion", "2", "--out", str(work / "e2.tlog-proof")))
+    assert (work / "e2.tlog-proof").read_text().startswith("c2sp.org/tlog-proof@v1\nextra ")
+    checked = ok(
+        ready("verify-proof", str(work / "e2.tlog-proof"), "--log-key", vkey, passphrase=None)
+    )
+    assert checked.stdout.startswith("ok: seq 2 (key.bound by li.na")
+    as_json = ok(ready("prove", "inclusion", "2", "--json")).stdout
+    ready.write("e2.json", as_json)
+    ok(ready("verify-proof", str(work / "e2.json"), "--log-key", vkey))
+    # a witness follows the ledger
+    wdir = str(work / "witness")
+    wkey = ok(
+        ready("witness", "init", "--name", "legal.example/w1", "--log-key", vkey, "--dir", wdir)
+    ).stdout.strip()
+    ready.write("p0.txt", ok(ready("prove", "consistency", "0", "3")).stdout)
+    cosigned = ok(
+        ready(
+            "witness",
+            "cosign",
+            str(work / "cp1.txt"),
+            "--proof",
+            str(work / "p0.txt"),
+            "--dir",
+            wdir,
+        )
+    )
+    ready.write("cos1.txt", cosigned.stdout)
+    ready.write("p34.txt", ok(ready("prove", "consistency", "3", "4")).stdout)
+    cosigned = ok(
+        ready(
+            "witness",
+            "cosign",
+            str(work / "cp2.txt"),
+            "--proof",
+            str(work / "p34.txt"),
+            "--dir",
+            wdir,
+        )
+    )
+    ready.write("cos2.txt", cosigned.stdout)
+    added = ok(
+        ready("checkpoint", "add-cosignatures", str(work / "cos2.txt"), "--witness-key", wkey)
+    )
+    assert added.stdout.strip() == "+".join(wkey.split("+")[:2])
+    assert ok(ready("checkpoint", "show", "4")).stdout == cosigned.stdout
+    # the receipt now carries the cosignature; the auditor demands it
+    ready.write("e2w.tlog-proof", ok(ready("prove", "inclusion", "2")).stdout)
+    ok(
+        ready(
+            "verify-proof", str(work / "e2w.tlog-proof"), "--log-key", vkey, "--witness-key", wkey
+        )
+    )
+    bare = ready(
+        "verify-proof", str(work / "e2.tlog-proof"), "--log-key", vkey, "--witness-key", wkey
+    )
+    assert bare.exit_code == 3 and "0 cosignature(s)" in bare.stderr
+    status = ok(ready("witness", "status", "--dir", wdir)).stdout
+    assert status.splitlines()[0] == wkey and "\tsize 4\t" in status
+    # consistency offline, against the checkpoint the auditor kept
+    ok(
+        ready(
+            "verify-proof",
+            str(work / "p34.txt"),
+            "--log-key",
+            vkey,
+            "--old-checkpoint",
+            str(work / "cp1.txt"),
+        )
+    )
+    result = ok(
+        ready(
+            "verify", "--checkpoint", str(work / "cp1.txt"), "--checkpoint", str(work / "cos2.txt")
+        )
+    )
+    assert "2 stored checkpoint(s), 1 cosignature(s) verified" in result.stderr
+    assert "extends checkpoint" in result.stderr
+
+
+def test_truncation_fails_verify_with_the_old_checkpoint(cli: Cli, tmp_path: Path) -> None:
+    ledger = notes_ledger(tmp_path)
+    old = keep_checkpoint(ledger, tmp_path / "old.txt")
+    ledger.store.close()
+    # the administrator deletes the last 4 entries, their cache rows and the stored checkpoint
+    script = (
+        "DELETE FROM entries WHERE seq >= 13; DELETE FROM merkle_nodes WHERE size > 13;"
+        "DELETE FROM checkpoints;"
+    )
+    assert sql(ledger.db, script).returncode == 0
+    code, stdout, _ = verify(cli, ledger.db)
+    assert code == 0 and stdout.startswith("ok: 13 entries")  # the chain alone cannot tell
+    code, stdout, stderr = verify(cli, ledger.db, old)
+    assert code == 3, stderr
+    assert (
+        f"FAIL [checkpoint] seq 13: checkpoint {old} has size 17 but the ledger has only 13 "
+        "entries: seq 13–16 are missing (the ledger was cut short or rolled back)"
+    ) in stderr
+    assert stdout.startswith("FAILED")
+
+
+def test_a_rewrite_from_seq_10_fails_verify_with_the_old_checkpoint(
+    cli: Cli, tmp_path: Path
+) -> None:
+    ledger = notes_ledger(tmp_path)
+    old = keep_checkpoint(ledger, tmp_path / "old.txt")
+    script = (
+        "DELETE FROM entries WHERE seq >= 10; DELETE FROM merkle_nodes WHERE size > 10;"
+        "DELETE FROM checkpoints;"
+    )
+    assert sql(ledger.db, script).returncode == 0
+    for i in range(7):  # replaced, and re-signed with the authors' real keys
+        ledger.note("wang.fang", f"改写 {i}")
+    ledger.store.close()
+    code, stdout, _ = verify(cli, ledger.db)
+    assert code == 0 and stdout.startswith("ok: 17 entries")  # a valid chain of the same length
+    code, _, stderr = verify(cli, ledger.db, old)
+    assert code == 3
+    assert (
+        f"FAIL [checkpoint] the ledger is not an extension of checkpoint {old}: "
+        "its first 17 entries" in stderr
+    )
+    assert "(an entry before seq 17 was changed or replaced)" in stderr
+
+
+def test_a_witness_refuses_a_smaller_checkpoint_and_a_fork(cli: Cli, tmp_path: Path) -> None:
+    honest = notes_ledger(tmp_path, count=4)
+    small = keep_checkpoint(honest, tmp_path / "small.txt")  # size 7
+    honest.note("wang.fang", "第五条")
+    big = keep_checkpoint(honest, tmp_path / "big.txt")  # size 8
+    vkey = checkpoints.current_log_keys(honest.store)[0].encode()
+    wdir = str(tmp_path / "w")
+    ok(cli("witness", "init", "--name", "legal.example/w1", "--log-key", vkey, "--dir", wdir))
+
+    def proof(ledger: LedgerFixture, old: int, name: str, new: int | None = None) -> str:
+        path = tmp_path / name
+        made = checkpoints.prove_consistency(store=ledger.store, old=old, new=new)
+        path.write_text(made.to_text())
+        return str(path)
+
+    ok(cli("witness", "cosign", str(big), "--proof", proof(honest, 0, "p0.txt"), "--dir", wdir))
+    before = sorted(p.read_bytes() for p in (tmp_path / "w" / "logs").iterdir())
+    # a smaller checkpoint: the log would go backwards
+    back = cli(
+        "witness", "cosign", str(small), "--proof", proof(honest, 0, "ps.txt", 7), "--dir", wdir
+    )
+    assert back.exit_code == 3
+    assert (
+        "has size 7, smaller than the 8 this witness cosigned before: the log would go backwards"
+        in back.stderr
+    )
+    # a fork: another history of the same size, signed by the same registrar key
+    forked = notes_ledger(tmp_path, "fork.db", count=5, text="另一版本")
+    fork = keep_checkpoint(forked, tmp_path / "fork.txt")  # size 8, another root
+    refused = cli(
+        "witness", "cosign", str(fork), "--proof", proof(forked, 8, "pf.txt"), "--dir", wdir
+    )
+    assert refused.exit_code == 3
+    assert (
+        "refused: fork: the checkpoint has size 8, like the one cosigned before, but another root"
+        in refused.stderr
+    )
+    # and a longer forked history whose proof cannot start from what the witness holds
+    forked.note("wang.fang", "再一条")
+    longer = keep_checkpoint(forked, tmp_path / "longer.txt")
+    bad = cli(
+        "witness", "cosign", str(longer), "--proof", proof(forked, 8, "pl.txt"), "--dir", wdir
+    )
+    assert bad.exit_code == 3
+    assert "refused: the consistency proof from size 8 to 9 does not verify" in bad.stderr
+    after = sorted(p.read_bytes() for p in (tmp_path / "w" / "logs").iterdir())
+    assert after == before  # nothing changed
+    assert len(list((tmp_path / "w" / "evidence").iterdir())) == 3
+    honest.store.close()
+    forked.store.close()
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (
+            ("verify-proof", "missing.tlog-proof", "--log-key", "{vkey}"),
+            "missing.tlog-proof: no such file",
+        ),
+        (("verify-proof", "{work}/garbage.txt", "--log-key", "{vkey}"), "garbage.txt: not a proof"),
+        (
+            ("verify-proof", "{work}/garbage.txt", "--log-key", "a+b"),
+            "--log-key: 'a+b' is not a verifier key",
+        ),
+        (
+            ("verify", "--checkpoint", "{work}/garbage.txt"),
+            "garbage.txt: malformed note: no blank line",
+        ),
+        (
+            ("prove", "inclusion", "1", "--checkpoint", "{work}/garbage.txt"),
+            "garbage.txt: malformed note",
+        ),
+        (
+            ("checkpoint", "add-cosignatures", "{work}/garbage.txt"),
+            "--witness-key: give the witness's",
+        ),
+        (("witness", "status", "--dir", "{work}/nowhere"), "no witness in"),
+    ],
+)
+def test_bad_input_is_named_and_writes_nothing(
+    ready: Cli, args: tuple[str, ...], fragment: str
+) -> None:
+    ready.write("garbage.txt", "not a checkpoint")
+    vkey = ok(ready("checkpoint", "--verifier-key")).stdout.strip()
+    result = ready(*(a.format(work=ready.work, vkey=vkey) for a in args))
+    assert result.exit_code in (4, 6), (result.exit_code, result.stderr)
+    assert fragment in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_a_tampered_receipt_exits_3(ready: Cli) -> None:
+    vkey = ok(ready("checkpoint", "--verifier-key")).stdout.strip()
+    ok(ready("checkpoint"))
+    text = ok(ready("prove", "inclusion", "1")).stdout
+    lines = text.split("\n")
+    lines[3] = ("B" if lines[3][0] != "B" else "C") + lines[3][1:]  # first proof hash
+    path = ready.write("bad.tlog-proof", "\n".join(lines))
+    result = ready("verify-proof", path, "--log-key", vkey)
+    assert result.exit_code == 3
+    assert "seq 1: inclusion proof for index 1 in size 3 gives root" in result.stderr
