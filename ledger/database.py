@@ -17,6 +17,7 @@ from ledger.store import create_store, open_store, url_for
 from ledger.store.engine import is_postgres
 from ledger.store.postgres import grant_sql, run_grant
 from ledger.store.repository import ENTRY_COLUMNS, table_names
+from ledger.verify import VerifyReport
 
 _LEAF_HASH = ENTRY_COLUMNS.index("leaf_hash")
 
@@ -48,10 +49,11 @@ def grant_statements(*, db: str, role: str, execute: bool = False) -> list[str]:
 
 @dataclass(frozen=True)
 class Migration:
-    """What `migrate_ledger` copied, and the head both copies verified to."""
+    """What `migrate_ledger` copied, and the head and Merkle root both copies verified to."""
 
     rows: dict[str, int]
     head: str
+    root: str | None
 
     @property
     def entries(self) -> int:
@@ -64,9 +66,9 @@ def migrate_ledger(*, source: str, target: str) -> Migration:
 
     The source is verified first, then every table is copied row by row, exactly as stored,
     from one consistent snapshot of the source into one transaction on the target; then the
-    target is verified and must reach the same head. On any failure the half-made target is
-    removed. Recorders should be stopped: entries appended to the source during the copy stay
-    behind.
+    target is verified and must reach the same head, Merkle root and checkpoints. On any
+    failure the half-made target is removed. Recorders should be stopped: entries appended to
+    the source during the copy stay behind.
 
     Raises:
         InputError: source and target are the same database.
@@ -107,13 +109,24 @@ def migrate_ledger(*, source: str, target: str) -> Migration:
                     f"the copy verifies to head {copied.head} after {copied.entries} entries, "
                     f"not to the source's; it was removed"
                 )
+            root = _tree(copied).get("root")
+            if copied.entries == report.entries and _tree(copied) != _tree(report):
+                raise StoreError(
+                    f"the copy's Merkle tree or checkpoints ({_tree(copied)}) differ from the "
+                    f"source's ({_tree(report)}); it was removed"
+                )
         except BaseException:
             dst.discard()
             raise
         dst.close()
     finally:
         src.close()
-    return Migration(rows=rows, head=last[0])
+    return Migration(rows=rows, head=last[0], root=root)
+
+
+def _tree(report: VerifyReport) -> dict[str, Any]:
+    """What the tree pass found: size, root, checkpoints and cosignatures (empty if none ran)."""
+    return {} if report.tree is None else dict(report.tree.to_json())
 
 
 def _noting_head(rows: Iterator[tuple[Any, ...]], last: list[str]) -> Iterator[tuple[Any, ...]]:

@@ -63,7 +63,8 @@ def migrate(
     moved = database.migrate_ledger(source=source, target=target)
     for name, count in moved.rows.items():
         info(f"  {name}: {count:,} rows")
-    data(f"ok: {moved.entries} entries copied; both verify to head {moved.head}")
+    root = f", Merkle root {moved.root}" if moved.root else ""
+    data(f"ok: {moved.entries} entries copied; both verify to head {moved.head}{root}")
 
 
 def register(app: typer.Typer) -> None:

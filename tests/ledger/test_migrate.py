@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from ledger import database, service
+from ledger import checkpoints, database, service
 from ledger.cli import app
 from ledger.errors import InputError, StoreError, VerificationError
 from ledger.store import open_store
@@ -47,7 +47,9 @@ def test_round_trip_gives_identical_bytes(
     tmp_path: Path, sample: LedgerFixture, backend: Backend
 ) -> None:
     """SQLite → this backend → SQLite: every row of every table (statement and signature
-    bytes included) comes back identical, and all three verify to one head."""
+    bytes, Merkle nodes, a signed checkpoint included) comes back identical, and all three
+    verify to one head and one root."""
+    checkpoints.sign_checkpoint(store=sample.store, keys=[sample.keys["li.na"]])
     start = sample.db if sample.db.endswith(".db") else None
     if start is None:  # `sample` was built on PostgreSQL: first bring it to SQLite
         start = str(tmp_path / "start.db")
@@ -57,9 +59,12 @@ def test_round_trip_gives_identical_bytes(
     back = str(tmp_path / "back.db")
     home = database.migrate_ledger(source=middle, target=back)
 
-    assert there.head == home.head == service.verify_ledger(store=sample.store).head
+    original = service.verify_ledger(store=sample.store)
+    assert there.head == home.head == original.head
+    assert there.root is not None and there.root == home.root == original.tree.root
     assert there.rows == home.rows
     assert there.rows["entries"] == 14 and there.rows["blobs"] == 1
+    assert there.rows["checkpoints"] == 1 and there.rows["merkle_nodes"] > 0
     assert sqlite_dump(back) == sqlite_dump(start)
     assert dump(middle) == dump(start) == dump(back)
 
@@ -122,8 +127,10 @@ def test_migrate_command(tmp_path: Path, pg_backend: Backend) -> None:
     runner = CliRunner()
     result = runner.invoke(app, ["migrate", "--from", source.db, "--to", target])
     assert result.exit_code == 0, result.output
-    head = service.verify_ledger(store=source.store).head
-    assert result.stdout == f"ok: 3 entries copied; both verify to head {head}\n"
+    report = service.verify_ledger(store=source.store)
+    assert result.stdout == (
+        f"ok: 3 entries copied; both verify to head {report.head}, Merkle root {report.tree.root}\n"
+    )
     assert "entries: 3 rows" in result.stderr
     assert password not in result.output
     again = runner.invoke(app, ["migrate", "--from", source.db, "--to", target])
