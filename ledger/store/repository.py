@@ -33,6 +33,7 @@ from ledger.errors import (
     StoreError,
     VerificationError,
 )
+from ledger.merkle import CompactRange
 from ledger.procedure.state import Procedure
 from ledger.store.engine import make_engine, safe_url, sqlite_path
 from ledger.store.tables import AUTHENTICATED, BLOBS, DERIVED, ENTRIES, table
@@ -78,10 +79,12 @@ class Head:
 
 @dataclass(frozen=True, slots=True)
 class _Register:
-    """The identity register as of `head`, kept by a store between its own appends."""
+    """What a store keeps between its own appends, as of `head`: the identity register and
+    the right border of the Merkle tree (if known)."""
 
     head: Head
     directory: Directory
+    tree: CompactRange | None
 
 
 class SqlStore:
@@ -347,9 +350,11 @@ class WriteTx:
         self._register = register
         self._head: Head | None = None
         self._head_read = False
-        self._since: list[bytes] = []  # statements after the register's head, in seq order
+        # (leaf hash, statement) of each entry after the register's head, in seq order
+        self._since: list[tuple[str, bytes]] = []
         self._directory: Directory | None = None
         self._inserted: Head | None = None
+        self._tree: CompactRange | None = None  # the tree's right border, once known
 
     def head(self) -> Head | None:
         """The chain head as this transaction sees it (the lock is held)."""
@@ -369,10 +374,13 @@ class WriteTx:
             # People, keys, organs and memberships: the kept ones plus a replay of what
             # others appended since. Procedure objects: loaded afresh from this transaction,
             # on demand, as on a first append (their replay needs each entry's check).
-            directory = self._register.directory
+            directory, tree = self._register.directory, self._register.tree
             _attach_procedure(directory, self.conn)
-            for data in self._since:
+            for leaf, data in self._since:
                 directory.apply(decode_statement(data))
+                if tree is not None:
+                    tree.append(bytes.fromhex(leaf))  # its nodes are stored already
+            self._tree = tree
         else:
             directory = _directory(self.conn)
         self._register, self._since = None, []
@@ -382,11 +390,12 @@ class WriteTx:
     def register_after(self) -> _Register | None:
         """The register to keep once this transaction has committed, if it is known."""
         if self._directory is None:
-            # Untouched: still right for its own head (later entries are replayed next time),
-            # unless entries were inserted by a caller that did not keep a register.
+            # Untouched (only `directory` changes it): still right for its own head, and what
+            # was appended since is replayed next time; unless entries were inserted here by a
+            # caller that did not keep the register up to date.
             return None if self._inserted is not None else self._register
         head = self._inserted or self._head
-        return None if head is None else _Register(head, self._directory)
+        return None if head is None else _Register(head, self._directory, self._tree)
 
     def _read_head(self) -> Head | None:
         register = self._register
@@ -405,7 +414,7 @@ class WriteTx:
         ):
             self._register = None
             return _head(self.conn)
-        self._since = [bytes(row[3]) for row in rows[1:]]
+        self._since = [(row[1], bytes(row[3])) for row in rows[1:]]
         last = rows[-1]
         return Head(last[0], last[1], last[2])
 
@@ -422,7 +431,8 @@ class WriteTx:
         """Insert entries (already chained) and upsert the derived rows they changed."""
         if entries:
             self.conn.execute(insert(ENTRIES), [_entry_values(e) for e in entries])
-            extend_nodes(self.conn, entries[0].seq, [bytes.fromhex(e.leaf_hash) for e in entries])
+            leaves = [bytes.fromhex(e.leaf_hash) for e in entries]
+            self._tree = extend_nodes(self.conn, entries[0].seq, leaves, self._tree)
             last = entries[-1]
             self._inserted = Head(last.seq, last.leaf_hash, last.statement.recorded_at)
         for name, row in changes:
