@@ -38,6 +38,7 @@ PEOPLE = {
 }
 PER_PROCESS = 250
 KILLS = 50
+ROUNDS = 6  # of the eight-writer kills
 EXIT_TIMEOUT_S = 120.0
 
 
@@ -204,3 +205,48 @@ def test_sigkill_mid_append_leaves_a_sound_ledger(tmp_path: Path, backend: Backe
     assert assert_sound(ledger, decoded_from=count - 1) == count
     # The kills did land while the appender was appending, not only before it began.
     assert written_by_killed[True] >= KILLS // 4, written_by_killed
+
+
+@pytest.mark.slow
+def test_sigkill_among_eight_writers_leaves_a_sound_ledger(
+    tmp_path: Path, backend: Backend
+) -> None:
+    """Guards against a dead writer's lock or half transaction harming the others: eight
+    writers append at once and are killed (SIGKILL) in two waves at random moments, round after
+    round; each time the ledger is one sound chain, the writers that outlived the first wave
+    went on appending, and the next append lands right after the last whole entry."""
+    rng = random.Random(7130)
+    ledger = new_ledger(tmp_path, backend=backend)
+    for person, name in PEOPLE.items():
+        ledger.register(person, name)
+    count = assert_sound(ledger)
+    for round_ in range(ROUNDS):
+        start = tmp_path / f"start-{round_}"
+        procs = {
+            person: spawn_appender(
+                ledger.db, person, 10**6, ready=tmp_path / f"{person}-{round_}.ready", start=start
+            )
+            for person in PEOPLE
+        }
+        try:
+            for person, proc in procs.items():
+                wait_ready(proc, tmp_path / f"{person}-{round_}.ready")
+            start.touch()
+            first = rng.sample(sorted(procs), len(procs) // 2)
+            time.sleep(rng.uniform(0.05, 0.4))
+            for person in first:
+                procs[person].send_signal(signal.SIGKILL)
+            before_second = ledger.store.count()
+            time.sleep(rng.uniform(0.1, 0.4))
+            for proc in procs.values():
+                proc.send_signal(signal.SIGKILL)
+        finally:
+            for proc in procs.values():
+                if proc.poll() is None:
+                    proc.kill()
+                proc.communicate(timeout=EXIT_TIMEOUT_S)
+        new_count = assert_sound(ledger, decoded_from=count)
+        assert new_count > before_second >= count, (count, before_second, new_count)
+        entry = ledger.note("li.na", f"第{round_}轮之后仍可追加。")
+        assert entry.seq == new_count
+        count = new_count + 1
