@@ -7,12 +7,15 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from keys import SigningKey
 from ledger import service
 from ledger.entry import SignedEntry, possession_message
 from ledger.store import SqlStore
+
+if TYPE_CHECKING:
+    from tests.backends import Backend
 
 ORIGIN = "edu.example-district.gov.cn/decisions"
 T0 = datetime(2020, 1, 6, 1, 0, tzinfo=UTC)
@@ -72,20 +75,27 @@ def binding_body(key: SigningKey, person: str, origin: str = ORIGIN) -> dict[str
     }
 
 
-def new_ledger(directory: Path, name: str = "ledger.db") -> LedgerFixture:
-    """A ledger with a registrar (li.na) and nothing else."""
-    db = str(directory / name)
+def new_ledger(
+    directory: Path, name: str = "ledger.db", backend: Backend | None = None
+) -> LedgerFixture:
+    """A ledger with a registrar (li.na) and nothing else: a SQLite file in `directory`, or
+    a new ledger of `backend`, used from then on as its recorders would."""
+    db = str(directory / name) if backend is None else backend.new_db(directory)
     clock = Clock()
     registrar = seeded_key("li.na")
     identity = service.LedgerIdentity(ORIGIN, "示例区教育局", "li.na", "李娜")
     store, _ = service.init_ledger(db=db, identity=identity, registrar_key=registrar, now=clock())
+    recorder = db if backend is None else backend.recorder_db(db)
+    if recorder != db:
+        store.close()
+        db, store = recorder, service.open_ledger(recorder)
     return LedgerFixture(db=db, store=store, keys={"li.na": registrar}, clock=clock)
 
 
-def sample_ledger(directory: Path) -> LedgerFixture:
+def sample_ledger(directory: Path, backend: Backend | None = None) -> LedgerFixture:
     """A small but complete ledger: people, keys, an organ, memberships, a revocation,
     notes with a blob. Every entry type of the foundation appears."""
-    ledger = new_ledger(directory)
+    ledger = new_ledger(directory, backend=backend)
     ledger.register("wang.fang", "王芳")
     ledger.register("zhao.lei", "赵磊")
     ledger.append(

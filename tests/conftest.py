@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.backends import BACKENDS, Backend, make_backend
 from tests.builders import LedgerFixture, sample_ledger
 
 
@@ -21,8 +22,24 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    """Each test that takes it runs on SQLite and on PostgreSQL (see tests/backends.py)."""
+    chosen = make_backend(request.param)
+    yield chosen
+    chosen.close()
+
+
 @pytest.fixture
-def sample(tmp_path: Path) -> Iterator[LedgerFixture]:
-    ledger = sample_ledger(tmp_path)
+def pg_backend() -> Iterator[Backend]:
+    """PostgreSQL alone, for what only it has (roles, TRUNCATE); mark such tests `postgres`."""
+    chosen = make_backend("postgresql")
+    yield chosen
+    chosen.close()
+
+
+@pytest.fixture
+def sample(tmp_path: Path, backend: Backend) -> Iterator[LedgerFixture]:
+    ledger = sample_ledger(tmp_path, backend)
     yield ledger
     ledger.store.close()

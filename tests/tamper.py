@@ -1,6 +1,10 @@
-"""Tampering as an attacker with the database file would do it: through the sqlite3 shell,
-triggers dropped first. Where the shell is not installed, Python's sqlite3 module runs the
-very same SQL."""
+"""Tampering as the database's administrator would do it.
+
+SQLite: through the sqlite3 shell on the file, triggers dropped first (where the shell is not
+installed, Python's sqlite3 module runs the very same SQL). PostgreSQL: as the superuser, through
+psql, the tables' triggers disabled first (where psql is not installed, psycopg runs the very same
+SQL). Each function takes the ledger's location (`LedgerFixture.db`) and picks the backend by it.
+"""
 
 from __future__ import annotations
 
@@ -11,16 +15,25 @@ import subprocess
 
 from keys import SigningKey
 from ledger.entry import Statement, leaf_hash, signing_message
+from ledger.store.tables import AUTHENTICATED
+from tests.backends import PostgresServer, libpq_url
 
 DROP_TRIGGERS = "".join(
     f"DROP TRIGGER IF EXISTS {table}_no_{action};"
-    for table in ("entries", "blobs", "checkpoints", "cosignatures")
+    for table in AUTHENTICATED
     for action in ("update", "delete")
 )
+DISABLE_TRIGGERS = "".join(f"ALTER TABLE {table} DISABLE TRIGGER USER;" for table in AUTHENTICATED)
+
+
+def is_pg(db: str) -> bool:
+    return db.startswith("postgresql")
 
 
 def sql(db: str, script: str, *, drop_triggers: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run `script` against the database file, as the sqlite3 shell would."""
+    """Run `script` against the database, as its administrator would from a shell."""
+    if is_pg(db):
+        return _psql(db, (DISABLE_TRIGGERS if drop_triggers else "") + script)
     full = (DROP_TRIGGERS if drop_triggers else "") + script
     shell = shutil.which("sqlite3")
     if shell is not None:
@@ -37,8 +50,30 @@ def sql(db: str, script: str, *, drop_triggers: bool = True) -> subprocess.Compl
     return subprocess.CompletedProcess(["sqlite3"], 0, "", "")
 
 
+def _psql(db: str, script: str) -> subprocess.CompletedProcess[str]:
+    admin = PostgresServer.get().admin_url(db)
+    shell = shutil.which("psql")
+    if shell is not None:
+        return subprocess.run(
+            [shell, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-d", libpq_url(admin)],
+            input=script,
+            text=True,
+            capture_output=True,
+            check=False,
+        )
+    import psycopg
+
+    try:
+        PostgresServer.get().run(db, f"BEGIN; {script} COMMIT;")
+    except psycopg.Error as exc:
+        return subprocess.CompletedProcess(["psql"], 3, "", f"ERROR: {exc}")
+    return subprocess.CompletedProcess(["psql"], 0, "", "")
+
+
 def read(db: str, query: str) -> list[tuple[object, ...]]:
-    """Read rows (with Python's sqlite3: reading changes nothing)."""
+    """Read rows (with a driver: reading changes nothing)."""
+    if is_pg(db):
+        return PostgresServer.get().read(db, query)
     conn = sqlite3.connect(db)
     try:
         return conn.execute(query).fetchall()
@@ -46,8 +81,9 @@ def read(db: str, query: str) -> list[tuple[object, ...]]:
         conn.close()
 
 
-def hexlit(data: bytes) -> str:
-    return f"X'{data.hex()}'"
+def hexlit(db: str, data: bytes) -> str:
+    """A literal of `data` in the SQL of `db`'s backend."""
+    return f"decode('{data.hex()}', 'hex')" if is_pg(db) else f"X'{data.hex()}'"
 
 
 def quote(text: str) -> str:
@@ -70,8 +106,8 @@ def forge_append(db: str, stmt: Statement, signer: SigningKey) -> None:
             quote(stmt.recorded_at),
             quote(stmt.actor),
             quote(stmt.key),
-            hexlit(data),
-            hexlit(signature),
+            hexlit(db, data),
+            hexlit(db, signature),
         ]
     )
     result = sql(db, f"INSERT INTO entries VALUES ({values});")

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from ledger.cli import blobs, checkpoints, decisions, entries, people, setup
+from ledger.cli import blobs, checkpoints, database, decisions, entries, people, setup
 from ledger.cli.context import State
 from ledger.cli.exit_codes import EPILOG
 
@@ -61,3 +61,4 @@ app.add_typer(people.key_app, name="key")
 app.add_typer(blobs.blob_app, name="blob")
 decisions.register(app)
 checkpoints.register(app)
+database.register(app)

@@ -36,6 +36,7 @@ def init(
     from keys import KeyStore, SigningKey
     from ledger import service
     from ledger.errors import LedgerError
+    from ledger.store.engine import safe_url
 
     settings = state(ctx).settings()
     identity = service.LedgerIdentity(origin, organisation, registrar_id, registrar_name)
@@ -52,7 +53,7 @@ def init(
         keystore.discard(key.key_id)  # never used: no ledger names it
         raise
     store.close()
-    info(f"created ledger {origin} at {settings.db}")
+    info(f"created ledger {origin} at {safe_url(settings.db)}")
     info(f"registrar {registrar_id}: key {key.key_id} in {key_file}")
     data(f"{genesis.seq}\t{genesis.leaf_hash}")
 

@@ -1,4 +1,5 @@
-"""Engines from URLs: the SQLite default with durable settings, PostgreSQL as an option."""
+"""Engines from URLs: the SQLite default with durable settings, PostgreSQL (psycopg 3) as an
+option for several recorders on several machines."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from sqlalchemy import Engine, create_engine, event
 from ledger.errors import ConfigError
 
 BUSY_TIMEOUT_MS = 120_000
+IDLE_IN_TRANSACTION_MS = 60_000
+POSTGRES_SCHEME = "postgresql+psycopg"
 
 
 def url_for(db: str) -> str:
@@ -21,10 +24,29 @@ def url_for(db: str) -> str:
     if not db:
         raise ConfigError("no database given (use --db or LEDGER_DB)")
     if "://" in db:
-        if not db.startswith(("sqlite://", "postgresql")):
-            raise ConfigError(f"unsupported database URL {db!r}: use a file path or sqlite:///")
+        scheme, rest = db.split("://", 1)
+        if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+            return f"{POSTGRES_SCHEME}://{rest}"  # psycopg 3 is the one PostgreSQL driver
+        if scheme != "sqlite":
+            raise ConfigError(
+                f"unsupported database URL scheme {scheme!r}: use a file path, sqlite:///PATH "
+                f"or {POSTGRES_SCHEME}://USER@HOST/DATABASE"
+            )
         return db
     return f"sqlite:///{Path(db).expanduser().resolve()}"
+
+
+def safe_url(db: str) -> str:
+    """A database path or URL fit for a message or a log: never the user or password."""
+    if "@" in db and "://" in db:
+        scheme, rest = db.split("://", 1)
+        return f"{scheme}://…@{rest.rsplit('@', 1)[1]}"
+    return db
+
+
+def is_postgres(url: str) -> bool:
+    """Whether `url` (as returned by `url_for`) names a PostgreSQL database."""
+    return url.startswith(f"{POSTGRES_SCHEME}://")
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -47,7 +69,18 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     try:
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(
+            url,
+            pool_pre_ping=True,  # a recorder's long session survives a server restart
+            connect_args={
+                "application_name": "decision-ledger",
+                "connect_timeout": 15,
+                # Like SQLite's busy timeout: wait for the append lock, but not for ever; and
+                # a recorder that vanishes mid-transaction loses its session (and the lock).
+                "options": f"-c lock_timeout={BUSY_TIMEOUT_MS} "
+                f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}",
+            },
+        )
     except ModuleNotFoundError as exc:
         raise ConfigError(
             f"{url.split('://')[0]} needs the database driver {exc.name!r}, which is not "

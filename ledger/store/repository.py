@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Engine, and_, delete, func, insert, inspect, select, text
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    and_,
+    delete,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+)
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlmodel import SQLModel
 
 from ledger.authority import DERIVED_TABLES, LOADED_TABLES, Directory, Row
@@ -21,13 +33,20 @@ from ledger.errors import (
     StoreError,
     VerificationError,
 )
-from ledger.store.engine import make_engine, sqlite_path
+from ledger.merkle import CompactRange
+from ledger.procedure.state import Procedure
+from ledger.store.engine import make_engine, safe_url, sqlite_path
 from ledger.store.tables import AUTHENTICATED, BLOBS, DERIVED, ENTRIES, table
 from ledger.store.tree import extend_nodes
 
 _PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     name: tuple(col.name for col in t.primary_key.columns) for name, t in DERIVED.items()
 }
+
+# PostgreSQL: every append transaction takes this transaction-scoped advisory lock (one per
+# database) before it reads the head, so appenders on any number of machines take turns.
+APPEND_LOCK_KEY = 7130713
+COPY_BATCH = 1000
 
 
 class StoredRow(NamedTuple):
@@ -58,12 +77,23 @@ class Head:
     recorded_at: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Register:
+    """What a store keeps between its own appends, as of `head`: the identity register and
+    the right border of the Merkle tree (if known)."""
+
+    head: Head
+    directory: Directory
+    tree: CompactRange | None
+
+
 class SqlStore:
     """A ledger stored in a SQL database (SQLite file by default)."""
 
     def __init__(self, engine: Engine, url: str) -> None:
         self.engine = engine
         self.url = url
+        self._register: _Register | None = None
 
     # -- opening ------------------------------------------------------------------------
 
@@ -84,9 +114,9 @@ class SqlStore:
         try:
             present = set(inspect(store.engine).get_table_names())
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot open database {_safe(url)}: {_reason(exc)}") from None
+            raise StoreError(f"cannot open database {safe_url(url)}: {_reason(exc)}") from None
         if "entries" not in present:
-            raise LedgerNotFoundError(f"{_safe(url)} is a database but holds no ledger")
+            raise LedgerNotFoundError(f"{safe_url(url)} is a database but holds no ledger")
         return store
 
     @classmethod
@@ -106,19 +136,48 @@ class SqlStore:
                 raise StoreError(f"cannot create {path.parent}: {exc.strerror}") from None
         store = cls(make_engine(url), url)
         try:
-            if "entries" in inspect(store.engine).get_table_names():
-                raise StoreError(f"{_safe(url)} already holds a ledger")
-            SQLModel.metadata.create_all(store.engine)
+            # Tables and triggers in one transaction (DDL is transactional on both backends):
+            # a failed or concurrent create leaves nothing half made.
             with store.engine.begin() as conn:
-                for statement in _trigger_sql(store.engine.dialect.name):
-                    conn.exec_driver_sql(statement)
+                present = set(inspect(conn).get_table_names())
+                if "entries" in present:
+                    raise StoreError(f"{safe_url(url)} already holds a ledger")
+                clash = sorted(present & set(table_names()))
+                if clash:
+                    raise StoreError(
+                        f"{safe_url(url)} already has tables named {', '.join(clash)}; "
+                        "refusing to mix a ledger into them"
+                    )
+                SQLModel.metadata.create_all(conn)
+                for statement in _trigger_sql(conn.dialect.name):
+                    conn.execute(text(statement))
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot create a ledger at {_safe(url)}: {_reason(exc)}") from None
+            raise StoreError(f"cannot create a ledger at {safe_url(url)}: {_reason(exc)}") from None
         return store
 
     def close(self) -> None:
         """Release the engine's connections."""
         self.engine.dispose()
+
+    def discard(self) -> None:
+        """Remove the ledger: its file, or its tables. Only for a ledger that this process has
+        just created and nobody has used yet, such as the target of a copy that failed."""
+        self.close()
+        path = sqlite_path(self.url)
+        if path is not None:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            return
+        try:
+            with self.engine.begin() as conn:
+                SQLModel.metadata.drop_all(conn)
+                if conn.dialect.name == "postgresql":
+                    for name in AUTHENTICATED:
+                        conn.execute(text(f"DROP FUNCTION IF EXISTS {name}_append_only()"))
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot remove {safe_url(self.url)}: {_reason(exc)}") from None
+        finally:
+            self.close()
 
     # -- writing ------------------------------------------------------------------------
 
@@ -131,16 +190,21 @@ class SqlStore:
         Raises:
             StoreError: the lock could not be taken, or the commit failed.
         """
+        # The register is taken out for this transaction (it may be changed in it) and put
+        # back only once the transaction has committed.
+        register, self._register = self._register, None
         try:
             with self.engine.connect().execution_options(begin_immediate=True) as conn:
                 with conn.begin():
                     if conn.dialect.name == "postgresql":
-                        conn.execute(text("SELECT pg_advisory_xact_lock(7130713)"))
-                    yield WriteTx(conn)
-        except IntegrityError as exc:
-            raise StoreError(f"the database refused the write: {_reason(exc)}") from None
+                        conn.execute(text(f"SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})"))
+                    tx = WriteTx(conn, register)
+                    yield tx
+            self._register = tx.register_after()
         except OperationalError as exc:
             raise StoreError(f"the database is unavailable: {_reason(exc)}") from None
+        except DBAPIError as exc:  # a unique seq or prev, a missing privilege, a bad value
+            raise StoreError(f"the database refused the write: {_reason(exc)}") from None
 
     # -- reading ------------------------------------------------------------------------
 
@@ -148,10 +212,19 @@ class SqlStore:
     def reading(self) -> Iterator[Connection]:
         """Open one read transaction: a consistent snapshot of the ledger."""
         try:
-            with self.engine.connect() as conn, conn.begin():
-                yield conn
+            with self.engine.connect() as conn:
+                if conn.dialect.name == "postgresql":
+                    # PostgreSQL's default (read committed) gives each statement a new snapshot;
+                    # verify must see entries, blobs and derived rows of one instant.
+                    conn = conn.execution_options(
+                        isolation_level="REPEATABLE READ", postgresql_readonly=True
+                    )
+                with conn.begin():
+                    yield conn
         except OperationalError as exc:
             raise StoreError(f"the database is unavailable: {_reason(exc)}") from None
+        except DBAPIError as exc:
+            raise StoreError(f"the database refused the read: {_reason(exc)}") from None
 
     def head(self) -> Head | None:
         """Return the last entry's position and hash, or None for an empty ledger."""
@@ -255,20 +328,95 @@ class SqlStore:
         for row in conn.execution_options(yield_per=64).execute(query):
             yield row[0], row[1], bytes(row[2])
 
+    def dump(self, conn: Connection, name: str) -> Iterator[tuple[Any, ...]]:
+        """Stream every row of table `name` exactly as stored, in primary-key order."""
+        tbl = table_named(name)
+        query = select(tbl).order_by(*tbl.primary_key.columns)
+        for row in conn.execution_options(stream_results=True, yield_per=COPY_BATCH).execute(query):
+            yield tuple(row)
+
 
 class WriteTx:
-    """What may be done inside one append transaction."""
+    """What may be done inside one append transaction.
 
-    def __init__(self, conn: Connection) -> None:
+    Appends take turns, so the time between taking the lock and committing bounds the
+    throughput of all writers together. To keep it short, the store keeps the register (people,
+    keys, organs, memberships) of its last append; the next append only replays the entries
+    others appended since (one query, usually a few rows) instead of reading those tables.
+    """
+
+    def __init__(self, conn: Connection, register: _Register | None = None) -> None:
         self.conn = conn
+        self._register = register
+        self._head: Head | None = None
+        self._head_read = False
+        # (leaf hash, statement) of each entry after the register's head, in seq order
+        self._since: list[tuple[str, bytes]] = []
+        self._directory: Directory | None = None
+        self._inserted: Head | None = None
+        self._tree: CompactRange | None = None  # the tree's right border, once known
 
     def head(self) -> Head | None:
         """The chain head as this transaction sees it (the lock is held)."""
-        return _head(self.conn)
+        if not self._head_read:
+            self._head = self._read_head()
+            self._head_read = True
+        return self._head
 
     def directory(self) -> Directory:
-        """The identity register as of the head."""
-        return _directory(self.conn)
+        """The identity register as of the head.
+
+        It is this transaction's own: the caller applies to it every entry it inserts (as
+        `append_batch` does), and the store keeps it for its next append.
+        """
+        self.head()  # reads the entries since the kept register's head, if there is one
+        if self._register is not None:
+            # People, keys, organs and memberships: the kept ones plus a replay of what
+            # others appended since. Procedure objects: loaded afresh from this transaction,
+            # on demand, as on a first append (their replay needs each entry's check).
+            directory, tree = self._register.directory, self._register.tree
+            _attach_procedure(directory, self.conn)
+            for leaf, data in self._since:
+                directory.apply(decode_statement(data))
+                if tree is not None:
+                    tree.append(bytes.fromhex(leaf))  # its nodes are stored already
+            self._tree = tree
+        else:
+            directory = _directory(self.conn)
+        self._register, self._since = None, []
+        self._directory = directory
+        return directory
+
+    def register_after(self) -> _Register | None:
+        """The register to keep once this transaction has committed, if it is known."""
+        if self._directory is None:
+            # Untouched (only `directory` changes it): still right for its own head, and what
+            # was appended since is replayed next time; unless entries were inserted here by a
+            # caller that did not keep the register up to date.
+            return None if self._inserted is not None else self._register
+        head = self._inserted or self._head
+        return None if head is None else _Register(head, self._directory, self._tree)
+
+    def _read_head(self) -> Head | None:
+        register = self._register
+        if register is None:
+            return _head(self.conn)
+        rows = self.conn.execute(
+            select(ENTRIES.c.seq, ENTRIES.c.leaf_hash, ENTRIES.c.recorded_at, ENTRIES.c.statement)
+            .where(ENTRIES.c.seq >= register.head.seq)
+            .order_by(ENTRIES.c.seq)
+        ).all()
+        # The kept head must still be in place, and the entries after it gap-free.
+        if (
+            not rows
+            or rows[0][1] != register.head.leaf_hash
+            or rows[-1][0] != register.head.seq + len(rows) - 1
+        ):
+            self._register = None
+            return _head(self.conn)
+        self._since = [(row[1], bytes(row[3])) for row in rows[1:]]
+        last = rows[-1]
+        return Head(last[0], last[1], last[2])
 
     def missing_blobs(self, hashes: list[str]) -> list[str]:
         """Return those of `hashes` that are not stored."""
@@ -283,13 +431,30 @@ class WriteTx:
         """Insert entries (already chained) and upsert the derived rows they changed."""
         if entries:
             self.conn.execute(insert(ENTRIES), [_entry_values(e) for e in entries])
-            extend_nodes(self.conn, entries[0].seq, [bytes.fromhex(e.leaf_hash) for e in entries])
+            leaves = [bytes.fromhex(e.leaf_hash) for e in entries]
+            self._tree = extend_nodes(self.conn, entries[0].seq, leaves, self._tree)
+            last = entries[-1]
+            self._inserted = Head(last.seq, last.leaf_hash, last.statement.recorded_at)
         for name, row in changes:
             tbl = DERIVED[name]
             values = dict(zip((c.name for c in tbl.columns), row, strict=True))
             keys = _PRIMARY_KEYS[name]
             self.conn.execute(delete(tbl).where(and_(*(tbl.c[k] == values[k] for k in keys))))
             self.conn.execute(insert(tbl).values(**values))
+
+    def load(self, name: str, rows: Iterable[tuple[Any, ...]]) -> int:
+        """Insert rows, as `SqlStore.dump` gives them, into table `name`; return how many."""
+        tbl = table_named(name)
+        columns = [col.name for col in tbl.columns]
+        count, batch = 0, []
+        for row in rows:
+            batch.append(dict(zip(columns, row, strict=True)))
+            if len(batch) == COPY_BATCH:
+                self.conn.execute(insert(tbl), batch)
+                count, batch = count + len(batch), []
+        if batch:
+            self.conn.execute(insert(tbl), batch)
+        return count + len(batch)
 
     def put_blob(self, data: bytes) -> str:
         """Store a blob if it is not there yet; return its SHA-256 hex."""
@@ -331,9 +496,22 @@ def _directory(conn: Connection) -> Directory:
     if data is None:
         return Directory()
     rows = {
-        name: [tuple(row) for row in conn.execute(select(DERIVED[name]))] for name in LOADED_TABLES
+        name: [
+            tuple(row)
+            for row in conn.execute(
+                select(DERIVED[name]).order_by(*DERIVED[name].primary_key.columns)
+            )
+        ]
+        for name in LOADED_TABLES
     }
     directory = Directory.from_rows(decode_statement(bytes(data)), rows)
+    _attach_procedure(directory, conn)
+    return directory
+
+
+def _attach_procedure(directory: Directory, conn: Connection) -> None:
+    """Give `directory` an empty procedure state that loads each object on demand, inside
+    the transaction of `conn` (an append loads only the objects its entry touches)."""
     state = DERIVED["procedure_state"]
 
     def load(kind: str, ident: str) -> dict[str, Any] | None:
@@ -341,8 +519,7 @@ def _directory(conn: Connection) -> Directory:
         found = conn.execute(query).scalar()
         return None if found is None else dict(json.loads(found))
 
-    directory.procedure.loader = load
-    return directory
+    directory.procedure = Procedure(loader=load)
 
 
 def _stream(conn: Connection, query: Any) -> Iterator[StoredRow]:
@@ -350,6 +527,16 @@ def _stream(conn: Connection, query: Any) -> Iterator[StoredRow]:
     for row in result:
         values = tuple(row)
         yield StoredRow._make((*values[:9], bytes(values[9]), bytes(values[10])))
+
+
+def table_names() -> list[str]:
+    """Every table of a ledger, in an order that inserts may follow."""
+    return [tbl.name for tbl in SQLModel.metadata.sorted_tables]
+
+
+def table_named(name: str) -> Table:
+    """The table called `name`. Raises KeyError for another name."""
+    return SQLModel.metadata.tables[name]
 
 
 def _trigger_sql(dialect: str) -> list[str]:
@@ -374,17 +561,12 @@ def _trigger_sql(dialect: str) -> list[str]:
     return statements
 
 
-def _safe(url: str) -> str:
-    """A URL fit for a message: never the password."""
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        return f"{scheme}://…@{rest.rsplit('@', 1)[1]}"
-    return url
-
-
 def _reason(exc: SQLAlchemyError) -> str:
     orig = getattr(exc, "orig", None)
-    return str(orig if orig is not None else exc).splitlines()[0]
+    reason = str(orig if orig is not None else exc).splitlines()[0]
+    if getattr(orig, "sqlstate", None) == "42501":  # PostgreSQL: insufficient privilege
+        reason += " (the owner of the ledger's tables can give this role access: ledger db grant)"
+    return reason
 
 
-__all__ = ["Head", "SqlStore", "StoredRow", "WriteTx", "table"]
+__all__ = ["Head", "SqlStore", "StoredRow", "WriteTx", "table", "table_names"]

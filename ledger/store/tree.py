@@ -86,23 +86,26 @@ def node_reader(conn: Connection) -> NodeReader:
     return read
 
 
-def extend_nodes(conn: Connection, first: int, leaves: Sequence[bytes]) -> None:
+def extend_nodes(
+    conn: Connection, first: int, leaves: Sequence[bytes], tree: CompactRange | None = None
+) -> CompactRange:
     """Cache the complete nodes that new leaves `first …` finish (inside the append's transaction).
 
-    The tree's right border at size `first` is read first (O(log n) nodes), so an append costs
-    about one node insert on average.
+    The tree's right border at size `first` is read first (O(log n) nodes), unless `tree`
+    already holds it; so an append costs about one node insert on average. Returns the border
+    after the new leaves (`tree` itself, advanced, when given).
     """
-    if not leaves:
-        return
-    border_nodes = root_nodes(first)
-    border = read_nodes(conn, set(border_nodes))
-    tree = CompactRange(first, [border[node] for node in border_nodes])
+    if tree is None or tree.size != first:
+        border_nodes = root_nodes(first)
+        border = read_nodes(conn, set(border_nodes))
+        tree = CompactRange(first, [border[node] for node in border_nodes])
     rows = []
     for leaf in leaves:
         for (level, index), value in tree.append(leaf):
             rows.append({"size": (index + 1) << level, "level": level, "hash": value})
     if rows:
         conn.execute(insert(MERKLE_NODES), rows)
+    return tree
 
 
 def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:

@@ -215,9 +215,10 @@ def test_registrar_keeps_a_key(ready: Cli) -> None:
     assert "registrar's last valid key" in message
 
 
-def test_missing_database_driver(cli: Cli) -> None:
-    """A URL for a driver that is not installed says which, instead of a traceback."""
+def test_other_database_driver(cli: Cli) -> None:
+    """A URL for another PostgreSQL driver says which one to use, instead of a traceback."""
     result = cli("--db", "postgresql+pg8000://user:secret@db.example/ledger", "log")
     assert result.exit_code == 2
-    assert "needs the database driver 'pg8000'" in result.stderr
+    assert "unsupported database URL scheme 'postgresql+pg8000'" in result.stderr
+    assert "postgresql+psycopg://" in result.stderr
     assert "secret" not in result.stderr

@@ -1,13 +1,14 @@
 """An appender process for the concurrency and crash tests.
 
-    python -m tests.ledger.appender DB PERSON COUNT [--ready FILE] [--start FILE]
+    python -m tests.ledger.appender DB PERSON COUNT [--ready FILE] [--start FILE] [--register]
 
 Opens the ledger at DB, then (if asked) creates the --ready file and waits until the --start
 file exists, so that a test can release several appenders at the same moment. Then it appends
 COUNT `note` entries as PERSON, each in its own transaction, signed with
 `tests.builders.seeded_key(PERSON)` (the key `LedgerFixture.register` binds). When done it writes
 one JSON line to stdout: the person, the seqs it got, and when it started and finished
-appending (`time.time()`).
+appending (`time.time()`). With --register, PERSON is the registrar and each entry registers a
+new person instead (so that every append also changes a derived table).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("count", type=int)
     parser.add_argument("--ready", type=Path, help="create this file once the ledger is open")
     parser.add_argument("--start", type=Path, help="wait for this file before appending")
+    parser.add_argument("--register", action="store_true", help="register people, not notes")
     args = parser.parse_args(argv)
 
     store = service.open_ledger(args.db)
@@ -57,9 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     seqs: list[int] = []
     for index in range(args.count):
-        draft = service.Draft(
-            "note", "meeting-1", {"text": note_text(args.person, index)}, args.person, key
-        )
+        if args.register:
+            body = {"name": f"人员{index}"}
+            draft = service.Draft("person.registered", f"p{index}", body, args.person, key)
+        else:
+            body = {"text": note_text(args.person, index)}
+            draft = service.Draft("note", "meeting-1", body, args.person, key)
         entry = service.append_entry(store=store, draft=draft, now=datetime.now(UTC))
         seqs.append(entry.seq)
     finished = time.time()

@@ -1,4 +1,5 @@
-"""Chain invariants over random histories (Hypothesis), on real SQLite files."""
+"""Chain invariants over random histories (Hypothesis), on real SQLite files and real
+PostgreSQL databases."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -13,6 +15,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from ledger import service
 from ledger.entry import ZERO_HASH, decode_statement, leaf_hash
 from ledger.errors import RefusedError
+from tests.backends import SKIP_REASON, Backend, make_backend, pg_available
 from tests.builders import LedgerFixture, new_ledger, seeded_key
 
 PEOPLE = ("wang.fang", "zhao.lei", "chen.jing")
@@ -23,14 +26,18 @@ class LedgerMachine(RuleBasedStateMachine):
     """Random sequences of appends, registrations, key rotations, refused entries and clock
     jumps backwards; after each step the ledger verifies and the chain links hold."""
 
+    backend_name = "sqlite"
+
     def __init__(self) -> None:
         super().__init__()
-        self.ledger: LedgerFixture = new_ledger(Path(tempfile.mkdtemp()))
+        self.backend: Backend = make_backend(self.backend_name)
+        self.ledger: LedgerFixture = new_ledger(Path(tempfile.mkdtemp()), backend=self.backend)
         self.count = 1
         self.rotations = 0
 
     def teardown(self) -> None:
         self.ledger.store.close()
+        self.backend.close()
 
     @rule(person=st.sampled_from(PEOPLE))
     def register(self, person: str) -> None:
@@ -88,5 +95,15 @@ class LedgerMachine(RuleBasedStateMachine):
             prev, last_time = leaf_hash(row.statement).hex(), stmt.recorded_at
 
 
+class PostgresLedgerMachine(LedgerMachine):
+    backend_name = "postgresql"
+
+
 TestLedgerMachine = LedgerMachine.TestCase
 TestLedgerMachine.settings = settings(max_examples=15, stateful_step_count=12, deadline=None)
+TestPostgresLedgerMachine = pytest.mark.postgres(
+    pytest.mark.skipif(not pg_available(), reason=SKIP_REASON)(PostgresLedgerMachine.TestCase)
+)
+TestPostgresLedgerMachine.settings = settings(
+    max_examples=15, stateful_step_count=12, deadline=None
+)

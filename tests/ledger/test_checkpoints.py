@@ -165,7 +165,8 @@ def test_node_cache_tampering_is_found(sample: LedgerFixture) -> None:
     assert (
         sql(
             sample.db,
-            f"UPDATE merkle_nodes SET hash = {hexlit(changed)} WHERE size = 8 AND level = 3;",
+            f"UPDATE merkle_nodes SET hash = {hexlit(sample.db, changed)} "
+            "WHERE size = 8 AND level = 3;",
         ).returncode
         == 0
     )
@@ -182,7 +183,7 @@ def test_stored_checkpoint_tampering_is_found(sample: LedgerFixture) -> None:
     forged = signed.encode().replace(b"\n14\n", b"\n13\n")
     assert (
         sql(
-            sample.db, f"UPDATE checkpoints SET note = {hexlit(forged)} WHERE size = 14;"
+            sample.db, f"UPDATE checkpoints SET note = {hexlit(sample.db, forged)} WHERE size = 14;"
         ).returncode
         == 0
     )
@@ -194,7 +195,9 @@ def test_stored_checkpoint_tampering_is_found(sample: LedgerFixture) -> None:
     resigned = SignedCheckpoint.parse((text + "\n" + signed.note.signatures[0].encode()).encode())
     assert (
         sql(
-            sample.db, f"UPDATE checkpoints SET note = {hexlit(resigned.encode())} WHERE size = 14;"
+            sample.db,
+            f"UPDATE checkpoints SET note = {hexlit(sample.db, resigned.encode())} "
+            "WHERE size = 14;",
         ).returncode
         == 0
     )

@@ -1,4 +1,5 @@
-"""Several writer processes, and writers killed mid-append, against one real SQLite ledger.
+"""Several writer processes, and writers killed mid-append, against one real ledger: a SQLite
+file, and a PostgreSQL database used as the application role.
 
 Appenders run as separate processes (`python -m tests.ledger.appender`) with seeded keys that
 `LedgerFixture.register` bound, so the database's own locking is what is tested: no mocks.
@@ -20,18 +21,29 @@ import pytest
 
 from ledger import service
 from ledger.entry import decode_statement
+from tests.backends import Backend
 from tests.builders import LedgerFixture, new_ledger
 from tests.ledger.appender import note_text
 
 ROOT = Path(__file__).resolve().parents[2]
-PEOPLE = {"wang.fang": "王芳", "zhao.lei": "赵磊", "chen.jie": "陈杰", "liu.yang": "刘洋"}
+PEOPLE = {
+    "wang.fang": "王芳",
+    "zhao.lei": "赵磊",
+    "chen.jie": "陈杰",
+    "liu.yang": "刘洋",
+    "sun.li": "孙丽",
+    "zhou.min": "周敏",
+    "wu.qiang": "吴强",
+    "zheng.hua": "郑华",
+}
 PER_PROCESS = 250
 KILLS = 50
+ROUNDS = 6  # of the eight-writer kills
 EXIT_TIMEOUT_S = 120.0
 
 
 def spawn_appender(
-    db: str, person: str, count: int, *, ready: Path, start: Path
+    db: str, person: str, count: int, *, ready: Path, start: Path, register: bool = False
 ) -> subprocess.Popen[str]:
     """Start `tests.ledger.appender` in its own process, importable from the project root."""
     env = dict(os.environ)
@@ -48,6 +60,7 @@ def spawn_appender(
             str(ready),
             "--start",
             str(start),
+            *(["--register"] if register else []),
         ],
         cwd=ROOT,
         env=env,
@@ -90,11 +103,11 @@ def assert_sound(ledger: LedgerFixture, *, decoded_from: int = 0) -> int:
     return count
 
 
-def test_four_processes_append_to_one_ledger_at_once(tmp_path: Path) -> None:
+def test_eight_processes_append_to_one_ledger_at_once(tmp_path: Path, backend: Backend) -> None:
     """Guards against lost or duplicated appends, seq gaps, forks of the chain and `database
-    is locked` failures when several processes append to one ledger at the same moment (the
-    write lock must be taken before the head is read)."""
-    ledger = new_ledger(tmp_path)
+    is locked` failures when eight processes append 250 entries each to one ledger at the same
+    moment (the write lock must be taken before the head is read)."""
+    ledger = new_ledger(tmp_path, backend=backend)
     for person, name in PEOPLE.items():
         ledger.register(person, name)
     before = ledger.store.count()
@@ -108,7 +121,7 @@ def test_four_processes_append_to_one_ledger_at_once(tmp_path: Path) -> None:
     try:
         for person, proc in procs.items():
             wait_ready(proc, tmp_path / f"{person}.ready")
-        start.touch()  # all four are open and waiting: release them together
+        start.touch()  # all are open and waiting: release them together
         outputs = {
             person: proc.communicate(timeout=EXIT_TIMEOUT_S) for person, proc in procs.items()
         }
@@ -145,12 +158,13 @@ def test_four_processes_append_to_one_ledger_at_once(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_sigkill_mid_append_leaves_a_sound_ledger(tmp_path: Path) -> None:
-    """Guards against a torn or half-written entry, a broken chain, a stuck write lock or a
-    ledger that refuses further appends after an appender process is killed (SIGKILL, so no
-    cleanup runs) at an arbitrary moment: before, during or right after a transaction."""
+def test_sigkill_mid_append_leaves_a_sound_ledger(tmp_path: Path, backend: Backend) -> None:
+    """Guards against a torn or half-written entry, a broken chain, a stuck write lock (on
+    PostgreSQL: an advisory lock held by a dead client's session) or a ledger that refuses
+    further appends after an appender process is killed (SIGKILL, so no cleanup runs) at an
+    arbitrary moment: before, during or right after a transaction."""
     rng = random.Random(713)
-    ledger = new_ledger(tmp_path)
+    ledger = new_ledger(tmp_path, backend=backend)
     ledger.register("wang.fang", "王芳")
     count = assert_sound(ledger)
     written_by_killed: Counter[bool] = Counter()
@@ -191,3 +205,48 @@ def test_sigkill_mid_append_leaves_a_sound_ledger(tmp_path: Path) -> None:
     assert assert_sound(ledger, decoded_from=count - 1) == count
     # The kills did land while the appender was appending, not only before it began.
     assert written_by_killed[True] >= KILLS // 4, written_by_killed
+
+
+@pytest.mark.slow
+def test_sigkill_among_eight_writers_leaves_a_sound_ledger(
+    tmp_path: Path, backend: Backend
+) -> None:
+    """Guards against a dead writer's lock or half transaction harming the others: eight
+    writers append at once and are killed (SIGKILL) in two waves at random moments, round after
+    round; each time the ledger is one sound chain, the writers that outlived the first wave
+    went on appending, and the next append lands right after the last whole entry."""
+    rng = random.Random(7130)
+    ledger = new_ledger(tmp_path, backend=backend)
+    for person, name in PEOPLE.items():
+        ledger.register(person, name)
+    count = assert_sound(ledger)
+    for round_ in range(ROUNDS):
+        start = tmp_path / f"start-{round_}"
+        procs = {
+            person: spawn_appender(
+                ledger.db, person, 10**6, ready=tmp_path / f"{person}-{round_}.ready", start=start
+            )
+            for person in PEOPLE
+        }
+        try:
+            for person, proc in procs.items():
+                wait_ready(proc, tmp_path / f"{person}-{round_}.ready")
+            start.touch()
+            first = rng.sample(sorted(procs), len(procs) // 2)
+            time.sleep(rng.uniform(0.05, 0.4))
+            for person in first:
+                procs[person].send_signal(signal.SIGKILL)
+            before_second = ledger.store.count()
+            time.sleep(rng.uniform(0.1, 0.4))
+            for proc in procs.values():
+                proc.send_signal(signal.SIGKILL)
+        finally:
+            for proc in procs.values():
+                if proc.poll() is None:
+                    proc.kill()
+                proc.communicate(timeout=EXIT_TIMEOUT_S)
+        new_count = assert_sound(ledger, decoded_from=count)
+        assert new_count > before_second >= count, (count, before_second, new_count)
+        entry = ledger.note("li.na", f"第{round_}轮之后仍可追加。")
+        assert entry.seq == new_count
+        count = new_count + 1

@@ -20,7 +20,8 @@ from ledger.cli import app
 from ledger.entry import Statement, format_utc
 from ledger.store.repository import ENTRY_COLUMNS
 from ledger.verify import VerifyReport
-from tests.builders import LedgerFixture, seeded_key
+from tests.backends import Backend
+from tests.builders import LedgerFixture, sample_ledger, seeded_key
 from tests.tamper import forge_append, hexlit, quote, read, sql
 
 COLUMNS = ENTRY_COLUMNS
@@ -69,7 +70,7 @@ def change_byte(ledger: LedgerFixture, seq: int, column: str, position: int) -> 
         index = position % len(value)
         changed = bytearray(value)
         changed[index] ^= 1 << (position % 8)
-        update = f"UPDATE entries SET {column} = {hexlit(bytes(changed))} {where};"
+        update = f"UPDATE entries SET {column} = {hexlit(ledger.db, bytes(changed))} {where};"
     else:
         assert isinstance(value, str)
         index = position % len(value)
@@ -99,12 +100,14 @@ def test_any_column_of_any_entry(sample: LedgerFixture, column: str, seq: int) -
 )
 @given(seq=st.integers(0, 13), column=st.sampled_from(COLUMNS), position=st.integers(0, 10_000))
 def test_any_byte_property(
-    tmp_path_factory: pytest.TempPathFactory, seq: int, column: str, position: int
+    tmp_path_factory: pytest.TempPathFactory,
+    backend: Backend,
+    seq: int,
+    column: str,
+    position: int,
 ) -> None:
     """Property: whichever byte of whichever column is changed, verify fails at that seq."""
-    from tests.builders import sample_ledger
-
-    ledger = sample_ledger(tmp_path_factory.mktemp("prop"))
+    ledger = sample_ledger(tmp_path_factory.mktemp("prop"), backend)
     try:
         change_byte(ledger, seq, column, position)
         report = verify(ledger)
@@ -112,6 +115,7 @@ def test_any_byte_property(
         assert first_seq(report) == seq, report.to_json()
     finally:
         ledger.store.close()
+        backend.discard(ledger.db)
 
 
 def test_statement_byte_gives_hash_error(sample: LedgerFixture) -> None:
@@ -121,7 +125,7 @@ def test_statement_byte_gives_hash_error(sample: LedgerFixture) -> None:
     assert isinstance(data, bytes)
     changed = data.replace("材料已分发".encode(), "材料未分发".encode())
     assert changed != data
-    sql(sample.db, f"UPDATE entries SET statement = {hexlit(changed)} WHERE seq = 8;")
+    sql(sample.db, f"UPDATE entries SET statement = {hexlit(sample.db, changed)} WHERE seq = 8;")
     report = verify(sample)
     assert report.failures["leaf_hash"].seq == 8
     assert report.failures["chain"].seq == 9
@@ -136,7 +140,7 @@ def test_rewritten_and_rehashed_entry_fails_signature(sample: LedgerFixture) -> 
     leaf = hashlib.sha256(b"\x00" + changed).hexdigest()
     sql(
         sample.db,
-        f"UPDATE entries SET statement = {hexlit(changed)}, leaf_hash = {quote(leaf)} "
+        f"UPDATE entries SET statement = {hexlit(sample.db, changed)}, leaf_hash = {quote(leaf)} "
         "WHERE seq = 13;",
     )
     report = verify(sample)
@@ -213,7 +217,7 @@ def test_entry_by_revoked_key_after_revocation(sample: LedgerFixture) -> None:
 
 def test_changed_blob(sample: LedgerFixture) -> None:
     """A document changed in place fails its hash; the entry that cites it is named."""
-    sql(sample.db, "UPDATE blobs SET data = CAST('会议材料 v2' AS BLOB);")
+    sql(sample.db, f"UPDATE blobs SET data = {hexlit(sample.db, '会议材料 v2'.encode())};")
     only_failure(sample, "blob", 8, "altered")
 
 
@@ -254,10 +258,15 @@ def test_changed_derived_row(sample: LedgerFixture, update: str, seq: int) -> No
         "DELETE FROM entries WHERE seq = 13;",
         "UPDATE blobs SET size = 0;",
         "DELETE FROM blobs;",
+        "TRUNCATE entries;",
+        "TRUNCATE blobs;",
     ],
 )
 def test_triggers_refuse_update_and_delete(sample: LedgerFixture, statement: str) -> None:
-    """With the triggers in place, the sqlite3 shell cannot change authenticated rows."""
+    """With the triggers in place, the database's own shell (sqlite3, or psql as the
+    superuser) cannot change or remove authenticated rows. SQLite has no TRUNCATE."""
+    if statement.startswith("TRUNCATE") and not sample.db.startswith("postgresql"):
+        pytest.skip("SQLite has no TRUNCATE (DELETE without WHERE is refused above)")
     before = read(sample.db, "SELECT count(*), sum(length(statement)) FROM entries")
     result = sql(sample.db, statement, drop_triggers=False)
     assert result.returncode != 0
