@@ -60,8 +60,27 @@ def _base64_of(length: int) -> Callable[[str], str]:
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN.pattern)]
 Hash = Annotated[str, StringConstraints(pattern=HEX64.pattern)]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+def _no_controls(allowed: str) -> Callable[[str], str]:
+    """Refuse control characters (NUL and the like) but those in `allowed`: they are invisible
+    in a record, and PostgreSQL refuses NUL in text."""
+
+    def check(text: str) -> str:
+        for index, char in enumerate(text):
+            if (char < " " or "\x7f" <= char <= "\x9f") and char not in allowed:
+                raise ValueError(f"control character U+{ord(char):04X} at position {index}")
+        return text
+
+    return check
+
+
+Text = Annotated[
+    str, StringConstraints(min_length=1, max_length=20_000), AfterValidator(_no_controls("\t\n\r"))
+]
+Name = Annotated[
+    str, StringConstraints(min_length=1, max_length=200), AfterValidator(_no_controls(""))
+]
 Time = Annotated[str, AfterValidator(_check_time)]
 Day = Annotated[str, AfterValidator(_check_date)]
 PublicKey = Annotated[str, AfterValidator(_base64_of(32))]
