@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -65,11 +66,15 @@ Hash = Annotated[str, StringConstraints(pattern=HEX64.pattern)]
 def _no_controls(allowed: str) -> Callable[[str], str]:
     """Refuse control characters (NUL and the like) but those in `allowed`: they are invisible
     in a record, and PostgreSQL refuses NUL in text."""
+    controls = "".join(chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)] if chr(c) not in allowed)
+    found = re.compile(f"[{re.escape(controls)}]").search
 
     def check(text: str) -> str:
-        for index, char in enumerate(text):
-            if (char < " " or "\x7f" <= char <= "\x9f") and char not in allowed:
-                raise ValueError(f"control character U+{ord(char):04X} at position {index}")
+        match = found(text)
+        if match is not None:
+            raise ValueError(
+                f"control character U+{ord(match.group()):04X} at position {match.start()}"
+            )
         return text
 
     return check
