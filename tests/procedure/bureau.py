@@ -29,12 +29,12 @@ def _keys() -> dict[str, SigningKey]:
     return {person: seeded_key(person) for person, _ in people}
 
 
-def build_template(path: Path) -> None:
-    """The bureau with its catalog, closed so the file can be copied."""
+def build_template(db: Path | str) -> None:
+    """The bureau with its people, posts and rule profile, closed so a file can be copied."""
     keys = _keys()
     identity = service.LedgerIdentity(demo.ORIGIN, demo.ORGANISATION, *demo.REGISTRAR)
     store, _ = service.init_ledger(
-        db=str(path),
+        db=str(db),
         identity=identity,
         registrar_key=keys["li.na"],
         now=datetime.fromisoformat("2020-01-02T08:30:00+08:00"),
@@ -46,9 +46,12 @@ def build_template(path: Path) -> None:
 
 
 class Bureau:
-    """The bureau's ledger and a business clock that moves forward one step at a time."""
+    """The bureau's ledger and a business clock that moves forward one step at a time.
 
-    def __init__(self, store: SqlStore, db: Path) -> None:
+    `db` is where it lives: a SQLite file's path, or a PostgreSQL URL.
+    """
+
+    def __init__(self, store: SqlStore, db: Path | str) -> None:
         self.store, self.db = store, db
         self.keys = _keys()
         self.day = START

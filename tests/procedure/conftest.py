@@ -1,4 +1,5 @@
-"""The bureau, built once per session and copied for each test."""
+"""The bureau: on SQLite built once per session and copied for each test; on PostgreSQL built
+in a new database for each test, owned by the superuser and used through the application role."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from ledger import service
+from tests.backends import Backend
 from tests.procedure.bureau import Bureau, build_template, open_copy
 
 
@@ -18,5 +21,16 @@ def bureau_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def bureau(bureau_template: Path, tmp_path: Path) -> Iterator[Bureau]:
-    yield from open_copy(bureau_template, tmp_path / "ledger.db")
+def bureau(bureau_template: Path, tmp_path: Path, backend: Backend) -> Iterator[Bureau]:
+    """The bureau on each backend: the procedure's gates hold the same on both."""
+    if backend.name == "sqlite":
+        yield from open_copy(bureau_template, tmp_path / "ledger.db")
+        return
+    owner = backend.new_db(tmp_path)
+    build_template(owner)
+    db = backend.recorder_db(owner)
+    store = service.open_ledger(db)
+    try:
+        yield Bureau(store, db)
+    finally:
+        store.close()
