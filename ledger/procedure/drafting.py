@@ -1,0 +1,554 @@
+"""The procedure up to the legality review: the rule profile and catalog, proposal and initiation,
+drafts, the consultation steps (gates G1–G4) and the legality review (G6); `eligible_drafts`
+is what G5 lets onto an agenda."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ledger.errors import AuthorityError
+from ledger.procedure.profile import RuleProfile, days_between
+from ledger.procedure.state import (
+    DELIBERATIVE_KINDS,
+    DRAFTING,
+    FLAG_STEPS,
+    PROFILES,
+    STEP_ENTRIES,
+    Obj,
+    Tx,
+    handles,
+    profile_at,
+)
+
+
+@handles("ledger.genesis")
+def _genesis(tx: Tx, body: Obj) -> None:
+    tx.new(
+        *PROFILES,
+        {
+            "versions": [
+                {
+                    "name": body["rule_profile"],
+                    "version": 1,
+                    "effective_from": "0001-01-01",
+                    "rules": {},
+                    "seq": 0,
+                }
+            ],
+        },
+    )
+
+
+@handles("rule_profile.versioned")
+def _profile_versioned(tx: Tx, body: Obj) -> None:
+    profiles = tx.need(*PROFILES)
+    names = [v["name"] for v in profiles["versions"]]
+    newest = profiles["versions"][-1]
+    if tx.stmt.subject in names:
+        raise tx.wrong(f"rule profile {tx.stmt.subject} already exists; choose a new name")
+    if body["version"] <= newest["version"]:
+        raise tx.wrong(f"body.version: {body['version']} is not after version {newest['version']}")
+    rules = body["rules"]
+    for unit in ("legality_review_unit", "party_committee"):
+        if rules.get(unit) is not None:
+            tx.organ(rules[unit], f"body.rules.{unit}")
+    profiles["versions"].append(
+        {
+            "name": tx.stmt.subject,
+            "version": body["version"],
+            "effective_from": body["effective_from"],
+            "rules": rules,
+            "seq": tx.seq,
+        }
+    )
+
+
+# -- catalog --
+
+
+def _check_items(tx: Tx, items: list[Obj], existing: set[str]) -> None:
+    seen = set(existing)
+    for index, item in enumerate(items):
+        if item["id"] in seen:
+            raise tx.wrong(f"body.items.{index}.id: item {item['id']} appears twice")
+        seen.add(item["id"])
+        tx.organ(item["undertaking_unit"], f"body.items.{index}.undertaking_unit")
+
+
+@handles("catalog.published")
+def _catalog_published(tx: Tx, body: Obj) -> None:
+    tx.organ(body["organ"], "body.organ")
+    _check_items(tx, body["items"], set())
+    tx.new(
+        "catalog",
+        tx.stmt.subject,
+        {
+            "organ": body["organ"],
+            "year": body["year"],
+            "status": "published",
+            "items": {item["id"]: item for item in body["items"]},
+            "removed": {},
+            "published_at": body["published_at"],
+        },
+    )
+
+
+@handles("catalog.adjusted")
+def _catalog_adjusted(tx: Tx, body: Obj) -> None:
+    catalog = tx.need("catalog", tx.stmt.subject)
+    for index, item in enumerate(body.get("remove", [])):
+        if item not in catalog["items"]:
+            raise tx.wrong(f"body.remove.{index}: no item {item} in catalog {catalog['id']}")
+    _check_items(tx, body.get("add", []), set(catalog["items"]) | set(catalog["removed"]))
+    for item in body.get("remove", []):
+        catalog["removed"][item] = {"seq": tx.seq, "reason": body["reason"]}
+        del catalog["items"][item]
+    for item in body.get("add", []):
+        catalog["items"][item["id"]] = item
+
+
+# -- proposal and initiation --
+
+
+@handles("decision.proposed")
+def _proposed(tx: Tx, body: Obj) -> None:
+    organ = tx.organ(body["organ"], "body.organ")
+    if organ["kind"] not in DELIBERATIVE_KINDS:
+        raise tx.wrong(
+            f"body.organ: {organ['id']} is a {organ['kind']}, not a collective organ that "
+            f"decides ({', '.join(DELIBERATIVE_KINDS)})"
+        )
+    scope, planned, hearing = body["scope"], None, False
+    if (scope.get("catalog") is None) != (scope.get("item") is None):
+        raise tx.wrong("body.scope: give both catalog and item, or neither")
+    if scope.get("catalog") is not None:
+        catalog = tx.need("catalog", scope["catalog"], write=False, where="body.scope.catalog")
+        item = catalog["items"].get(scope["item"])
+        if item is None:
+            raise tx.wrong(f"body.scope.item: no item {scope['item']} in {catalog['id']}")
+        planned = item["planned_decision_by"]
+        hearing = item.get("hearing_required", False)
+    if body["applicability"] == "excluded" and body.get("excluded_reason") is None:
+        raise tx.wrong("body.excluded_reason: an excluded matter needs its Art. 3 ¶2 reason")
+    confidentiality = body["confidentiality"]
+    if confidentiality["level"] != "public" and confidentiality.get("legal_basis") is None:
+        raise tx.wrong("body.confidentiality.legal_basis: non-disclosure needs a legal basis")
+    for index, person in enumerate(body.get("personnel", [])):
+        tx.person(person, f"body.personnel.{index}")
+    for index, link in enumerate(body.get("links", [])):
+        tx.need("decision", link["target"], write=False, where=f"body.links.{index}.target")
+    name, version, _ = tx.procedure.profile(profile_at(tx, tx.day))
+    tx.new(
+        "decision",
+        tx.stmt.subject,
+        {
+            "title": body["title"],
+            "organ": body["organ"],
+            "year": int(tx.day[:4]),
+            "status": "proposed",
+            "profile": name,
+            "profile_version": version,
+            "scope": scope,
+            "applicability": body["applicability"],
+            "confidentiality": confidentiality["level"],
+            "flags": body.get("flags", []),
+            "item_class": body.get("item_class", "general"),
+            "amount_fen": body.get("amount_fen"),
+            "personnel": body.get("personnel", []),
+            "links": body.get("links", []),
+            "planned_by": planned,
+            "hearing_required": hearing,
+            "proposed_at": tx.at(),
+            "proposed_seq": tx.seq,
+            "proposal_doc": body.get("proposal_doc"),
+            "unit": None,
+            "drafts": {},
+            "draft_order": [],
+            "legal_basis_seq": None,
+            "steps": {},
+            "review": {"submitted": None, "opinions": [], "returns": []},
+            "agenda": None,
+            "deliberations": [],
+            "decided": None,
+            "party_report": None,
+            "published": None,
+            "execution": None,
+            "evaluations": [],
+            "archives": [],
+            "exceptions": [],
+            "corrections": [],
+            "adjustment": None,
+        },
+    )
+    tx.involve(tx.stmt.actor, tx.stmt.subject, "proposer")
+
+
+@handles("decision.initiated")
+def _initiated(tx: Tx, body: Obj) -> None:
+    decision = tx.decision(("proposed",))
+    if body.get("meeting") is not None:
+        tx.need("meeting", body["meeting"], write=False, where="body.meeting")
+    decision["status"] = "initiated"
+    decision["initiated_seq"] = tx.seq
+    tx.involve(tx.stmt.actor, decision["id"], "initiator")
+
+
+@handles("decision.not_initiated")
+def _not_initiated(tx: Tx, body: Obj) -> None:
+    decision = tx.decision(("proposed",))
+    decision["status"] = "closed"
+    decision["closed"] = {"seq": tx.seq, "reason": body["reason"]}
+
+
+@handles("undertaking_unit.assigned")
+def _unit(tx: Tx, body: Obj) -> None:
+    decision = tx.decision(("initiated", *DRAFTING))
+    for where, organ in [("body.lead", body["lead"])] + [
+        (f"body.co_units.{i}", o) for i, o in enumerate(body.get("co_units", []))
+    ]:
+        tx.organ(organ, where)
+    for role in ("leaders", "drafters"):
+        for index, person in enumerate(body.get(role, [])):
+            tx.person(person, f"body.{role}.{index}")
+    decision["unit"] = {
+        "lead": body["lead"],
+        "co_units": body.get("co_units", []),
+        "seq": tx.seq,
+        "leaders": body["leaders"],
+        "drafters": body.get("drafters", []),
+    }
+    if decision["status"] == "initiated":
+        decision["status"] = "drafting"
+    for person in body["leaders"]:
+        tx.involve(person, decision["id"], "undertaking_leader", unit=body["lead"])
+    for person in body.get("drafters", []):
+        tx.involve(person, decision["id"], "drafter", unit=body["lead"])
+
+
+# -- drafting --
+
+
+@handles("draft.versioned")
+def _draft(tx: Tx, body: Obj) -> None:
+    decision = tx.need("decision", tx.stmt.subject)
+    editorial = body.get("editorial_of")
+    if editorial is not None:
+        decided = decision.get("decided")
+        if decided is None or decided["draft"] != editorial:
+            raise tx.wrong(
+                "body.editorial_of: an editorial revision must be of the approved draft"
+                + (f" ({decided['draft'][:12]}…)" if decided else "; nothing is approved yet")
+            )
+        if decided["outcome"] != "approve_with_editorial_changes":
+            raise tx.wrong(
+                "body.editorial_of: the decision was approved without editorial changes; "
+                "a changed text needs a new deliberation"
+            )
+    else:
+        tx.drafting(decision)
+    if body["doc"] in decision["drafts"]:
+        raise tx.wrong(
+            f"body.doc: {body['doc'][:12]}… is already draft "
+            f"v{decision['drafts'][body['doc']]['version']}"
+        )
+    newest = max((d["version"] for d in decision["drafts"].values()), default=0)
+    if body["version"] <= newest:
+        raise tx.wrong(f"body.version: {body['version']} is not after v{newest}")
+    responds = body.get("responds_to_review")
+    if responds is not None:
+        opinion = latest_opinion(decision, responds)
+        if opinion is None or opinion["opinion"] != "lawful_subject_to_changes":
+            raise tx.wrong(
+                f"body.responds_to_review: draft {responds[:12]}… has no legality opinion "
+                "asking for changes"
+            )
+    decision["drafts"][body["doc"]] = {
+        "version": body["version"],
+        "seq": tx.seq,
+        "at": tx.at(),
+        "responds_to_review": responds,
+        "editorial_of": editorial,
+    }
+    decision["draft_order"].append(body["doc"])
+    if editorial is None:
+        if responds is not None and decision["status"] == "drafting":
+            decision["status"] = "ready_for_deliberation"
+        elif responds is None and decision["status"] == "ready_for_deliberation":
+            decision["status"] = "drafting"
+    tx.involve(tx.stmt.actor, decision["id"], "drafter", version=body["version"])
+
+
+@handles("legal_basis.recorded")
+def _legal_basis(tx: Tx, body: Obj) -> None:
+    decision = tx.decision()
+    tx.drafting(decision)
+    decision["legal_basis_seq"] = tx.seq
+    decision["legal_basis_items"] = len(body["items"])
+
+
+def required_steps(decision: Obj, profile: RuleProfile) -> dict[str, str]:
+    """The steps a decision must complete or validly exempt, each with why it is required."""
+    why: dict[str, str] = {}
+    for step in profile.required_steps:
+        why[step] = "rule profile"
+    for flag in decision["flags"]:
+        if flag in FLAG_STEPS:
+            why.setdefault(FLAG_STEPS[flag], f"flag {flag}")
+    if decision.get("hearing_required"):
+        why.setdefault("hearing", "catalog item")
+    for step, record in decision["steps"].items():
+        if record.get("determination") == "required":
+            why.setdefault(step, f"determined at seq {record['determined_seq']}")
+    return why
+
+
+@handles("step.determined")
+def _step_determined(tx: Tx, body: Obj) -> None:
+    decision = tx.decision()
+    tx.drafting(decision)
+    step, determination = body["step"], body["determination"]
+    if determination == "not_applicable":
+        if body.get("reason") is None:
+            raise tx.wrong("body.reason: a step that does not apply needs the reason")
+        why = required_steps(decision, tx.profile(decision)).get(step)
+        if why is not None and not why.startswith("determined"):
+            raise tx.wrong(
+                f"body.determination: {step} is required here ({why}); it can only be "
+                "exempt, with a legal basis"
+            )
+    if determination == "exempt" and body.get("legal_basis") is None:
+        raise tx.wrong("body.legal_basis: an exemption needs its legal basis")
+    record = decision["steps"].setdefault(step, {})
+    record.update(
+        {
+            "determination": determination,
+            "determined_seq": tx.seq,
+            "reason": body.get("reason"),
+            "legal_basis": body.get("legal_basis"),
+        }
+    )
+
+
+def _complete_step(tx: Tx, decision: Obj, step: str, draft: str, **extra: Any) -> None:
+    record = decision["steps"].setdefault(step, {})
+    record.update({"completed_seq": tx.seq, "draft": draft, **extra})
+
+
+@handles(*STEP_ENTRIES, "step.completed")
+def _step(tx: Tx, body: Obj) -> None:
+    decision = tx.decision()
+    tx.drafting(decision)
+    tx.draft(decision, body["draft"])
+    kind = tx.stmt.type
+    step = body["step"] if kind == "step.completed" else STEP_ENTRIES[kind]
+    profile = tx.profile(decision)
+    extra: dict[str, Any] = {}
+    if kind == "consultation.completed":
+        for index, unit in enumerate(body["units"]):
+            tx.organ(unit["organ"], f"body.units.{index}.organ")
+        disagreeing = [u["organ"] for u in body["units"] if u["position"] == "disagree"]
+        if disagreeing and not body.get("disputes"):
+            raise tx.wrong(
+                f"body.disputes: {', '.join(disagreeing)} disagree; Art. 13 requires the points "
+                "of dispute, each side's view and the undertaking unit's reasons"
+            )
+        extra["disputes"] = len(body.get("disputes", []))
+    elif kind == "public_comment.opened":
+        days = days_between(body["published_at"], body["deadline"])
+        if days < 0:
+            raise tx.wrong("body.deadline: the deadline is before publication")
+        if days < profile.comment_min_days:
+            tx.soft(
+                "G3",
+                f"the comment period is {days} days, shorter than the "
+                f"{profile.comment_min_days} the rule profile requires",
+                decision,
+                body.get("exceptions", {}),
+            )
+        extra["period_days"] = days
+    elif kind == "public_participation.completed":
+        for index, item in enumerate(body.get("dispositions", [])):
+            if item["disposition"] != "adopted" and item.get("reason") is None:
+                raise tx.wrong(
+                    f"body.dispositions.{index}.reason: an opinion not (fully) adopted needs "
+                    "the reason (Art. 18)"
+                )
+        extra["opinions"] = body["opinions_received"]
+    elif kind == "hearing.held":
+        days = days_between(body["materials_delivered_at"], body["held_at"])
+        if days < 0:
+            raise tx.wrong("body.materials_delivered_at: after the hearing was held")
+        if days < profile.hearing_materials_min_days:
+            tx.soft(
+                "G4",
+                f"hearing materials reached participants {days} days before the "
+                f"hearing, fewer than {profile.hearing_materials_min_days}",
+                decision,
+                body.get("exceptions", {}),
+            )
+    elif kind == "expert_argumentation.completed":
+        interested = [e["name"] for e in body["experts"] if not e["no_direct_interest"]]
+        if interested:
+            raise tx.wrong(
+                f"body.experts: {', '.join(interested)} declared a direct interest; Art. 20 "
+                "excludes them from the argumentation"
+            )
+        extra["experts"] = [
+            {
+                "name": e["name"],
+                "institution": e.get("institution"),
+                "dissenting_view": e.get("dissenting_view", False),
+            }
+            for e in body["experts"]
+        ]
+    elif kind == "risk_assessment.completed":
+        extra["conclusion"] = body["conclusion"]
+        extra["third_party"] = body.get("third_party")
+        extra["complete_report"] = bool(
+            body.get("already_assessed_ref")
+            or (
+                body.get("risk_points")
+                and body.get("prevention_measures")
+                and body.get("contingency_plan")
+            )
+        )
+    elif kind == "fair_competition_review.completed":
+        extra["conclusion"] = body["conclusion"]
+    _complete_step(tx, decision, step, body["draft"], **extra)
+    tx.involve(tx.stmt.actor, decision["id"], f"step:{step}")
+
+
+# -- legality review --
+
+
+def latest_opinion(decision: Obj, draft: str) -> Obj | None:
+    found = None
+    for opinion in decision["review"]["opinions"]:
+        if opinion["draft"] == draft:
+            found = opinion
+    return found
+
+
+def eligible_drafts(decision: Obj) -> dict[str, Obj]:
+    """G5: the drafts that may go on the agenda, each with the opinion that clears it."""
+    cleared: dict[str, Obj] = {}
+    for doc, draft in decision["drafts"].items():
+        opinion = latest_opinion(decision, doc)
+        if opinion is not None and opinion["opinion"] in (
+            "lawful",
+            "exploratory_with_disclosed_legal_risk",
+        ):
+            cleared[doc] = opinion
+        responds = draft.get("responds_to_review")
+        if responds is not None:
+            basis = latest_opinion(decision, responds)
+            if basis is not None and basis["opinion"] == "lawful_subject_to_changes":
+                cleared[doc] = {**basis, "applied_at": draft["at"]}
+    return cleared
+
+
+def _reviewer(tx: Tx, decision: Obj) -> None:
+    unit = tx.profile(decision).legality_review_unit
+    if unit is None:
+        raise tx.wrong(
+            "no legality-review unit is named in the rule profile; the registrar records "
+            "rule_profile.versioned with rules.legality_review_unit"
+        )
+    if not tx.directory.roles_at(tx.stmt.actor, unit, tx.day):
+        raise AuthorityError(
+            f"{tx.stmt.type}: {tx.stmt.actor} is not a member of the legality-review unit "
+            f"{unit} on {tx.day} (Art. 28: the opinion comes from that unit)",
+            seq=tx.seq,
+        )
+
+
+@handles("legality_review.submitted")
+def _review_submitted(tx: Tx, body: Obj) -> None:
+    decision = tx.decision()
+    tx.drafting(decision)
+    if decision["status"] == "under_legality_review":
+        raise tx.wrong(
+            f"draft {decision['review']['submitted']['draft'][:12]}… is already under review"
+        )
+    tx.draft(decision, body["draft"])
+    steps = decision["steps"]
+    missing = [
+        f"{step} ({why})"
+        for step, why in required_steps(decision, tx.profile(decision)).items()
+        if "completed_seq" not in steps.get(step, {})
+        and steps.get(step, {}).get("determination") not in ("exempt", "not_applicable")
+    ]
+    if missing:
+        raise tx.gate("G2", f"required steps are not completed or exempted: {', '.join(missing)}")
+    decision["status"] = "under_legality_review"
+    decision["review"]["submitted"] = {"draft": body["draft"], "at": tx.at(), "seq": tx.seq}
+
+
+@handles("legality_review.returned")
+def _review_returned(tx: Tx, body: Obj) -> None:
+    decision = tx.decision(("under_legality_review",))
+    _reviewer(tx, decision)
+    _same_draft(tx, decision, body["draft"])
+    decision["review"]["returns"].append({"seq": tx.seq, "reason": body["reason"]})
+    decision["status"] = "drafting"
+    tx.involve(tx.stmt.actor, decision["id"], "legality_reviewer", returned=True)
+
+
+def _same_draft(tx: Tx, decision: Obj, draft: str) -> None:
+    submitted = decision["review"]["submitted"]["draft"]
+    if draft != submitted:
+        raise tx.wrong(
+            f"body.draft: {draft[:12]}… is not the draft under review ({submitted[:12]}…); "
+            "an opinion binds to the draft it reviewed"
+        )
+
+
+@handles("legality_review.opinion")
+def _review_opinion(tx: Tx, body: Obj) -> None:
+    decision = tx.decision(("under_legality_review",))
+    _reviewer(tx, decision)
+    _same_draft(tx, decision, body["draft"])
+    opinion, checks = body["opinion"], body["checks"]
+    failed = [name for name in ("authority", "procedure", "content") if not checks[name]["ok"]]
+    if opinion == "lawful" and failed:
+        raise tx.wrong(f"body.opinion: lawful, but the {', '.join(failed)} check failed")
+    if opinion == "unlawful" and not failed:
+        raise tx.wrong("body.opinion: unlawful, but all three Art. 27 checks passed")
+    if opinion == "lawful_subject_to_changes" and body.get("required_changes") is None:
+        raise tx.wrong("body.required_changes: name the changes the draft needs")
+    if opinion == "exploratory_with_disclosed_legal_risk":
+        if "exploratory_reform" not in decision["flags"]:
+            raise tx.wrong("body.opinion: only a decision flagged exploratory_reform qualifies")
+        if body.get("risk_statement") is None:
+            raise tx.wrong("body.risk_statement: Art. 25 requires the legal risks stated")
+    profile = tx.profile(decision)
+    submitted = decision["review"]["submitted"]
+    days = profile.working_days(submitted["at"][:10], tx.day)
+    if days < profile.legality_review_min_working_days:
+        tx.soft(
+            "G6",
+            f"the legality review took {days} working days, fewer than "
+            f"{profile.legality_review_min_working_days}",
+            decision,
+            body.get("exceptions", {}),
+        )
+    decision["review"]["opinions"].append(
+        {
+            "draft": body["draft"],
+            "opinion": opinion,
+            "seq": tx.seq,
+            "at": tx.at(),
+            "reviewer": tx.stmt.actor,
+            "failed_checks": failed,
+            "advisers": len(body.get("adviser_opinions", [])),
+        }
+    )
+    decision["status"] = (
+        "ready_for_deliberation"
+        if opinion in ("lawful", "exploratory_with_disclosed_legal_risk")
+        else "drafting"
+    )
+    tx.involve(tx.stmt.actor, decision["id"], "legality_reviewer", opinion=opinion)
+
+
+__all__ = ["eligible_drafts", "latest_opinion", "required_steps"]

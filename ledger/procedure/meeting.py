@@ -1,0 +1,487 @@
+"""Meetings and the agenda item: attendance, recusal, positions in speaking order, the vote or the
+head's decision (gates G5, G7–G11)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ledger.errors import AuthorityError
+from ledger.procedure.drafting import eligible_drafts, latest_opinion
+from ledger.procedure.state import (
+    AGREEING,
+    APPROVING,
+    DELIBERATIVE_KINDS,
+    DRAFTING,
+    NEEDS_REASON,
+    VOTING_ROLES,
+    Obj,
+    Tx,
+    before,
+    handles,
+)
+
+# -- meetings --
+
+
+def _meeting_clerk(tx: Tx, meeting: Obj) -> None:
+    if tx.stmt.actor not in (meeting["chair"], meeting["recorder"]):
+        raise AuthorityError(
+            f"{tx.stmt.type}: only the meeting's chair ({meeting['chair']}) or recorder "
+            f"({meeting['recorder']}) records this, not {tx.stmt.actor}",
+            seq=tx.seq,
+        )
+
+
+@handles("meeting.convened")
+def _convened(tx: Tx, body: Obj) -> None:
+    organ = tx.organ(body["organ"], "body.organ")
+    if body.get("form", "meeting") != "meeting":
+        raise tx.gate(
+            "G7",
+            f"a collective decision cannot be taken by {body['form'].replace('_', ' ')}; "
+            "it needs a meeting",
+        )
+    if organ["kind"] not in DELIBERATIVE_KINDS:
+        raise tx.gate("G7", f"{organ['id']} is a {organ['kind']}, not an organ that deliberates")
+    due = tx.directory.holders_at(organ["id"], VOTING_ROLES, tx.day)
+    if not due:
+        raise tx.wrong(f"body.organ: {organ['id']} has no members on {tx.day}")
+    if body["chair"] not in due:
+        raise tx.wrong(f"body.chair: {body['chair']} is not a member of {organ['id']} on {tx.day}")
+    tx.person(body["recorder"], "body.recorder")
+    if tx.stmt.actor not in (body["chair"], body["recorder"]):
+        raise tx.wrong("the chair or the recorder records the meeting")
+    tx.new(
+        "meeting",
+        tx.stmt.subject,
+        {
+            "organ": organ["id"],
+            "kind": organ["kind"],
+            "year": int(tx.day[:4]),
+            "number": body["number"],
+            "at": tx.at(),
+            "chair": body["chair"],
+            "recorder": body["recorder"],
+            "due": due,
+            "present": None,
+            "absent": [],
+            "non_voting": [],
+            "minutes": None,
+            "confirmations": [],
+            "items": [],
+            "status": "convened",
+        },
+    )
+    tx.involve(body["chair"], tx.stmt.subject, "chair")
+    tx.involve(body["recorder"], tx.stmt.subject, "recorder")
+
+
+@handles("attendance.recorded")
+def _attendance(tx: Tx, body: Obj) -> None:
+    meeting = tx.need("meeting", tx.stmt.subject)
+    _meeting_clerk(tx, meeting)
+    if meeting["present"] is not None:
+        raise tx.wrong(f"attendance of {meeting['id']} is already recorded")
+    present = body["present"]
+    absent = [a["person"] for a in body.get("absent", [])]
+    listed = present + absent
+    for index, person in enumerate(listed):
+        if person not in meeting["due"]:
+            raise tx.wrong(
+                f"{person} is not a member due at this meeting (members: "
+                f"{', '.join(meeting['due'])}); list others as non_voting"
+            )
+        if listed.index(person) != index:
+            raise tx.wrong(f"{person} is listed twice")
+    missing = [p for p in meeting["due"] if p not in listed]
+    if missing:
+        raise tx.wrong(f"every member due is present or absent; missing: {', '.join(missing)}")
+    for index, person in enumerate(body.get("non_voting", [])):
+        tx.person(person, f"body.non_voting.{index}")
+    meeting["present"], meeting["absent"] = present, body.get("absent", [])
+    meeting["non_voting"] = body.get("non_voting", [])
+    for person in present:
+        tx.involve(person, meeting["id"], "present")
+
+
+@handles("minutes.finalized")
+def _minutes(tx: Tx, body: Obj) -> None:
+    meeting = tx.need("meeting", tx.stmt.subject)
+    _meeting_clerk(tx, meeting)
+    if meeting["minutes"] is not None:
+        raise tx.wrong("the minutes are final already; change them with entry.corrected")
+    meeting["minutes"] = {"doc": body["doc"], "number": body["number"], "seq": tx.seq}
+    meeting["status"] = "minuted"
+
+
+@handles("minutes.confirmed")
+def _minutes_confirmed(tx: Tx, body: Obj) -> None:
+    meeting = tx.need("meeting", tx.stmt.subject)
+    if meeting["minutes"] is None or meeting["minutes"]["doc"] != body["doc"]:
+        raise tx.wrong("body.doc: these are not the final minutes of the meeting")
+    if tx.stmt.actor not in (meeting["present"] or []) + [meeting["chair"]]:
+        raise tx.wrong(f"{tx.stmt.actor} was not at the meeting")
+    meeting["confirmations"].append({"person": tx.stmt.actor, "seq": tx.seq})
+
+
+# -- the agenda item --
+
+
+def _rule(tx: Tx, decision: Obj, meeting: Obj) -> str:
+    if decision["item_class"] == "cadre":
+        return "cadre"
+    return tx.profile(decision).decision_rules.get(meeting["kind"], "head_decides_after_discussion")
+
+
+@handles("agenda_item.opened")
+def _agenda(tx: Tx, body: Obj) -> None:
+    decision = tx.decision()
+    meeting = tx.need("meeting", body["meeting"], where="body.meeting")
+    if meeting["organ"] != decision["organ"]:
+        raise tx.gate(
+            "G7",
+            f"decision {decision['id']} is for {decision['organ']} to decide; "
+            f"{meeting['id']} is a meeting of {meeting['organ']}",
+        )
+    if meeting["present"] is None:
+        raise tx.wrong(f"record the attendance of {meeting['id']} first")
+    if decision["agenda"] is not None:
+        pending = decision["agenda"]["meeting"]
+        raise tx.wrong(f"decision {decision['id']} is already before {pending}")
+    tx.draft(decision, body["draft"])
+    cleared = eligible_drafts(decision).get(body["draft"])
+    if decision["status"] not in DRAFTING:
+        raise tx.wrong(
+            f"decision {decision['id']} is {decision['status']}; it cannot go on an agenda"
+        )
+    if cleared is None:
+        latest = latest_opinion(decision, body["draft"])
+        state = (
+            "has no legality opinion"
+            if latest is None
+            else f"has a legality opinion of {latest['opinion']} (seq {latest['seq']}), "
+            "not a lawful one"
+        )
+        raise tx.gate("G5", f"draft {body['draft'][:12]}… {state}, so it cannot go on the agenda")
+    cleared_at = str(cleared.get("applied_at", cleared["at"]))
+    if before(meeting["at"], cleared_at):
+        raise tx.gate(
+            "G5",
+            f"meeting {meeting['id']} ({meeting['at']}) is before the legality opinion "
+            f"it depends on (seq {cleared['seq']}, {cleared_at})",
+        )
+    tx.person(body["presenter"], "body.presenter")
+    decision["agenda"] = {
+        "meeting": meeting["id"],
+        "item": body["item"],
+        "draft": body["draft"],
+        "seq": tx.seq,
+        "rule": _rule(tx, decision, meeting),
+        "recusals": {},
+        "positions": {},
+        "last_order": 0,
+        "head_spoke": None,
+        "vote": None,
+    }
+    decision["status"] = "under_deliberation"
+    meeting["items"].append({"decision": decision["id"], "item": body["item"], "seq": tx.seq})
+
+
+def _open_item(tx: Tx, body: Obj) -> tuple[Obj, Obj, Obj]:
+    decision = tx.decision(("under_deliberation",))
+    agenda = decision["agenda"]
+    if agenda["meeting"] != body["meeting"]:
+        raise tx.wrong(
+            f"body.meeting: decision {decision['id']} is before {agenda['meeting']}, "
+            f"not {body['meeting']}"
+        )
+    meeting = tx.need("meeting", body["meeting"], where="body.meeting")
+    return decision, agenda, meeting
+
+
+def _is_head(tx: Tx, meeting: Obj, person: str) -> bool:
+    return "head" in tx.directory.roles_at(person, meeting["organ"], meeting["at"][:10])
+
+
+@handles("recusal.declared")
+def _recusal(tx: Tx, body: Obj) -> None:
+    decision, agenda, meeting = _open_item(tx, body)
+    person = body["person"]
+    if person not in meeting["present"]:
+        raise tx.wrong(f"body.person: {person} is not present at {meeting['id']}")
+    if person in agenda["positions"]:
+        raise tx.wrong(f"body.person: {person} has already stated a position on this item")
+    if body["declared_by"] == "self" and tx.stmt.actor not in (person, meeting["recorder"]):
+        raise tx.wrong("a recusal declared by the member is recorded by them or the recorder")
+    agenda["recusals"][person] = {"seq": tx.seq, "reason": body["reason"]}
+    tx.involve(person, decision["id"], "recused", meeting=meeting["id"], reason=body["reason"])
+
+
+def _voting(agenda: Obj, meeting: Obj) -> list[str]:
+    """Present members who are not recused: they count for quorum and must state positions."""
+    return [p for p in meeting["present"] if p not in agenda["recusals"]]
+
+
+@handles("position.stated")
+def _position(tx: Tx, body: Obj) -> None:
+    decision, agenda, meeting = _open_item(tx, body)
+    person, stance = body["person"], body["stance"]
+    if tx.stmt.actor not in (person, meeting["recorder"]):
+        raise AuthorityError(
+            f"{tx.stmt.type}: a position is signed by the member ({person}) or recorded by "
+            f"the meeting's recorder ({meeting['recorder']}), not by {tx.stmt.actor}",
+            seq=tx.seq,
+        )
+    if person in agenda["recusals"]:
+        raise tx.wrong(
+            f"body.person: {person} recused from this item "
+            f"(seq {agenda['recusals'][person]['seq']})"
+        )
+    written = body.get("written_opinion_doc") is not None
+    if person not in meeting["present"]:
+        if person not in meeting["due"]:
+            raise tx.wrong(f"body.person: {person} is not a member due at {meeting['id']}")
+        if not written:
+            raise tx.wrong(
+                f"body.person: {person} is absent from {meeting['id']}; an absent member's "
+                "view is recorded only as a written opinion (written_opinion_doc)"
+            )
+    if person in agenda["positions"]:
+        raise tx.wrong(
+            f"body.person: {person} has already stated a position "
+            f"(seq {agenda['positions'][person]['seq']})"
+        )
+    if stance in NEEDS_REASON and body.get("reason") is None:
+        raise tx.wrong(f"body.reason: a {stance} position needs its reason (Art. 30)")
+    if stance == "abstain" and agenda["rule"] == "head_decides_after_discussion":
+        raise tx.wrong("body.stance: abstain applies only where the organ votes")
+    if body["order"] <= agenda["last_order"]:
+        raise tx.wrong(
+            f"body.order: {body['order']} is not after the last speaker ({agenda['last_order']})"
+        )
+    head = _is_head(tx, meeting, person)
+    if agenda["head_spoke"] is not None and not written:
+        raise tx.gate(
+            "G9",
+            f"the head spoke at order {agenda['head_spoke']}; the head speaks "
+            f"last, so {person} cannot speak after",
+        )
+    if head:
+        waiting = [
+            p for p in _voting(agenda, meeting) if p != person and p not in agenda["positions"]
+        ]
+        if waiting:
+            raise tx.gate("G9", f"the head speaks last; still to speak: {', '.join(waiting)}")
+        agenda["head_spoke"] = body["order"]
+    agenda["last_order"] = body["order"]
+    agenda["positions"][person] = {
+        "order": body["order"],
+        "stance": stance,
+        "reason": body.get("reason"),
+        "seq": tx.seq,
+        "by": tx.stmt.actor,
+        "confirmed_seq": tx.seq if tx.stmt.actor == person else None,
+        "written": written,
+        "head": head,
+    }
+    tx.involve(
+        person,
+        decision["id"],
+        "member_position",
+        meeting=meeting["id"],
+        stance=stance,
+        reason=body.get("reason"),
+        recorded_by=tx.stmt.actor,
+    )
+
+
+@handles("position.confirmed")
+def _position_confirmed(tx: Tx, body: Obj) -> None:
+    decision = tx.decision()
+    person = body["person"]
+    if tx.stmt.actor != person:
+        raise AuthorityError(
+            f"{tx.stmt.type}: only {person} confirms their own position", seq=tx.seq
+        )
+    for record in [decision["agenda"], *decision["deliberations"]]:
+        if record is None or record["meeting"] != body["meeting"]:
+            continue
+        position = record["positions"].get(person)
+        if position is None or position["seq"] != body["position_seq"]:
+            break
+        if position["confirmed_seq"] is not None:
+            raise tx.wrong(
+                f"the position at seq {position['seq']} is already confirmed "
+                f"(seq {position['confirmed_seq']})"
+            )
+        position["confirmed_seq"] = tx.seq
+        tx.involve(person, decision["id"], "confirmed_position", position_seq=position["seq"])
+        return
+    raise tx.wrong(
+        f"body.position_seq: seq {body['position_seq']} is not {person}'s position at "
+        f"{body['meeting']} on decision {decision['id']}"
+    )
+
+
+def _quorum(tx: Tx, decision: Obj, agenda: Obj, meeting: Obj) -> None:
+    profile = tx.profile(decision)
+    due = [p for p in meeting["due"] if p not in agenda["recusals"]]
+    present = _voting(agenda, meeting)
+    threshold = profile.cadre_quorum if agenda["rule"] == "cadre" else profile.quorum
+    if not threshold.met(len(present), len(due)):
+        raise tx.gate(
+            "G8",
+            f"{len(present)} of {len(due)} members due are present after "
+            f"recusals; the quorum is {threshold.describe()}",
+        )
+
+
+def _all_spoke(tx: Tx, agenda: Obj, meeting: Obj, *, except_head: bool) -> None:
+    waiting = [
+        p
+        for p in _voting(agenda, meeting)
+        if p not in agenda["positions"] and not (except_head and _is_head(tx, meeting, p))
+    ]
+    if waiting:
+        raise tx.gate("G9", f"no position recorded yet for {', '.join(waiting)}")
+
+
+def _decide(tx: Tx, decision: Obj, agenda: Obj, outcome: str, **detail: Any) -> None:
+    agenda["outcome"] = {"outcome": outcome, "seq": tx.seq, **detail}
+    decision["deliberations"].append(agenda)
+    decision["agenda"] = None
+    if outcome in ("approve", "approve_with_editorial_changes", "passed"):
+        decision["status"] = "awaiting_issue"
+        decision["decided"] = {
+            "outcome": outcome,
+            "seq": tx.seq,
+            "at": tx.at(),
+            "draft": agenda["draft"],
+            "meeting": agenda["meeting"],
+        }
+    elif outcome in ("reject", "failed"):
+        decision["status"] = "closed"
+    elif outcome == "approve_pending_substantive_changes":
+        decision["status"] = "drafting"
+    else:
+        decision["status"] = "ready_for_deliberation"
+
+
+@handles("vote.taken")
+def _vote(tx: Tx, body: Obj) -> None:
+    decision, agenda, meeting = _open_item(tx, body)
+    _meeting_clerk(tx, meeting)
+    if agenda["rule"] == "head_decides_after_discussion":
+        raise tx.wrong(
+            f"{meeting['organ']} decides by the head after discussion (Art. 30); "
+            "record head_decision.made"
+        )
+    _quorum(tx, decision, agenda, meeting)
+    _all_spoke(tx, agenda, meeting, except_head=False)
+    voters = _voting(agenda, meeting)
+    counts, named = body["counts"], body.get("named", [])
+    for index, vote in enumerate(named):
+        if vote["person"] in agenda["recusals"]:
+            raise tx.wrong(
+                f"body.named.{index}: {vote['person']} recused from this item and cannot vote"
+            )
+        if vote["person"] not in voters:
+            raise tx.wrong(f"body.named.{index}: {vote['person']} is not present")
+    if body["method"] == "secret_ballot" and named:
+        raise tx.wrong("body.named: a secret ballot records counts only")
+    if named:
+        tally = {k: sum(1 for v in named if v["vote"] == k) for k in ("yes", "no", "abstain")}
+        if any(tally[k] != counts.get(k, 0) for k in tally):
+            raise tx.wrong(f"body.counts: the named votes add up to {tally}")
+    cast = counts["yes"] + counts["no"] + counts.get("abstain", 0) + counts.get("invalid", 0)
+    if cast > len(voters):
+        raise tx.wrong(f"body.counts: {cast} votes from {len(voters)} members entitled to vote")
+    profile = tx.profile(decision)
+    due = len([p for p in meeting["due"] if p not in agenda["recusals"]])
+    rule = agenda["rule"]
+    if rule in ("cadre", "majority_of_members_due"):
+        threshold, base, label = profile.cadre_pass, due, "members due"
+    elif rule == "two_thirds_of_members_due":
+        threshold, base, label = (
+            type(profile.cadre_pass)(share="2/3", more_than=False),
+            due,
+            "members due",
+        )
+    else:
+        threshold, base, label = profile.quorum, len(voters), "members present"
+    passes = threshold.met(counts["yes"], base)
+    if body["result"] == "passed" and not passes:
+        raise tx.gate(
+            "G11",
+            f"{counts['yes']} yes of {base} {label} is not "
+            f"{threshold.describe()}; the item does not pass",
+        )
+    if body["result"] == "failed" and passes:
+        raise tx.wrong(f"body.result: {counts['yes']} yes of {base} {label} passes")
+    for vote in named:
+        tx.involve(
+            vote["person"], decision["id"], "voter", meeting=meeting["id"], vote=vote["vote"]
+        )
+    _decide(tx, decision, agenda, body["result"], counts=counts, method=body["method"])
+
+
+def majority_view(agenda: Obj) -> str | None:
+    """`approve` or `not_approve` when more than half of the members' positions lean one way
+    (the head's own position not counted); None when they split evenly."""
+    stances = [p["stance"] for p in agenda["positions"].values() if not p["head"]]
+    if not stances:
+        return None
+    yes = sum(1 for s in stances if s in AGREEING)
+    no = sum(1 for s in stances if s in ("disagree", "defer"))
+    if 2 * yes > len(stances):
+        return "approve"
+    if 2 * no > len(stances):
+        return "not_approve"
+    return None
+
+
+@handles("head_decision.made")
+def _head_decision(tx: Tx, body: Obj) -> None:
+    decision, agenda, meeting = _open_item(tx, body)
+    if agenda["rule"] != "head_decides_after_discussion":
+        raise tx.wrong(f"this item is decided by a vote ({agenda['rule']}); record vote.taken")
+    if not _is_head(tx, meeting, tx.stmt.actor):
+        raise AuthorityError(
+            f"{tx.stmt.type}: {tx.stmt.actor} is not the head of {meeting['organ']} on "
+            f"{meeting['at'][:10]}; the head decides (Art. 30)",
+            seq=tx.seq,
+        )
+    _quorum(tx, decision, agenda, meeting)
+    _all_spoke(tx, agenda, meeting, except_head=True)
+    outcome = body["outcome"]
+    majority = majority_view(agenda)
+    side = "approve" if outcome in APPROVING else "not_approve"
+    diverges = majority is not None and majority != side
+    if diverges and body.get("divergence_reason") is None:
+        view = str(majority).replace("_", " ")
+        raise tx.gate(
+            "G10",
+            f"the majority of members' positions is to {view}"
+            f" but the head decides {outcome}; record divergence_reason",
+        )
+    tx.involve(
+        tx.stmt.actor,
+        decision["id"],
+        "head_decision",
+        meeting=meeting["id"],
+        outcome=outcome,
+        diverges=diverges,
+        divergence_reason=body.get("divergence_reason"),
+    )
+    _decide(
+        tx,
+        decision,
+        agenda,
+        outcome,
+        diverges=diverges,
+        divergence_reason=body.get("divergence_reason"),
+        head=tx.stmt.actor,
+    )
+
+
+__all__ = ["majority_view"]
