@@ -103,17 +103,36 @@ def test_same_database_twice_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.postgres
 def test_a_copy_that_fails_half_way_leaves_no_target(tmp_path: Path, pg_backend: Backend) -> None:
-    """Guards against a half-made target: PostgreSQL refuses text holding a NUL character,
-    which a SQLite ledger can hold in a person's name; the copy fails with a store error,
-    the target keeps no table, and a later copy of a sound ledger into it works."""
-    bad = new_ledger(tmp_path, "nul.db")
-    bad.register("wang.fang", "王\x00芳")
+    """Guards against a half-made target: the server fails an insert in the middle of the copy
+    (as a full disk would; here an event trigger arms a failing row trigger on `persons` when
+    the copy creates it); the copy fails with a store error, the target keeps no table, and a
+    later copy of the same ledger into it works."""
+    source = new_ledger(tmp_path, "source.db")
+    source.register("wang.fang", "王芳")
     target = pg_backend.new_db(tmp_path)
-    with pytest.raises(StoreError, match="NUL"):
-        database.migrate_ledger(source=bad.db, target=target)
+    server = PostgresServer.get()
+    server.run(target, FAIL_ON_PERSONS)
+    with pytest.raises(StoreError, match="simulated failure in the middle of the copy"):
+        database.migrate_ledger(source=source.db, target=target)
     assert read(target, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == [(0,)]
-    good = new_ledger(tmp_path, "good.db")
-    assert database.migrate_ledger(source=good.db, target=target).entries == 1
+    server.run(target, "DROP EVENT TRIGGER arm_failure; DROP FUNCTION arm_failure();")
+    assert database.migrate_ledger(source=source.db, target=target).entries == 3
+
+
+FAIL_ON_PERSONS = """
+CREATE FUNCTION fail_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'simulated failure in the middle of the copy'; END $$;
+CREATE FUNCTION arm_failure() RETURNS event_trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands()
+             WHERE object_identity = 'public.persons') THEN
+    EXECUTE 'CREATE TRIGGER fail_insert BEFORE INSERT ON public.persons '
+            'FOR EACH ROW EXECUTE FUNCTION fail_insert()';
+  END IF;
+END $$;
+CREATE EVENT TRIGGER arm_failure ON ddl_command_end WHEN TAG IN ('CREATE TABLE')
+  EXECUTE FUNCTION arm_failure();
+"""
 
 
 @pytest.mark.postgres
