@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ledger.errors import InputError
-from ledger.procedure.compliance import report
+from ledger.procedure.compliance import position_summary, report
 from ledger.procedure.state import PROFILES, Procedure
 from ledger.store import SqlStore
 from ledger.store.repository import StoredRow
@@ -218,7 +218,7 @@ def trace_decision(*, store: SqlStore, decision: str) -> Obj:
         rows += [
             r for r in _involvements(store, subject=meeting) if r["role"] in ("chair", "recorder")
         ]
-    signed = {(p["meeting"], p["person"]): p for p in _positions(state)}
+    signed = {(p["meeting"], p["person"]): p for p in position_summary(state)}
     people = []
     for row in sorted(rows, key=lambda r: r["seq"]):
         label, basis = _role(row["role"])
@@ -251,12 +251,6 @@ def trace_decision(*, store: SqlStore, decision: str) -> Obj:
         "people": people,
         "experts": experts,
     }
-
-
-def _positions(state: Obj) -> list[Obj]:
-    from ledger.procedure.compliance import position_summary
-
-    return position_summary(state)
 
 
 def trace_person(*, store: SqlStore, person: str) -> Obj:

@@ -92,9 +92,10 @@ class Procedure:
         """
         self._staged = None
         handler = HANDLERS.get(stmt.type)
+        if handler is None:  # identity entries and notes: nothing of the procedure's
+            return
         tx = Tx(self, stmt, directory)
-        if handler is not None:
-            handler(tx, stmt.body)
+        handler(tx, stmt.body)
         self._staged = (stmt.seq, tx)
 
     def apply(self, stmt: Statement) -> list[tuple[str, Row]]:

@@ -145,8 +145,11 @@ def test_g4_hearing_materials_late_need_a_reason(bureau: Bureau) -> None:
     message = refused(bureau, "G4", lambda: _hearing(bureau, draft, "2021-03-09"))
     assert "3 days before the hearing, fewer than 7" in message
     _hearing(bureau, draft, "2021-03-09", exceptions={"G4": "补充材料系应参加人要求提供"})
-    _hearing_ok = bureau.count()
-    assert _hearing_ok > 0
+    state = decisions.get_decision(store=bureau.store, decision="d1")
+    assert "completed_seq" in state["steps"]["hearing"]
+    assert [(e["gate"], e["reason"]) for e in state["exceptions"]] == [
+        ("G4", "补充材料系应参加人要求提供")
+    ]
 
 
 def test_g4_passes_with_seven_days(bureau: Bureau) -> None:
