@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # tests.*: backends, builders, the appender process
 
+from bench.verify import note_text  # noqa: E402  (the same text as the verify bench)
 from ledger import database, service  # noqa: E402
 from tests.backends import Backend, libpq_url, make_backend, pg_available  # noqa: E402
 from tests.builders import LedgerFixture, new_ledger, seeded_key  # noqa: E402
@@ -161,25 +162,6 @@ def limit_postgres(backend: Backend, directory: Path) -> float:
 
 
 # -- verify -----------------------------------------------------------------------------------
-
-
-_PHRASES = (
-    "经局务会议研究决定，",
-    "对本区义务教育学校布局调整方案进行了审议，",
-    "应当严格按照重大行政决策程序的规定执行，",
-    "公众参与、专家论证、风险评估、合法性审查和集体讨论决定缺一不可。",
-    "法律顾问对方案的合法性出具了书面意见，",
-    "会议要求相关科室在十个工作日内完成公示，",
-)
-
-
-def note_text(rng: random.Random) -> str:
-    """Meeting-minute text of 300-600 UTF-8 bytes."""
-    target = rng.randint(300, 600)
-    text = ""
-    while len((text + _PHRASES[0]).encode()) <= target:
-        text += rng.choice(_PHRASES)
-    return text
 
 
 def build_for_verify(backend: Backend, directory: Path, entries: int) -> LedgerFixture:

@@ -24,6 +24,7 @@ from keys import KeyStore, SigningKey
 from ledger import checkpoints, service
 from ledger.entry import possession_message
 from ledger.errors import InputError, RefusedError
+from ledger.procedure.bodies import head_decision_body, position_body
 from ledger.store import SqlStore
 
 DEMO_PASSPHRASE = "demo-713"
@@ -634,20 +635,11 @@ class _Decision:
         reason: str | None = None,
         by: str | None = None,
     ) -> None:
-        body: dict[str, Any] = {
-            "meeting": meeting,
-            "person": person,
-            "order": order,
-            "stance": stance,
-        }
-        if reason is not None:
-            body["reason"] = reason
+        body = position_body(meeting, person, order, stance, reason)
         self(at, by or person, "position.stated", body, label=f"{self.id}/{person}")
 
     def decide(self, at: str, meeting: str, outcome: str, reason: str | None = None) -> None:
-        body: dict[str, Any] = {"meeting": meeting, "outcome": outcome}
-        if reason is not None:
-            body["divergence_reason"] = reason
+        body = head_decision_body(meeting, outcome, reason)
         self(at, "zhang.wei", "head_decision.made", body, label=f"{self.id}/decided")
 
     def issue(self, reported: str, published: str, version: int, ref: str) -> None:

@@ -4,7 +4,6 @@ documents and corrections."""
 
 from __future__ import annotations
 
-from ledger.errors import AuthorityError
 from ledger.procedure.profile import days_between
 from ledger.procedure.state import (
     AFTER_ISSUE,
@@ -137,10 +136,7 @@ def _suspended(tx: Tx, body: Obj) -> None:
     decision = tx.decision(("in_execution", "published", "not_published"))
     heads = tx.head_of(decision["organ"], tx.day)
     if tx.stmt.actor not in heads:
-        raise AuthorityError(
-            f"{tx.stmt.type}: only the head of {decision['organ']} suspends execution (Art. 37)",
-            seq=tx.seq,
-        )
+        raise tx.wrong(f"only the head of {decision['organ']} suspends execution (Art. 37)")
     issues = {i["seq"] for i in (decision["execution"] or {}).get("issues", [])}
     bad = [s for s in body["grounds"] if s not in issues]
     if bad:

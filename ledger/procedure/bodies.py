@@ -686,6 +686,24 @@ class EntryCorrected(Body):
     correction: Text
 
 
+def position_body(
+    meeting: str, person: str, order: int, stance: str, reason: str | None = None
+) -> dict[str, Any]:
+    """A `position.stated` body as its author would write it (no reason field when none)."""
+    body: dict[str, Any] = {"meeting": meeting, "person": person, "order": order, "stance": stance}
+    if reason is not None:
+        body["reason"] = reason
+    return body
+
+
+def head_decision_body(meeting: str, outcome: str, reason: str | None = None) -> dict[str, Any]:
+    """A `head_decision.made` body; `reason` is the divergence reason, when there is one."""
+    body: dict[str, Any] = {"meeting": meeting, "outcome": outcome}
+    if reason is not None:
+        body["divergence_reason"] = reason
+    return body
+
+
 # -- registration --------------------------------------------------------------------------------
 
 

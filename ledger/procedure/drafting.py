@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledger.errors import AuthorityError
 from ledger.procedure.profile import RuleProfile, days_between
 from ledger.procedure.state import (
     DELIBERATIVE_KINDS,
@@ -455,10 +454,9 @@ def _reviewer(tx: Tx, decision: Obj) -> None:
             "rule_profile.versioned with rules.legality_review_unit"
         )
     if not tx.directory.roles_at(tx.stmt.actor, unit, tx.day):
-        raise AuthorityError(
-            f"{tx.stmt.type}: {tx.stmt.actor} is not a member of the legality-review unit "
-            f"{unit} on {tx.day} (Art. 28: the opinion comes from that unit)",
-            seq=tx.seq,
+        raise tx.wrong(
+            f"{tx.stmt.actor} is not a member of the legality-review unit "
+            f"{unit} on {tx.day} (Art. 28: the opinion comes from that unit)"
         )
 
 

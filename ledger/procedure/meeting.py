@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledger.errors import AuthorityError
 from ledger.procedure.drafting import eligible_drafts, latest_opinion
 from ledger.procedure.state import (
     AGREEING,
@@ -25,10 +24,9 @@ from ledger.procedure.state import (
 
 def _meeting_clerk(tx: Tx, meeting: Obj) -> None:
     if tx.stmt.actor not in (meeting["chair"], meeting["recorder"]):
-        raise AuthorityError(
-            f"{tx.stmt.type}: only the meeting's chair ({meeting['chair']}) or recorder "
-            f"({meeting['recorder']}) records this, not {tx.stmt.actor}",
-            seq=tx.seq,
+        raise tx.wrong(
+            f"only the meeting's chair ({meeting['chair']}) or recorder "
+            f"({meeting['recorder']}) records this, not {tx.stmt.actor}"
         )
 
 
@@ -227,10 +225,9 @@ def _position(tx: Tx, body: Obj) -> None:
     decision, agenda, meeting = _open_item(tx, body)
     person, stance = body["person"], body["stance"]
     if tx.stmt.actor not in (person, meeting["recorder"]):
-        raise AuthorityError(
-            f"{tx.stmt.type}: a position is signed by the member ({person}) or recorded by "
-            f"the meeting's recorder ({meeting['recorder']}), not by {tx.stmt.actor}",
-            seq=tx.seq,
+        raise tx.wrong(
+            f"a position is signed by the member ({person}) or recorded by "
+            f"the meeting's recorder ({meeting['recorder']}), not by {tx.stmt.actor}"
         )
     if person in agenda["recusals"]:
         raise tx.wrong(
@@ -300,9 +297,7 @@ def _position_confirmed(tx: Tx, body: Obj) -> None:
     decision = tx.decision()
     person = body["person"]
     if tx.stmt.actor != person:
-        raise AuthorityError(
-            f"{tx.stmt.type}: only {person} confirms their own position", seq=tx.seq
-        )
+        raise tx.wrong(f"only {person} confirms their own position")
     for record in [decision["agenda"], *decision["deliberations"]]:
         if record is None or record["meeting"] != body["meeting"]:
             continue
@@ -446,10 +441,9 @@ def _head_decision(tx: Tx, body: Obj) -> None:
     if agenda["rule"] != "head_decides_after_discussion":
         raise tx.wrong(f"this item is decided by a vote ({agenda['rule']}); record vote.taken")
     if not _is_head(tx, meeting, tx.stmt.actor):
-        raise AuthorityError(
-            f"{tx.stmt.type}: {tx.stmt.actor} is not the head of {meeting['organ']} on "
-            f"{meeting['at'][:10]}; the head decides (Art. 30)",
-            seq=tx.seq,
+        raise tx.wrong(
+            f"{tx.stmt.actor} is not the head of {meeting['organ']} on "
+            f"{meeting['at'][:10]}; the head decides (Art. 30)"
         )
     _quorum(tx, decision, agenda, meeting)
     _all_spoke(tx, agenda, meeting, except_head=True)

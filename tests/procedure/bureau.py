@@ -16,6 +16,7 @@ from typing import Any
 from keys import SigningKey
 from ledger import demo, service
 from ledger.entry import SignedEntry
+from ledger.procedure.bodies import head_decision_body, position_body
 from ledger.store import SqlStore
 from tests.builders import seeded_key
 
@@ -230,14 +231,7 @@ class Bureau:
         reason: str | None = None,
         by: str | None = None,
     ) -> SignedEntry:
-        body: dict[str, Any] = {
-            "meeting": meeting,
-            "person": person,
-            "order": order,
-            "stance": stance,
-        }
-        if reason is not None:
-            body["reason"] = reason
+        body = position_body(meeting, person, order, stance, reason)
         return self.rec(by or person, "position.stated", ident, body)
 
     def speak(self, ident: str, meeting: str, stances: dict[str, str]) -> None:
@@ -248,9 +242,7 @@ class Bureau:
     def head(
         self, ident: str, meeting: str, outcome: str = "approve", reason: str | None = None
     ) -> SignedEntry:
-        body: dict[str, Any] = {"meeting": meeting, "outcome": outcome}
-        if reason is not None:
-            body["divergence_reason"] = reason
+        body = head_decision_body(meeting, outcome, reason)
         return self.rec("zhang.wei", "head_decision.made", ident, body)
 
     def decided(self, ident: str = "d1", meeting: str = "m1", **over: Any) -> str:
