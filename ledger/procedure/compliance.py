@@ -220,9 +220,12 @@ def report(decision: Obj, profile: RuleProfile, meetings: dict[str, Obj]) -> Obj
 
 
 def completeness(decision: Obj, meetings: dict[str, Obj]) -> list[str]:
-    """The records a decided matter's file still lacks (§4.5 record completeness)."""
+    """The records a matter's file still lacks (§4.5 record completeness). A matter not yet
+    decided lacks at least its decision; one closed without a decision lacks nothing more."""
     if decision["decided"] is None:
-        return []
+        if decision["status"] == "closed":
+            return []
+        return [f"the collective decision (the matter is {decision['status']})"]
     missing = []
     if decision["legal_basis_seq"] is None:
         missing.append("legal-basis inventory (Art. 12)")

@@ -45,6 +45,9 @@ def test_every_decision_ends_as_scripted(store: SqlStore) -> None:
     reports = decisions.check(store=store)
     found = {r["decision"]: (r["status"], r["compliance_status"]) for r in reports}
     assert found == demo.SCRIPTED
+    late = next(r for r in reports if r["decision"] == "d2020-07")
+    assert late["record_completeness"] == "incomplete"
+    assert late["missing_records"] == ["the collective decision (the matter is drafting)"]
 
 
 def test_the_legality_gate_refused_the_unlawful_draft(built: demo.Demo) -> None:
