@@ -75,7 +75,7 @@ def state_at(store: SqlStore, size: int) -> Iterator[SqlStore]:
             view.close()
 
 
-def _check_exporter(view: SqlStore, cp: SignedCheckpoint, exporter: str, key: SigningKey) -> None:
+def check_exporter(view: SqlStore, cp: SignedCheckpoint, exporter: str, key: SigningKey) -> None:
     directory = view.directory()
     record = directory.keys.get(key.key_id)
     last = next(view.rows(since=cp.checkpoint.size - 1, until=cp.checkpoint.size - 1))
@@ -87,7 +87,7 @@ def _check_exporter(view: SqlStore, cp: SignedCheckpoint, exporter: str, key: Si
         )
 
 
-def _finalise(staged: Path, out: Path) -> None:
+def finalise(staged: Path, out: Path) -> None:
     if out.suffix.lower() == ".zip":
         partial = out.with_name(out.name + ".partial")
         write_zip(staged, partial, out.stem)
@@ -122,7 +122,7 @@ def export_bundle(
             _check_day(day, option)
     cp = bound_checkpoint(store)
     with state_at(store, cp.checkpoint.size) as view:
-        _check_exporter(view, cp, exporter, key)
+        check_exporter(view, cp, exporter, key)
         with tempfile.TemporaryDirectory(prefix=".ledger-export-", dir=out.parent) as tmp:
             staged = Path(tmp) / out.stem
             written = write_bundle(
@@ -135,7 +135,7 @@ def export_bundle(
                     f"{written.referenced[written.missing[0]]}) is not stored; run `ledger verify`"
                 )
             digest = sign_bag(staged, kind="bundle", cp=cp, exporter=exporter, key=key)
-            _finalise(staged, out)
+            finalise(staged, out)
     body: dict[str, Any] = {
         "kind": "bundle",
         "checkpoint": {"size": cp.checkpoint.size, "root": b64(cp.checkpoint.root)},
@@ -146,12 +146,12 @@ def export_bundle(
         body["from_date"] = scope.from_date
     if scope.to_date is not None:
         body["to_date"] = scope.to_date
-    entry = _record(store, exporter, key, digest, body, now, out)
+    entry = record_export(store, exporter, key, digest, body, now, out)
     return ExportResult(out, "bundle", digest, cp.checkpoint, written.entries, written.blobs,
                         tuple(sorted(scope.withheld)), entry)  # fmt: skip
 
 
-def _record(
+def record_export(
     store: SqlStore,
     exporter: str,
     key: SigningKey,

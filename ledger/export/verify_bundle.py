@@ -383,7 +383,9 @@ def _compare(
         )
     except LedgerError as exc:
         report.fail(
-            "regenerated", None, f"the bag cannot be written again from its entries: {exc.diagnostics()}"
+            "regenerated",
+            None,
+            f"the bag cannot be written again from its entries: {exc.diagnostics()}",
         )
         return
     skip = {bundle_mod.SIGNATURE_FILE}
