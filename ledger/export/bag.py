@@ -204,6 +204,9 @@ def check_fixity(root: Path) -> list[FixityProblem]:
         return problems or [FixityProblem(None, str(exc.message))]
     except bagit.BagError as exc:
         return [FixityProblem(None, f"not a valid bag: {exc}")]
+    except (ValueError, KeyError, OSError, UnicodeError) as exc:
+        # A damaged manifest can trip the library itself; the signed file list names the file.
+        return [FixityProblem(None, f"the bag's manifests cannot be read ({exc})")]
     version = tuple(bag.version_info)
     if version != (1, 0):
         shown = ".".join(str(part) for part in version)
