@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,11 @@ from typer.testing import CliRunner, Result
 from ledger.cli import app
 from tests.export.conftest import Demo
 
+Invoke = Callable[..., Result]
+
 
 @pytest.fixture(scope="module")
-def run(demo_ledger: Demo) -> object:
+def run(demo_ledger: Demo) -> Invoke:
     env = {
         "LEDGER_DB": str(demo_ledger.built.db),
         "LEDGER_KEY_DIR": str(demo_ledger.built.key_dir),
@@ -31,11 +34,11 @@ def run(demo_ledger: Demo) -> object:
 
 
 def test_export_then_verify_the_bundle_as_an_auditor(
-    run: object, demo_ledger: Demo, tmp_path: Path
+    run: Invoke, demo_ledger: Demo, tmp_path: Path
 ) -> None:
     """Guards the walk-through: export (hash on stdout), then verify with the published key
     given as a file; the installed command does it with no database configured."""
-    invoke = run  # type: ignore[assignment]
+    invoke = run
     vkey = tmp_path / "bureau.vkey"
     result = invoke("checkpoint", "--verifier-key")
     assert result.exit_code == 0
@@ -62,9 +65,9 @@ def test_export_then_verify_the_bundle_as_an_auditor(
 
 
 def test_a_tampered_bundle_exits_3_naming_the_file(
-    run: object, demo_ledger: Demo, tmp_path: Path
+    run: Invoke, demo_ledger: Demo, tmp_path: Path
 ) -> None:
-    invoke = run  # type: ignore[assignment]
+    invoke = run
     out = tmp_path / "b"
     assert invoke("export", "bundle", "--out", str(out), "--as", "wu.xia").exit_code == 0
     page = out / "data/decisions.html"
@@ -86,9 +89,9 @@ def test_a_tampered_bundle_exits_3_naming_the_file(
     ],
 )
 def test_bad_export_options_exit_6_and_write_nothing(
-    run: object, tmp_path: Path, args: tuple[str, ...], message: str
+    run: Invoke, tmp_path: Path, args: tuple[str, ...], message: str
 ) -> None:
-    invoke = run  # type: ignore[assignment]
+    invoke = run
     out = tmp_path / "b"
     result = invoke("export", "bundle", "--out", str(out), "--as", "wu.xia", *args)
     assert result.exit_code == 6, result.stderr
@@ -97,17 +100,17 @@ def test_bad_export_options_exit_6_and_write_nothing(
 
 
 def test_an_existing_output_and_a_missing_trust_key_are_refused(
-    run: object, tmp_path: Path
+    run: Invoke, tmp_path: Path
 ) -> None:
-    invoke = run  # type: ignore[assignment]
+    invoke = run
     result = invoke("export", "dossier", "d2020-01", "--out", str(tmp_path), "--as", "wu.xia")
     assert result.exit_code == 6 and "already exists" in result.stderr
     result = invoke("verify", "--bundle", str(tmp_path))
     assert result.exit_code == 6 and "--trust" in result.stderr
 
 
-def test_report_annual_formats(run: object) -> None:
-    invoke = run  # type: ignore[assignment]
+def test_report_annual_formats(run: Invoke) -> None:
+    invoke = run
     result = invoke("report", "annual", "--year", "2020", "--format", "json")
     assert result.exit_code == 0 and '"filing_rate"' in result.stdout
     result = invoke("report", "annual", "--year", "2020", "--format", "pdf")
