@@ -46,7 +46,21 @@ from ledger.store import SqlStore
 from ledger.store import tree as store_tree
 from ledger.types import GENESIS, IDENTITY_TYPES, lookup
 
-FORMAT = "decision-ledger export format 1"
+FORMAT_VERSION = 1
+
+
+def software_agent() -> str:
+    """Bag-Software-Agent: this package's version and the export format it writes. The
+    verifier writes the readable files again with its own version, so it names both."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        own = version("decision-ledger")
+    except PackageNotFoundError:  # run from a source tree that was not installed
+        own = "unknown"
+    return f"decision-ledger {own} (export format {FORMAT_VERSION})"
+
+
 SIGNATURE_FILE = "export-signature.json"
 SIGNATURE_DOMAIN = b"decision-ledger/export/v1\n"
 IDENTITY = {GENESIS, *IDENTITY_TYPES, "rule_profile.versioned"}
@@ -248,7 +262,7 @@ def write_bundle(
             f"{len(in_scope)} decision(s) in scope",
         ),
         ("Bagging-Date", last.recorded_at[:10]),
-        ("Bag-Software-Agent", FORMAT),
+        ("Bag-Software-Agent", software_agent()),
         ("Ledger-Export-Kind", "bundle"),
         ("Ledger-Origin", cp.origin),
         ("Ledger-Checkpoint-Size", str(cp.size)),

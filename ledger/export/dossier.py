@@ -31,7 +31,7 @@ from ledger.entry import Statement, decode_statement, leaf_hash, signing_message
 from ledger.errors import InputError, VerificationError
 from ledger.export import render
 from ledger.export.bag import BagWriter
-from ledger.export.bundle import FORMAT, bound_checkpoint, sign_bag
+from ledger.export.bundle import bound_checkpoint, sign_bag, software_agent
 from ledger.export.service import (
     ExportResult,
     check_exporter,
@@ -132,7 +132,7 @@ def export_dossier(
                     ("External-Identifier", f"{cp.checkpoint.origin} {decision} checkpoint {size}"),
                     ("External-Description", f"决策档案 · decision dossier {decision}"),
                     ("Bagging-Date", last.recorded_at[:10]),
-                    ("Bag-Software-Agent", FORMAT),
+                    ("Bag-Software-Agent", software_agent()),
                     ("Ledger-Export-Kind", "dossier"),
                     ("Ledger-Decision", decision),
                     ("Ledger-Origin", cp.checkpoint.origin),

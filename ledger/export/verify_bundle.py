@@ -388,6 +388,10 @@ def _compare(
             f"the bag cannot be written again from its entries: {exc.diagnostics()}",
         )
         return
+    written_by = info.get("Bag-Software-Agent", "")
+    note = ""
+    if written_by != bundle_mod.software_agent():
+        note = f" (the bag was written by {written_by}; this is {bundle_mod.software_agent()})"
     skip = {bundle_mod.SIGNATURE_FILE}
     have = {f for f in bag_files(root) if f not in skip}
     want = set(bag_files(again))
@@ -397,4 +401,4 @@ def _compare(
         elif file not in have:
             report.fail("regenerated", file, "is missing")
         elif file_sha256(root / file) != file_sha256(again / file):
-            report.fail("regenerated", file, "differs from what the verified entries give")
+            report.fail("regenerated", file, f"differs from what the verified entries give{note}")
