@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -351,6 +351,7 @@ def verify_ledger(
     progress: Callable[[int, int], None] | None = None,
     parallel: bool | None = None,
     checkpoints: Sequence[tuple[str, SignedCheckpoint]] = (),
+    withheld: Collection[str] = (),
 ) -> VerifyReport:
     """Recompute and check everything in the ledger (see `ledger.verify`), then the Merkle
     tree, every stored checkpoint and each of `checkpoints` (see `ledger.tree_verify`), in one
@@ -359,6 +360,8 @@ def verify_ledger(
     Args:
         progress: called now and then with (entries checked, entries in all).
         checkpoints: (name, checkpoint) pairs an auditor kept: the ledger must extend each.
+        withheld: hashes of blobs an export left out on purpose: references to them are not
+            failures (the caller reports them as withheld).
 
     Returns:
         The report; `report.ok` is False when anything failed. It never raises for a failed
@@ -377,7 +380,7 @@ def verify_ledger(
         referenced: dict[str, int] = {}
         directory = verify_entries(
             store.rows(conn=conn),
-            blob_hashes=store.blob_hashes(conn),
+            blob_hashes=store.blob_hashes(conn) | set(withheld),
             report=report,
             referenced=referenced,
             parallel=total >= PARALLEL_THRESHOLD if parallel is None else parallel,

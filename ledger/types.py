@@ -321,4 +321,5 @@ register(
 
 # The decision procedure's types register themselves on import; every reader of the registry
 # comes through this module, so they are always present.
+import ledger.export.produced  # noqa: E402, F401  (registers export.produced)
 import ledger.procedure  # noqa: E402, F401  (its package registers the types)

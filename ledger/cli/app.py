@@ -62,3 +62,6 @@ app.add_typer(blobs.blob_app, name="blob")
 decisions.register(app)
 checkpoints.register(app)
 database.register(app)
+from ledger.cli import exports  # noqa: E402  (exports and reports; kept apart for merges)
+
+exports.register(app)

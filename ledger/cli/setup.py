@@ -70,16 +70,40 @@ def verify(
             help="A checkpoint you kept: the ledger must extend it (repeatable).",
         ),
     ] = None,
+    bundle: Annotated[
+        Path | None,
+        typer.Option(
+            "--bundle",
+            metavar="PATH",
+            help="Verify an export (bundle or dossier: a bag directory or .zip) instead of a "
+            "database; needs --trust.",
+        ),
+    ] = None,
+    trust: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trust",
+            metavar="VKEY",
+            help="With --bundle: the ledger's checkpoint verifier key you hold (or a file "
+            "holding it); witness keys given too must have cosigned (repeatable).",
+        ),
+    ] = None,
 ) -> None:
     """Recompute and check every entry, blob, derived row, the Merkle tree and every checkpoint;
     exit 3 on any failure.
 
     Example: ledger verify --checkpoint checkpoint-2020-03.txt
+
+    Example: ledger verify --bundle audit-2020.zip --trust "$(cat bureau.vkey)"
     """
     from ledger import service
     from ledger.cli.checkpoints import read_checkpoint
 
     kept = [(str(path), read_checkpoint(path)) for path in checkpoint or []]
+    if bundle is not None:
+        from ledger.cli.exports import verify_bundle
+
+        return verify_bundle(bundle, trust or [], kept, as_json)
     store = service.open_ledger(state(ctx).settings().db)
     show = sys.stderr.isatty() and not as_json
 

@@ -1,0 +1,132 @@
+"""A ledger rebuilt from canonical entries, in a new SQLite file.
+
+`ledger verify --bundle` loads a bag's entries here, byte for byte, and then runs the ordinary
+`service.verify_ledger` on the result, so a bundle is checked by exactly the code that checks a
+database. Exports use it too, to read the ledger as it stood at a checkpoint when entries were
+appended since. Every entry row is inserted as given, at its position in the stream (a statement
+that says another seq is reported by verify, not corrected here); the derived tables and the
+Merkle node cache are what a replay of the entries gives, as an append would have written them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert
+
+from ledger.authority import Directory
+from ledger.entry import decode_statement, leaf_hash
+from ledger.errors import VerificationError
+from ledger.merkle import CompactRange
+from ledger.store import SqlStore, create_store
+from ledger.store.tables import BLOBS, CHECKPOINTS, COSIGNATURES, DERIVED, ENTRIES
+from ledger.store.tree import StoredCosignature, extend_nodes
+
+BATCH = 2000
+_FIELDS = ("prev", "type", "subject", "occurred_at", "recorded_at", "actor")
+
+
+def _columns(data: bytes) -> dict[str, Any]:
+    """The denormalised columns of an entry row, from its statement bytes. A statement that is
+    not canonical still gets whatever fields it has, so that verify names what is wrong."""
+    try:
+        stmt = decode_statement(data)
+        return {
+            "prev": stmt.prev, "type": stmt.type, "subject": stmt.subject,
+            "occurred_at": stmt.occurred_at, "recorded_at": stmt.recorded_at,
+            "actor": stmt.actor, "key_id": stmt.key,
+        }  # fmt: skip
+    except VerificationError:
+        pass
+    try:
+        value = json.loads(data)
+    except ValueError:
+        value = {}
+    if not isinstance(value, dict):
+        value = {}
+    found = {name: str(value.get(name, ""))[:128] for name in _FIELDS}
+    found["key_id"] = str(value.get("key", ""))[:64]
+    return found
+
+
+def load_ledger(
+    path: Path,
+    entries: Iterable[tuple[bytes, bytes]],
+    *,
+    blobs: Iterable[tuple[str, bytes]] = (),
+    checkpoints: Iterable[tuple[int, bytes]] = (),
+    cosignatures: Iterable[StoredCosignature] = (),
+    progress: Callable[[int], None] | None = None,
+) -> SqlStore:
+    """Create a ledger at `path` (a new SQLite file) holding `entries` — (statement bytes,
+    signature) in seq order — and the given blobs, checkpoints and cosignatures, exactly as
+    given. Streams: memory does not grow with the number of entries.
+
+    Raises:
+        StoreError: the file exists already or cannot be written.
+    """
+    store = create_store(str(path))
+    directory = Directory()
+    with store.writing() as tx:
+        conn = tx.conn
+        tree: CompactRange | None = None
+        batch: list[dict[str, Any]] = []
+        leaves: list[bytes] = []
+        seq = 0
+
+        def flush() -> None:
+            nonlocal tree, batch, leaves
+            if batch:
+                conn.execute(insert(ENTRIES), batch)
+                tree = extend_nodes(conn, batch[0]["seq"], leaves, tree)
+            batch, leaves = [], []
+
+        for seq, (data, signature) in enumerate(entries):
+            leaf = leaf_hash(data)
+            row = {"seq": seq, "leaf_hash": leaf.hex(), **_columns(data)}
+            row.update(statement=data, signature=signature)
+            batch.append(row)
+            leaves.append(leaf)
+            _replay(directory, data)
+            if len(batch) >= BATCH:
+                flush()
+                if progress is not None:
+                    progress(seq + 1)
+        flush()
+        for name, rows in directory.table_rows().items():
+            columns = [column.name for column in DERIVED[name].columns]
+            values = [dict(zip(columns, row, strict=True)) for row in rows]
+            if values:
+                conn.execute(insert(DERIVED[name]), values)
+        for digest, content in blobs:
+            conn.execute(insert(BLOBS).values(sha256=digest, size=len(content), data=content))
+        for size, note in checkpoints:
+            conn.execute(insert(CHECKPOINTS).values(size=size, note=note))
+        for cosignature in cosignatures:
+            conn.execute(insert(COSIGNATURES).values(**cosignature._asdict()))
+    return store
+
+
+def _replay(directory: Directory, data: bytes) -> None:
+    """Apply an entry to the register as verify does: only once its checks pass."""
+    try:
+        stmt = decode_statement(data)
+        directory.check(stmt)
+    except VerificationError:
+        return
+    directory.apply(stmt)
+
+
+def snapshot(store: SqlStore, size: int, path: Path) -> SqlStore:
+    """The ledger in `store` as it stood at `size` entries, rebuilt at `path` (blobs are not
+    copied; the stored checkpoints up to that size and their cosignatures are)."""
+    from ledger.store import tree as store_tree
+
+    with store.reading() as conn:
+        cps = [(s, note) for s, note in store_tree.stream_checkpoints(conn) if s <= size]
+        cosigs = [row for row in store_tree.cosignatures(conn) if row.size <= size]
+    rows = ((row.statement, row.signature) for row in store.rows(until=size - 1))
+    return load_ledger(path, rows, checkpoints=cps, cosignatures=cosigs)
