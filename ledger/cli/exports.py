@@ -241,6 +241,8 @@ def verify_bundle(
             info(f"withheld: {blob} ({reason})")
         for name, cp in kept:
             info(f"extends checkpoint {name} (size {cp.checkpoint.size})")
+        for note in report.notes:
+            info(f"note: {note}")
     else:
         for problem in report.problems:
             info(f"FAIL [{problem.kind}] {problem.describe()}")

@@ -29,6 +29,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,21 @@ from ledger.store import tree as store_tree
 from ledger.types import GENESIS, IDENTITY_TYPES, lookup
 
 FORMAT_VERSION = 1
+"""Bump when any file the writer produces changes, however slightly: a verifier compares the
+readable files byte for byte only with bags of its own format (see `READABLE`)."""
+
+READABLE = frozenset(
+    {
+        "data/README.txt",
+        "data/decisions.html",
+        "data/reports/compliance.csv",
+        "data/reports/compliance.json",
+        "data/reports/decisions.csv",
+    }
+)
+"""Files written for people from the entries. A verifier of another export format cannot write
+them as the exporter did, so for such a bag it leaves them to fixity and the exporter's
+signature, and says so; every other file is evidence and is always compared."""
 
 
 def software_agent() -> str:
@@ -59,6 +75,12 @@ def software_agent() -> str:
     except PackageNotFoundError:  # run from a source tree that was not installed
         own = "unknown"
     return f"decision-ledger {own} (export format {FORMAT_VERSION})"
+
+
+def format_of(agent: str) -> int | None:
+    """The export format a Bag-Software-Agent names, if it names one."""
+    match = re.search(r"\(export format (\d+)\)", agent)
+    return int(match.group(1)) if match else None
 
 
 SIGNATURE_FILE = "export-signature.json"

@@ -220,3 +220,24 @@ def test_a_kept_checkpoint_the_bundle_does_not_extend_fails(
     report = check(bag, demo_ledger, kept=[("later.txt", fake)])
     assert not report.ok
     assert any("later.txt" in p.message for p in report.problems)
+
+
+def test_a_bag_of_another_export_format_verifies_its_evidence_and_says_what_it_did_not_rewrite(
+    bag: Path, demo_ledger: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Years later the auditor's verifier may write the readable files differently. The evidence
+    is still compared byte for byte; the readable files are left to fixity and the exporter's
+    signature, and the report says so rather than failing or staying silent."""
+    from ledger.export import bundle
+
+    assert check(bag, demo_ledger).notes == []
+    monkeypatch.setattr(bundle, "FORMAT_VERSION", 0)
+    older = tmp_path / "older"
+    demo_ledger.export(older)
+    monkeypatch.undo()
+    assert "(export format 0)" in (older / "bag-info.txt").read_text(encoding="utf-8")
+    report = check(older, demo_ledger)
+    assert report.ok, report.problems
+    [note] = report.notes
+    assert "export format 0" in note and "data/decisions.html" in note
+    assert "data/ledger/entries.jsonl" not in note
