@@ -6,10 +6,13 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import tempfile
 from pathlib import Path
 
 import bagit
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ledger import service
 from ledger.entry import decode_statement
@@ -241,3 +244,33 @@ def test_a_bag_of_another_export_format_verifies_its_evidence_and_says_what_it_d
     [note] = report.notes
     assert "export format 0" in note and "data/decisions.html" in note
     assert "data/ledger/entries.jsonl" not in note
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_any_byte_changed_anywhere_fails_naming_the_file_or_seq(
+    bag: Path, demo_ledger: Demo, data: st.DataObject
+) -> None:
+    """The invariant behind the fixed-position tamper test above: whatever file, offset and bit
+    pattern, alone or with its manifest lines rewritten, verification fails and names the file
+    or an entry's seq."""
+    name = data.draw(st.sampled_from(_targets(bag)), label="file")
+    size = (bag / name).stat().st_size
+    at = data.draw(st.integers(0, max(size - 1, 0)), label="offset")
+    mask = data.draw(st.integers(1, 255), label="xor")
+    with_manifest = data.draw(st.booleans(), label="with manifest lines")
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "bag"
+        shutil.copytree(bag, copy)
+        target = copy / name
+        changed = bytearray(target.read_bytes()) or bytearray(b"\n")
+        changed[min(at, len(changed) - 1)] ^= mask
+        target.write_bytes(bytes(changed))
+        if with_manifest and not name.startswith(("tagmanifest-", SIGNATURE_FILE)):
+            _rehash(copy, name)
+        report = check(copy, demo_ledger)
+    assert not report.ok, name
+    wheres = [p.where or "" for p in report.problems]
+    assert any(w == name or w.startswith("seq ") for w in wheres), (name, report.problems)
