@@ -289,7 +289,11 @@ class LedgerService:
                 .where(STATE.c.kind == "decision")
                 .group_by(STATE.c.status)
             ).all()
-        year = int(self.today()[:4])
+            latest = conn.execute(
+                select(func.max(STATE.c.year)).where(STATE.c.kind == "normative_doc")
+            ).scalar()
+        # The filing rates of the latest year with normative documents (this year's, once any).
+        year = int(latest) if latest is not None else int(self.today()[:4])
         rates = decisions.filing_rates(store=self.store, year=year)
         filing = rates if rates["filing_rate"]["denominator"] else None
         return Overview(
@@ -408,6 +412,16 @@ class LedgerService:
         entry = service.get_entry(store=self.store, seq=seq)
         result: dict[str, Any] = json.loads(entry.data)
         return result
+
+    def which_decisions(self, subjects: Sequence[str]) -> set[str]:
+        """Those of `subjects` that are decisions."""
+        wanted = sorted(set(subjects))
+        with self.store.reading() as conn:
+            return set(
+                conn.execute(
+                    select(STATE.c.id).where(STATE.c.kind == "decision", STATE.c.id.in_(wanted))
+                ).scalars()
+            )
 
     # -- people -----------------------------------------------------------------------------
 
