@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -134,6 +134,7 @@ class DecisionRow:
     year: int
     scope: str
     last_seq: int
+    organ_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -368,6 +369,15 @@ class LedgerService:
                 .limit(limit)
             ).scalars()
             rows = [_decision_row(json.loads(data)) for data in found]
+            organs = DERIVED["organs"]
+            names = dict(
+                conn.execute(
+                    select(organs.c.id, organs.c.name).where(
+                        organs.c.id.in_({r.organ for r in rows})
+                    )
+                ).all()
+            )
+        rows = [replace(r, organ_name=names.get(r.organ, r.organ)) for r in rows]
         if query.scope:  # the LIKE above is a superset; keep the scope label's meaning
             rows = [r for r in rows if query.scope in r.scope]
         return DecisionPage(rows, total, offset)

@@ -8,7 +8,6 @@ import io
 from collections.abc import Callable
 
 from rich.console import Console
-
 from textual.widgets import DataTable, Input, Static
 
 from ledger.app_service import LedgerService
@@ -37,11 +36,9 @@ def rows(table: DataTable[object]) -> list[list[str]]:
 
 def text(widget: Static) -> str:
     """What the widget shows, as plain text."""
-    console = Console(width=200, file=io.StringIO(), color_system=None)
-    console.print(widget.content)
-    output = console.file.getvalue()
-    assert isinstance(output, str)
-    return output
+    buffer = io.StringIO()
+    Console(width=200, file=buffer, color_system=None).print(widget.content)
+    return buffer.getvalue()
 
 
 async def test_verify_on_a_tampered_database_shows_the_failing_seq(
@@ -49,10 +46,12 @@ async def test_verify_on_a_tampered_database_shows_the_failing_seq(
 ) -> None:
     db = str(demo.db)
     (signature,) = tamper.read(db, "SELECT signature FROM entries WHERE seq = 200")[0]
-    forged = bytearray(bytes(signature))  # type: ignore[arg-type]
+    assert isinstance(signature, bytes)
+    forged = bytearray(signature)
     forged[10] ^= 0x01
-    tamper.sql(db, f"UPDATE entries SET signature = {tamper.hexlit(db, bytes(forged))} "
-               "WHERE seq = 200;")
+    tamper.sql(
+        db, f"UPDATE entries SET signature = {tamper.hexlit(db, bytes(forged))} WHERE seq = 200;"
+    )
     messages: list[object] = []
     app = make_app(start="verify")
     async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:

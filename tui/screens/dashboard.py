@@ -12,7 +12,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Grid, VerticalScroll
+from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.widgets import DataTable
 
 from ledger.app_service import Overview
@@ -35,16 +35,17 @@ class DashboardScreen(LedgerScreen):
                 yield Panel(t("dashboard.checkpoint"), id="dash-checkpoint")
                 yield Panel(t("dashboard.verify"), id="dash-verify")
                 yield Panel(t("dashboard.filing"), id="dash-filing")
-            status: DataTable[object] = DataTable(
-                id="dash-status", cursor_type="none", zebra_stripes=True
-            )
-            status.border_title = t("dashboard.by_status")
-            yield status
-            overdue: DataTable[object] = DataTable(
-                id="dash-overdue", cursor_type="row", zebra_stripes=True
-            )
-            overdue.border_title = t("dashboard.overdue")
-            yield overdue
+            with Horizontal(id="dashboard-tables"):
+                status: DataTable[object] = DataTable(
+                    id="dash-status", cursor_type="none", zebra_stripes=True
+                )
+                status.border_title = t("dashboard.by_status")
+                yield status
+                overdue: DataTable[object] = DataTable(
+                    id="dash-overdue", cursor_type="row", zebra_stripes=True
+                )
+                overdue.border_title = t("dashboard.overdue")
+                yield overdue
 
     def on_mount(self) -> None:
         self.query_one("#dash-ledger", Panel).update(t("common.loading"))

@@ -54,12 +54,12 @@ class DecisionsScreen(LedgerScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#decision-table", DataTable)
-        table.add_column(t("decisions.id"), width=12)
+        table.add_column(t("decisions.id"), width=10)
         table.add_column(t("decisions.status"), width=14)
-        table.add_column(t("decisions.organ"), width=16)
-        table.add_column(t("decisions.year"), width=5)
-        table.add_column(t("decisions.scope_col"), width=24)
-        table.add_column(t("decisions.title"))
+        table.add_column(t("decisions.year"), width=4)
+        table.add_column(t("decisions.title"), width=44)
+        table.add_column(t("decisions.organ"), width=14)
+        table.add_column(t("decisions.scope_col"))
         table.focus()
         self.load_filters()
 
@@ -111,10 +111,10 @@ class DecisionsScreen(LedgerScreen):
             table.add_row(
                 d.id,
                 status_label(d.status),
-                d.organ,
                 Text(str(d.year)),
-                d.scope,
                 d.title,
+                d.organ_name,
+                d.scope,
                 key=d.id,
             )
         if page.rows:
