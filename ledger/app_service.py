@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -307,10 +307,67 @@ class LedgerService:
             checkpoint=self.last_checkpoint(),
             last_verify=self.last_verify(),
             by_status={str(status): int(n) for status, n in counts},
-            overdue=decisions.overdue(store=self.store, as_of=self.today()),
+            overdue=self.overdue(),
             filing=filing,
             year=year,
         )
+
+    def overdue(self) -> list[dict[str, Any]]:
+        """Catalog matters not decided by their planned date, as `decisions.overdue` computes
+        them, reading only the decisions that name a late item (not every decision)."""
+        today = self.today()
+        with self.store.reading() as conn:
+            catalogs = [
+                json.loads(data)
+                for data in conn.execute(
+                    select(STATE.c.data).where(STATE.c.kind == "catalog").order_by(STATE.c.id)
+                ).scalars()
+            ]
+            late = [
+                (catalog["id"], item)
+                for catalog in catalogs
+                for item in catalog["items"].values()
+                if item["planned_decision_by"] < today
+            ]
+            if not late:
+                return []
+            wanted = {
+                json.dumps({"item": item["id"]}, ensure_ascii=False, separators=(",", ":"))[1:-1]
+                for _, item in late
+            }
+            found = conn.execute(
+                select(STATE.c.data)
+                .where(
+                    STATE.c.kind == "decision",
+                    or_(*(STATE.c.data.contains(w, autoescape=True) for w in sorted(wanted))),
+                )
+                .order_by(STATE.c.id)
+            ).scalars()
+            by_item = {}
+            for decision in map(json.loads, found):
+                scope = decision["scope"]
+                if scope.get("item"):
+                    by_item[(scope["catalog"], scope["item"])] = decision
+        result = []
+        for catalog_id, item in late:
+            decision = by_item.get((catalog_id, item["id"]))
+            if decision is not None and decision["decided"] is not None:
+                continue
+            planned = item["planned_decision_by"]
+            result.append(
+                {
+                    "gate": "G17",
+                    "catalog": catalog_id,
+                    "item": item["id"],
+                    "title": item["title"],
+                    "planned_decision_by": planned,
+                    "days_overdue": (date.fromisoformat(today) - date.fromisoformat(planned)).days,
+                    "decision": None if decision is None else decision["id"],
+                    "status": "not proposed" if decision is None else decision["status"],
+                    "undertaking_unit": item["undertaking_unit"],
+                }
+            )
+        return sorted(result, key=lambda r: -int(r["days_overdue"]))
 
     # -- decisions --------------------------------------------------------------------------
 
