@@ -194,6 +194,7 @@ class LedgerService:
         self.clock = clock
         self.state_dir = state_dir
         self.actor: str | None = None
+        self.actor_name: str | None = None
         self.signer: SigningKey | None = None
 
     @classmethod
@@ -257,10 +258,11 @@ class LedgerService:
         """Sign as `person` from now on (see `key_for` for the errors)."""
         key = self.key_for(person, passphrase)
         self.actor, self.signer = person, key
+        self.actor_name = self.store.directory().persons[person].name
 
     def lock(self) -> None:
         """Forget the unlocked key: browsing only."""
-        self.actor, self.signer = None, None
+        self.actor, self.actor_name, self.signer = None, None, None
 
     def require_signer(self) -> tuple[str, SigningKey]:
         """Who signs, and their key. Raises RefusedError when nobody is unlocked."""

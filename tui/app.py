@@ -75,7 +75,8 @@ class LedgerApp(App[None]):
         if self.service.actor is None:
             self.sub_title = t("app.read_only")
         else:
-            self.sub_title = t("app.signing_as", person=self.service.actor)
+            who = f"{self.service.actor_name} ({self.service.actor})"
+            self.sub_title = t("app.signing_as", person=who)
 
     # -- navigation -------------------------------------------------------------------------
 

@@ -61,7 +61,7 @@ async def test_unlock_with_the_passphrase(
         assert service.actor == "li.na"
         assert not isinstance(app.screen, UnlockScreen)
         assert any(isinstance(m, Unlocked) and m.person == "li.na" for m in messages)
-        assert app.sub_title == "signing as li.na"
+        assert app.sub_title == "signing as 李娜 (li.na)"
 
 
 def test_ledger_tui_demo_builds_the_demo_and_opens_the_ui(
@@ -72,7 +72,7 @@ def test_ledger_tui_demo_builds_the_demo_and_opens_the_ui(
     shown: list[str] = []
     original = LedgerApp.run
 
-    async def auto_pilot(pilot: Pilot[None]) -> None:
+    async def auto_pilot(pilot: Pilot[object]) -> None:
         app = pilot.app
         for _ in range(100):
             await app.workers.wait_for_complete()
