@@ -442,8 +442,11 @@ class LedgerService:
         return DecisionPage(rows, total, offset)
 
     def decision(self, ident: str) -> dict[str, Any]:
-        """A decision's replayed state. Raises InputError for an unknown id."""
-        return decisions.get_decision(store=self.store, decision=ident)
+        """A decision's replayed state, with `organ_name`. Raises InputError for an unknown id."""
+        state = decisions.get_decision(store=self.store, decision=ident)
+        organ = self.store.directory().organs.get(state["organ"])
+        state["organ_name"] = organ.name if organ is not None else state["organ"]
+        return state
 
     def timeline(self, ident: str) -> list[TimelineItem]:
         """Every entry of the decision, each checked: its hash, its signature, its key."""

@@ -89,7 +89,7 @@ class DecisionScreen(LedgerScreen):
         self.query_one("#decision-head", Panel).show_pairs(
             [
                 (t("decisions.status"), status_label(state["status"])),
-                (t("decisions.organ"), state["organ"]),
+                (t("decisions.organ"), f"{state['organ_name']} ({state['organ']})"),
                 (t("decision.proposed"), when(state.get("proposed_at"))),
                 (t("decision.compliance"), _compliance(report)),
                 (t("decision.record"), label("record", report["record_completeness"])),
