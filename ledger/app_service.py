@@ -404,22 +404,28 @@ class LedgerService:
             clauses.append(
                 or_(
                     STATE.c.id.contains(text, autoescape=True),
-                    STATE.c.data.contains(f'"title":"{text}', autoescape=True),
                     STATE.c.data.contains(text, autoescape=True),
                 )
             )
         return clauses
 
     def decisions_page(
-        self, query: DecisionQuery, *, offset: int = 0, limit: int = PAGE_SIZE
+        self,
+        query: DecisionQuery,
+        *,
+        offset: int = 0,
+        limit: int = PAGE_SIZE,
+        total: int | None = None,
     ) -> DecisionPage:
         """One page of decisions matching `query`, newest id first, read with LIMIT/OFFSET
-        over the derived table (never the whole list)."""
+        over the derived table (never the whole list). Pass the `total` of an earlier page of
+        the same query to skip counting again."""
         where = self._where(query)
         with self.store.reading() as conn:
-            total = int(
-                conn.execute(select(func.count()).select_from(STATE).where(*where)).scalar_one()
-            )
+            if total is None:
+                total = int(
+                    conn.execute(select(func.count()).select_from(STATE).where(*where)).scalar_one()
+                )
             found = conn.execute(
                 select(STATE.c.data)
                 .where(*where)

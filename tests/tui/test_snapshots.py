@@ -28,10 +28,10 @@ def settled(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
         for key in ("", *keys):
             if key:
                 await pilot.press(key)
-            for _ in range(3):
+            for _ in range(5):
                 await pilot.app.workers.wait_for_complete()
                 await asyncio.sleep(0.02)
-            await pilot.pause()
+                await pilot.pause()
 
     return run
 

@@ -69,7 +69,7 @@ class DecisionsScreen(LedgerScreen):
     # -- loading ------------------------------------------------------------------------------
 
     def reload(self) -> None:
-        self.load(self.query_state, self.page_offset)
+        self.load(self.query_state, self.page_offset, None)  # the ledger may have grown
 
     @work(thread=True, exclusive=True, group="decision-filters")
     def load_filters(self) -> None:
@@ -90,9 +90,9 @@ class DecisionsScreen(LedgerScreen):
         )
 
     @work(thread=True, exclusive=True, group="decision-page")
-    def load(self, query: DecisionQuery, offset: int) -> None:
+    def load(self, query: DecisionQuery, offset: int, total: int | None) -> None:
         try:
-            page = self.service.decisions_page(query, offset=offset, limit=PAGE)
+            page = self.service.decisions_page(query, offset=offset, limit=PAGE, total=total)
         except LedgerError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
@@ -174,7 +174,7 @@ class DecisionsScreen(LedgerScreen):
         )
         if query != self.query_state:
             self.query_state, self.page_offset = query, 0
-            self.load(query, 0)
+            self.load(query, 0, None)
 
     # -- actions ------------------------------------------------------------------------------
 
@@ -190,7 +190,7 @@ class DecisionsScreen(LedgerScreen):
             self.app.bell()
             return
         self.page_offset = offset
-        self.load(self.query_state, offset)
+        self.load(self.query_state, offset, self.total)  # same query: no need to count again
 
     @on(DataTable.RowSelected, "#decision-table")
     def open_decision(self, event: DataTable.RowSelected) -> None:
