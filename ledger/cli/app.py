@@ -10,7 +10,8 @@ from typing import Annotated
 
 import typer
 
-from ledger.cli import blobs, checkpoints, database, decisions, entries, people, setup
+from ledger.cli import blobs, checkpoints, database, decisions, entries, exports, people, setup
+from ledger.cli import tui as tui_command
 from ledger.cli.context import State
 from ledger.cli.exit_codes import EPILOG
 
@@ -62,6 +63,5 @@ app.add_typer(blobs.blob_app, name="blob")
 decisions.register(app)
 checkpoints.register(app)
 database.register(app)
-from ledger.cli import exports  # noqa: E402  (exports and reports; kept apart for merges)
-
 exports.register(app)
+tui_command.register(app)
