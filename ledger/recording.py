@@ -17,7 +17,7 @@ import re
 import types
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
@@ -29,15 +29,18 @@ from ledger import service
 from ledger.entry import DEFAULT_ZONE, HEX64, ZERO_HASH, Statement, format_local, format_utc
 from ledger.errors import GateError, InputError, LedgerError, RefusedError, VerificationError
 from ledger.procedure import bodies
-from ledger.procedure.drafting import eligible_drafts
+from ledger.procedure.drafting import eligible_drafts, required_steps
 from ledger.procedure.gates import GATES
 from ledger.procedure.meeting import majority_view
-from ledger.procedure.state import APPROVING, NEEDS_REASON, VOTING_ROLES
+from ledger.procedure.profile import RuleProfile
+from ledger.procedure.state import APPROVING, NEEDS_REASON, PROFILES, STEP_ENTRIES, VOTING_ROLES
 from ledger.store import SqlStore
 from ledger.store.tables import BLOBS, DERIVED
 from ledger.types import Day, Hash, Id, Name, Text, describe_validation, lookup
 
 Obj = dict[str, Any]
+STATE = DERIVED["procedure_state"]
+INVOLVEMENTS = DERIVED["involvements"]
 
 # -- forms ---------------------------------------------------------------------------------------
 
@@ -474,6 +477,192 @@ def build_body(entry_type: str, raw: Mapping[str, Any]) -> tuple[Obj, dict[str, 
     return body, problems
 
 
+# -- what comes next, and what a form can fill in -------------------------------------------------
+
+# The entry types that move a decision on from each status, the likeliest first.
+NEXT_STEPS: dict[str, tuple[str, ...]] = {
+    "proposed": ("decision.initiated", "decision.not_initiated"),
+    "initiated": ("undertaking_unit.assigned",),
+    "drafting": (
+        "draft.versioned",
+        "legal_basis.recorded",
+        "step.determined",
+        *STEP_ENTRIES,
+        "step.completed",
+        "legality_review.submitted",
+    ),
+    "under_legality_review": ("legality_review.opinion", "legality_review.returned"),
+    "ready_for_deliberation": ("agenda_item.opened", "draft.versioned"),
+    "under_deliberation": (
+        "position.stated",
+        "recusal.declared",
+        "head_decision.made",
+        "vote.taken",
+    ),
+    "awaiting_issue": (
+        "party_committee.reported",
+        "decision.published",
+        "decision.not_published",
+        "draft.versioned",
+    ),
+    "published": ("execution.assigned", "archive.filed"),
+    "not_published": ("execution.assigned", "archive.filed"),
+    "in_execution": (
+        "execution.reported",
+        "execution.issue_reported",
+        "public_feedback.received",
+        "post_evaluation.started",
+        "decision.completed",
+        "decision.suspended",
+        "archive.filed",
+    ),
+    "suspended": ("execution.reported", "decision.adjusted", "decision.superseded"),
+    "completed": ("post_evaluation.started", "archive.filed"),
+    "closed": ("archive.filed",),
+}
+
+
+def next_steps(decision: Obj | None, profile: RuleProfile | None = None) -> list[str]:
+    """The entry types that can move `decision` (its state) on, the one due next first; for no
+    decision, a new proposal. While drafting, the next is the first thing still missing:
+    a draft, the legal basis, a required step, then the submission for legality review."""
+    if decision is None:
+        return ["decision.proposed"]
+    steps = list(NEXT_STEPS.get(decision["status"], ()))
+    if decision["status"] == "drafting":
+        due = _due_in_drafting(decision, profile or RuleProfile())
+        steps.remove(due)
+        steps.insert(0, due)
+    return steps
+
+
+def _due_in_drafting(decision: Obj, profile: RuleProfile) -> str:
+    if not decision["draft_order"]:
+        return "draft.versioned"
+    if decision["legal_basis_seq"] is None:
+        return "legal_basis.recorded"
+    entries = {step: kind for kind, step in STEP_ENTRIES.items()}
+    done = decision["steps"]
+    for step in required_steps(decision, profile):
+        record = done.get(step, {})
+        if "completed_seq" in record or record.get("determination") in (
+            "exempt",
+            "not_applicable",
+        ):
+            continue
+        if step == "public_participation" and "public_comment" not in done:
+            return "public_comment.opened"
+        return entries.get(step, "step.completed")
+    return "legality_review.submitted"
+
+
+def suggest(
+    *, store: SqlStore, entry_type: str, subject: str | None, actor: str | None, today: str
+) -> Obj:
+    """Values a form can start with (raw, as typed): what the ledger already says, so the
+    recorder only types what is new. Nothing here is signed unless the recorder keeps it."""
+    spec = form(entry_type)
+    names = {f.name for f in spec.fields}
+    directory = store.directory()
+    decision = (
+        _object(store, "decision", subject) if subject and spec.subject == "decision" else None
+    )
+    profile = RuleProfile()
+    if decision is not None:
+        profile = _profile(store, decision["profile"])
+    raw: Obj = {}
+    for name in names:
+        if form(entry_type).field(name).kind == "day":
+            raw[name] = today
+    deliberative = sorted(
+        o.id for o in directory.organs.values() if o.kind in ("executive_meeting", "plenary")
+    )
+    if "organ" in names and deliberative:
+        raw["organ"] = deliberative[0]
+    if entry_type == "decision.proposed":
+        raw["applicability"] = "direct"
+        raw["confidentiality"] = {"level": "public"}
+        raw["source"] = "leadership"
+    if entry_type == "decision.initiated":
+        raw["by"] = "head"
+    if entry_type == "undertaking_unit.assigned" and actor is not None:
+        units = [
+            m.organ
+            for m in directory.memberships.values()
+            if m.person == actor
+            and m.end is None
+            and directory.organs[m.organ].kind == "internal_unit"
+        ]
+        if units:
+            raw["lead"] = sorted(units)[0]
+        raw["leaders"] = actor
+        raw["drafters"] = actor
+    if decision is not None:
+        drafts = decision["draft_order"]
+        if "version" in names:
+            raw["version"] = str(len(drafts) + 1)
+        if "draft" in names and drafts:
+            raw["draft"] = drafts[-1]
+        if entry_type == "public_comment.opened":
+            raw["channels"] = "government_website"
+            end = date.fromisoformat(today) + timedelta(days=profile.comment_min_days)
+            raw["deadline"] = end.isoformat()
+        if entry_type == "public_participation.completed":
+            raw["methods"] = "public_comment"
+            raw["opinions_received"] = "0"
+        if entry_type == "legality_review.opinion":
+            ok = {"ok": True}
+            raw["checks"] = {"authority": ok, "procedure": ok, "content": ok}
+            raw["opinion"] = "lawful"
+        if entry_type == "agenda_item.opened":
+            cleared = eligible_drafts(decision)
+            ready = [d for d in drafts if d in cleared]
+            if ready:
+                raw["draft"] = ready[-1]
+            meeting = _open_meeting(store, decision["organ"])
+            if meeting is not None:
+                raw["meeting"] = meeting["id"]
+                raw["item"] = str(len(meeting["items"]) + 1)
+            leaders = (decision.get("unit") or {}).get("leaders") or []
+            if leaders:
+                raw["presenter"] = leaders[0]
+        if entry_type in ("position.stated", "recusal.declared", "head_decision.made",
+                          "vote.taken") and decision.get("agenda"):  # fmt: skip
+            raw["meeting"] = decision["agenda"]["meeting"]
+            raw["order"] = str(decision["agenda"]["last_order"] + 1)
+        if entry_type == "party_committee.reported" and profile.party_committee:
+            raw["to"] = profile.party_committee
+        if entry_type == "decision.published" and decision.get("decided"):
+            raw["published_doc"] = decision["decided"]["draft"]
+            raw["channels"] = "government_website"
+    if entry_type == "meeting.convened" and "organ" in raw:
+        heads = directory.holders_at(raw["organ"], ("head",), today)
+        if heads:
+            raw["chair"] = heads[0]
+        if actor is not None:
+            raw["recorder"] = actor
+    return {k: v for k, v in raw.items() if k in names}
+
+
+def _profile(store: SqlStore, name: str) -> RuleProfile:
+    profiles = _object(store, *PROFILES) or {"versions": []}
+    for version in profiles["versions"]:
+        if version["name"] == name:
+            return RuleProfile.model_validate(version["rules"])
+    return RuleProfile()
+
+
+def _open_meeting(store: SqlStore, organ: str) -> Obj | None:
+    """The newest meeting of `organ` whose attendance is recorded and minutes are not final."""
+    query = select(STATE.c.data).where(
+        STATE.c.kind == "meeting", STATE.c.organ == organ, STATE.c.status == "convened"
+    )
+    with store.reading() as conn:
+        found = [json.loads(d) for d in conn.execute(query).scalars()]
+    found = [m for m in found if m["present"] is not None]
+    return max(found, key=lambda m: (m["at"], m["first_seq"])) if found else None
+
+
 # -- refusals: the gate, its rule and article, what would satisfy it ---------------------------
 
 # What would satisfy each gate, in the words a recorder acts on.
@@ -679,9 +868,6 @@ def attach(*, store: SqlStore, path: Path | str) -> Attachment:
 
 
 # -- the meeting: attendance, recusal, who speaks next, the head last ---------------------------
-
-STATE = DERIVED["procedure_state"]
-INVOLVEMENTS = DERIVED["involvements"]
 
 
 def _object(store: SqlStore, kind: str, ident: str) -> Obj | None:
@@ -1035,6 +1221,8 @@ __all__ = [
     "head_decision_draft",
     "members_due",
     "next_meeting_id",
+    "next_steps",
+    "suggest",
     "position_draft",
     "position_needs_reason",
     "preflight",

@@ -427,3 +427,88 @@ def test_attendance_and_meeting_ids(office: Bureau) -> None:
     assert recording.next_meeting_id(store=office.store, year=2021) == "mtg-2021-01"
     office.meeting("mtg-2021-01")
     assert recording.next_meeting_id(store=office.store, year=2021) == "mtg-2021-02"
+
+
+# -- what comes next, and the values a form starts with ------------------------------------------
+
+
+def step(office: Bureau, actor: str, subject: str, typed: dict[str, Any]) -> str:
+    """Record the step the decision is due for, from the suggested values and what is typed."""
+    current = (
+        decisions.get_decision(store=office.store, decision=subject)
+        if office.count()
+        and (subject in {d.id for d in decisions.list_decisions(store=office.store)})
+        else None
+    )
+    kind = recording.next_steps(current)[0]
+    raw = recording.suggest(
+        store=office.store,
+        entry_type=kind,
+        subject=subject,
+        actor=actor,
+        today=office.day.isoformat(),
+    )
+    body, problems = recording.build_body(kind, {**raw, **typed})
+    assert problems == {}, (kind, problems)
+    refusal = preflight(office, actor, kind, subject, body)
+    if refusal is not None and refusal.needs_reason:
+        body = recording.with_reason(kind, body, str(refusal.gate), "会期临近，从速审查")
+        refusal = preflight(office, actor, kind, subject, body)
+    assert refusal is None, (kind, refusal)
+    seq, refused = record(office, actor, kind, subject, body)
+    assert refused is None and seq is not None
+    return kind
+
+
+def test_a_decision_walks_to_its_meeting_on_suggested_values(
+    office: Bureau, tmp_path: Path
+) -> None:
+    """Each step is the one `next_steps` puts first; the form starts from `suggest`, so the
+    recorder types only what is new. A review shorter than the profile's minimum asks for the
+    reason (G6) and is taken with it."""
+    file = tmp_path / "draft.txt"
+    file.write_text("实施方案（征求意见稿）", encoding="utf-8")
+    doc = recording.attach(store=office.store, path=file).sha256
+    walked = [
+        step(office, "zhao.lei", "d9", {"title": "课后服务", "summary": "提请研究",
+                                        "scope": {"art3_category": "1"}}),
+        step(office, "zhang.wei", "d9", {}),
+        step(office, "huang.li", "d9", {"lead": "basic-edu", "leaders": "zhao.lei"}),
+        step(office, "zhao.lei", "d9", {"doc": doc, "summary": "征求意见稿"}),
+        step(office, "zhao.lei", "d9", {"items": [{"title": "《教育法》"}]}),
+        step(office, "zhao.lei", "d9", {"explanation_doc": doc}),
+        step(office, "zhao.lei", "d9", {"adoption_report_doc": doc}),
+        step(office, "zhao.lei", "d9", {"procedure_statement": "已公开征求意见"}),
+        step(office, "wu.xia", "d9", {"opinion_doc": doc}),
+    ]  # fmt: skip
+    assert walked == [
+        "decision.initiated" if i == 1 else kind
+        for i, kind in enumerate(
+            [
+                "decision.proposed",
+                "decision.initiated",
+                "undertaking_unit.assigned",
+                "draft.versioned",
+                "legal_basis.recorded",
+                "public_comment.opened",
+                "public_participation.completed",
+                "legality_review.submitted",
+                "legality_review.opinion",
+            ]
+        )
+    ]
+    decided = state(office, "d9")
+    assert decided["status"] == "ready_for_deliberation"
+    assert [e["gate"] for e in decided["exceptions"]] == ["G6"]
+    assert recording.next_steps(decided) == ["agenda_item.opened", "draft.versioned"]
+    office.meeting("m9", days=0)
+    raw = recording.suggest(
+        store=office.store, entry_type="agenda_item.opened", subject="d9", actor="huang.li",
+        today=office.day.isoformat(),
+    )  # fmt: skip
+    assert raw == {
+        "meeting": "m9",
+        "item": "1",
+        "draft": decided["draft_order"][-1],
+        "presenter": "zhao.lei",
+    }
