@@ -13,6 +13,7 @@ entry is recorded at its business time, as a recorder would have done in 2020.
 from __future__ import annotations
 
 import base64
+import hashlib
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -209,8 +210,12 @@ class _Scribe:
                 self.keys[event.subject] = self.pending.pop(event.subject)
 
 
-def build(directory: Path) -> Demo:
+def build(directory: Path, *, seed: bytes | None = None) -> Demo:
     """Build the demo ledger in `directory` (replacing an earlier demo there).
+
+    Args:
+        seed: derive every key from it (for tests and screenshots that must be the same on
+            every run); by default the keys are random.
 
     Raises:
         InputError: `directory` exists and is not an earlier demo (nothing is touched).
@@ -229,11 +234,16 @@ def build(directory: Path) -> Demo:
     db, key_dir = directory / "ledger.db", directory / "keys"
     keystore = KeyStore(key_dir)
 
+    def new_key(label: str) -> SigningKey:
+        if seed is None:
+            return SigningKey.generate()
+        return SigningKey.from_seed(hashlib.sha256(seed + label.encode()).digest())
+
     keys: dict[str, SigningKey] = {}
     for person, _ in [REGISTRAR, *PEOPLE, *LATER]:
-        keys[person] = SigningKey.generate()
+        keys[person] = new_key(person)
         keystore.save(keys[person], DEMO_PASSPHRASE)
-    rotated = SigningKey.generate()  # chen.jing's new key after she changes posts
+    rotated = new_key("chen.jing/2")  # chen.jing's new key after she changes posts
     keystore.save(rotated, DEMO_PASSPHRASE)
 
     identity = service.LedgerIdentity(ORIGIN, ORGANISATION, REGISTRAR[0], REGISTRAR[1])

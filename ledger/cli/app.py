@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from ledger.cli import blobs, checkpoints, database, decisions, entries, people, setup
+from ledger.cli import tui as tui_command
 from ledger.cli.context import State
 from ledger.cli.exit_codes import EPILOG
 
@@ -62,3 +63,4 @@ app.add_typer(blobs.blob_app, name="blob")
 decisions.register(app)
 checkpoints.register(app)
 database.register(app)
+tui_command.register(app)
