@@ -569,7 +569,7 @@ def suggest(
     )
     profile = RuleProfile()
     if decision is not None:
-        profile = _profile(store, decision["profile"])
+        profile = profile_of(store, decision["profile"])
     raw: Obj = {}
     for name in names:
         if form(entry_type).field(name).kind == "day":
@@ -644,7 +644,8 @@ def suggest(
     return {k: v for k, v in raw.items() if k in names}
 
 
-def _profile(store: SqlStore, name: str) -> RuleProfile:
+def profile_of(store: SqlStore, name: str) -> RuleProfile:
+    """The rules of the profile version called `name` (Decree 713's when there is none)."""
     profiles = _object(store, *PROFILES) or {"versions": []}
     for version in profiles["versions"]:
         if version["name"] == name:
@@ -1226,6 +1227,7 @@ __all__ = [
     "position_draft",
     "position_needs_reason",
     "preflight",
+    "profile_of",
     "record",
     "unconfirmed",
     "value_of",
