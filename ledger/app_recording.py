@@ -131,10 +131,11 @@ def convene(
     number: str,
     place: str,
     present: list[str],
-) -> tuple[str | None, Refusal | None]:
+) -> tuple[int | None, Refusal | None]:
     """Convene a meeting of `organ` chaired by its head, recorded by whoever is unlocked, and
     record who of the members due is present (the others absent, not excused), in one
-    transaction: (the meeting id, None) or (None, the refusal)."""
+    transaction: (the seq of the attendance, None) or (None, the refusal). `ident` is the
+    meeting's id (empty: the next free mtg-<year>-<NN>)."""
     actor, key = svc.require_signer()
     directory = svc.store.directory()
     heads = directory.holders_at(organ, ("head",), svc.today())
@@ -153,10 +154,10 @@ def convene(
         service.Draft("attendance.recorded", ident, attendance, actor, key),
     ]
     try:
-        svc.append(drafts)
+        entries = svc.append(drafts)
     except (InputError, RefusedError) as exc:
         return None, recording.explain(exc)
-    return ident, None
+    return entries[-1].seq, None
 
 
 def open_item(svc: LedgerService, ident: str) -> tuple[int | None, Refusal | None]:

@@ -619,7 +619,7 @@ def suggest(
             ready = [d for d in drafts if d in cleared]
             if ready:
                 raw["draft"] = ready[-1]
-            meeting = _open_meeting(store, decision["organ"])
+            meeting = _open_meeting(store, decision["organ"], today)
             if meeting is not None:
                 raw["meeting"] = meeting["id"]
                 raw["item"] = str(len(meeting["items"]) + 1)
@@ -653,14 +653,15 @@ def profile_of(store: SqlStore, name: str) -> RuleProfile:
     return RuleProfile()
 
 
-def _open_meeting(store: SqlStore, organ: str) -> Obj | None:
-    """The newest meeting of `organ` whose attendance is recorded and minutes are not final."""
+def _open_meeting(store: SqlStore, organ: str, day: str) -> Obj | None:
+    """The newest meeting of `organ` on `day` whose attendance is recorded and minutes are not
+    final."""
     query = select(STATE.c.data).where(
         STATE.c.kind == "meeting", STATE.c.organ == organ, STATE.c.status == "convened"
     )
     with store.reading() as conn:
         found = [json.loads(d) for d in conn.execute(query).scalars()]
-    found = [m for m in found if m["present"] is not None]
+    found = [m for m in found if m["present"] is not None and m["at"][:10] == day]
     return max(found, key=lambda m: (m["at"], m["first_seq"])) if found else None
 
 

@@ -57,6 +57,7 @@ class MeetingScreen(LedgerScreen):
     CSS_PATH = "recording.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "refresh", "meeting.refresh"),
+        Binding("escape", "leave", "record.leave"),
     ]
 
     def __init__(self) -> None:
@@ -153,6 +154,10 @@ class MeetingScreen(LedgerScreen):
             table.add_column(t(f"meeting.col.{key}"), key=key)
         self.load_items()
 
+    def action_leave(self) -> None:
+        """Leave the form (the place keys work again)."""
+        self.set_focus(None)
+
     def reload(self) -> None:
         self.load_items()
 
@@ -227,7 +232,6 @@ class MeetingScreen(LedgerScreen):
         heading = self.query_one("#meeting-heading", Static)
         if snapshot is None or state is None:
             heading.update(t("meeting.nothing"))
-            self.set_status("")
         elif item is not None:
             rule = t(f"meeting.rule.{item.rule}")
             heading.update(
@@ -367,6 +371,8 @@ class MeetingScreen(LedgerScreen):
             for p in pending
         ]
         self.query_one("#meeting-confirm-list", Static).update("\n".join(lines))
+        if pending and (self.snapshot is None or self.snapshot.state is None):
+            self.query_one("#meeting-confirm-go", Button).focus()
 
     def set_status(self, text: str) -> None:
         self.query_one("#meeting-status", Static).update(text)
@@ -393,10 +399,9 @@ class MeetingScreen(LedgerScreen):
             self.set_status(t("record.not_recorded"))
             return
         if seq is not None:
-            self.app.post_message(EntriesAppended([seq]))
             self.notify(t("meeting.recorded", seq=seq))
-        if self.decision is not None:
-            self.load(self.decision)
+            self.set_status(t("meeting.recorded", seq=seq))
+            self.app.post_message(EntriesAppended([seq]))  # the app reloads this screen
         else:
             self.load_items()
 
@@ -419,11 +424,11 @@ class MeetingScreen(LedgerScreen):
     @work(thread=True, exclusive=True, group="meeting-act")
     def run_convene(self, organ: str, number: str, place: str, present: list[str]) -> None:
         try:
-            ident, refusal = rec.convene(self.service, "", organ, number, place, present)
+            seq, refusal = rec.convene(self.service, "", organ, number, place, present)
         except LedgerError as exc:
             self.app.call_from_thread(self.failed, str(exc))
             return
-        self.app.call_from_thread(self.done, None, refusal)
+        self.app.call_from_thread(self.done, seq, refusal)
 
     @on(Button.Pressed, "#meeting-open-item")
     def open_item(self) -> None:
@@ -532,11 +537,11 @@ class MeetingScreen(LedgerScreen):
         self.app.call_from_thread(self.decided, seq, refusal)
 
     def decided(self, seq: int | None, refusal: Refusal | None) -> None:
-        self.done(seq, refusal)
         if refusal is None and seq is not None:
             self.decision = None
+        self.done(seq, refusal)
+        if refusal is None and seq is not None:
             self.set_status(t("meeting.status_decided", seq=seq))
-            self.load_items()
 
     @on(Button.Pressed, "#meeting-confirm-go")
     def confirm(self) -> None:

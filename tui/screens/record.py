@@ -10,6 +10,7 @@ is stored (as a blob) when the entry is recorded.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,21 +45,27 @@ HEX = set("0123456789abcdef")
 
 @dataclass
 class Leaf:
-    """One input of the form: the field it fills, at which path, in which widget."""
+    """One input of the form: the field it fills, at which path, in which widget, and whether
+    it must be filled in."""
 
     path: str
     spec: FieldSpec
     widget: Widget
+    needed: bool
 
 
-def leaves(fields: tuple[FieldSpec, ...], prefix: str = "") -> Iterator[tuple[str, FieldSpec]]:
-    """Every field a person fills in, by dotted path (a list of records shows its first)."""
+def leaves(
+    fields: tuple[FieldSpec, ...], prefix: str = "", needed: bool = True
+) -> Iterator[tuple[str, FieldSpec, bool]]:
+    """Every field a person fills in, by dotted path (a list of records shows its first), and
+    whether it must be filled in (it is required, and so is every record it is part of)."""
     for spec in fields:
         path = f"{prefix}{spec.name}"
+        must = needed and spec.required and (not spec.many or spec.min_items > 0)
         if spec.kind == "group":
-            yield from leaves(spec.fields, f"{path}.0." if spec.many else f"{path}.")
+            yield from leaves(spec.fields, f"{path}.0." if spec.many else f"{path}.", must)
         else:
-            yield path, spec
+            yield path, spec, must
 
 
 def label_of(path: str) -> str:
@@ -128,6 +135,7 @@ class RecordScreen(LedgerScreen):
     CSS_PATH = "recording.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "record.save", priority=True),
+        Binding("escape", "leave", "record.leave"),
     ]
 
     def __init__(self) -> None:
@@ -138,6 +146,8 @@ class RecordScreen(LedgerScreen):
         self.form_leaves: dict[str, Leaf] = {}
         self.choices: rec.Choices | None = None
         self.drafts: list[tuple[str, str]] = []
+        self.note = ""
+        self.form_lock = asyncio.Lock()
         self.busy = False
 
     # -- layout -------------------------------------------------------------------------------
@@ -145,9 +155,9 @@ class RecordScreen(LedgerScreen):
     def body(self) -> ComposeResult:
         with Horizontal(id="record-top"):
             yield Label(t("record.decision"), classes="record-pick-label")
-            yield Select[str]([], id="record-subject", allow_blank=False, prompt="")
+            yield Select[str]([], id="record-subject", prompt=t("record.choose"))
             yield Label(t("record.step"), classes="record-pick-label")
-            yield Select[str]([], id="record-type", allow_blank=False, prompt="")
+            yield Select[str]([], id="record-type", prompt=t("record.choose"))
         yield Static("", id="record-summary")
         yield VerticalScroll(id="record-form")
         yield Static("", id="record-refusal")
@@ -155,6 +165,10 @@ class RecordScreen(LedgerScreen):
 
     def on_mount(self) -> None:
         self.load_subjects()
+
+    def action_leave(self) -> None:
+        """Leave the form (the place keys work again)."""
+        self.set_focus(None)
 
     def reload(self) -> None:
         self.load_subjects()
@@ -229,8 +243,12 @@ class RecordScreen(LedgerScreen):
     # -- the form -----------------------------------------------------------------------------
 
     async def show_form(self, entry_type: str, subject: str | None, values: dict[str, Any]) -> None:
-        if (entry_type, subject) != (self.entry_type, self.subject):
-            return
+        async with self.form_lock:  # one build at a time; a stale one is skipped
+            if (entry_type, subject) != (self.entry_type, self.subject):
+                return
+            await self.build_rows(entry_type, values)
+
+    async def build_rows(self, entry_type: str, values: dict[str, Any]) -> None:
         spec = form(entry_type)
         self.query_one("#record-summary", Static).update(
             t(f"record.type.{entry_type}.help") if entry_type else ""
@@ -239,10 +257,10 @@ class RecordScreen(LedgerScreen):
         await container.remove_children()
         self.form_leaves = {}
         rows = []
-        for path, field_spec in leaves(spec.fields):
+        for path, field_spec, needed in leaves(spec.fields):
             widget = self.make_widget(path, field_spec, _get(values, path))
-            self.form_leaves[path] = Leaf(path, field_spec, widget)
-            mark = " *" if field_spec.required else ""
+            self.form_leaves[path] = Leaf(path, field_spec, widget, needed)
+            mark = " *" if needed else ""
             rows.append(
                 Vertical(
                     Horizontal(
@@ -257,13 +275,22 @@ class RecordScreen(LedgerScreen):
         await container.mount_all(rows)
         self.query_one("#record-refusal", Static).update("")
         self.query_one("#record-refusal", Static).remove_class("shown")
-        self.set_status(t("record.ready", type=type_label(entry_type)))
-        first = next(iter(self.form_leaves.values()), None)
+        ready = t("record.ready", type=type_label(entry_type))
+        self.set_status(f"{self.note}  {ready}" if self.note else ready)
+        self.note = ""
+        empty = [
+            leaf
+            for leaf in self.form_leaves.values()
+            if leaf.needed and self.raw_value(leaf) in (None, "", [])
+        ]
+        first = next(iter(empty or self.form_leaves.values()), None)
         if first is not None:
             first.widget.focus()
 
     def make_widget(self, path: str, spec: FieldSpec, value: Any) -> Widget:
         wid = f"f-{_wid(path)}"
+        if isinstance(value, bool):
+            value = "yes" if value else "no"
         choices = self.choices
         options: list[tuple[str, str]] = []
         if spec.kind == "choice":
@@ -433,10 +460,10 @@ class RecordScreen(LedgerScreen):
     def recorded(self, subject: str, seq: int) -> None:
         self.busy = False
         self.subject = subject
+        self.note = t("record.recorded", seq=seq, subject=subject)
         self.app.post_message(EntriesAppended([seq]))
-        self.notify(t("record.recorded", seq=seq, subject=subject))
-        self.load_subjects()
-        self.set_status(t("record.recorded", seq=seq, subject=subject))
+        self.notify(self.note)
+        self.set_status(self.note)  # the app reloads this screen (EntriesAppended)
 
     def failed(self, message: str) -> None:
         self.busy = False
