@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +134,7 @@ class DecisionRow:
     year: int
     scope: str
     last_seq: int
+    organ_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,7 @@ class LedgerService:
         self.clock = clock
         self.state_dir = state_dir
         self.actor: str | None = None
+        self.actor_name: str | None = None
         self.signer: SigningKey | None = None
 
     @classmethod
@@ -256,10 +258,11 @@ class LedgerService:
         """Sign as `person` from now on (see `key_for` for the errors)."""
         key = self.key_for(person, passphrase)
         self.actor, self.signer = person, key
+        self.actor_name = self.store.directory().persons[person].name
 
     def lock(self) -> None:
         """Forget the unlocked key: browsing only."""
-        self.actor, self.signer = None, None
+        self.actor, self.actor_name, self.signer = None, None, None
 
     def require_signer(self) -> tuple[str, SigningKey]:
         """Who signs, and their key. Raises RefusedError when nobody is unlocked."""
@@ -289,7 +292,11 @@ class LedgerService:
                 .where(STATE.c.kind == "decision")
                 .group_by(STATE.c.status)
             ).all()
-        year = int(self.today()[:4])
+            latest = conn.execute(
+                select(func.max(STATE.c.year)).where(STATE.c.kind == "normative_doc")
+            ).scalar()
+        # The filing rates of the latest year with normative documents (this year's, once any).
+        year = int(latest) if latest is not None else int(self.today()[:4])
         rates = decisions.filing_rates(store=self.store, year=year)
         filing = rates if rates["filing_rate"]["denominator"] else None
         return Overview(
@@ -302,10 +309,67 @@ class LedgerService:
             checkpoint=self.last_checkpoint(),
             last_verify=self.last_verify(),
             by_status={str(status): int(n) for status, n in counts},
-            overdue=decisions.overdue(store=self.store, as_of=self.today()),
+            overdue=self.overdue(),
             filing=filing,
             year=year,
         )
+
+    def overdue(self) -> list[dict[str, Any]]:
+        """Catalog matters not decided by their planned date, as `decisions.overdue` computes
+        them, reading only the decisions that name a late item (not every decision)."""
+        today = self.today()
+        with self.store.reading() as conn:
+            catalogs = [
+                json.loads(data)
+                for data in conn.execute(
+                    select(STATE.c.data).where(STATE.c.kind == "catalog").order_by(STATE.c.id)
+                ).scalars()
+            ]
+            late = [
+                (catalog["id"], item)
+                for catalog in catalogs
+                for item in catalog["items"].values()
+                if item["planned_decision_by"] < today
+            ]
+            if not late:
+                return []
+            wanted = {
+                json.dumps({"item": item["id"]}, ensure_ascii=False, separators=(",", ":"))[1:-1]
+                for _, item in late
+            }
+            found = conn.execute(
+                select(STATE.c.data)
+                .where(
+                    STATE.c.kind == "decision",
+                    or_(*(STATE.c.data.contains(w, autoescape=True) for w in sorted(wanted))),
+                )
+                .order_by(STATE.c.id)
+            ).scalars()
+            by_item = {}
+            for decision in map(json.loads, found):
+                scope = decision["scope"]
+                if scope.get("item"):
+                    by_item[(scope["catalog"], scope["item"])] = decision
+        result = []
+        for catalog_id, item in late:
+            decision = by_item.get((catalog_id, item["id"]))
+            if decision is not None and decision["decided"] is not None:
+                continue
+            planned = item["planned_decision_by"]
+            result.append(
+                {
+                    "gate": "G17",
+                    "catalog": catalog_id,
+                    "item": item["id"],
+                    "title": item["title"],
+                    "planned_decision_by": planned,
+                    "days_overdue": (date.fromisoformat(today) - date.fromisoformat(planned)).days,
+                    "decision": None if decision is None else decision["id"],
+                    "status": "not proposed" if decision is None else decision["status"],
+                    "undertaking_unit": item["undertaking_unit"],
+                }
+            )
+        return sorted(result, key=lambda r: -int(r["days_overdue"]))
 
     # -- decisions --------------------------------------------------------------------------
 
@@ -364,13 +428,25 @@ class LedgerService:
                 .limit(limit)
             ).scalars()
             rows = [_decision_row(json.loads(data)) for data in found]
+            organs = DERIVED["organs"]
+            names = dict(
+                conn.execute(
+                    select(organs.c.id, organs.c.name).where(
+                        organs.c.id.in_({r.organ for r in rows})
+                    )
+                ).all()
+            )
+        rows = [replace(r, organ_name=names.get(r.organ, r.organ)) for r in rows]
         if query.scope:  # the LIKE above is a superset; keep the scope label's meaning
             rows = [r for r in rows if query.scope in r.scope]
         return DecisionPage(rows, total, offset)
 
     def decision(self, ident: str) -> dict[str, Any]:
-        """A decision's replayed state. Raises InputError for an unknown id."""
-        return decisions.get_decision(store=self.store, decision=ident)
+        """A decision's replayed state, with `organ_name`. Raises InputError for an unknown id."""
+        state = decisions.get_decision(store=self.store, decision=ident)
+        organ = self.store.directory().organs.get(state["organ"])
+        state["organ_name"] = organ.name if organ is not None else state["organ"]
+        return state
 
     def timeline(self, ident: str) -> list[TimelineItem]:
         """Every entry of the decision, each checked: its hash, its signature, its key."""
@@ -408,6 +484,16 @@ class LedgerService:
         entry = service.get_entry(store=self.store, seq=seq)
         result: dict[str, Any] = json.loads(entry.data)
         return result
+
+    def which_decisions(self, subjects: Sequence[str]) -> set[str]:
+        """Those of `subjects` that are decisions."""
+        wanted = sorted(set(subjects))
+        with self.store.reading() as conn:
+            return set(
+                conn.execute(
+                    select(STATE.c.id).where(STATE.c.kind == "decision", STATE.c.id.in_(wanted))
+                ).scalars()
+            )
 
     # -- people -----------------------------------------------------------------------------
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
 from textual.screen import ModalScreen, Screen
 
 from ledger.app_service import LedgerService
@@ -43,6 +44,7 @@ class LedgerApp(App[None]):
         *(Binding(p.key, f"go('{p.name}')", p.label) for p in PLACES),
         Binding("u", "unlock", "nav.unlock"),
         Binding("q", "quit", "nav.quit"),
+        Binding("ctrl+p", "command_palette", "nav.palette", show=False, priority=True),
     ]
 
     def __init__(
@@ -73,7 +75,8 @@ class LedgerApp(App[None]):
         if self.service.actor is None:
             self.sub_title = t("app.read_only")
         else:
-            self.sub_title = t("app.signing_as", person=self.service.actor)
+            who = f"{self.service.actor_name} ({self.service.actor})"
+            self.sub_title = t("app.signing_as", person=who)
 
     # -- navigation -------------------------------------------------------------------------
 
@@ -112,6 +115,13 @@ class LedgerApp(App[None]):
         reload = getattr(self.screen, "reload", None)
         if callable(reload):
             reload()
+
+    def action_command_palette(self) -> None:
+        """The command palette, its search field in the chosen language."""
+        if self.use_command_palette and not CommandPalette.is_open(cast(App[object], self)):
+            self.push_screen(
+                CommandPalette(placeholder=t("nav.palette_search"), id="--command-palette")
+            )
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         for p in PLACES:

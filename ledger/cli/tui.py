@@ -41,13 +41,12 @@ def tui(
     Example: ledger tui --demo --lang zh-Hans
     """
     from ledger.app_service import LedgerService
-    from ledger.errors import InputError
     from tui.i18n import CatalogError, resolve_language
 
     try:
         language = resolve_language(lang)
     except CatalogError as exc:
-        raise InputError(str(exc), where="--lang") from None
+        raise typer.BadParameter(str(exc), param_hint="--lang") from None
     settings = state(ctx).settings()
     db, key_dir = settings.db, settings.key_dir
     if demo:

@@ -14,6 +14,8 @@ from tui import i18n
 TUI = Path(i18n.__file__).parent
 # A literal that reads as words: CJK, a capitalised word, or two words with a space between.
 WORDS = re.compile(r"[\u3000-\u9fff\uff00-\uffef]|\b[A-Z][a-z]{2,}\b|[A-Za-z]{2,} [A-Za-z]{2,}")
+# Rich styles ("bold red") are not text.
+STYLE = re.compile(r"^((bold|italic|dim|underline|reverse|not|on|red|green|yellow|blue|cyan)\s*)+$")
 
 
 def test_every_key_is_in_every_language() -> None:
@@ -70,6 +72,7 @@ def _literals(path: Path) -> list[tuple[int, str]]:
         and isinstance(node.value, str)
         and id(node) not in docstrings
         and WORDS.search(node.value)
+        and not STYLE.match(node.value)
     ]
 
 

@@ -1,16 +1,176 @@
-"""The dashboard screen (being built)."""
+"""Dashboard: the ledger's health at a glance.
+
+Origin, size and head; the last checkpoint and its witnesses; the last verify result;
+decisions by status; overdue catalog matters (G17); the normative-document filing rates.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Static
+from typing import ClassVar
 
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.widgets import DataTable
+
+from ledger.app_service import Overview
+from ledger.errors import LedgerError
+from tui.format import percent, short_hash, status_label, when
 from tui.i18n import t
 from tui.screens.base import LedgerScreen
+from tui.widgets.panel import Panel
 
 
 class DashboardScreen(LedgerScreen):
-    """Not built yet: says so."""
+    """The first place: a few indexed queries, loaded in a worker."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("f5", "reload", "dashboard.reload")]
 
     def body(self) -> ComposeResult:
-        yield Static(t("app.not_built"), classes="placeholder")
+        with VerticalScroll(id="dashboard"):
+            with Grid(id="dashboard-grid"):
+                yield Panel(t("dashboard.ledger"), id="dash-ledger")
+                yield Panel(t("dashboard.checkpoint"), id="dash-checkpoint")
+                yield Panel(t("dashboard.verify"), id="dash-verify")
+                yield Panel(t("dashboard.filing"), id="dash-filing")
+            with Horizontal(id="dashboard-tables"):
+                status: DataTable[object] = DataTable(
+                    id="dash-status", cursor_type="none", zebra_stripes=True
+                )
+                status.border_title = t("dashboard.by_status")
+                yield status
+                overdue: DataTable[object] = DataTable(
+                    id="dash-overdue", cursor_type="row", zebra_stripes=True
+                )
+                overdue.border_title = t("dashboard.overdue")
+                yield overdue
+
+    def on_mount(self) -> None:
+        self.query_one("#dash-ledger", Panel).update(t("common.loading"))
+        self.query_one("#dash-status", DataTable).add_columns(
+            t("dashboard.status"), t("dashboard.count")
+        )
+        self.query_one("#dash-overdue", DataTable).add_columns(
+            t("dashboard.item"),
+            t("dashboard.title"),
+            t("dashboard.planned"),
+            t("dashboard.days"),
+            t("dashboard.decision"),
+            t("dashboard.status"),
+        )
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="dashboard")
+    def load(self) -> None:
+        try:
+            overview = self.service.overview()
+        except LedgerError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.app.call_from_thread(self.show, overview)
+
+    def show(self, o: Overview) -> None:
+        self.query_one("#dash-ledger", Panel).show_pairs(
+            [
+                (t("dashboard.origin"), o.origin),
+                (t("dashboard.organisation"), o.organisation),
+                (t("dashboard.size"), t("dashboard.entries", n=o.size)),
+                (
+                    t("dashboard.head"),
+                    t("common.none")
+                    if o.head_seq is None
+                    else t("dashboard.head_value", seq=o.head_seq, hash=short_hash(o.head_hash)),
+                ),
+                (t("dashboard.head_at"), when(o.head_recorded_at)),
+            ]
+        )
+        checkpoint = self.query_one("#dash-checkpoint", Panel)
+        if o.checkpoint is None:
+            checkpoint.update(t("dashboard.no_checkpoint"))
+        else:
+            cp = o.checkpoint
+            behind = o.size - cp.size
+            checkpoint.show_pairs(
+                [
+                    (t("dashboard.cp_size"), t("dashboard.entries", n=cp.size)),
+                    (t("dashboard.cp_root"), short_hash(cp.root)),
+                    (t("dashboard.cp_at"), when(cp.recorded_at)),
+                    (
+                        t("dashboard.cp_witnesses"),
+                        ", ".join(cp.witnesses) if cp.witnesses else t("dashboard.no_witnesses"),
+                    ),
+                    (
+                        t("dashboard.cp_behind"),
+                        t("dashboard.up_to_date")
+                        if behind == 0
+                        else t("dashboard.entries", n=behind),
+                    ),
+                ]
+            )
+        verify = self.query_one("#dash-verify", Panel)
+        last = o.last_verify
+        if last is None:
+            verify.update(t("dashboard.never_verified"))
+        else:
+            result = (
+                Text(t("verify.ok"), style="bold green")
+                if last.ok
+                else Text(t("verify.failed"), style="bold red")
+            )
+            pairs: list[tuple[str, str | Text]] = [
+                (t("dashboard.verify_result"), result),
+                (t("dashboard.verify_at"), when(last.at)),
+                (t("dashboard.size"), t("dashboard.entries", n=last.entries)),
+            ]
+            first = last.first_failure
+            if first is not None:
+                pairs.append((t("verify.first_failure"), _failure(first)))
+            verify.show_pairs(pairs)
+        filing = self.query_one("#dash-filing", Panel)
+        if o.filing is None:
+            filing.update(t("dashboard.no_filing"))
+        else:
+            filing.border_title = t("dashboard.filing_year", year=o.filing["year"])
+            filing.show_pairs(
+                [
+                    (t(f"dashboard.{name}"), percent(o.filing[name]))
+                    for name in ("filing_rate", "timeliness_rate", "legality_rate")
+                ]
+            )
+        status = self.query_one("#dash-status", DataTable)
+        status.clear()
+        for name, count in sorted(o.by_status.items(), key=lambda kv: (-kv[1], kv[0])):
+            status.add_row(status_label(name), Text(str(count), justify="right"))
+        status.add_row(
+            Text(t("dashboard.total"), style="bold"),
+            Text(str(sum(o.by_status.values())), style="bold", justify="right"),
+        )
+        overdue = self.query_one("#dash-overdue", DataTable)
+        overdue.clear()
+        if not o.overdue:
+            overdue.add_row(t("dashboard.nothing_overdue"), "", "", "", "", "")
+        for late in o.overdue:
+            overdue.add_row(
+                late["item"],
+                late["title"],
+                late["planned_decision_by"],
+                Text(str(late["days_overdue"]), justify="right"),
+                late["decision"] or t("common.none"),
+                status_label(late["status"]),
+            )
+
+
+def _failure(failure: dict[str, object]) -> Text:
+    seq = failure.get("seq")
+    where = t("verify.at_seq", seq=seq) if seq is not None else ""
+    return Text(f"{where} [{failure['class']}] {failure['message']}".strip(), style="red")

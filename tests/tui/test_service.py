@@ -1,0 +1,85 @@
+"""LedgerService: what the screens read, on the demo ledger (real SQLite file, real keys)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import partial
+
+import pytest
+
+from keys import BadPassphraseError
+from ledger import decisions
+from ledger.app_service import DecisionQuery, LedgerService
+from ledger.errors import RefusedError
+from ledger.service import Draft
+from tests import tamper
+from tests.tui.conftest import DemoCopy
+
+
+def test_overdue_reads_only_late_items_but_agrees_with_the_core(service: LedgerService) -> None:
+    for today in ("2020-06-01", "2020-11-01", "2021-01-15", "2030-01-01"):
+        service.clock = partial(datetime.fromisoformat, f"{today}T04:00:00+00:00")
+        assert service.overdue() == decisions.overdue(store=service.store, as_of=today)
+
+
+def test_pages_cover_the_list_once_in_id_order(service: LedgerService) -> None:
+    everything = decisions.list_decisions(store=service.store)
+    seen = []
+    for offset in range(0, 10, 4):
+        page = service.decisions_page(DecisionQuery(), offset=offset, limit=4)
+        assert page.total == len(everything)
+        seen += [row.id for row in page.rows]
+    assert seen == sorted((d.id for d in everything), reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        (DecisionQuery(text="课后服务"), ["d2020-05", "d2020-04"]),
+        (
+            DecisionQuery(text="d2020-0"),
+            ["d2020-07", "d2020-05", "d2020-04", "d2020-03", "d2020-02", "d2020-01"],
+        ),
+        (DecisionQuery(status="in_execution", year=2020), ["d2020-03", "d2020-02", "d2020-01"]),
+        (DecisionQuery(scope="normative_document"), ["d2020-03"]),
+        (DecisionQuery(organ="no-such-organ"), []),
+        (DecisionQuery(text="100%_"), []),  # LIKE wildcards are taken literally
+    ],
+)
+def test_filters_agree_with_the_core(
+    service: LedgerService, query: DecisionQuery, expected: list[str]
+) -> None:
+    assert [r.id for r in service.decisions_page(query).rows] == expected
+
+
+def test_the_timeline_flags_an_entry_whose_signature_was_changed(
+    service: LedgerService, demo: DemoCopy
+) -> None:
+    db = str(demo.db)
+    (signature,) = tamper.read(db, "SELECT signature FROM entries WHERE seq = 136")[0]
+    assert isinstance(signature, bytes)
+    forged = bytes([signature[0] ^ 1]) + signature[1:]
+    tamper.sql(db, f"UPDATE entries SET signature = {tamper.hexlit(db, forged)} WHERE seq = 136;")
+    items = {item.seq: item for item in service.timeline("d2020-01")}
+    assert not items[136].verified and items[136].problem == "signature"
+    assert all(item.verified for seq, item in items.items() if seq != 136)
+
+
+def test_unlock_needs_the_right_passphrase(service: LedgerService, demo: DemoCopy) -> None:
+    with pytest.raises(BadPassphraseError):
+        service.unlock("li.na", "wrong")
+    assert service.read_only
+    with pytest.raises(RefusedError, match="read-only"):
+        service.require_signer()
+    service.unlock("li.na", demo.passphrase)
+    assert service.require_signer()[0] == "li.na"
+    service.lock()
+    assert service.read_only
+
+
+def test_only_the_registrar_signs_checkpoints(service: LedgerService, demo: DemoCopy) -> None:
+    service.unlock("zhang.wei", demo.passphrase)
+    actor, key = service.require_signer()
+    service.append([Draft("note", "mtg-2020-15", {"text": "补记。"}, actor, key)])
+    with pytest.raises(RefusedError, match="not a valid registrar key"):
+        service.sign_checkpoint()

@@ -1,0 +1,19 @@
+"""DataTable helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import DataTable
+
+
+def reset(table: DataTable[Any], *labels: str) -> None:
+    """Empty `table`, giving it the columns `labels` the first time.
+
+    The columns are added once and kept: clearing and re-adding them while a refresh is
+    pending leaves auto-sized columns at their header's width.
+    """
+    if table.columns:
+        table.clear()
+    else:
+        table.add_columns(*labels)
