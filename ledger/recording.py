@@ -402,6 +402,9 @@ def value_of(spec: FieldSpec, raw: Any, path: str | None = None) -> Any:
         FieldError: naming the field (or the part of it) and what is wrong.
     """
     where = path or spec.name
+    if _blank(raw) and spec.kind == "group" and not spec.many and spec.required:
+        if not any(f.required for f in spec.fields):
+            return {}  # a record whose every field is optional: empty, but there
     if _blank(raw):
         if spec.required and not (spec.many and spec.min_items == 0):
             raise FieldError(where, "this field is required", "required")
