@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.worker import WorkerCancelled
 from textual.widgets import Input, Select, Static
+from textual.worker import WorkerCancelled
 
 from ledger import decisions
 from ledger.app_service import LedgerService
