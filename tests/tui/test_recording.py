@@ -16,8 +16,10 @@ from textual.worker import WorkerCancelled
 from ledger import decisions
 from ledger.app_service import LedgerService
 from tests.tui.conftest import SIZE, DemoCopy
+from tests.tui.recording_setup import at_the_floor
 from tui.app import LedgerApp
 from tui.messages import EntriesAppended
+from tui.screens.meeting import MeetingScreen
 from tui.screens.record import ReasonScreen, RecordScreen
 
 README = Path(__file__).parents[2] / "README.md"
@@ -162,3 +164,47 @@ async def test_a_field_is_checked_as_you_type(make_app: Callable[..., LedgerApp]
         assert str(screen.query_one("#err-proposal_doc", Static).render()) == (
             "沒有這個文件：nofile.pdf"
         )
+
+
+async def test_a_member_signs_their_own_position_with_their_passphrase(
+    make_app: Callable[..., LedgerApp], service: LedgerService, tmp_path: Path
+) -> None:
+    """At the floor, the recorder (huang.li) is unlocked; 高飞 types a wrong passphrase (nothing
+    is written), then his own: the position is signed by his key, not the recorder's. The head
+    cannot be chosen to speak before the others."""
+    ident = at_the_floor(service, tmp_path)
+    before = service.store.count()
+    app = make_app(language="en", start="meeting")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, MeetingScreen)
+        assert app.focused is screen.query_one("#meeting-passphrase", Input)
+        assert screen.query_one("#meeting-speaker", Select).value == "gao.fei"
+        await type_text(app, pilot, "not-his")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        panel = str(screen.query_one("#meeting-refusal", Static).render())
+        assert panel == "Wrong passphrase. Try again."
+        assert service.store.count() == before
+        screen.query_one("#meeting-speaker", Select).value = "zhang.wei"
+        await pilot.pause()
+        hint = str(screen.query_one("#meeting-hint", Static).render())
+        assert (
+            hint
+            == "The head speaks last (G9, Art. 30); still to speak: gao.fei, liu.yang, zhou.min"
+        )
+        screen.query_one("#meeting-speaker", Select).value = "gao.fei"
+        field = screen.query_one("#meeting-passphrase", Input)
+        field.value = ""
+        field.focus()
+        await type_text(app, pilot, "demo-713")
+        await pilot.press("enter")
+        await settle(app, pilot)
+    state = decisions.get_decision(store=service.store, decision=ident)
+    position = state["agenda"]["positions"]["gao.fei"]
+    assert (position["by"], position["order"], position["stance"]) == ("gao.fei", 1, "agree")
+    assert position["confirmed_seq"] == position["seq"]  # signed by the member: confirmed
+    entry = service.entry(position["seq"])
+    assert entry["actor"] == "gao.fei" and entry["type"] == "position.stated"
+    assert service.store.count() == before + 1

@@ -407,7 +407,9 @@ class MeetingScreen(LedgerScreen):
 
     def failed(self, message: str) -> None:
         self.busy = False
-        self.show_refusal(Refusal(message))
+        panel = self.query_one("#meeting-refusal", Static)
+        panel.update(message)
+        panel.add_class("shown")
         self.set_status(t("record.not_recorded"))
 
     @on(Input.Submitted, "#meeting-place")

@@ -101,6 +101,7 @@ def looks_like_hash(text: str) -> bool:
 class ReasonScreen(LedgerModal[str | None]):
     """A soft gate tripped: ask for the reason to record with the entry (or cancel)."""
 
+    CSS_PATH = "recording.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "record.cancel")]
 
     def __init__(self, refusal: Refusal) -> None:
