@@ -434,12 +434,10 @@ def test_attendance_and_meeting_ids(office: Bureau) -> None:
 
 def step(office: Bureau, actor: str, subject: str, typed: dict[str, Any]) -> str:
     """Record the step the decision is due for, from the suggested values and what is typed."""
-    current = (
-        decisions.get_decision(store=office.store, decision=subject)
-        if office.count()
-        and (subject in {d.id for d in decisions.list_decisions(store=office.store)})
-        else None
-    )
+    try:
+        current = decisions.get_decision(store=office.store, decision=subject)
+    except InputError:
+        current = None
     kind = recording.next_steps(current)[0]
     raw = recording.suggest(
         store=office.store,
