@@ -1,21 +1,561 @@
-"""Placeholder for the meeting screen: the recording screens replace this module whole.
+"""Meeting: convene with attendance, put the decision on the agenda, take each member's position in
+speaking order (the head last, enforced), then the head's decision or the vote.
 
-Hook: `PLACES` in `tui/screens/__init__.py` shows `MeetingScreen` (built with no arguments) when
-the user presses `m`, once someone has unlocked a key. Its strings go in
-`tui/locale/<lang>/record.toml`.
+A member signs their own position on the spot by typing their passphrase; with no passphrase the
+recorder (whoever is unlocked) writes it, and the member confirms it later here, once they unlock
+their own key. The head signs the decision the same way. Each step shows what the item waits for,
+so a refusal is rare; when one comes, it names the gate, its article and what would satisfy it.
 """
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Static
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, DataTable, Input, Label, Select, SelectionList, Static
+
+from keys import BadPassphraseError, KeysError
+from ledger import app_recording as rec
+from ledger.errors import LedgerError
+from ledger.recording import Floor, Refusal, Unconfirmed
 from tui.i18n import t
+from tui.messages import EntriesAppended
 from tui.screens.base import LedgerScreen
+from tui.screens.labels import choice_label, refusal_text, status_label
+
+STANCES = ("agree", "agree_with_modifications", "disagree", "defer", "abstain")
+OUTCOMES = (
+    "approve",
+    "approve_with_editorial_changes",
+    "approve_pending_substantive_changes",
+    "reject",
+    "defer",
+    "rediscuss",
+)
+RECUSALS = ("self_interest", "relative", "other")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the meeting screen shows for one decision."""
+
+    decision: str
+    state: dict[str, Any] | None
+    floor: Floor | None
+    open_meeting: str | None
+    due: list[tuple[str, str]]
+    unconfirmed: list[Unconfirmed]
 
 
 class MeetingScreen(LedgerScreen):
-    """Not built yet: says so."""
+    """The meeting, member by member."""
+
+    CSS_PATH = "recording.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+r", "refresh", "meeting.refresh"),
+        Binding("escape", "leave", "record.leave"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.snapshot: Snapshot | None = None
+        self.decision: str | None = None
+        self.pending: list[Unconfirmed] = []
+        self.busy = False
 
     def body(self) -> ComposeResult:
-        yield Static(t("app.not_built"), classes="placeholder")
+        with Horizontal(id="meeting-top"):
+            yield Label(t("record.decision"), classes="record-pick-label")
+            yield Select[str]([], id="meeting-decision", prompt=t("meeting.choose_decision"))
+        yield Static("", id="meeting-heading")
+        with Vertical(id="meeting-convene", classes="meeting-part"):
+            yield Static("", id="meeting-convene-intro")
+            with Horizontal(classes="record-row"):
+                yield Label(t("meeting.number"), classes="record-label")
+                yield Input(id="meeting-number", placeholder=t("meeting.number_hint"))
+            with Horizontal(classes="record-row"):
+                yield Label(t("meeting.place"), classes="record-label")
+                yield Input(id="meeting-place", placeholder=t("meeting.place_hint"))
+            with Horizontal(classes="record-row"):
+                yield Label(t("meeting.present"), classes="record-label")
+                yield SelectionList[str](id="meeting-present", classes="record-many")
+            yield Button(t("meeting.convene"), id="meeting-convene-go", variant="primary")
+        with Vertical(id="meeting-agenda", classes="meeting-part"):
+            yield Static("", id="meeting-agenda-intro")
+            yield Button(t("meeting.open_item"), id="meeting-open-item", variant="primary")
+        with Vertical(id="meeting-floor", classes="meeting-part"):
+            yield DataTable(id="meeting-speakers", cursor_type="row", zebra_stripes=True)
+            with Horizontal(classes="record-row"):
+                yield Label(t("meeting.speaker"), classes="record-label")
+                yield Select[str]([], id="meeting-speaker", prompt=t("record.choose"))
+            with Horizontal(classes="record-row"):
+                yield Label(t("meeting.stance"), classes="record-label")
+                yield Select[str](
+                    [(choice_label(s), s) for s in STANCES],
+                    id="meeting-stance",
+                    allow_blank=False,
+                    value="agree",
+                )
+            with Horizontal(classes="record-row"):
+                yield Label(t("meeting.reason"), classes="record-label")
+                yield Input(id="meeting-reason", placeholder=t("meeting.reason_hint"))
+            with Horizontal(classes="record-row"):
+                yield Label(t("meeting.passphrase"), classes="record-label")
+                yield Input(
+                    id="meeting-passphrase", password=True, placeholder=t("meeting.passphrase_hint")
+                )
+            with Horizontal(classes="meeting-buttons"):
+                yield Button(t("meeting.state"), id="meeting-state-go", variant="primary")
+                yield Select[str](
+                    [(choice_label(r), r) for r in RECUSALS],
+                    id="meeting-recusal",
+                    allow_blank=False,
+                    value="self_interest",
+                )
+                yield Button(t("meeting.recuse"), id="meeting-recuse-go")
+            yield Static("", id="meeting-hint")
+        with Vertical(id="meeting-decide", classes="meeting-part"):
+            yield Static("", id="meeting-decide-intro")
+            with Horizontal(classes="record-row"):
+                yield Label(t("meeting.outcome"), classes="record-label")
+                yield Select[str](
+                    [(choice_label(o), o) for o in OUTCOMES],
+                    id="meeting-outcome",
+                    allow_blank=False,
+                    value="approve",
+                )
+            with Horizontal(classes="record-row"):
+                yield Label(t("meeting.divergence"), classes="record-label")
+                yield Input(id="meeting-divergence", placeholder=t("meeting.divergence_hint"))
+            with Horizontal(classes="record-row"):
+                yield Label(t("meeting.head_passphrase"), classes="record-label")
+                yield Input(
+                    id="meeting-head-passphrase",
+                    password=True,
+                    placeholder=t("meeting.head_passphrase_hint"),
+                )
+            with Horizontal(classes="record-row", id="meeting-vote-row"):
+                yield Label(t("meeting.voted_yes"), classes="record-label")
+                yield SelectionList[str](id="meeting-yes", classes="record-many")
+            yield Button(t("meeting.decide"), id="meeting-decide-go", variant="primary")
+        with Vertical(id="meeting-confirm", classes="meeting-part"):
+            yield Static("", id="meeting-confirm-list")
+            yield Button(t("meeting.confirm"), id="meeting-confirm-go")
+        yield Static("", id="meeting-refusal")
+        yield Static(t("common.loading"), id="meeting-status")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#meeting-speakers", DataTable)
+        for key in ("order", "member", "role", "attendance", "stance", "signed"):
+            table.add_column(t(f"meeting.col.{key}"), key=key)
+        self.load_items()
+
+    def action_leave(self) -> None:
+        """Leave the form (the place keys work again)."""
+        self.set_focus(None)
+
+    def reload(self) -> None:
+        self.load_items()
+
+    def action_refresh(self) -> None:
+        self.load_items()
+
+    # -- loading ------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="meeting-load")
+    def load_items(self) -> None:
+        items = rec.open_items(self.service)
+        self.app.call_from_thread(self.show_items, items)
+
+    def show_items(self, items: list[tuple[str, str, str]]) -> None:
+        picker = self.query_one("#meeting-decision", Select)
+        options = [
+            (f"{ident}  {title}  [{status_label(status)}]", ident) for ident, title, status in items
+        ]
+        with picker.prevent(Select.Changed):
+            picker.set_options(options)
+            if self.decision in {o[1] for o in options}:
+                picker.value = self.decision
+            elif options:
+                picker.value = options[0][1]
+        value = picker.value
+        self.decision = value if isinstance(value, str) else None
+        if self.decision is None:
+            self.show(None)
+            self.load_confirmations()
+        else:
+            self.load(self.decision)
+
+    @on(Select.Changed, "#meeting-decision")
+    def decision_changed(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str) and event.value != self.decision:
+            self.decision = event.value
+            self.load(event.value)
+
+    @work(thread=True, exclusive=True, group="meeting-load")
+    def load_confirmations(self) -> None:
+        pending = rec.unconfirmed(self.service)
+        self.app.call_from_thread(self.show_confirmations, pending)
+
+    @work(thread=True, exclusive=True, group="meeting-load")
+    def load(self, decision: str) -> None:
+        state = rec.decision(self.service, decision)
+        item = None
+        if state is not None and state.get("agenda") is not None:
+            item = rec.floor(self.service, decision)
+        start = rec.start(self.service, "agenda_item.opened", decision) if state else {}
+        due = rec.members_due(self.service, state["organ"]) if state else []
+        snapshot = Snapshot(
+            decision, state, item, start.get("meeting"), due, rec.unconfirmed(self.service)
+        )
+        self.app.call_from_thread(self.show, snapshot)
+
+    # -- showing ------------------------------------------------------------------------------
+
+    def part(self, name: str, shown: bool) -> None:
+        self.query_one(f"#meeting-{name}").display = shown
+
+    def show(self, snapshot: Snapshot | None) -> None:
+        self.snapshot = snapshot
+        self.busy = False
+        state = None if snapshot is None else snapshot.state
+        item = None if snapshot is None else snapshot.floor
+        ready = state is not None and state["status"] == "ready_for_deliberation"
+        self.part("convene", ready and snapshot is not None and snapshot.open_meeting is None)
+        self.part("agenda", ready and snapshot is not None and snapshot.open_meeting is not None)
+        self.part("floor", item is not None and not item.ready)
+        self.part("decide", item is not None and item.ready)
+        heading = self.query_one("#meeting-heading", Static)
+        if snapshot is None or state is None:
+            heading.update(t("meeting.nothing"))
+        elif item is not None:
+            rule = t(f"meeting.rule.{item.rule}")
+            heading.update(
+                t(
+                    "meeting.heading",
+                    meeting=item.meeting,
+                    organ=item.organ,
+                    day=item.day,
+                    rule=rule,
+                )
+            )
+        else:
+            heading.update(t("meeting.heading_ready", decision=state["id"], title=state["title"]))
+        if snapshot is not None:
+            self.show_confirmations(snapshot.unconfirmed)
+        if ready and snapshot is not None:
+            self.show_ready(snapshot)
+        if item is not None:
+            self.show_floor(item)
+
+    def show_ready(self, snapshot: Snapshot) -> None:
+        assert snapshot.state is not None
+        organ = snapshot.state["organ"]
+        if snapshot.open_meeting is None:
+            self.query_one("#meeting-convene-intro", Static).update(
+                t("meeting.convene_intro", organ=organ)
+            )
+            present = self.query_one("#meeting-present", SelectionList)
+            present.clear_options()
+            present.add_options([(f"{name} {ident}", ident, True) for ident, name in snapshot.due])
+            self.query_one("#meeting-number", Input).focus()
+            self.set_status(t("meeting.status_convene"))
+        else:
+            self.query_one("#meeting-agenda-intro", Static).update(
+                t("meeting.agenda_intro", meeting=snapshot.open_meeting)
+            )
+            self.query_one("#meeting-open-item", Button).focus()
+            self.set_status(t("meeting.status_agenda"))
+
+    def show_floor(self, item: Floor) -> None:
+        table = self.query_one("#meeting-speakers", DataTable)
+        table.clear()
+        for speaker in item.speakers:
+            attendance = (
+                "recused" if speaker.recused else "present" if speaker.present else "absent"
+            )
+            signed = ""
+            if speaker.spoke:
+                signed = (
+                    t("meeting.signed_self")
+                    if speaker.by == speaker.person
+                    else t("meeting.signed_by", person=str(speaker.by))
+                )
+                if speaker.by != speaker.person and speaker.confirmed:
+                    signed += t("meeting.confirmed_mark")
+            table.add_row(
+                str(speaker.order or ""),
+                f"{speaker.name} {speaker.person}",
+                t("meeting.role_head") if speaker.head else t("meeting.role_member"),
+                t(f"meeting.attendance.{attendance}"),
+                choice_label(speaker.stance) if speaker.stance else "",
+                signed,
+                key=speaker.person,
+            )
+        if item.ready:
+            self.show_decide(item)
+            return
+        speaker_pick = self.query_one("#meeting-speaker", Select)
+        waiting = [s for s in item.speakers if s.voting and not s.spoke]
+        with speaker_pick.prevent(Select.Changed):
+            speaker_pick.set_options([(f"{s.name} {s.person}", s.person) for s in waiting])
+            if item.next_speaker is not None:
+                speaker_pick.value = item.next_speaker
+        self.query_one("#meeting-stance", Select).value = "agree"
+        self.query_one("#meeting-reason", Input).value = ""
+        self.query_one("#meeting-passphrase", Input).value = ""
+        self.show_hint()
+        self.query_one("#meeting-passphrase", Input).focus()
+        self.set_status(t("meeting.status_floor", order=item.next_order))
+
+    def show_hint(self) -> None:
+        item = None if self.snapshot is None else self.snapshot.floor
+        if item is None:
+            return
+        person = self.query_one("#meeting-speaker", Select).value
+        hint = self.query_one("#meeting-hint", Static)
+        if not isinstance(person, str):
+            hint.update("")
+            return
+        why = item.may_speak(person)
+        speaker = item.speaker(person)
+        if why is not None and speaker.head:
+            hint.update(t("meeting.head_last", waiting=", ".join(p for p in item.waiting[:-1])))
+        elif why is not None:
+            hint.update(why)
+        else:
+            hint.update(t("meeting.next", name=speaker.name, order=item.next_order))
+
+    @on(Select.Changed, "#meeting-speaker")
+    def speaker_changed(self) -> None:
+        self.show_hint()
+
+    def show_decide(self, item: Floor) -> None:
+        majority = item.majority
+        view = t(f"meeting.majority.{majority}") if majority else t("meeting.majority.none")
+        head = next((s for s in item.speakers if s.head), None)
+        name = head.name if head else item.chair
+        intro = t("meeting.decide_vote") if item.by_vote else t("meeting.decide_intro", head=name)
+        self.query_one("#meeting-decide-intro", Static).update(f"{intro}\n{view}")
+        for widget in ("#meeting-outcome", "#meeting-divergence", "#meeting-head-passphrase"):
+            self.query_one(widget).parent.display = not item.by_vote  # type: ignore[union-attr]
+        self.query_one("#meeting-vote-row").display = item.by_vote
+        if item.by_vote:
+            yes = self.query_one("#meeting-yes", SelectionList)
+            yes.clear_options()
+            yes.add_options(
+                [(f"{s.name} {s.person}", s.person, s.stance in ("agree",
+                  "agree_with_modifications")) for s in item.speakers if s.voting]
+            )  # fmt: skip
+            self.query_one("#meeting-decide-go", Button).focus()
+        else:
+            self.query_one("#meeting-head-passphrase", Input).focus()
+        self.set_status(t("meeting.status_decide"))
+
+    def show_confirmations(self, pending: list[Unconfirmed]) -> None:
+        self.pending = pending
+        self.part("confirm", bool(pending))
+        lines = [
+            t(
+                "meeting.unconfirmed",
+                decision=p.decision,
+                meeting=p.meeting,
+                seq=p.position_seq,
+                stance=choice_label(p.stance),
+                by=p.recorded_by,
+            )
+            for p in pending
+        ]
+        self.query_one("#meeting-confirm-list", Static).update("\n".join(lines))
+        if pending and (self.snapshot is None or self.snapshot.state is None):
+            self.query_one("#meeting-confirm-go", Button).focus()
+
+    def set_status(self, text: str) -> None:
+        self.query_one("#meeting-status", Static).update(text)
+
+    def show_refusal(self, refusal: Refusal | None) -> None:
+        panel = self.query_one("#meeting-refusal", Static)
+        panel.update("" if refusal is None else refusal_text(refusal))
+        panel.set_class(refusal is not None, "shown")
+
+    # -- acting -------------------------------------------------------------------------------
+
+    def begin(self) -> bool:
+        if self.busy:
+            return False
+        self.busy = True
+        self.show_refusal(None)
+        self.set_status(t("record.checking"))
+        return True
+
+    def done(self, seq: int | None, refusal: Refusal | None) -> None:
+        self.busy = False
+        if refusal is not None:
+            self.show_refusal(refusal)
+            self.set_status(t("record.not_recorded"))
+            return
+        if seq is not None:
+            self.notify(t("meeting.recorded", seq=seq))
+            self.set_status(t("meeting.recorded", seq=seq))
+            self.app.post_message(EntriesAppended([seq]))  # the app reloads this screen
+        else:
+            self.load_items()
+
+    def failed(self, message: str) -> None:
+        self.busy = False
+        panel = self.query_one("#meeting-refusal", Static)
+        panel.update(message)
+        panel.add_class("shown")
+        self.set_status(t("record.not_recorded"))
+
+    @on(Input.Submitted, "#meeting-place")
+    @on(Button.Pressed, "#meeting-convene-go")
+    def convene(self) -> None:
+        snapshot = self.snapshot
+        if snapshot is None or snapshot.state is None or not self.begin():
+            return
+        number = self.query_one("#meeting-number", Input).value
+        place = self.query_one("#meeting-place", Input).value
+        present = list(self.query_one("#meeting-present", SelectionList).selected)
+        self.run_convene(snapshot.state["organ"], number, place, present)
+
+    @work(thread=True, exclusive=True, group="meeting-act")
+    def run_convene(self, organ: str, number: str, place: str, present: list[str]) -> None:
+        try:
+            seq, refusal = rec.convene(self.service, "", organ, number, place, present)
+        except LedgerError as exc:
+            self.app.call_from_thread(self.failed, str(exc))
+            return
+        self.app.call_from_thread(self.done, seq, refusal)
+
+    @on(Button.Pressed, "#meeting-open-item")
+    def open_item(self) -> None:
+        if self.decision is None or not self.begin():
+            return
+        self.run_open_item(self.decision)
+
+    @work(thread=True, exclusive=True, group="meeting-act")
+    def run_open_item(self, decision: str) -> None:
+        try:
+            seq, refusal = rec.open_item(self.service, decision)
+        except LedgerError as exc:
+            self.app.call_from_thread(self.failed, str(exc))
+            return
+        self.app.call_from_thread(self.done, seq, refusal)
+
+    @on(Input.Submitted, "#meeting-passphrase")
+    @on(Input.Submitted, "#meeting-reason")
+    @on(Button.Pressed, "#meeting-state-go")
+    def state_position(self) -> None:
+        snapshot = self.snapshot
+        if snapshot is None or snapshot.floor is None:
+            return
+        person = self.query_one("#meeting-speaker", Select).value
+        stance = self.query_one("#meeting-stance", Select).value
+        if not isinstance(person, str) or not isinstance(stance, str) or not self.begin():
+            return
+        reason = self.query_one("#meeting-reason", Input).value
+        secret = self.query_one("#meeting-passphrase", Input).value
+        self.run_position(snapshot.floor, person, stance, reason, secret)
+
+    @work(thread=True, exclusive=True, group="meeting-act")
+    def run_position(self, item: Floor, person: str, stance: str, reason: str, secret: str) -> None:
+        try:
+            seq, refusal = rec.state_position(
+                self.service, item, person, stance, reason, secret or None
+            )
+        except BadPassphraseError:
+            self.app.call_from_thread(self.failed, t("unlock.wrong_passphrase"))
+            return
+        except (KeysError, LedgerError) as exc:
+            self.app.call_from_thread(self.failed, str(exc))
+            return
+        self.app.call_from_thread(self.done, seq, refusal)
+
+    @on(Button.Pressed, "#meeting-recuse-go")
+    def recuse(self) -> None:
+        snapshot = self.snapshot
+        if snapshot is None or snapshot.floor is None:
+            return
+        person = self.query_one("#meeting-speaker", Select).value
+        reason = self.query_one("#meeting-recusal", Select).value
+        if not isinstance(person, str) or not isinstance(reason, str) or not self.begin():
+            return
+        self.run_recuse(snapshot.floor, person, reason)
+
+    @work(thread=True, exclusive=True, group="meeting-act")
+    def run_recuse(self, item: Floor, person: str, reason: str) -> None:
+        try:
+            seq, refusal = rec.recuse(self.service, item, person, reason)
+        except LedgerError as exc:
+            self.app.call_from_thread(self.failed, str(exc))
+            return
+        self.app.call_from_thread(self.done, seq, refusal)
+
+    @on(Input.Submitted, "#meeting-head-passphrase")
+    @on(Input.Submitted, "#meeting-divergence")
+    @on(Button.Pressed, "#meeting-decide-go")
+    def decide(self) -> None:
+        snapshot = self.snapshot
+        if snapshot is None or snapshot.floor is None or not self.begin():
+            return
+        item = snapshot.floor
+        if item.by_vote:
+            voters = [s.person for s in item.speakers if s.voting]
+            yes = set(self.query_one("#meeting-yes", SelectionList).selected)
+            votes = {p: "yes" if p in yes else "no" for p in voters}
+            self.run_vote(item, votes)
+            return
+        outcome = self.query_one("#meeting-outcome", Select).value
+        reason = self.query_one("#meeting-divergence", Input).value
+        secret = self.query_one("#meeting-head-passphrase", Input).value
+        self.run_decide(item, str(outcome), reason, secret)
+
+    @work(thread=True, exclusive=True, group="meeting-act")
+    def run_decide(self, item: Floor, outcome: str, reason: str, secret: str) -> None:
+        try:
+            seq, refusal = rec.head_decides(self.service, item, outcome, reason, secret or None)
+        except BadPassphraseError:
+            self.app.call_from_thread(self.failed, t("unlock.wrong_passphrase"))
+            return
+        except (KeysError, LedgerError) as exc:
+            self.app.call_from_thread(self.failed, str(exc))
+            return
+        self.app.call_from_thread(self.decided, seq, refusal)
+
+    @work(thread=True, exclusive=True, group="meeting-act")
+    def run_vote(self, item: Floor, votes: dict[str, str]) -> None:
+        yes = sum(1 for v in votes.values() if v == "yes")
+        result = "passed" if 2 * yes > len(votes) else "failed"
+        try:
+            seq, refusal = rec.vote(self.service, item, "show_of_hands", votes, result)
+        except LedgerError as exc:
+            self.app.call_from_thread(self.failed, str(exc))
+            return
+        self.app.call_from_thread(self.decided, seq, refusal)
+
+    def decided(self, seq: int | None, refusal: Refusal | None) -> None:
+        if refusal is None and seq is not None:
+            self.decision = None
+        self.done(seq, refusal)
+        if refusal is None and seq is not None:
+            self.set_status(t("meeting.status_decided", seq=seq))
+
+    @on(Button.Pressed, "#meeting-confirm-go")
+    def confirm(self) -> None:
+        if not self.pending or not self.begin():
+            return
+        self.run_confirm(self.pending[0])
+
+    @work(thread=True, exclusive=True, group="meeting-act")
+    def run_confirm(self, pending: Unconfirmed) -> None:
+        try:
+            seq, refusal = rec.confirm(self.service, pending)
+        except LedgerError as exc:
+            self.app.call_from_thread(self.failed, str(exc))
+            return
+        self.app.call_from_thread(self.done, seq, refusal)

@@ -1,21 +1,493 @@
-"""Placeholder for the record screen: the recording screens replace this module whole.
+"""Record: a new decision, or its next step, as a form checked as you type.
 
-Hook: `PLACES` in `tui/screens/__init__.py` shows `RecordScreen` (built with no arguments) when
-the user presses `r`, once someone has unlocked a key. Its strings go in
-`tui/locale/<lang>/record.toml`.
+Choose the decision (or a new one) and the step; the step due next is chosen for you and the form
+starts with what the ledger already says (the organ, the newest draft, today). Each field is
+checked with the ledger's own rules as you type. `ctrl+s` checks the entry against every gate
+before anything is signed: a refused gate shows its rule, article and what would satisfy it; a soft
+gate asks for the reason, recorded with the entry. A document field takes a file's path: the file
+is stored (as a blob) when the entry is recorded.
 """
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Static
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
 
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Input, Label, Select, SelectionList, Static
+
+from ledger import app_recording as rec
+from ledger.errors import LedgerError
+from ledger.recording import (
+    FieldError,
+    FieldSpec,
+    Refusal,
+    build_body,
+    check_field,
+    form,
+    with_reason,
+)
 from tui.i18n import t
-from tui.screens.base import LedgerScreen
+from tui.messages import EntriesAppended
+from tui.screens.base import LedgerModal, LedgerScreen
+from tui.screens.labels import choice_label, field_error, refusal_text, status_label, type_label
+
+NEW = "+"  # the subject picker's value for a new decision
+HEX = set("0123456789abcdef")
+
+
+@dataclass
+class Leaf:
+    """One input of the form: the field it fills, at which path, in which widget, and whether
+    it must be filled in."""
+
+    path: str
+    spec: FieldSpec
+    widget: Widget
+    needed: bool
+
+
+def leaves(
+    fields: tuple[FieldSpec, ...], prefix: str = "", needed: bool = True
+) -> Iterator[tuple[str, FieldSpec, bool]]:
+    """Every field a person fills in, by dotted path (a list of records shows its first), and
+    whether it must be filled in (it is required, and so is every record it is part of)."""
+    for spec in fields:
+        path = f"{prefix}{spec.name}"
+        must = needed and spec.required and (not spec.many or spec.min_items > 0)
+        if spec.kind == "group":
+            yield from leaves(spec.fields, f"{path}.0." if spec.many else f"{path}.", must)
+        else:
+            yield path, spec, must
+
+
+def label_of(path: str) -> str:
+    return " › ".join(t_field(part) for part in path.split(".") if not part.isdigit())
+
+
+def t_field(name: str) -> str:
+    return t(f"record.field.{name}")
+
+
+def nest(values: dict[str, Any]) -> dict[str, Any]:
+    """Dotted paths to the nested mapping a form's values make (`items.0.title` → a list)."""
+    raw: dict[str, Any] = {}
+    for path, value in values.items():
+        node: Any = raw
+        parts = path.split(".")
+        for index, part in enumerate(parts[:-1]):
+            following = parts[index + 1]
+            if part.isdigit():
+                while len(node) <= int(part):
+                    node.append({})
+                node = node[int(part)]
+            else:
+                node = node.setdefault(part, [] if following.isdigit() else {})
+        node[parts[-1]] = value
+    return raw
+
+
+def looks_like_hash(text: str) -> bool:
+    return len(text) == 64 and set(text) <= HEX
+
+
+class ReasonScreen(LedgerModal[str | None]):
+    """A soft gate tripped: ask for the reason to record with the entry (or cancel)."""
+
+    CSS_PATH = "recording.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "record.cancel")]
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__()
+        self.refusal = refusal
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="reason-dialog"):
+            yield Label(t("record.reason_title", gate=str(self.refusal.gate)), id="reason-title")
+            yield Static(refusal_text(self.refusal), id="reason-refusal")
+            yield Label(t("record.reason_prompt"))
+            yield Input(id="reason-input", placeholder=t("record.reason_hint"))
+            yield Static("", id="reason-error")
+
+    def on_mount(self) -> None:
+        self.query_one("#reason-input", Input).focus()
+
+    @on(Input.Submitted, "#reason-input")
+    def submit(self, event: Input.Submitted) -> None:
+        if not event.value.strip():
+            self.query_one("#reason-error", Static).update(t("record.error.required"))
+            return
+        self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 class RecordScreen(LedgerScreen):
-    """Not built yet: says so."""
+    """Record a new decision or the next step of one."""
+
+    CSS_PATH = "recording.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "record.save", priority=True),
+        Binding("escape", "leave", "record.leave"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.subject: str | None = None
+        self.new_id = ""
+        self.entry_type = "decision.proposed"
+        self.form_leaves: dict[str, Leaf] = {}
+        self.choices: rec.Choices | None = None
+        self.drafts: list[tuple[str, str]] = []
+        self.note = ""
+        self.form_lock = asyncio.Lock()
+        self.busy = False
+
+    # -- layout -------------------------------------------------------------------------------
 
     def body(self) -> ComposeResult:
-        yield Static(t("app.not_built"), classes="placeholder")
+        with Horizontal(id="record-top"):
+            yield Label(t("record.decision"), classes="record-pick-label")
+            yield Select[str]([], id="record-subject", prompt=t("record.choose"))
+            yield Label(t("record.step"), classes="record-pick-label")
+            yield Select[str]([], id="record-type", prompt=t("record.choose"))
+        yield Static("", id="record-summary")
+        yield VerticalScroll(id="record-form")
+        yield Static("", id="record-refusal")
+        yield Static(t("common.loading"), id="record-status")
+
+    def on_mount(self) -> None:
+        self.load_subjects()
+
+    def action_leave(self) -> None:
+        """Leave the form (the place keys work again)."""
+        self.set_focus(None)
+
+    def reload(self) -> None:
+        self.load_subjects()
+
+    # -- the decision and the step ------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="record-load")
+    def load_subjects(self) -> None:
+        choices = rec.choices(self.service)
+        new_id = rec.new_decision_id(self.service)
+        self.app.call_from_thread(self.show_subjects, choices, new_id)
+
+    def show_subjects(self, choices: rec.Choices, new_id: str) -> None:
+        self.choices, self.new_id = choices, new_id
+        picker = self.query_one("#record-subject", Select)
+        options = [(t("record.new_decision", id=new_id), NEW)]
+        options += [
+            (f"{ident}  {title}  [{status_label(status)}]", ident)
+            for ident, title, status in choices.decisions[:200]
+        ]
+        picker.set_options(options)
+        current = self.subject if self.subject in {o[1] for o in options} else NEW
+        picker.value = current
+        self.pick_subject(current)
+
+    @on(Select.Changed, "#record-subject")
+    def subject_changed(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str):
+            self.pick_subject(event.value)
+
+    def pick_subject(self, value: str) -> None:
+        self.subject = None if value == NEW else value
+        self.load_steps(self.subject)
+
+    @work(thread=True, exclusive=True, group="record-load")
+    def load_steps(self, subject: str | None) -> None:
+        steps = rec.next_steps(self.service, subject)
+        state = None if subject is None else rec.decision(self.service, subject)
+        drafts = []
+        if state is not None:
+            for doc in reversed(state["draft_order"]):
+                drafts.append((doc, f"v{state['drafts'][doc]['version']}  {doc[:12]}…"))
+        self.app.call_from_thread(self.show_steps, subject, steps, drafts)
+
+    def show_steps(self, subject: str | None, steps: list[str], drafts: list[Any]) -> None:
+        if subject != self.subject:
+            return
+        self.drafts = drafts
+        picker = self.query_one("#record-type", Select)
+        with picker.prevent(Select.Changed):
+            picker.set_options([(type_label(s), s) for s in steps])
+            picker.value = steps[0]
+        self.pick_type(steps[0])
+
+    @on(Select.Changed, "#record-type")
+    def type_changed(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str) and event.value != self.entry_type:
+            self.pick_type(event.value)
+
+    def pick_type(self, entry_type: str) -> None:
+        self.entry_type = entry_type
+        self.load_form(entry_type, self.subject)
+
+    @work(thread=True, exclusive=True, group="record-load")
+    def load_form(self, entry_type: str, subject: str | None) -> None:
+        values = rec.start(self.service, entry_type, subject)
+        self.app.call_from_thread(self.build_form, entry_type, subject, values)
+
+    def build_form(self, entry_type: str, subject: str | None, values: dict[str, Any]) -> None:
+        self.run_worker(self.show_form(entry_type, subject, values), group="record-form")
+
+    # -- the form -----------------------------------------------------------------------------
+
+    async def show_form(self, entry_type: str, subject: str | None, values: dict[str, Any]) -> None:
+        async with self.form_lock:  # one build at a time; a stale one is skipped
+            if (entry_type, subject) != (self.entry_type, self.subject):
+                return
+            await self.build_rows(entry_type, values)
+
+    async def build_rows(self, entry_type: str, values: dict[str, Any]) -> None:
+        spec = form(entry_type)
+        self.query_one("#record-summary", Static).update(
+            t(f"record.type.{entry_type}.help") if entry_type else ""
+        )
+        container = self.query_one("#record-form", VerticalScroll)
+        await container.remove_children()
+        self.form_leaves = {}
+        rows = []
+        for path, field_spec, needed in leaves(spec.fields):
+            widget = self.make_widget(path, field_spec, _get(values, path))
+            self.form_leaves[path] = Leaf(path, field_spec, widget, needed)
+            mark = " *" if needed else ""
+            rows.append(
+                Vertical(
+                    Horizontal(
+                        Label(label_of(path) + mark, classes="record-label"),
+                        widget,
+                        classes="record-row",
+                    ),
+                    Static("", id=f"err-{_wid(path)}", classes="record-error"),
+                    classes="record-field",
+                )
+            )
+        await container.mount_all(rows)
+        self.query_one("#record-refusal", Static).update("")
+        self.query_one("#record-refusal", Static).remove_class("shown")
+        ready = t("record.ready", type=type_label(entry_type))
+        self.set_status(f"{self.note}  {ready}" if self.note else ready)
+        self.note = ""
+        empty = [
+            leaf
+            for leaf in self.form_leaves.values()
+            if leaf.needed and self.raw_value(leaf) in (None, "", [])
+        ]
+        first = next(iter(empty or self.form_leaves.values()), None)
+        if first is not None:
+            first.widget.focus()
+
+    def make_widget(self, path: str, spec: FieldSpec, value: Any) -> Widget:
+        wid = f"f-{_wid(path)}"
+        if isinstance(value, bool):
+            value = "yes" if value else "no"
+        choices = self.choices
+        options: list[tuple[str, str]] = []
+        if spec.kind == "choice":
+            options = [(choice_label(c), c) for c in spec.choices]
+        elif spec.kind == "bool":
+            options = [(t("common.yes"), "yes"), (t("common.no"), "no")]
+        elif spec.kind == "person" and choices is not None:
+            options = [(f"{name} {ident}", ident) for ident, name in choices.persons]
+        elif spec.kind == "organ" and choices is not None:
+            options = [(f"{name} {ident}", ident) for ident, name in choices.organs]
+        elif spec.kind == "draft":
+            options = [(label, doc) for doc, label in self.drafts]
+        if options and spec.many:
+            chosen = set(value.split()) if isinstance(value, str) else set()
+            widget: Widget = SelectionList[str](
+                *[(label, v, v in chosen) for label, v in options], id=wid
+            )
+            widget.add_class("record-many")
+            return widget
+        if options:
+            known = {v for _, v in options}
+            return Select[str](
+                options,
+                id=wid,
+                allow_blank=not spec.required or value not in known,
+                value=value if value in known else Select.NULL,
+                prompt=t("record.choose"),
+            )
+        hint = t(f"record.hint.{spec.kind}")
+        return Input(value="" if value is None else str(value), id=wid, placeholder=hint)
+
+    def raw_value(self, leaf: Leaf) -> Any:
+        widget = leaf.widget
+        if isinstance(widget, SelectionList):
+            return list(widget.selected)
+        if isinstance(widget, Select):
+            value = widget.value
+            return None if value == Select.NULL else value
+        if isinstance(widget, Input):
+            return widget.value
+        return None
+
+    def values(self) -> dict[str, Any]:
+        return {path: self.raw_value(leaf) for path, leaf in self.form_leaves.items()}
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(SelectionList.SelectedChanged)
+    def field_changed(self, event: Any) -> None:
+        widget = event.control if hasattr(event, "control") else None
+        if widget is None or widget.id is None or not widget.id.startswith("f-"):
+            return
+        leaf = next((x for x in self.form_leaves.values() if x.widget is widget), None)
+        if leaf is not None:
+            self.check_leaf(leaf)
+
+    def check_leaf(self, leaf: Leaf) -> bool:
+        raw = self.raw_value(leaf)
+        problem: FieldError | None = None
+        note = ""
+        if leaf.spec.kind == "blob" and isinstance(raw, str) and raw.strip():
+            text = raw.strip()
+            if not looks_like_hash(text.lower()):
+                file = Path(text).expanduser()
+                if file.is_file():
+                    note = t("record.file_ready", name=file.name, size=file.stat().st_size)
+                    raw = "0" * 64
+                else:
+                    problem = FieldError(leaf.path, text, "no_file", value=text)
+        if problem is None and not (leaf.spec.required and raw in (None, "", [])):
+            problem = check_field(leaf.spec, raw, leaf.path)
+            if problem is not None and problem.code == "required":
+                problem = None  # a group's required field is asked for when it is saved
+        self.show_problem(leaf.path, problem, note)
+        return problem is None
+
+    def show_problem(self, path: str, problem: FieldError | None, note: str = "") -> None:
+        target = self.query(f"#err-{_wid(path)}")
+        if not target:
+            return
+        static = target.first(Static)
+        static.update(field_error(problem) if problem is not None else note)
+        static.set_class(problem is not None, "bad")
+
+    # -- saving -------------------------------------------------------------------------------
+
+    def set_status(self, text: str) -> None:
+        self.query_one("#record-status", Static).update(text)
+
+    def action_save(self) -> None:
+        if self.busy or not self.form_leaves:
+            return
+        if not all(self.check_leaf(leaf) for leaf in self.form_leaves.values()):
+            self.set_status(t("record.fix_fields"))
+            return
+        self.busy = True
+        self.set_status(t("record.checking"))
+        subject = self.subject or self.new_id
+        self.save(self.entry_type, subject, self.values(), None)
+
+    @work(thread=True, exclusive=True, group="record-save")
+    def save(
+        self, entry_type: str, subject: str, values: dict[str, Any], reason: tuple[str, str] | None
+    ) -> None:
+        try:
+            for path, leaf in self.form_leaves.items():
+                raw = values.get(path)
+                if leaf.spec.kind == "blob" and isinstance(raw, str) and raw.strip():
+                    if not looks_like_hash(raw.strip().lower()):
+                        values[path] = rec.attach(self.service, raw.strip()).sha256
+            body, problems = build_body(entry_type, nest(values))
+            if problems:
+                self.app.call_from_thread(self.show_problems, problems)
+                return
+            if reason is not None:
+                body = with_reason(entry_type, body, *reason)
+            refusal = rec.preflight(self.service, entry_type, subject, body)
+            if refusal is None:
+                seq, refusal = rec.record(self.service, entry_type, subject, body)
+                if seq is not None:
+                    self.app.call_from_thread(self.recorded, subject, seq)
+                    return
+            assert refusal is not None
+            self.app.call_from_thread(self.refused, entry_type, subject, values, refusal)
+        except LedgerError as exc:
+            self.app.call_from_thread(self.failed, str(exc))
+
+    def show_problems(self, problems: dict[str, FieldError]) -> None:
+        self.busy = False
+        for path, problem in problems.items():
+            if self.query(f"#err-{_wid(path)}"):
+                self.show_problem(path, problem)
+            else:
+                owner = next((p for p in self.form_leaves if p.startswith(f"{path}.")), None)
+                if owner is not None:
+                    self.show_problem(owner, problem)
+        self.set_status(t("record.fix_fields"))
+
+    def refused(
+        self, entry_type: str, subject: str, values: dict[str, Any], refusal: Refusal
+    ) -> None:
+        self.busy = False
+        if refusal.needs_reason and form(entry_type).exceptions:
+
+            def answered(reason: str | None) -> None:
+                if reason is None:
+                    self.set_status(t("record.cancelled"))
+                    return
+                self.busy = True
+                self.set_status(t("record.checking"))
+                self.save(entry_type, subject, values, (str(refusal.gate), reason))
+
+            self.app.push_screen(ReasonScreen(refusal), answered)
+            return
+        panel = self.query_one("#record-refusal", Static)
+        panel.update(refusal_text(refusal))
+        panel.add_class("shown")
+        if refusal.field is not None:
+            path = refusal.field
+            leaf = self.form_leaves.get(path) or next(
+                (x for p, x in self.form_leaves.items() if p.startswith(f"{path}.")), None
+            )
+            if leaf is not None:
+                leaf.widget.focus()
+        self.set_status(t("record.not_recorded"))
+
+    def recorded(self, subject: str, seq: int) -> None:
+        self.busy = False
+        self.subject = subject
+        self.note = t("record.recorded", seq=seq, subject=subject)
+        self.app.post_message(EntriesAppended([seq]))
+        self.notify(self.note)
+        self.set_status(self.note)  # the app reloads this screen (EntriesAppended)
+
+    def failed(self, message: str) -> None:
+        self.busy = False
+        panel = self.query_one("#record-refusal", Static)
+        panel.update(t("app.error", message=message))
+        panel.add_class("shown")
+        self.set_status(t("record.not_recorded"))
+
+
+def _wid(path: str) -> str:
+    return path.replace(".", "--")
+
+
+def _get(values: dict[str, Any], path: str) -> Any:
+    node: Any = values
+    for part in path.split("."):
+        if isinstance(node, list):
+            index = int(part)
+            node = node[index] if index < len(node) else None
+        elif isinstance(node, dict):
+            node = node.get(part)
+        else:
+            return None
+    if isinstance(node, list):
+        return " ".join(str(x) for x in node)
+    return node

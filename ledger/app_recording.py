@@ -1,0 +1,271 @@
+"""The recording use cases of the terminal UI, on its `LedgerService`: forms, refusals explained
+before signing, the meeting member by member, documents from files.
+
+Each function takes the service (its store, clock and unlocked signer) and returns plain data;
+`ledger.recording` does the work. Every function may block (database, scrypt, signatures): the
+screens call them from worker threads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from keys import SigningKey
+from ledger import decisions, recording, service
+from ledger.app_service import LedgerService
+from ledger.errors import InputError, RefusedError
+from ledger.recording import Attachment, Floor, Refusal, Unconfirmed
+
+Obj = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the forms' pickers offer: people, organs, decisions (id, label)."""
+
+    persons: list[tuple[str, str]]
+    organs: list[tuple[str, str]]
+    decisions: list[tuple[str, str, str]]  # id, title, status
+
+
+def choices(svc: LedgerService) -> Choices:
+    """People, organs and decisions, by id (a few hundred rows at most, read once a form)."""
+    directory = svc.store.directory()
+    found = decisions.list_decisions(store=svc.store)
+    return Choices(
+        persons=sorted((p.id, p.name) for p in directory.persons.values()),
+        organs=sorted((o.id, o.name) for o in directory.organs.values()),
+        decisions=sorted(((d.id, d.title, d.status) for d in found), reverse=True),
+    )
+
+
+def new_decision_id(svc: LedgerService) -> str:
+    """The next free decision id this year (d<year>-<NN>)."""
+    return decisions.next_decision_id(store=svc.store, year=int(svc.today()[:4]))
+
+
+def decision(svc: LedgerService, ident: str) -> Obj | None:
+    """The decision's state, or None when there is no such decision (yet)."""
+    try:
+        return decisions.get_decision(store=svc.store, decision=ident)
+    except InputError:
+        return None
+
+
+def next_steps(svc: LedgerService, ident: str | None) -> list[str]:
+    """The entry types that move the decision on, the one due next first."""
+    state = None if ident is None else decision(svc, ident)
+    if state is None:
+        return ["decision.proposed"]
+    return recording.next_steps(state, recording.profile_of(svc.store, state["profile"]))
+
+
+def start(svc: LedgerService, entry_type: str, subject: str | None) -> Obj:
+    """The values the form of `entry_type` starts with (raw, as typed)."""
+    return recording.suggest(
+        store=svc.store,
+        entry_type=entry_type,
+        subject=subject,
+        actor=svc.actor,
+        today=svc.today(),
+    )
+
+
+def preflight(
+    svc: LedgerService, entry_type: str, subject: str, body: Obj, actor: str | None = None
+) -> Refusal | None:
+    """What the ledger would say to this entry from `actor` (default: who is unlocked)."""
+    who = actor or svc.require_signer()[0]
+    return recording.preflight(
+        store=svc.store, entry_type=entry_type, subject=subject, body=body, actor=who, now=svc.now()
+    )
+
+
+def record(
+    svc: LedgerService,
+    entry_type: str,
+    subject: str,
+    body: Obj,
+    signer: tuple[str, SigningKey] | None = None,
+) -> tuple[int | None, Refusal | None]:
+    """Sign and append, as `signer` (default: who is unlocked): (seq, None) or (None, refusal)."""
+    actor, key = signer or svc.require_signer()
+    draft = service.Draft(entry_type, subject, body, actor, key)
+    return recording.record(store=svc.store, draft=draft, now=svc.now())
+
+
+def attach(svc: LedgerService, path: Path | str) -> Attachment:
+    """Store a file as a document (blob). Raises InputError naming the path."""
+    return recording.attach(store=svc.store, path=path)
+
+
+# -- the meeting --
+
+
+def open_items(svc: LedgerService) -> list[tuple[str, str, str]]:
+    """Decisions ready for a meeting or before one now: (id, title, status), newest first."""
+    return [
+        (d.id, d.title, d.status)
+        for d in reversed(decisions.list_decisions(store=svc.store))
+        if d.status in ("ready_for_deliberation", "under_deliberation")
+    ]
+
+
+def floor(svc: LedgerService, ident: str) -> Floor:
+    return recording.floor(store=svc.store, decision=ident)
+
+
+def members_due(svc: LedgerService, organ: str) -> list[tuple[str, str]]:
+    """(id, name) of the members of `organ` due at a meeting today."""
+    directory = svc.store.directory()
+    due = recording.members_due(store=svc.store, organ=organ, day=svc.today())
+    return [(p, directory.persons[p].name) for p in due]
+
+
+def convene(
+    svc: LedgerService,
+    ident: str,
+    organ: str,
+    number: str,
+    place: str,
+    present: list[str],
+) -> tuple[int | None, Refusal | None]:
+    """Convene a meeting of `organ` chaired by its head, recorded by whoever is unlocked, and
+    record who of the members due is present (the others absent, not excused), in one
+    transaction: (the seq of the attendance, None) or (None, the refusal). `ident` is the
+    meeting's id (empty: the next free mtg-<year>-<NN>)."""
+    actor, key = svc.require_signer()
+    directory = svc.store.directory()
+    heads = directory.holders_at(organ, ("head",), svc.today())
+    ident = ident or recording.next_meeting_id(store=svc.store, year=int(svc.today()[:4]))
+    convened = {
+        "organ": organ,
+        "number": number.strip(),
+        "place": place.strip(),
+        "chair": heads[0] if heads else actor,
+        "recorder": actor,
+    }
+    due = recording.members_due(store=svc.store, organ=organ, day=svc.today())
+    attendance = recording.attendance_body(due, [p for p in due if p in present])
+    drafts = [
+        service.Draft("meeting.convened", ident, convened, actor, key),
+        service.Draft("attendance.recorded", ident, attendance, actor, key),
+    ]
+    try:
+        entries = svc.append(drafts)
+    except (InputError, RefusedError) as exc:
+        return None, recording.explain(exc)
+    return entries[-1].seq, None
+
+
+def open_item(svc: LedgerService, ident: str) -> tuple[int | None, Refusal | None]:
+    """Put the decision on the agenda of its organ's open meeting, with its cleared draft."""
+    raw = start(svc, "agenda_item.opened", ident)
+    body, problems = recording.build_body("agenda_item.opened", raw)
+    if problems:
+        path, problem = next(iter(problems.items()))
+        return None, Refusal(problem.message, field=path)
+    return record(svc, "agenda_item.opened", ident, body)
+
+
+def _member_key(svc: LedgerService, person: str, passphrase: str | None) -> tuple[str, SigningKey]:
+    if passphrase:
+        return person, svc.key_for(person, passphrase)
+    return svc.require_signer()
+
+
+def state_position(
+    svc: LedgerService,
+    item: Floor,
+    person: str,
+    stance: str,
+    reason: str | None,
+    passphrase: str | None = None,
+) -> tuple[int | None, Refusal | None]:
+    """Record `person`'s position, next in speaking order: signed by the member on the spot
+    when their `passphrase` is given, else written by whoever is unlocked (the recorder) for
+    the member to confirm later.
+
+    Raises:
+        KeysError: a wrong passphrase or the member's key is not here (nothing recorded).
+    """
+    actor, key = _member_key(svc, person, passphrase)
+    try:
+        draft = recording.position_draft(item, person, stance, reason, actor=actor, signer=key)
+    except InputError as exc:
+        return None, recording.explain(exc)
+    return recording.record(store=svc.store, draft=draft, now=svc.now())
+
+
+def recuse(
+    svc: LedgerService, item: Floor, person: str, reason: str
+) -> tuple[int | None, Refusal | None]:
+    """The member recuses from the item (declared by them, recorded by the recorder)."""
+    body = {"meeting": item.meeting, "person": person, "reason": reason, "declared_by": "self"}
+    return record(svc, "recusal.declared", item.decision, body)
+
+
+def head_decides(
+    svc: LedgerService,
+    item: Floor,
+    outcome: str,
+    reason: str | None,
+    passphrase: str | None = None,
+) -> tuple[int | None, Refusal | None]:
+    """The head's decision, signed by the head: on the spot with their `passphrase`, or by the
+    session when the head is who is unlocked."""
+    heads = [s.person for s in item.speakers if s.head]
+    head = heads[0] if heads else item.chair
+    actor, key = _member_key(svc, head, passphrase)
+    try:
+        draft = recording.head_decision_draft(item, outcome, reason, actor=actor, signer=key)
+    except InputError as exc:
+        return None, recording.explain(exc)
+    return recording.record(store=svc.store, draft=draft, now=svc.now())
+
+
+def vote(
+    svc: LedgerService, item: Floor, method: str, votes: dict[str, str], result: str
+) -> tuple[int | None, Refusal | None]:
+    """The vote, recorded by the meeting's clerk (whoever is unlocked)."""
+    body = recording.vote_body(item, method, votes, result)
+    return record(svc, "vote.taken", item.decision, body)
+
+
+def unconfirmed(svc: LedgerService) -> list[Unconfirmed]:
+    """Positions written for whoever is unlocked that they have not confirmed yet."""
+    if svc.actor is None:
+        return []
+    return recording.unconfirmed(store=svc.store, person=svc.actor)
+
+
+def confirm(svc: LedgerService, pending: Unconfirmed) -> tuple[int | None, Refusal | None]:
+    """Confirm, with the unlocked key, a position the recorder wrote for its holder."""
+    actor, _ = svc.require_signer()
+    return record(svc, "position.confirmed", pending.decision, pending.body(actor))
+
+
+__all__ = [
+    "Choices",
+    "attach",
+    "choices",
+    "confirm",
+    "convene",
+    "decision",
+    "floor",
+    "head_decides",
+    "members_due",
+    "new_decision_id",
+    "next_steps",
+    "open_item",
+    "open_items",
+    "preflight",
+    "recuse",
+    "record",
+    "start",
+    "state_position",
+    "unconfirmed",
+    "vote",
+]

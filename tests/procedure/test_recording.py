@@ -1,0 +1,512 @@
+"""Recording as a form does it: forms derived from the bodies, fields checked with the ledger's
+own rules, refusals explained before anything is signed, the meeting's speaking order with the
+head last, members signing or confirming their own positions, documents attached from files.
+
+Every test works on a real bureau ledger (SQLite), and checks the ledger's state afterwards."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ledger import decisions, recording, service
+from ledger.errors import InputError
+from ledger.procedure import bodies
+from ledger.procedure.gates import GATES
+from ledger.types import lookup
+from tests.procedure.bureau import ALL, MEMBERS, Bureau, open_copy
+
+
+@pytest.fixture
+def office(bureau_template: Path, tmp_path: Path) -> Iterator[Bureau]:
+    """The bureau on SQLite (what these tests check does not depend on the backend)."""
+    yield from open_copy(bureau_template, tmp_path / "ledger.db")
+
+
+def when(bureau: Bureau, days: int = 0) -> tuple[str, datetime]:
+    at = bureau.at(days)
+    return at, datetime.fromisoformat(at)
+
+
+def preflight(bureau: Bureau, actor: str, kind: str, subject: str, body: dict[str, Any]) -> Any:
+    at, now = when(bureau)
+    return recording.preflight(
+        store=bureau.store,
+        entry_type=kind,
+        subject=subject,
+        body=body,
+        actor=actor,
+        now=now,
+        occurred_at=at,
+    )
+
+
+def record(bureau: Bureau, actor: str, kind: str, subject: str, body: dict[str, Any]) -> Any:
+    at, now = when(bureau)
+    draft = service.Draft(kind, subject, body, actor, bureau.keys[actor], at)
+    return recording.record(store=bureau.store, draft=draft, now=now)
+
+
+def state(bureau: Bureau, ident: str = "d1") -> dict[str, Any]:
+    return decisions.get_decision(store=bureau.store, decision=ident)
+
+
+# -- forms ---------------------------------------------------------------------------------------
+
+
+def test_every_procedure_type_has_a_form_whose_fields_are_its_body() -> None:
+    for name, schema, _ in bodies.TYPES:
+        spec = recording.form(name)
+        keys = {f.alias or n for n, f in schema.model_fields.items()} - {"exceptions"}
+        assert {f.name for f in spec.fields} == keys, name
+        assert spec.exceptions == ("exceptions" in schema.model_fields)
+    assert [f.type for f in recording.forms() if f.exceptions] == [
+        "public_comment.opened",
+        "hearing.held",
+        "legality_review.opinion",
+        "archive.filed",
+    ]
+
+
+def test_field_kinds_follow_what_the_field_names() -> None:
+    proposed = recording.form("decision.proposed")
+    kinds = {f.name: (f.kind, f.required, f.many) for f in proposed.fields}
+    assert kinds["title"] == ("line", True, False)
+    assert kinds["summary"] == ("text", True, False)
+    assert kinds["organ"] == ("organ", True, False)
+    assert kinds["scope"] == ("group", True, False)
+    assert kinds["flags"] == ("choice", False, True)
+    assert kinds["personnel"] == ("person", False, True)
+    assert kinds["proposal_doc"] == ("blob", False, False)
+    assert kinds["amount_fen"] == ("int", False, False)
+    assert proposed.field("scope.art3_category").kind == "int"
+    assert proposed.field("source").choices[0] == "leadership"
+    assert recording.form("agenda_item.opened").field("draft").kind == "draft"
+    assert recording.form("agenda_item.opened").field("meeting").kind == "meeting"
+    assert recording.form("decision.superseded").field("by").kind == "decision"
+    basis = recording.form("legal_basis.recorded").field("items")
+    assert (basis.kind, basis.many, basis.min_items) == ("group", True, 1)
+    assert recording.form("meeting.convened").subject == "meeting"
+    with pytest.raises(InputError, match="not recorded through a form"):
+        recording.form("person.registered")
+    with pytest.raises(InputError, match="unknown entry type"):
+        recording.form("decision.bogus")
+
+
+def test_a_form_typed_as_text_makes_the_body_the_ledger_signs() -> None:
+    raw = {
+        "title": " 课后服务实施方案 ",
+        "summary": "提请研究。\n第二段。",
+        "organ": "bureau-meeting",
+        "scope": {"art3_category": "1", "outside_catalog_reason": "年中新增", "catalog": ""},
+        "applicability": "direct",
+        "confidentiality": {"level": "public", "legal_basis": ""},
+        "source": "leadership",
+        "flags": "technical，urgent",
+        "amount_fen": "1,200,000",
+        "personnel": "",
+        "links": [{"type": "", "target": ""}],
+    }
+    body, problems = recording.build_body("decision.proposed", raw)
+    assert problems == {}
+    assert body == {
+        "title": "课后服务实施方案",
+        "summary": "提请研究。\n第二段。",
+        "organ": "bureau-meeting",
+        "scope": {"art3_category": 1, "outside_catalog_reason": "年中新增"},
+        "applicability": "direct",
+        "confidentiality": {"level": "public"},
+        "source": "leadership",
+        "flags": ["technical", "urgent"],
+        "amount_fen": 1_200_000,
+    }
+    assert lookup("decision.proposed").validate(body) == body
+
+
+def test_each_wrong_field_is_named_with_a_code_a_screen_can_translate() -> None:
+    raw = {
+        "title": "",
+        "summary": "x",
+        "organ": "局 办公会",
+        "scope": {"art3_category": "9"},
+        "applicability": "nope",
+        "source": "leadership",
+        "flags": "technical urgentx",
+        "amount_fen": "1.5",
+        "proposal_doc": "abc",
+        "confidentiality": {"level": "public"},
+    }
+    _, problems = recording.build_body("decision.proposed", raw)
+    codes = {path: (e.code, e.params.get("value")) for path, e in problems.items()}
+    assert codes == {
+        "title": ("required", None),
+        "organ": ("id", "局 办公会"),
+        "scope.art3_category": ("range", 9),
+        "applicability": ("choice", "nope"),
+        "flags.1": ("choice", "urgentx"),
+        "amount_fen": ("not_int", "1.5"),
+        "proposal_doc": ("hash", "abc"),
+    }
+    assert problems["scope.art3_category"].params["le"] == 5
+    day = recording.form("decision.published").field("published_at")
+    error = recording.check_field(day, "2021-02-30")
+    assert error is not None and error.code == "day"
+    text = recording.form("decision.proposed").field("summary")
+    error = recording.check_field(text, "a\x00b")
+    assert error is not None and error.code == "control"
+    basis = recording.form("legal_basis.recorded")
+    _, problems = recording.build_body(basis.type, {"items": [{"title": ""}]})
+    assert problems["items"].code == "required"
+
+
+def _taken(kind: str, body: dict[str, Any]) -> bool:
+    try:
+        lookup(kind).validate(body)
+    except InputError:
+        return False
+    return True
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=220))
+def test_a_field_is_fine_exactly_when_the_ledger_takes_it(typed: str) -> None:
+    """As-you-type checking and the ledger agree on every string (a blank field is an empty
+    one: a form does not sign whitespace). A text keeps what was typed; a line is trimmed."""
+    reason = recording.form("decision.not_initiated").field("reason")
+    fine = recording.check_field(reason, typed) is None
+    assert fine == (bool(typed.strip()) and _taken("decision.not_initiated", {"reason": typed}))
+    to = recording.form("archive.transferred").field("to")
+    fine = recording.check_field(to, typed) is None
+    body = {"to": typed.strip(), "transferred_at": "2021-01-01"}
+    assert fine == (bool(typed.strip()) and _taken("archive.transferred", body))
+
+
+# -- refusals ------------------------------------------------------------------------------------
+
+
+def test_a_hard_gate_is_explained_before_signing_and_refused_the_same_at_append(
+    office: Bureau,
+) -> None:
+    office.propose()
+    doc = office.doc("第1稿")
+    body = {"version": 1, "doc": doc, "summary": "第1稿"}
+    before = office.count()
+    refusal = preflight(office, "zhao.lei", "draft.versioned", "d1", body)
+    assert refusal is not None
+    assert (refusal.gate, refusal.article, refusal.strength) == ("G1", "Art. 10–11", "hard")
+    assert refusal.rule == GATES["G1"].rule
+    assert refusal.remedy == recording.REMEDIES["G1"]
+    assert "decision.initiated and undertaking_unit.assigned" in refusal.message
+    assert not refusal.needs_reason
+    assert office.count() == before
+    seq, refused = record(office, "zhao.lei", "draft.versioned", "d1", body)
+    assert seq is None and refused is not None
+    assert (refused.gate, refused.message) == ("G1", refusal.message)
+    assert office.count() == before
+    assert state(office)["status"] == "proposed"
+
+
+def test_every_gate_has_a_remedy() -> None:
+    assert set(recording.REMEDIES) == set(GATES)
+
+
+def test_a_soft_gate_asks_for_the_reason_and_takes_the_entry_with_it(office: Bureau) -> None:
+    office.propose()
+    office.initiate()
+    draft = office.draft()
+    body = {
+        "draft": draft,
+        "channels": ["government_website"],
+        "published_at": "2021-03-01",
+        "deadline": "2021-03-11",
+        "explanation_doc": office.doc("说明"),
+    }
+    refusal = preflight(office, "zhao.lei", "public_comment.opened", "d1", body)
+    assert refusal is not None and refusal.gate == "G3" and refusal.needs_reason
+    assert "10 days" in refusal.message
+    with pytest.raises(InputError, match="not a soft gate"):
+        recording.with_reason("public_comment.opened", body, "G5", "急")
+    with pytest.raises(InputError, match="reason is required"):
+        recording.with_reason("public_comment.opened", body, "G3", "  ")
+    with pytest.raises(InputError, match="records no exceptions"):
+        recording.with_reason("draft.versioned", body, "G3", "急")
+    reasoned = recording.with_reason(
+        "public_comment.opened", body, "G3", "开学前须公布，征求期缩短"
+    )
+    assert preflight(office, "zhao.lei", "public_comment.opened", "d1", reasoned) is None
+    seq, refused = record(office, "zhao.lei", "public_comment.opened", "d1", reasoned)
+    assert refused is None and seq == office.count() - 1
+    (exception,) = state(office)["exceptions"]
+    assert exception == {
+        "gate": "G3",
+        "seq": seq,
+        "reason": "开学前须公布，征求期缩短",
+        "finding": "the comment period is 10 days, shorter than the 30 the rule profile requires",
+    }
+
+
+def test_an_authority_refusal_names_the_field(office: Bureau) -> None:
+    office.propose()
+    refusal = preflight(office, "zhao.lei", "decision.proposed", "d2", {"title": "x"})
+    assert refusal is not None and refusal.gate is None
+    assert refusal.field == "summary" and "required" in refusal.message
+    office.initiate()
+    body = {"lead": "basic-edu", "leaders": ["nobody"]}
+    refusal = preflight(office, "huang.li", "undertaking_unit.assigned", "d1", body)
+    assert refusal is not None and refusal.gate is None
+    refusal = preflight(office, "nobody", "decision.initiated", "d1", {"by": "head"})
+    assert refusal is not None and "not a registered person" in refusal.message
+
+
+def test_a_missing_document_is_caught_before_signing(office: Bureau) -> None:
+    office.propose()
+    office.initiate()
+    body = {"version": 1, "doc": "ab" * 32, "summary": "x"}
+    refusal = preflight(office, "zhao.lei", "draft.versioned", "d1", body)
+    assert refusal is not None and "not in the ledger" in refusal.message
+
+
+# -- documents -----------------------------------------------------------------------------------
+
+
+def test_a_file_is_attached_as_a_blob(office: Bureau, tmp_path: Path) -> None:
+    file = tmp_path / "第2稿.txt"
+    file.write_bytes("送审稿全文".encode())
+    attached = recording.attach(store=office.store, path=file)
+    assert attached.sha256 == hashlib.sha256(file.read_bytes()).hexdigest()
+    assert (attached.name, attached.size) == ("第2稿.txt", len(file.read_bytes()))
+    assert service.get_blob(store=office.store, sha256=attached.sha256) == file.read_bytes()
+    assert recording.attach(store=office.store, path=file) == attached  # idempotent
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("missing.pdf", "no such file"), ("", "give the path"), (".", "directory")],
+)
+def test_a_bad_attachment_is_refused_naming_the_path(
+    office: Bureau, tmp_path: Path, name: str, message: str
+) -> None:
+    path = str(tmp_path / name) if name else ""
+    with pytest.raises(InputError, match=message):
+        recording.attach(store=office.store, path=path)
+
+
+# -- the meeting ---------------------------------------------------------------------------------
+
+
+def at_item(office: Bureau) -> recording.Floor:
+    draft = office.ready()
+    assert recording.agenda_drafts(store=office.store, decision="d1") == [draft]
+    assert recording.members_due(store=office.store, organ="bureau-meeting", day="2021-05-01") == (
+        sorted(ALL)
+    )
+    office.meeting("m1")
+    office.item("d1", "m1", draft)
+    return recording.floor(store=office.store, decision="d1")
+
+
+def test_the_floor_lists_members_in_speaking_order_with_the_head_last(office: Bureau) -> None:
+    with pytest.raises(InputError, match="not before a meeting"):
+        office.propose("d0")
+        recording.floor(store=office.store, decision="d0")
+    item = at_item(office)
+    assert item.rule == "head_decides_after_discussion"
+    assert item.waiting == [*MEMBERS, "zhang.wei"]
+    assert item.next_speaker == "liu.yang" and item.next_order == 1
+    assert item.speaker("zhang.wei").head
+    why = item.may_speak("zhang.wei")
+    assert why is not None and why.startswith("G9 (Art. 30): the head speaks last")
+    with pytest.raises(InputError, match="the head speaks last"):
+        recording.position_draft(
+            item, "zhang.wei", "agree", None, actor="zhang.wei", signer=office.keys["zhang.wei"]
+        )
+    with pytest.raises(InputError, match="needs its reason"):
+        recording.position_draft(
+            item, "liu.yang", "disagree", " ", actor="liu.yang", signer=office.keys["liu.yang"]
+        )
+    assert not item.ready
+
+
+def test_a_meeting_recorded_member_by_member_reaches_the_head_decision(office: Bureau) -> None:
+    item = at_item(office)
+    # liu.yang signs on the spot with their own key; chen.jing's is written by the recorder.
+    for person, stance, reason, actor in (
+        ("liu.yang", "disagree", "经费测算不足", "liu.yang"),
+        ("chen.jing", "agree", None, "huang.li"),
+        ("zhou.min", "disagree", "先试点", "zhou.min"),
+    ):
+        draft = recording.position_draft(
+            item, person, stance, reason, actor=actor, signer=office.keys[actor]
+        )
+        seq, refused = recording.record(store=office.store, draft=draft, now=when(office)[1])
+        assert refused is None, refused
+        item = recording.floor(store=office.store, decision="d1")
+        assert item.speaker(person).seq == seq
+    assert [s.person for s in item.speakers if s.spoke] == MEMBERS
+    assert item.speaker("liu.yang").confirmed and not item.speaker("chen.jing").confirmed
+    assert item.ready and item.waiting == ["zhang.wei"] and item.majority == "not_approve"
+    assert item.may_speak("liu.yang") is not None
+    # The head departs from the majority: the divergence reason is asked for (G10).
+    with pytest.raises(InputError, match="G10"):
+        recording.head_decision_draft(
+            item, "approve", None, actor="zhang.wei", signer=office.keys["zhang.wei"]
+        )
+    assert not item.diverges("reject")
+    draft = recording.head_decision_draft(
+        item, "approve", "时间紧，先行实施", actor="zhang.wei", signer=office.keys["zhang.wei"]
+    )
+    seq, refused = recording.record(store=office.store, draft=draft, now=when(office)[1])
+    assert refused is None
+    decided = state(office)
+    assert decided["status"] == "awaiting_issue"
+    (deliberation,) = decided["deliberations"]
+    assert deliberation["outcome"]["diverges"] is True
+    assert deliberation["outcome"]["divergence_reason"] == "时间紧，先行实施"
+    positions = deliberation["positions"]
+    assert positions["liu.yang"]["by"] == "liu.yang"
+    assert positions["chen.jing"]["by"] == "huang.li"
+    # chen.jing confirms later, with her own key.
+    (pending,) = recording.unconfirmed(store=office.store, person="chen.jing")
+    assert (pending.decision, pending.meeting, pending.recorded_by) == ("d1", "m1", "huang.li")
+    assert recording.unconfirmed(store=office.store, person="liu.yang") == []
+    seq, refused = record(
+        office, "chen.jing", "position.confirmed", "d1", pending.body("chen.jing")
+    )
+    assert refused is None
+    confirmed = state(office)["deliberations"][0]["positions"]["chen.jing"]
+    assert confirmed["confirmed_seq"] == seq
+    assert recording.unconfirmed(store=office.store, person="chen.jing") == []
+
+
+def test_recusal_and_absence_shape_the_floor(office: Bureau) -> None:
+    draft = office.ready()
+    office.meeting("m1", present=["zhang.wei", "liu.yang", "chen.jing"])
+    office.item("d1", "m1", draft)
+    office.rec(
+        "huang.li",
+        "recusal.declared",
+        "d1",
+        {"meeting": "m1", "person": "chen.jing", "reason": "relative", "declared_by": "self"},
+    )
+    item = recording.floor(store=office.store, decision="d1")
+    assert item.waiting == ["liu.yang", "zhang.wei"]
+    assert item.may_speak("chen.jing") == "chen.jing recused from this item"
+    assert "absent" in (item.may_speak("zhou.min") or "")
+    assert [s.person for s in item.speakers][-2:] == ["chen.jing", "zhou.min"]
+
+
+def test_a_vote_body_counts_the_named_votes() -> None:
+    item = recording.Floor(
+        "d1", "m1", "party-group", "2021-05-01", "majority_of_members_due", "a", "b", (), 1,
+        False, None, {},
+    )  # fmt: skip
+    body = recording.vote_body(item, "show_of_hands", {"a": "yes", "b": "no", "c": "yes"}, "passed")
+    assert body["counts"] == {"yes": 2, "no": 1, "abstain": 0}
+    assert body["named"][1] == {"person": "b", "vote": "no"}
+    secret = recording.vote_body(item, "secret_ballot", {"a": "yes"}, "passed")
+    assert "named" not in secret and item.by_vote
+    lookup("vote.taken").validate(body)
+
+
+def test_attendance_and_meeting_ids(office: Bureau) -> None:
+    body = recording.attendance_body(ALL, ["zhang.wei", "liu.yang"], {"chen.jing": "出差"})
+    assert body == {
+        "present": ["zhang.wei", "liu.yang"],
+        "absent": [
+            {"person": "chen.jing", "excused": True, "reason": "出差"},
+            {"person": "zhou.min", "excused": False},
+        ],
+    }
+    assert recording.next_meeting_id(store=office.store, year=2021) == "mtg-2021-01"
+    office.meeting("mtg-2021-01")
+    assert recording.next_meeting_id(store=office.store, year=2021) == "mtg-2021-02"
+
+
+# -- what comes next, and the values a form starts with ------------------------------------------
+
+
+def step(office: Bureau, actor: str, subject: str, typed: dict[str, Any]) -> str:
+    """Record the step the decision is due for, from the suggested values and what is typed."""
+    try:
+        current = decisions.get_decision(store=office.store, decision=subject)
+    except InputError:
+        current = None
+    kind = recording.next_steps(current)[0]
+    raw = recording.suggest(
+        store=office.store,
+        entry_type=kind,
+        subject=subject,
+        actor=actor,
+        today=office.day.isoformat(),
+    )
+    body, problems = recording.build_body(kind, {**raw, **typed})
+    assert problems == {}, (kind, problems)
+    refusal = preflight(office, actor, kind, subject, body)
+    if refusal is not None and refusal.needs_reason:
+        body = recording.with_reason(kind, body, str(refusal.gate), "会期临近，从速审查")
+        refusal = preflight(office, actor, kind, subject, body)
+    assert refusal is None, (kind, refusal)
+    seq, refused = record(office, actor, kind, subject, body)
+    assert refused is None and seq is not None
+    return kind
+
+
+def test_a_decision_walks_to_its_meeting_on_suggested_values(
+    office: Bureau, tmp_path: Path
+) -> None:
+    """Each step is the one `next_steps` puts first; the form starts from `suggest`, so the
+    recorder types only what is new. A review shorter than the profile's minimum asks for the
+    reason (G6) and is taken with it."""
+    file = tmp_path / "draft.txt"
+    file.write_text("实施方案（征求意见稿）", encoding="utf-8")
+    doc = recording.attach(store=office.store, path=file).sha256
+    walked = [
+        step(office, "zhao.lei", "d9", {"title": "课后服务", "summary": "提请研究",
+                                        "scope": {"art3_category": "1"}}),
+        step(office, "zhang.wei", "d9", {}),
+        step(office, "huang.li", "d9", {"lead": "basic-edu", "leaders": "zhao.lei"}),
+        step(office, "zhao.lei", "d9", {"doc": doc, "summary": "征求意见稿"}),
+        step(office, "zhao.lei", "d9", {"items": [{"title": "《教育法》"}]}),
+        step(office, "zhao.lei", "d9", {"explanation_doc": doc}),
+        step(office, "zhao.lei", "d9", {"adoption_report_doc": doc}),
+        step(office, "zhao.lei", "d9", {"procedure_statement": "已公开征求意见"}),
+        step(office, "wu.xia", "d9", {"opinion_doc": doc}),
+    ]  # fmt: skip
+    assert walked == [
+        "decision.initiated" if i == 1 else kind
+        for i, kind in enumerate(
+            [
+                "decision.proposed",
+                "decision.initiated",
+                "undertaking_unit.assigned",
+                "draft.versioned",
+                "legal_basis.recorded",
+                "public_comment.opened",
+                "public_participation.completed",
+                "legality_review.submitted",
+                "legality_review.opinion",
+            ]
+        )
+    ]
+    decided = state(office, "d9")
+    assert decided["status"] == "ready_for_deliberation"
+    assert [e["gate"] for e in decided["exceptions"]] == ["G6"]
+    assert recording.next_steps(decided) == ["agenda_item.opened", "draft.versioned"]
+    office.meeting("m9", days=0)
+    raw = recording.suggest(
+        store=office.store, entry_type="agenda_item.opened", subject="d9", actor="huang.li",
+        today=office.day.isoformat(),
+    )  # fmt: skip
+    assert raw == {
+        "meeting": "m9",
+        "item": "1",
+        "draft": decided["draft_order"][-1],
+        "presenter": "zhao.lei",
+    }

@@ -1,0 +1,63 @@
+"""A decision brought to its meeting through the recording use cases, for the recording screens'
+tests: each step is the one the decision is due for, from the values its form starts with."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from keys import SigningKey
+from ledger import app_recording as rec
+from ledger import recording
+from ledger.app_service import LedgerService
+
+PASSPHRASE = "demo-713"
+
+
+def step(
+    svc: LedgerService, signer: tuple[str, SigningKey], subject: str, typed: dict[str, Any]
+) -> int:
+    """Record the step `subject` is due for, as `signer`; a soft gate gets a reason."""
+    kind = rec.next_steps(svc, subject)[0]
+    svc.actor = signer[0]
+    raw = rec.start(svc, kind, subject)
+    body, problems = recording.build_body(kind, {**raw, **typed})
+    assert problems == {}, (kind, problems)
+    refusal = rec.preflight(svc, kind, subject, body, actor=signer[0])
+    if refusal is not None and refusal.needs_reason:
+        body = recording.with_reason(kind, body, str(refusal.gate), "会期临近，从速审查")
+    seq, refused = rec.record(svc, kind, subject, body, signer=signer)
+    assert seq is not None, refused
+    return seq
+
+
+def ready_for_meeting(svc: LedgerService, directory: Path) -> str:
+    """A new decision, proposed by zhao.lei and cleared by the legality review: its id."""
+    file = directory / "draft.txt"
+    file.write_text("课后服务实施方案（征求意见稿）\n", encoding="utf-8")
+    doc = rec.attach(svc, file).sha256
+    keys = {p: (p, svc.key_for(p, PASSPHRASE)) for p in ("zhao.lei", "huang.li", "wu.xia")}
+    ident = rec.new_decision_id(svc)
+    step(svc, keys["zhao.lei"], ident, {"title": "课后服务实施方案", "summary": "提请研究"})
+    step(svc, keys["huang.li"], ident, {})
+    step(svc, keys["huang.li"], ident, {"lead": "basic-edu", "leaders": "zhao.lei"})
+    step(svc, keys["zhao.lei"], ident, {"doc": doc, "summary": "征求意见稿"})
+    step(svc, keys["zhao.lei"], ident, {"items": [{"title": "《中华人民共和国教育法》"}]})
+    step(svc, keys["zhao.lei"], ident, {"explanation_doc": doc})
+    step(svc, keys["zhao.lei"], ident, {"adoption_report_doc": doc})
+    step(svc, keys["zhao.lei"], ident, {"procedure_statement": "已公开征求意见"})
+    step(svc, keys["wu.xia"], ident, {"opinion_doc": doc})
+    svc.actor = None
+    return ident
+
+
+def at_the_floor(svc: LedgerService, directory: Path) -> str:
+    """The decision before a meeting convened by huang.li (unlocked), everyone present."""
+    ident = ready_for_meeting(svc, directory)
+    svc.unlock("huang.li", PASSPHRASE)
+    due = [p for p, _ in rec.members_due(svc, "bureau-meeting")]
+    seq, refusal = rec.convene(svc, "", "bureau-meeting", "2021年第1次", "局三楼会议室", due)
+    assert refusal is None, refusal
+    seq, refusal = rec.open_item(svc, ident)
+    assert refusal is None, refusal
+    return ident

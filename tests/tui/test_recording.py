@@ -1,0 +1,210 @@
+"""The recording screens, driven by keys: the README's walk-through replayed key for key (a
+decision recorded end to end through the meeting), a refused gate and its message, a member
+signing their own position. Each test checks the ledger's real state afterwards."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, Select, Static
+from textual.worker import WorkerCancelled
+
+from ledger import decisions
+from ledger.app_service import LedgerService
+from tests.tui.conftest import SIZE, DemoCopy
+from tests.tui.recording_setup import at_the_floor
+from tui.app import LedgerApp
+from tui.messages import EntriesAppended
+from tui.screens.meeting import MeetingScreen
+from tui.screens.record import ReasonScreen, RecordScreen
+
+README = Path(__file__).parents[2] / "README.md"
+TOKEN = re.compile(r'"([^"]*)"|(\S+)')
+
+
+def walkthrough() -> list[tuple[list[str], str]]:
+    """The README's TUI walk-through: each line's keys; typed text is one item, in quotes."""
+    text = README.read_text(encoding="utf-8")
+    block = text.split("```keys\n", 1)[1].split("```", 1)[0]
+    steps = []
+    for line in block.splitlines():
+        keys_part, _, comment = line.partition("#")
+        keys = [f'"{typed}"' if typed else key for typed, key in TOKEN.findall(keys_part)]
+        steps.append((keys, comment.strip()))
+    return steps
+
+
+async def type_text(app: LedgerApp, pilot: Pilot[None], text: str) -> None:
+    """Type `text` into the focused input (as a terminal delivers it; the test driver has no
+    key for some CJK punctuation, so the characters are inserted as typed)."""
+    focused = app.focused
+    assert isinstance(focused, Input), f"typing {text!r} with {focused} focused"
+    focused.insert_text_at_cursor(text)
+    await pilot.pause()
+
+
+async def replay(app: LedgerApp, pilot: Pilot[None]) -> None:
+    """Press the README's keys, waiting for the screen after each (as a person does)."""
+    await settle(app, pilot)
+    for keys, comment in walkthrough():
+        for key in keys:
+            if key.startswith('"'):
+                await type_text(app, pilot, key[1:-1])
+                continue
+            await pilot.press(key)
+            if key in ("enter", "ctrl+s", "r", "m", "u", "escape"):
+                await settle(app, pilot)
+        await settle(app, pilot)
+        if isinstance(app.screen, ReasonScreen):
+            assert "G6" in comment
+
+
+async def settle(app: LedgerApp, pilot: Pilot[None]) -> None:
+    """Let workers finish and the screen catch up (a person waits for the screen too). A
+    worker replaced by a newer one of its group ends cancelled: that is expected."""
+    for _ in range(4):
+        await pilot.pause()
+        try:
+            await app.workers.wait_for_complete()
+        except WorkerCancelled:
+            pass
+    await pilot.pause()
+
+
+async def test_the_readme_walkthrough_records_a_decision_end_to_end(
+    make_app: Callable[..., LedgerApp],
+    service: LedgerService,
+    demo: DemoCopy,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("draft.txt").write_text("课后服务实施方案（征求意见稿）\n", encoding="utf-8")
+    before = service.store.count()
+    messages: list[object] = []
+    app = make_app(language="zh-Hans", ask_unlock=True)
+    async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
+        await replay(app, pilot)
+    (ident,) = [d.id for d in decisions.list_decisions(store=service.store, year=2021)]
+    state = decisions.get_decision(store=service.store, decision=ident)
+    assert state["title"] == "课后服务实施方案"
+    assert state["status"] == "awaiting_issue"
+    assert [e["gate"] for e in state["exceptions"]] == ["G6"]
+    assert state["exceptions"][0]["reason"] == "会期临近，经集体研究从速审查"
+    (deliberation,) = state["deliberations"]
+    positions = deliberation["positions"]
+    assert {p: v["by"] for p, v in positions.items()} == {
+        "gao.fei": "gao.fei",
+        "liu.yang": "liu.yang",
+        "zhou.min": "huang.li",
+    }
+    assert positions["zhou.min"]["confirmed_seq"] is not None
+    assert deliberation["outcome"]["outcome"] == "approve"
+    assert deliberation["outcome"]["head"] == "zhang.wei"
+    assert service.store.count() == before + 17
+    appended = [m for m in messages if isinstance(m, EntriesAppended)]
+    assert len(appended) == 16  # the meeting's two opening entries come in one
+    timeline = service.timeline(ident)
+    assert all(item.verified for item in timeline)
+
+
+async def test_a_refused_gate_shows_its_rule_article_and_remedy(
+    make_app: Callable[..., LedgerApp], service: LedgerService
+) -> None:
+    """d2020-07 is drafting and flagged technical: submitting it for legality review before the
+    expert argumentation is refused by G2; nothing is written."""
+    before = service.store.count()
+    app = make_app(language="en", start="record", unlock="zhao.lei")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, RecordScreen)
+        screen.query_one("#record-subject", Select).value = "d2020-07"
+        await settle(app, pilot)
+        screen.query_one("#record-type", Select).value = "legality_review.submitted"
+        await settle(app, pilot)
+        field = screen.query_one("#f-procedure_statement", Input)
+        field.focus()
+        await pilot.press(*"done")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        panel = str(screen.query_one("#record-refusal", Static).render())
+        assert "Refused by gate G2 (Art. 27(2), 29)" in panel
+        assert "every required consultation step" in panel
+        assert "expert_argumentation (flag technical)" in panel
+        assert "To proceed: complete each required step" in panel
+        status = str(screen.query_one("#record-status", Static).render())
+        assert status == "Not recorded; nothing was written."
+    assert service.store.count() == before
+    state = decisions.get_decision(store=service.store, decision="d2020-07")
+    assert state["status"] == "drafting"
+
+
+async def test_a_field_is_checked_as_you_type(make_app: Callable[..., LedgerApp]) -> None:
+    app = make_app(language="zh-Hant", start="record", unlock="zhao.lei")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, RecordScreen)
+        screen.query_one("#f-amount_fen", Input).focus()
+        await pilot.press(*"12.5")
+        await pilot.pause()
+        error = screen.query_one("#err-amount_fen", Static)
+        assert str(error.render()) == "12.5 不是整數" and error.has_class("bad")
+        await pilot.press("backspace", "backspace")
+        await pilot.pause()
+        assert str(error.render()) == "" and not error.has_class("bad")
+        screen.query_one("#f-proposal_doc", Input).focus()
+        await pilot.press(*"nofile.pdf")
+        await pilot.pause()
+        assert str(screen.query_one("#err-proposal_doc", Static).render()) == (
+            "沒有這個文件：nofile.pdf"
+        )
+
+
+async def test_a_member_signs_their_own_position_with_their_passphrase(
+    make_app: Callable[..., LedgerApp], service: LedgerService, tmp_path: Path
+) -> None:
+    """At the floor, the recorder (huang.li) is unlocked; 高飞 types a wrong passphrase (nothing
+    is written), then his own: the position is signed by his key, not the recorder's. The head
+    cannot be chosen to speak before the others."""
+    ident = at_the_floor(service, tmp_path)
+    before = service.store.count()
+    app = make_app(language="en", start="meeting")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, MeetingScreen)
+        assert app.focused is screen.query_one("#meeting-passphrase", Input)
+        assert screen.query_one("#meeting-speaker", Select).value == "gao.fei"
+        await type_text(app, pilot, "not-his")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        panel = str(screen.query_one("#meeting-refusal", Static).render())
+        assert panel == "Wrong passphrase. Try again."
+        assert service.store.count() == before
+        screen.query_one("#meeting-speaker", Select).value = "zhang.wei"
+        await pilot.pause()
+        hint = str(screen.query_one("#meeting-hint", Static).render())
+        assert (
+            hint
+            == "The head speaks last (G9, Art. 30); still to speak: gao.fei, liu.yang, zhou.min"
+        )
+        screen.query_one("#meeting-speaker", Select).value = "gao.fei"
+        field = screen.query_one("#meeting-passphrase", Input)
+        field.value = ""
+        field.focus()
+        await type_text(app, pilot, "demo-713")
+        await pilot.press("enter")
+        await settle(app, pilot)
+    state = decisions.get_decision(store=service.store, decision=ident)
+    position = state["agenda"]["positions"]["gao.fei"]
+    assert (position["by"], position["order"], position["stance"]) == ("gao.fei", 1, "agree")
+    assert position["confirmed_seq"] == position["seq"]  # signed by the member: confirmed
+    entry = service.entry(position["seq"])
+    assert entry["actor"] == "gao.fei" and entry["type"] == "position.stated"
+    assert service.store.count() == before + 1
