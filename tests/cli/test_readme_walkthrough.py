@@ -46,3 +46,18 @@ def test_the_walkthrough_runs_as_written(tmp_path: Path) -> None:
     assert "zhou.min 周敏\tmember's position" in out
     assert "disagree: 配送企业准入标准偏低，建议提高后再议。" in out
     assert re.search(r"^ok: \d+ entries, \d+ blobs, head [0-9a-f]{64}$", out, re.M)
+
+
+def test_the_quick_start_has_exactly_two_commands_the_tui_on_the_demo_and_the_tests() -> None:
+    """The quick start promises two commands: one installs and opens the main job (the TUI on
+    the demo ledger), one installs what tests need and runs the whole suite."""
+    text = README.read_text(encoding="utf-8")
+    start = text.index("## Quick start")
+    section = text[start : text.index("\n## ", start + 1)]
+    section = section.split("\n### ", 1)[0]  # its subsections are further reading
+    blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
+    commands = [line for block in blocks for line in block.splitlines() if line.strip()]
+    assert commands == [
+        "python3 -m venv .venv && .venv/bin/pip install . && .venv/bin/ledger tui --demo",
+        "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest",
+    ]
