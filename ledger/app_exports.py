@@ -136,8 +136,13 @@ def bundle(
     actor, key = service.require_signer()
     return _done(
         export_bundle(
-            store=service.store, out=path, exporter=actor, key=key, now=service.now(),
-            scope=scope, progress=progress,
+            store=service.store,
+            out=path,
+            exporter=actor,
+            key=key,
+            now=service.now(),
+            scope=scope,
+            progress=progress,
         )  # fmt: skip
     )
 
@@ -158,8 +163,13 @@ def dossier(
     actor, key = service.require_signer()
     return _done(
         export_dossier(
-            store=service.store, decision=decision.strip(), out=path, exporter=actor, key=key,
-            now=service.now(), progress=progress,
+            store=service.store,
+            decision=decision.strip(),
+            out=path,
+            exporter=actor,
+            key=key,
+            now=service.now(),
+            progress=progress,
         )  # fmt: skip
     )
 
@@ -200,13 +210,16 @@ def annual_report(
 
 
 def suggested_names(service: LedgerService) -> dict[str, str]:
-    """File names the export screen offers, from today's date: `bundle`, `dossier` (a stem the
-    decision's id completes) and `annual`."""
+    """File names the export screen offers, from today's date: `bundle`, `dossier` (a template
+    the decision's id completes) and `annual` (`annual-YEAR`, the latest year with decisions,
+    else last year)."""
     today = service.today()
+    years = service.decision_filters().years
+    year = years[0] if years else int(today[:4]) - 1
     return {
         "bundle": f"bundle-{today}.zip",
         "dossier": f"dossier-{{decision}}-{today}.zip",
-        "annual": f"annual-{int(today[:4]) - 1}",
+        "annual": f"annual-{year}",
     }
 
 

@@ -37,6 +37,7 @@ class DecisionScreen(LedgerScreen):
         Binding("t", "tab('timeline')", "decision.timeline"),
         Binding("k", "tab('compliance')", "decision.compliance"),
         Binding("w", "tab('trace')", "decision.trace"),
+        Binding("x", "export_dossier", "decision.export"),
     ]
 
     def __init__(self, ident: str) -> None:
@@ -64,6 +65,15 @@ class DecisionScreen(LedgerScreen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_export_dossier(self) -> None:
+        """The export screen, with this decision's dossier chosen."""
+        from tui.screens.export import ExportScreen
+
+        self.ledger_app.action_go("export")
+        screen = self.app.screen
+        if isinstance(screen, ExportScreen):
+            screen.choose_dossier(self.ident)
 
     def action_tab(self, name: str) -> None:
         self.query_one("#decision-tabs", TabbedContent).active = name

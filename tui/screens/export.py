@@ -36,7 +36,7 @@ from tui.screens.base import LedgerScreen
 from tui.widgets.panel import Panel
 
 TICK = 0.1  # seconds between progress updates sent to the screen
-KINDS = ("bundle", "dossier", "annual")
+FIELDS = ",".join(("Select", "Input", "TextArea"))  # the widgets a form's cursor can start in
 
 
 def field_name(where: str | None) -> str | None:
@@ -124,6 +124,8 @@ class ExportScreen(LedgerScreen):
 
     def on_mount(self) -> None:
         self.query_one("#export-result", Panel).display = False
+        self.query_one("#export-progress", ProgressBar).update(total=1, progress=0)
+        self._choose_wanted()
         self.load()
 
     def reload(self) -> None:
@@ -145,9 +147,7 @@ class ExportScreen(LedgerScreen):
         picker = self.query_one("#dossier-decision", Select)
         current = picker.value
         picker.set_options([(f"{ident}  {title}", ident) for ident, title in choices])
-        if self.wanted_decision is not None:
-            self.choose_dossier(self.wanted_decision)
-        elif isinstance(current, str):
+        if isinstance(current, str):
             picker.value = current
         if first:
             self.query_one("#bundle-out", Input).value = names["bundle"]
@@ -155,14 +155,21 @@ class ExportScreen(LedgerScreen):
             self.query_one("#annual-year", Input).value = year
             self._name_annual()
             self._name_dossier()
+        self._choose_wanted()
 
     def choose_dossier(self, decision: str) -> None:
         """Show the dossier form with `decision` chosen (from a decision's page)."""
         self.wanted_decision = decision
+        if self.is_mounted:
+            self._choose_wanted()
+
+    def _choose_wanted(self) -> None:
+        if self.wanted_decision is None:
+            return
         self.query_one("#export-kinds", TabbedContent).active = "dossier"
         picker = self.query_one("#dossier-decision", Select)
         if self.names:  # the choices are loaded
-            picker.value = decision
+            picker.value = self.wanted_decision
             self.wanted_decision = None
             self._name_dossier()
         picker.focus()
@@ -199,7 +206,9 @@ class ExportScreen(LedgerScreen):
         self.set_focus(None)
 
     def action_kind(self, kind: str) -> None:
+        """Show the form of `kind` and put the cursor in its first field."""
         self.query_one("#export-kinds", TabbedContent).active = kind
+        self.query_one(f"#{kind}").query(FIELDS).first().focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "export-start":
