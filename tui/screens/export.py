@@ -36,7 +36,6 @@ from tui.screens.base import LedgerScreen
 from tui.widgets.panel import Panel
 
 TICK = 0.1  # seconds between progress updates sent to the screen
-FIELDS = ",".join(("Select", "Input", "TextArea"))  # the widgets a form's cursor can start in
 
 
 def field_name(where: str | None) -> str | None:
@@ -95,7 +94,7 @@ class ExportScreen(LedgerScreen):
                         )
                     yield Label(t("export.field.withheld"), classes="export-label")
                     yield Static(t("export.withheld_hint"), classes="export-hint")
-                    yield TextArea(id="bundle-withheld", soft_wrap=True)
+                    yield TextArea(id="bundle-withheld", soft_wrap=True, classes="export-input")
                 with TabPane(t("export.dossier"), id="dossier"):
                     yield Static(t("export.dossier_help"), classes="export-help")
                     yield from _field(
@@ -208,7 +207,7 @@ class ExportScreen(LedgerScreen):
     def action_kind(self, kind: str) -> None:
         """Show the form of `kind` and put the cursor in its first field."""
         self.query_one("#export-kinds", TabbedContent).active = kind
-        self.query_one(f"#{kind}").query(FIELDS).first().focus()
+        self.query_one(f"#{kind}").query(".export-input").first().focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "export-start":
@@ -331,4 +330,5 @@ def _field(name: str, widget: Any) -> ComposeResult:
     """A labelled form field (the label from `export.field.<name>`)."""
     with Vertical(classes="export-field"):
         yield Label(t(f"export.field.{name}"), classes="export-label")
+        widget.add_class("export-input")
         yield widget
