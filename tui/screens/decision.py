@@ -17,6 +17,7 @@ from ledger.errors import LedgerError
 from tui.format import label, short_hash, status_label, when
 from tui.i18n import t
 from tui.screens.base import LedgerScreen
+from tui.screens.labels import basis_text, entry_type_name, finding_name, post_at, role_name
 from tui.widgets.panel import Panel
 from tui.widgets.tables import reset
 
@@ -132,7 +133,7 @@ class DecisionScreen(LedgerScreen):
             table.add_row(
                 Text(str(item.seq), justify="right"),
                 when(item.occurred_at),
-                item.type,
+                entry_type_name(item.type),
                 item.subject,
                 f"{item.actor_name} ({item.actor})",
                 short_hash(item.key_id, 8),
@@ -151,7 +152,7 @@ class DecisionScreen(LedgerScreen):
             lines.append(
                 t(
                     "decision.exception",
-                    basis=exc.get("basis") or "",
+                    basis=basis_text(exc.get("basis")),
                     seq=exc.get("seq"),
                     reason=exc.get("reason") or "",
                 )
@@ -173,8 +174,8 @@ class DecisionScreen(LedgerScreen):
             findings.add_row(t("decision.no_findings"), "", "", "", "")
         for f in report["findings"]:
             findings.add_row(
-                f["check"],
-                f["basis"],
+                finding_name(f["check"]),
+                basis_text(f["basis"]),
                 Text(label("severity", f["severity"]), style="red"),
                 "" if f["seq"] is None else str(f["seq"]),
                 f["message"],
@@ -221,9 +222,9 @@ class DecisionScreen(LedgerScreen):
                 Text(str(item["seq"]), justify="right"),
                 item["date"],
                 f"{item['name']} ({item['person']})",
-                label("role", item["role"]),
-                item["basis"],
-                ", ".join(item["roles_at_time"]),
+                role_name(item["role"]),
+                basis_text(item["basis"]),
+                ", ".join(post_at(post) for post in item["roles_at_time"]),
                 "" if stance is None else label("stance", stance),
             )
             self.trace_people.append(item["person"])
