@@ -270,3 +270,40 @@ def test_withheld_lines_are_read_and_a_bad_one_is_named() -> None:
     assert bad.value.where == "withheld 2"
     with pytest.raises(InputError, match="give the reason"):
         app_exports.parse_withheld(digest)
+
+
+async def test_a_key_bound_after_the_checkpoint_is_refused_with_the_ledgers_reason(
+    tmp_path: Path,
+) -> None:
+    """Guards the second refusal: someone whose key was bound after the latest checkpoint
+    cannot export (an auditor could not check the signature); nothing is written."""
+    from ledger.checkpoints import sign_checkpoint
+
+    (tmp_path / "fresh").mkdir()
+    fixture = new_ledger(tmp_path / "fresh")
+    sign_checkpoint(store=fixture.store, keys=[fixture.keys["li.na"]])
+    late = fixture.register("wang.fang", "王芳")  # after the checkpoint
+    KeyStore(tmp_path / "keys").save(late, "pass-wang")
+    fixture.store.close()
+    service = LedgerService.open(
+        str(fixture.db), key_dir=tmp_path / "keys", clock=Clock(), state_dir=tmp_path / "state"
+    )
+    try:
+        service.unlock("wang.fang", "pass-wang")
+        before = service.store.count()
+        app = LedgerApp(service, language="en", start="export", ask_unlock=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app)
+            screen = app.screen
+            assert isinstance(screen, ExportScreen)
+            fill(screen, "#bundle-out", str(tmp_path / "audit"))
+            await pilot.press("ctrl+s")
+            await settle(app)
+            await pilot.pause()
+            message = text(screen.query_one("#export-message", Static))
+        assert "wang.fang's key" in message
+        assert "is not bound to them in the ledger up to the checkpoint (size 1)" in message
+        assert service.store.count() == before
+        assert not (tmp_path / "audit").exists()
+    finally:
+        service.close()
