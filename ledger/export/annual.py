@@ -9,6 +9,7 @@ same numbers. Each rate gives its numerator, its denominator and the ids behind 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -94,8 +95,11 @@ def _normative(view: SqlStore, year: int) -> Obj:
     return rates
 
 
-def annual_report(*, store: SqlStore, year: int) -> Obj:
+def annual_report(
+    *, store: SqlStore, year: int, progress: Callable[[int, int], None] | None = None
+) -> Obj:
     """The year's statistics from the ledger at its latest checkpoint, stamped with it.
+    `progress(done, total)` follows the year's decisions as each is checked.
 
     Raises:
         RefusedError: no checkpoint is stored yet.
@@ -104,8 +108,12 @@ def annual_report(*, store: SqlStore, year: int) -> Obj:
     size = cp.checkpoint.size
     with state_at(store, size) as view:
         summaries = decisions.list_decisions(store=view, year=year)
-        states = [decisions.get_decision(store=view, decision=s.id) for s in summaries]
-        reports = [decisions.check(store=view, decision=s.id)[0] for s in summaries]
+        states, reports = [], []
+        for done, summary in enumerate(summaries, 1):
+            states.append(decisions.get_decision(store=view, decision=summary.id))
+            reports.append(decisions.check(store=view, decision=summary.id)[0])
+            if progress is not None:
+                progress(done, len(summaries))
         decided = [d for d in states if d["decided"] is not None]
         by_status: dict[str, list[str]] = {}
         by_scope: dict[str, list[str]] = {}

@@ -171,7 +171,7 @@ def write_ledger_part(
             except (VerificationError, InputError):
                 pass  # verify names the entry; the bag carries it as stored
             written.entries += 1
-            if progress is not None and written.entries % 1000 == 0:
+            if progress is not None and (written.entries % 1000 == 0 or written.entries == size):
                 progress(written.entries, size)
     with source.reading() as conn:
         stored = [

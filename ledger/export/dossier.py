@@ -34,6 +34,7 @@ from ledger.export.bag import BagWriter
 from ledger.export.bundle import bound_checkpoint, sign_bag, software_agent
 from ledger.export.service import (
     ExportResult,
+    Progress,
     check_exporter,
     check_out,
     finalise,
@@ -88,9 +89,11 @@ def export_dossier(
     exporter: str,
     key: SigningKey,
     now: datetime,
+    progress: Progress | None = None,
 ) -> ExportResult:
     """Write the dossier of `decision` (a bag directory, or a zip when `out` ends in .zip),
     bound to the latest checkpoint, sign it as `exporter`, and append `export.produced`.
+    `progress(done, total)` follows the entries written with their proofs.
 
     Raises:
         InputError: `out` exists; no such decision (at the checkpoint).
@@ -113,7 +116,7 @@ def export_dossier(
                     bag.open("ledger/entries.jsonl") as entries,
                     bag.open("ledger/signatures.txt") as signatures,
                 ):
-                    for seq in seqs:
+                    for done, seq in enumerate(seqs, 1):
                         entry = store.get(seq)
                         entries.write(entry.data + b"\n")
                         signatures.write(
@@ -122,6 +125,8 @@ def export_dossier(
                         proof = merkle.inclusion_proof(seq, size, reader)
                         receipt = InclusionProof(seq, proof, cp, entry.data)
                         bag.add(f"proofs/{seq}.tlog-proof", receipt.to_text().encode("utf-8"))
+                        if progress is not None:
+                            progress(done, len(seqs))
             bag.add("checkpoint.txt", cp.encode())
             bag.add("dossier.json", content[0])
             bag.add("dossier.html", content[1])

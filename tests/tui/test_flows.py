@@ -133,7 +133,7 @@ async def test_open_a_decision_then_a_person_from_its_trace(make_app: MakeApp) -
         screen = app.screen
         assert isinstance(screen, DecisionScreen) and screen.ident == "d2020-01"
         timeline = rows(screen.query_one("#timeline-table", DataTable))
-        assert timeline[0][0] == "44" and timeline[0][2] == "decision.proposed"
+        assert timeline[0][0] == "44" and timeline[0][2] == "decision proposed"
         assert all(row[-1] == "✓ ok" for row in timeline)
         positions = rows(screen.query_one("#positions-table", DataTable))
         assert ["mtg-2020-05", "3", "zhou.min", "disagree"] == positions[2][:4]

@@ -50,6 +50,7 @@ PLACES: list[Place] = [
     Place("checkpoint", "c", "nav.checkpoint", "tui.screens.checkpoint", "CheckpointScreen"),
     Place("record", "r", "nav.record", "tui.screens.record", "RecordScreen", signs=True),
     Place("meeting", "m", "nav.meeting", "tui.screens.meeting", "MeetingScreen", signs=True),
+    Place("export", "e", "nav.export", "tui.screens.export", "ExportScreen"),
 ]
 
 

@@ -17,6 +17,7 @@ from ledger.errors import LedgerError
 from tui.format import label, short_hash, status_label, when
 from tui.i18n import t
 from tui.screens.base import LedgerScreen
+from tui.screens.labels import basis_text, entry_type_name, finding_name, post_at, role_name
 from tui.widgets.panel import Panel
 from tui.widgets.tables import reset
 
@@ -37,6 +38,7 @@ class DecisionScreen(LedgerScreen):
         Binding("t", "tab('timeline')", "decision.timeline"),
         Binding("k", "tab('compliance')", "decision.compliance"),
         Binding("w", "tab('trace')", "decision.trace"),
+        Binding("x", "export_dossier", "decision.export"),
     ]
 
     def __init__(self, ident: str) -> None:
@@ -64,6 +66,15 @@ class DecisionScreen(LedgerScreen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_export_dossier(self) -> None:
+        """The export screen, with this decision's dossier chosen."""
+        from tui.screens.export import ExportScreen
+
+        self.ledger_app.action_go("export")
+        screen = self.app.screen
+        if isinstance(screen, ExportScreen):
+            screen.choose_dossier(self.ident)
 
     def action_tab(self, name: str) -> None:
         self.query_one("#decision-tabs", TabbedContent).active = name
@@ -122,7 +133,7 @@ class DecisionScreen(LedgerScreen):
             table.add_row(
                 Text(str(item.seq), justify="right"),
                 when(item.occurred_at),
-                item.type,
+                entry_type_name(item.type),
                 item.subject,
                 f"{item.actor_name} ({item.actor})",
                 short_hash(item.key_id, 8),
@@ -141,7 +152,7 @@ class DecisionScreen(LedgerScreen):
             lines.append(
                 t(
                     "decision.exception",
-                    basis=exc.get("basis") or "",
+                    basis=basis_text(exc.get("basis")),
                     seq=exc.get("seq"),
                     reason=exc.get("reason") or "",
                 )
@@ -163,8 +174,8 @@ class DecisionScreen(LedgerScreen):
             findings.add_row(t("decision.no_findings"), "", "", "", "")
         for f in report["findings"]:
             findings.add_row(
-                f["check"],
-                f["basis"],
+                finding_name(f["check"]),
+                basis_text(f["basis"]),
                 Text(label("severity", f["severity"]), style="red"),
                 "" if f["seq"] is None else str(f["seq"]),
                 f["message"],
@@ -211,9 +222,9 @@ class DecisionScreen(LedgerScreen):
                 Text(str(item["seq"]), justify="right"),
                 item["date"],
                 f"{item['name']} ({item['person']})",
-                label("role", item["role"]),
-                item["basis"],
-                ", ".join(item["roles_at_time"]),
+                role_name(item["role"]),
+                basis_text(item["basis"]),
+                ", ".join(post_at(post) for post in item["roles_at_time"]),
                 "" if stance is None else label("stance", stance),
             )
             self.trace_people.append(item["person"])

@@ -3,6 +3,8 @@ problems and refusals, each from the `record` catalog."""
 
 from __future__ import annotations
 
+import re
+
 from ledger.recording import FieldError, Refusal
 from tui.i18n import has, t
 
@@ -41,3 +43,64 @@ def refusal_text(refusal: Refusal) -> str:
         t("record.remedy", remedy=t(f"record.gate.{gate}.remedy")),
     ]
     return "\n".join(lines)
+
+
+# -- the browsing screens' words for the core's codes ---------------------------------------
+# Entry types and step kinds are named once, in the `record` catalog; the browsing screens read
+# them from there. Roles, articles and findings are in the `browse` catalog.
+
+
+def entry_type_name(entry_type: str) -> str:
+    """An entry type's name in the current language (the type itself if it has none)."""
+    key = f"record.type.{entry_type}.name"
+    return t(key) if has(key) else entry_type
+
+
+def role_name(role: str) -> str:
+    """A part in a decision (`proposer`, `step:hearing`…) in the current language."""
+    if role.startswith("step:"):
+        step = role[5:]
+        key = f"record.choice.{step}"
+        return t("role.step", step=t(key) if has(key) else step.replace("_", " "))
+    key = f"role.{role}"
+    return t(key) if has(key) else role.replace("_", " ")
+
+
+_ARTICLES = re.compile(r"(?i:art)\. (.+)")  # `Art. 30, 38 ¶3`, as the core writes a basis
+_ARTICLE = re.compile(r"(\d+(?:–\d+)?)(?: ¶(\d+))?")
+
+
+def basis_text(basis: str | None) -> str:
+    """The legal basis the core gives (`Art. 30, 38 ¶3`, `soft gate`) in the current language;
+    anything else as given."""
+    if not basis:
+        return ""
+    articles = _ARTICLES.fullmatch(basis)
+    if articles is not None:
+        pieces = []
+        for part in articles.group(1).split(", "):
+            match = _ARTICLE.fullmatch(part)
+            if match is None:
+                return basis
+            number, paragraph = match.groups()
+            pieces.append(
+                t("basis.article", n=number)
+                if paragraph is None
+                else t("basis.article_paragraph", n=number, p=paragraph)
+            )
+        return t("basis.articles", list=t("basis.join").join(pieces))
+    key = f"basis.{basis}"
+    return t(key) if has(key) else basis
+
+
+def finding_name(check: str) -> str:
+    """A compliance check the core names by a code (`legal_basis`), or a gate (`G6`)."""
+    key = f"finding.{check}"
+    return t(key) if has(key) else check.replace("_", " ")
+
+
+def post_at(value: str) -> str:
+    """`organ:post` as the core gives a post held at the time, the post named."""
+    organ, _, post = value.partition(":")
+    key = f"post.{post}"
+    return f"{organ}:{t(key)}" if has(key) else value

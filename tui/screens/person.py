@@ -15,6 +15,7 @@ from ledger.errors import LedgerError
 from tui.format import label, short_hash, when
 from tui.i18n import t
 from tui.screens.base import LedgerScreen
+from tui.screens.labels import basis_text, post_at, role_name
 from tui.widgets.panel import Panel
 from tui.widgets.tables import reset
 
@@ -134,9 +135,9 @@ class PersonScreen(LedgerScreen):
                 Text(str(item["seq"]), justify="right"),
                 item["date"],
                 item["subject"],
-                label("role", item["role"]),
-                item["basis"],
-                ", ".join(item["roles_at_time"]),
+                role_name(item["role"]),
+                basis_text(item["basis"]),
+                ", ".join(post_at(post) for post in item["roles_at_time"]),
                 "" if stance is None else label("stance", stance),
             )
             self.subjects.append(item["subject"])
