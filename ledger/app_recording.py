@@ -62,6 +62,39 @@ def next_steps(svc: LedgerService, ident: str | None) -> list[str]:
     return recording.next_steps(state, recording.profile_of(svc.store, state["profile"]))
 
 
+def steps(svc: LedgerService, ident: str | None) -> list[str]:
+    """Every entry type a form can record with the decision `ident` picked (None: a new one):
+    the steps that move it on first (the due one first), then its other steps, then the types
+    whose subject is not a decision (catalogs, meetings, normative documents, cases…)."""
+    due = next_steps(svc, ident)
+    own = [] if ident is None else [
+        f.type for f in recording.forms() if f.subject in ("decision", "seq")
+    ]  # fmt: skip
+    other = [f.type for f in recording.forms() if f.subject not in ("decision", "seq")]
+    return list(dict.fromkeys([*due, *(k for k in own if k != "decision.proposed"), *other]))
+
+
+def subject_for(svc: LedgerService, entry_type: str, ident: str | None) -> str:
+    """The subject a type's form starts with when its subject is not the decision: for a
+    meeting, a new meeting's next free id (convening) or the decision's (else the newest)
+    meeting; for the others, nothing (the recorder names the catalog, document or case)."""
+    kind = recording.form(entry_type).subject
+    if kind == "seq" and ident is not None:
+        return ident
+    if kind != "meeting":
+        return ""
+    if entry_type == "meeting.convened":
+        return recording.next_meeting_id(store=svc.store, year=int(svc.today()[:4]))
+    state = None if ident is None else decision(svc, ident)
+    if state is not None:
+        if state.get("agenda"):
+            return str(state["agenda"]["meeting"])
+        if state.get("deliberations"):
+            return str(state["deliberations"][-1]["meeting"])
+    newest = recording.meetings(store=svc.store)
+    return newest[0]["id"] if newest else ""
+
+
 def start(svc: LedgerService, entry_type: str, subject: str | None) -> Obj:
     """The values the form of `entry_type` starts with (raw, as typed)."""
     return recording.suggest(
@@ -266,6 +299,8 @@ __all__ = [
     "record",
     "start",
     "state_position",
+    "steps",
+    "subject_for",
     "unconfirmed",
     "vote",
 ]

@@ -889,6 +889,14 @@ def _need(store: SqlStore, kind: str, ident: str) -> Obj:
     return found
 
 
+def meetings(*, store: SqlStore) -> list[Obj]:
+    """Every meeting's state, the newest first."""
+    query = select(STATE.c.data).where(STATE.c.kind == "meeting")
+    with store.reading() as conn:
+        found = [dict(json.loads(d)) for d in conn.execute(query).scalars()]
+    return sorted(found, key=lambda m: (m["at"], m["first_seq"]), reverse=True)
+
+
 def members_due(*, store: SqlStore, organ: str, day: str) -> list[str]:
     """The members of `organ` on `day` who count for quorum and state positions."""
     holders: list[str] = store.directory().holders_at(organ, VOTING_ROLES, day)
@@ -1224,6 +1232,7 @@ __all__ = [
     "form",
     "forms",
     "head_decision_draft",
+    "meetings",
     "members_due",
     "next_meeting_id",
     "next_steps",

@@ -4,17 +4,20 @@ signing their own position. Each test checks the ledger's real state afterwards.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, Select, Static
+from sqlalchemy import select
+from textual.widgets import Button, Input, Select, Static
 from textual.worker import WorkerCancelled
 
 from ledger import decisions
 from ledger.app_service import LedgerService
+from ledger.store.tables import DERIVED
 from tests.tui.conftest import SIZE, DemoCopy
 from tests.tui.recording_setup import at_the_floor
 from tui.app import LedgerApp
@@ -22,6 +25,7 @@ from tui.messages import EntriesAppended
 from tui.screens.meeting import MeetingScreen
 from tui.screens.record import ReasonScreen, RecordScreen
 
+STATE = DERIVED["procedure_state"]
 README = Path(__file__).parents[2] / "README.md"
 TOKEN = re.compile(r'"([^"]*)"|(\S+)')
 
@@ -207,4 +211,67 @@ async def test_a_member_signs_their_own_position_with_their_passphrase(
     assert position["confirmed_seq"] == position["seq"]  # signed by the member: confirmed
     entry = service.entry(position["seq"])
     assert entry["actor"] == "gao.fei" and entry["type"] == "position.stated"
+    assert service.store.count() == before + 1
+
+
+def catalog_items(service: LedgerService, ident: str) -> dict[str, dict[str, object]]:
+    query = select(STATE.c.data).where(STATE.c.kind == "catalog", STATE.c.id == ident)
+    with service.store.reading() as conn:
+        items: dict[str, dict[str, object]] = json.loads(conn.execute(query).scalar_one())["items"]
+    return items
+
+
+async def test_any_type_is_reachable_and_a_list_takes_more_rows(
+    make_app: Callable[..., LedgerApp], service: LedgerService
+) -> None:
+    """A catalog adjustment (not a decision's step) is chosen from the step list; its subject
+    is typed at the top; three rows are added to its list of items and the middle one removed
+    with its button: the catalog gains exactly the two items kept."""
+    before = service.store.count()
+    app = make_app(language="en", start="record", unlock="li.na")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, RecordScreen)
+        steps = [v for _, v in screen.query_one("#record-type", Select)._options[1:]]
+        assert steps[0] == "decision.proposed" and "catalog.adjusted" in steps
+        assert "minutes.finalized" in steps and "normative_doc.registered" in steps
+        screen.query_one("#record-type", Select).value = "catalog.adjusted"
+        await settle(app, pilot)
+        assert screen.query_one("#record-other").has_class("shown")
+        screen.query_one("#record-other-subject", Input).value = "catalog-2020"
+
+        def fill(row: int, ident: str, title: str) -> None:
+            screen.query_one(f"#f-add--{row}--id", Input).value = ident
+            screen.query_one(f"#f-add--{row}--title", Input).value = title
+            screen.query_one(f"#f-add--{row}--undertaking_unit", Select).value = "basic-edu"
+            screen.query_one(f"#f-add--{row}--planned_decision_by", Input).value = "2021-06-30"
+
+        async def add_row() -> None:
+            screen.query_one("#add-add", Button).focus()
+            await pilot.press("enter")
+            await settle(app, pilot)
+
+        fill(0, "item-07", "课后服务收费标准")
+        await add_row()
+        assert app.focused is screen.query_one("#f-add--1--id", Input)
+        fill(1, "item-99", "不要的事项")
+        await add_row()
+        fill(2, "item-08", "校车安全管理办法")
+        assert screen.query_one("#f-add--0--title", Input).value == "课后服务收费标准"
+        screen.query_one("#rm-add--1", Button).focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert not screen.query("#f-add--2--id")
+        assert screen.query_one("#f-add--1--id", Input).value == "item-08"
+        screen.query_one("#f-reason", Input).value = "年中增补"
+        screen.query_one("#f-party_approval--approved_at", Input).value = "2021-01-14"
+        screen.query_one("#f-party_approval--ref", Input).value = "教党组〔2021〕2号"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        status = str(screen.query_one("#record-status", Static).render())
+        assert status.startswith(f"Recorded as seq {before} (catalog-2020)"), status
+    items = catalog_items(service, "catalog-2020")
+    assert {"item-07", "item-08"} <= set(items) and "item-99" not in items
+    assert items["item-08"]["title"] == "校车安全管理办法"
     assert service.store.count() == before + 1
