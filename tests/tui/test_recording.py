@@ -10,8 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
 from sqlalchemy import select
+from textual.pilot import Pilot
 from textual.widgets import Button, Input, Select, Static
 from textual.worker import WorkerCancelled
 
