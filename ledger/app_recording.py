@@ -216,27 +216,43 @@ def state_position(
     stance: str,
     reason: str | None,
     passphrase: str | None = None,
+    written: str | None = None,
 ) -> tuple[int | None, Refusal | None]:
     """Record `person`'s position, next in speaking order: signed by the member on the spot
     when their `passphrase` is given, else written by whoever is unlocked (the recorder) for
-    the member to confirm later.
+    the member to confirm later. An absent member's is their written opinion: `written`, a
+    file's path (stored as a document) or a stored document's hash.
 
     Raises:
         KeysError: a wrong passphrase or the member's key is not here (nothing recorded).
+        InputError: the written opinion's file cannot be read (nothing recorded).
     """
     actor, key = _member_key(svc, person, passphrase)
+    doc = document(svc, written) if written and written.strip() else None
     try:
-        draft = recording.position_draft(item, person, stance, reason, actor=actor, signer=key)
+        draft = recording.position_draft(
+            item, person, stance, reason, actor=actor, signer=key, written_opinion_doc=doc
+        )
     except InputError as exc:
         return None, recording.explain(exc)
     return recording.record(store=svc.store, draft=draft, now=svc.now())
 
 
+def document(svc: LedgerService, given: str) -> str:
+    """A document field's hash: `given` itself when it is a hash, else the file at that path,
+    stored. Raises InputError naming the path."""
+    text = given.strip()
+    if len(text) == 64 and set(text.lower()) <= set("0123456789abcdef"):
+        return text.lower()
+    return attach(svc, text).sha256
+
+
 def recuse(
-    svc: LedgerService, item: Floor, person: str, reason: str
+    svc: LedgerService, item: Floor, person: str, reason: str, declared_by: str = "self"
 ) -> tuple[int | None, Refusal | None]:
-    """The member recuses from the item (declared by them, recorded by the recorder)."""
-    body = {"meeting": item.meeting, "person": person, "reason": reason, "declared_by": "self"}
+    """The member recuses from the item, declared by them (`self`) or by the chair; recorded
+    by whoever is unlocked."""
+    body = {"meeting": item.meeting, "person": person, "reason": reason, "declared_by": declared_by}
     return record(svc, "recusal.declared", item.decision, body)
 
 
@@ -267,6 +283,87 @@ def vote(
     return record(svc, "vote.taken", item.decision, body)
 
 
+def vote_passes(svc: LedgerService, item: Floor) -> list[bool]:
+    """Whether the item passes with 0, 1, 2… yes votes (G11's rule)."""
+    return recording.vote_passes(store=svc.store, item=item)
+
+
+@dataclass(frozen=True)
+class MinutesTask:
+    """A meeting's minutes waiting for whoever is unlocked: to finalize (the chair or the
+    recorder, once no item is still before the meeting) or to confirm (who was there)."""
+
+    action: str  # "finalize" or "confirm"
+    meeting: str
+    organ: str
+    day: str
+    number: str  # the minutes' number, once final
+    doc: str  # the minutes' document, once final
+
+
+def minutes_tasks(svc: LedgerService) -> list[MinutesTask]:
+    """The minutes whoever is unlocked is to finalize or confirm, the newest meeting first."""
+    actor = svc.actor
+    if actor is None:
+        return []
+    open_meetings = {
+        state["agenda"]["meeting"]
+        for ident, _, _ in open_items(svc)
+        if (state := decision(svc, ident)) is not None and state.get("agenda")
+    }
+    tasks = []
+    for meeting in recording.meetings(store=svc.store):
+        minutes, day = meeting["minutes"], meeting["at"][:10]
+        if minutes is None:
+            clerks = (meeting["chair"], meeting["recorder"])
+            if actor in clerks and meeting["present"] is not None and meeting["items"]:
+                if meeting["id"] not in open_meetings:
+                    tasks.append(
+                        MinutesTask("finalize", meeting["id"], meeting["organ"], day, "", "")
+                    )
+            continue
+        there = [*(meeting["present"] or []), meeting["chair"]]
+        confirmed = {c["person"] for c in meeting["confirmations"]}
+        if actor in there and actor not in confirmed:
+            tasks.append(
+                MinutesTask(
+                    "confirm",
+                    meeting["id"],
+                    meeting["organ"],
+                    day,
+                    minutes["number"],
+                    minutes["doc"],
+                )
+            )
+    return tasks
+
+
+def finalize_minutes(
+    svc: LedgerService, meeting: str, number: str, doc: str
+) -> tuple[int | None, Refusal | None]:
+    """The minutes of `meeting` are final: their number and document (a file's path, stored,
+    or a stored document's hash).
+
+    Raises:
+        InputError: the document's file cannot be read (nothing recorded).
+    """
+    body, problems = recording.build_body(
+        "minutes.finalized", {"number": number, "doc": document(svc, doc) if doc.strip() else ""}
+    )
+    if problems:
+        path, problem = next(iter(problems.items()))
+        return None, Refusal(problem.message, field=path)
+    refusal = preflight(svc, "minutes.finalized", meeting, body)
+    if refusal is not None:
+        return None, refusal
+    return record(svc, "minutes.finalized", meeting, body)
+
+
+def confirm_minutes(svc: LedgerService, task: MinutesTask) -> tuple[int | None, Refusal | None]:
+    """Whoever is unlocked confirms the final minutes of `task.meeting`."""
+    return record(svc, "minutes.confirmed", task.meeting, {"doc": task.doc})
+
+
 def unconfirmed(svc: LedgerService) -> list[Unconfirmed]:
     """Positions written for whoever is unlocked that they have not confirmed yet."""
     if svc.actor is None:
@@ -284,8 +381,13 @@ __all__ = [
     "Choices",
     "attach",
     "choices",
+    "MinutesTask",
     "confirm",
+    "confirm_minutes",
     "convene",
+    "document",
+    "finalize_minutes",
+    "minutes_tasks",
     "decision",
     "floor",
     "head_decides",
@@ -303,4 +405,5 @@ __all__ = [
     "subject_for",
     "unconfirmed",
     "vote",
+    "vote_passes",
 ]

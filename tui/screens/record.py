@@ -213,6 +213,7 @@ class RecordScreen(LedgerScreen):
         self.form_leaves: dict[str, Leaf] = {}
         self.counts: dict[str, int] = {}  # rows of each list of records, by its path
         self.other: str | None = None  # the subject's kind, when it is not the decision
+        self.keep_type = False  # after recording: the same type again, not the due step
         self.choices: rec.Choices | None = None
         self.drafts: list[tuple[str, str]] = []
         self.note = ""
@@ -261,9 +262,10 @@ class RecordScreen(LedgerScreen):
             (f"{ident}  {title}  [{status_label(status)}]", ident)
             for ident, title, status in choices.decisions[:200]
         ]
-        picker.set_options(options)
         current = self.subject if self.subject in {o[1] for o in options} else NEW
-        picker.value = current
+        with picker.prevent(Select.Changed):  # one load of the steps, not two
+            picker.set_options(options)
+            picker.value = current
         self.pick_subject(current)
 
     @on(Select.Changed, "#record-subject")
@@ -290,10 +292,14 @@ class RecordScreen(LedgerScreen):
             return
         self.drafts = drafts
         picker = self.query_one("#record-type", Select)
+        chosen = steps[0]
+        if self.keep_type and self.entry_type in steps:
+            chosen = self.entry_type  # another entry of the same kind, likely (a catalog…)
+        self.keep_type = False
         with picker.prevent(Select.Changed):
             picker.set_options([(type_label(s), s) for s in steps])
-            picker.value = steps[0]
-        self.pick_type(steps[0])
+            picker.value = chosen
+        self.pick_type(chosen)
 
     @on(Select.Changed, "#record-type")
     def type_changed(self, event: Select.Changed) -> None:
@@ -601,6 +607,8 @@ class RecordScreen(LedgerScreen):
         self.busy = False
         if self.other is None:
             self.subject = subject
+        else:
+            self.keep_type = True
         self.note = t("record.recorded", seq=seq, subject=subject)
         self.app.post_message(EntriesAppended([seq]))
         self.notify(self.note)
