@@ -31,14 +31,22 @@ def step(
     return seq
 
 
-def ready_for_meeting(svc: LedgerService, directory: Path) -> str:
-    """A new decision, proposed by zhao.lei and cleared by the legality review: its id."""
+def ready_for_meeting(
+    svc: LedgerService, directory: Path, proposal: dict[str, Any] | None = None
+) -> str:
+    """A new decision, proposed by zhao.lei (with `proposal`'s fields besides title and
+    summary) and cleared by the legality review: its id."""
     file = directory / "draft.txt"
     file.write_text("课后服务实施方案（征求意见稿）\n", encoding="utf-8")
     doc = rec.attach(svc, file).sha256
     keys = {p: (p, svc.key_for(p, PASSPHRASE)) for p in ("zhao.lei", "huang.li", "wu.xia")}
     ident = rec.new_decision_id(svc)
-    step(svc, keys["zhao.lei"], ident, {"title": "课后服务实施方案", "summary": "提请研究"})
+    step(
+        svc,
+        keys["zhao.lei"],
+        ident,
+        {"title": "课后服务实施方案", "summary": "提请研究", **(proposal or {})},
+    )
     step(svc, keys["huang.li"], ident, {})
     step(svc, keys["huang.li"], ident, {"lead": "basic-edu", "leaders": "zhao.lei"})
     step(svc, keys["zhao.lei"], ident, {"doc": doc, "summary": "征求意见稿"})
@@ -51,11 +59,17 @@ def ready_for_meeting(svc: LedgerService, directory: Path) -> str:
     return ident
 
 
-def at_the_floor(svc: LedgerService, directory: Path) -> str:
-    """The decision before a meeting convened by huang.li (unlocked), everyone present."""
-    ident = ready_for_meeting(svc, directory)
+def at_the_floor(
+    svc: LedgerService,
+    directory: Path,
+    proposal: dict[str, Any] | None = None,
+    absent: tuple[str, ...] = (),
+) -> str:
+    """The decision before a meeting convened by huang.li (unlocked), everyone present but
+    `absent`."""
+    ident = ready_for_meeting(svc, directory, proposal)
     svc.unlock("huang.li", PASSPHRASE)
-    due = [p for p, _ in rec.members_due(svc, "bureau-meeting")]
+    due = [p for p, _ in rec.members_due(svc, "bureau-meeting") if p not in absent]
     seq, refusal = rec.convene(svc, "", "bureau-meeting", "2021年第1次", "局三楼会议室", due)
     assert refusal is None, refusal
     seq, refusal = rec.open_item(svc, ident)

@@ -12,14 +12,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 from textual.pilot import Pilot
-from textual.widgets import Button, Input, Select, Static
+from textual.widgets import Button, DataTable, Input, Select, Static
 from textual.worker import WorkerCancelled
 
-from ledger import decisions
+from ledger import app_recording as rec
+from ledger import decisions, recording
 from ledger.app_service import LedgerService
 from ledger.store.tables import DERIVED
 from tests.tui.conftest import SIZE, DemoCopy
-from tests.tui.recording_setup import at_the_floor
+from tests.tui.recording_setup import PASSPHRASE, at_the_floor
 from tui.app import LedgerApp
 from tui.messages import EntriesAppended
 from tui.screens.meeting import MeetingScreen
@@ -275,3 +276,112 @@ async def test_any_type_is_reachable_and_a_list_takes_more_rows(
     assert {"item-07", "item-08"} <= set(items) and "item-99" not in items
     assert items["item-08"]["title"] == "校车安全管理办法"
     assert service.store.count() == before + 1
+
+
+async def test_a_vote_with_an_abstention_then_the_minutes_final_and_confirmed(
+    make_app: Callable[..., LedgerApp], service: LedgerService, tmp_path: Path
+) -> None:
+    """A cadre item is decided by a vote: the clerk sets each member's vote in the table with
+    y / a (one abstention), the counts and the result follow; the vote is recorded with the
+    abstention named. With every item decided, the recorder finalizes the minutes from a file,
+    and a member who was there confirms them with their own key."""
+    ident = at_the_floor(service, tmp_path, proposal={"item_class": "cadre"})
+    item = rec.floor(service, ident)
+    for person in ("gao.fei", "liu.yang", "zhou.min", "zhang.wei"):
+        service.unlock(person, PASSPHRASE)
+        seq, refusal = rec.state_position(service, rec.floor(service, ident), person, "agree", "")
+        assert refusal is None, refusal
+    service.unlock("huang.li", PASSPHRASE)
+    assert item.by_vote
+    before = service.store.count()
+    app = make_app(language="en", start="meeting")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, MeetingScreen)
+        table = screen.query_one("#meeting-speakers", DataTable)
+        assert app.focused is table and table.display
+        await pilot.press("y", "a", "y", "y")
+        count = str(screen.query_one("#meeting-vote-count", Static).render())
+        assert count.endswith("Yes 3, no 0, abstain 1: passed."), count
+        screen.query_one("#meeting-decide-go", Button).focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        state = decisions.get_decision(store=service.store, decision=ident)
+        outcome = state["deliberations"][-1]["outcome"]
+        assert outcome["counts"] == {"yes": 3, "no": 0, "abstain": 1}
+        assert state["status"] == "awaiting_issue"
+        vote = service.entry(outcome["seq"])
+        named = {v["person"]: v["vote"] for v in vote["body"]["named"]}
+        assert sorted(named.values()) == ["abstain", "yes", "yes", "yes"]
+        # the minutes: the recorder finalizes them
+        assert screen.query_one("#meeting-minutes").display
+        assert app.focused is screen.query_one("#minutes-number", Input)
+        await type_text(app, pilot, "2021年第1期纪要")
+        await pilot.press("tab")
+        await type_text(app, pilot, str(tmp_path / "draft.txt"))
+        await pilot.press("enter")
+        await settle(app, pilot)
+        meeting = item.meeting
+        minutes = [m for m in recording.meetings(store=service.store) if m["id"] == meeting]
+        assert minutes[0]["minutes"]["number"] == "2021年第1期纪要"
+        # a member who was there confirms them
+        service.unlock("liu.yang", PASSPHRASE)
+        screen.reload()
+        await settle(app, pilot)
+        assert app.focused is screen.query_one("#minutes-go", Button)
+        await pilot.press("enter")
+        await settle(app, pilot)
+    minutes = [m for m in recording.meetings(store=service.store) if m["id"] == meeting]
+    assert [c["person"] for c in minutes[0]["confirmations"]] == ["liu.yang"]
+    assert service.store.count() == before + 3
+
+
+async def test_an_absent_members_written_opinion_and_a_recusal_declared_by_the_chair(
+    make_app: Callable[..., LedgerApp], service: LedgerService, tmp_path: Path
+) -> None:
+    """liu.yang is absent: the speaker list offers her written opinion, with a file; the
+    position is recorded with the document and marked written. zhou.min's recusal is declared
+    by the chair. The members' table stays on screen when the head's decision comes due."""
+    ident = at_the_floor(service, tmp_path, absent=("liu.yang",))
+    app = make_app(language="en", start="meeting")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, MeetingScreen)
+        speaker = screen.query_one("#meeting-speaker", Select)
+        assert [v for _, v in speaker._options if isinstance(v, str)] == [
+            "gao.fei",
+            "zhou.min",
+            "zhang.wei",
+            "liu.yang",
+        ]
+        speaker.value = "liu.yang"
+        await pilot.pause()
+        assert screen.query_one("#meeting-written-row").display
+        screen.query_one("#meeting-written", Input).value = str(tmp_path / "draft.txt")
+        screen.query_one("#meeting-state-go", Button).press()
+        await settle(app, pilot)
+        speaker = screen.query_one("#meeting-speaker", Select)
+        speaker.value = "zhou.min"
+        screen.query_one("#meeting-recusal", Select).value = "relative"
+        screen.query_one("#meeting-declared-by", Select).value = "chair"
+        screen.query_one("#meeting-recuse-go", Button).press()
+        await settle(app, pilot)
+        screen.query_one("#meeting-passphrase", Input).focus()
+        await type_text(app, pilot, PASSPHRASE)
+        await pilot.press("enter")  # gao.fei signs; the head's decision is due next
+        await settle(app, pilot)
+        assert screen.query_one("#meeting-decide").display
+        assert screen.query_one("#meeting-table").display
+        assert screen.query_one("#meeting-speakers", DataTable).row_count == 4
+    state = decisions.get_decision(store=service.store, decision=ident)
+    agenda = state["agenda"]
+    written = agenda["positions"]["liu.yang"]
+    assert written["written"] and written["by"] == "huang.li" and written["order"] == 1
+    entry = service.entry(written["seq"])
+    assert len(entry["body"]["written_opinion_doc"]) == 64
+    assert agenda["recusals"]["zhou.min"]["reason"] == "relative"
+    recusal = service.entry(agenda["recusals"]["zhou.min"]["seq"])
+    assert recusal["body"]["declared_by"] == "chair"
+    assert agenda["positions"]["gao.fei"]["by"] == "gao.fei"
