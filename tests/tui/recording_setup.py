@@ -31,11 +31,17 @@ def step(
     return seq
 
 
-def ready_for_meeting(
-    svc: LedgerService, directory: Path, proposal: dict[str, Any] | None = None
-) -> str:
-    """A new decision, proposed by zhao.lei (with `proposal`'s fields besides title and
-    summary) and cleared by the legality review: its id."""
+def at_legality_review(svc: LedgerService, directory: Path) -> str:
+    """A new decision sent for legality review today (wu.xia's opinion is due): its id."""
+    ident = proposed(svc, directory, None)[0]
+    svc.actor = None
+    return ident
+
+
+def proposed(
+    svc: LedgerService, directory: Path, proposal: dict[str, Any] | None
+) -> tuple[str, str, dict[str, tuple[str, SigningKey]]]:
+    """A new decision proposed by zhao.lei and drafted up to its legality review."""
     file = directory / "draft.txt"
     file.write_text("课后服务实施方案（征求意见稿）\n", encoding="utf-8")
     doc = rec.attach(svc, file).sha256
@@ -54,6 +60,15 @@ def ready_for_meeting(
     step(svc, keys["zhao.lei"], ident, {"explanation_doc": doc})
     step(svc, keys["zhao.lei"], ident, {"adoption_report_doc": doc})
     step(svc, keys["zhao.lei"], ident, {"procedure_statement": "已公开征求意见"})
+    return ident, doc, keys
+
+
+def ready_for_meeting(
+    svc: LedgerService, directory: Path, proposal: dict[str, Any] | None = None
+) -> str:
+    """A new decision, proposed by zhao.lei (with `proposal`'s fields besides title and
+    summary) and cleared by the legality review: its id."""
+    ident, doc, keys = proposed(svc, directory, proposal)
     step(svc, keys["wu.xia"], ident, {"opinion_doc": doc})
     svc.actor = None
     return ident

@@ -439,9 +439,10 @@ class MeetingScreen(LedgerScreen):
         if item.by_vote:
             self.show_count()
             self.query_one("#meeting-speakers", DataTable).focus()
+            self.set_status(t("meeting.status_vote"))
         else:
             self.query_one("#meeting-head-passphrase", Input).focus()
-        self.set_status(t("meeting.status_decide"))
+            self.set_status(t("meeting.status_decide"))
 
     def show_count(self) -> None:
         """The counts of the vote as the table stands, and the result they give (G11)."""

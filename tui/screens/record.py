@@ -589,6 +589,7 @@ class RecordScreen(LedgerScreen):
                 self.set_status(t("record.checking"))
                 self.save(entry_type, subject, values, (str(refusal.gate), reason))
 
+            self.set_status(t("record.reason_title", gate=str(refusal.gate)))
             self.app.push_screen(ReasonScreen(refusal), answered)
             return
         panel = self.query_one("#record-refusal", Static)
