@@ -36,7 +36,13 @@ def soft_gate() -> Callable[[Pilot[Any]], Any]:
         await settle(app, pilot)
         app.screen.query_one("#record-subject", Select).value = "d2021-01"
         await settle(app, pilot)
-        app.screen.query_one("#f-opinion_doc", Input).value = str(Path("draft.txt").resolve())
+        field = app.screen.query_one("#f-opinion_doc", Input)
+        field.value = "draft.txt"
+        app.set_focus(None)
+        await settle(app, pilot)
+        # the form at its top, whatever the timing of the focus's scrolling
+        app.screen.query_one("#record-form").scroll_home(animate=False, immediate=True)
+        await settle(app, pilot)
         await pilot.press("ctrl+s")
         await settle(app, pilot)
 
