@@ -25,6 +25,7 @@ from ledger.recording import Floor, Refusal, Unconfirmed
 from tui.i18n import t
 from tui.messages import EntriesAppended
 from tui.screens.base import LedgerScreen
+from tui.screens.form_keys import FIELD_KEYS
 from tui.screens.labels import choice_label, refusal_text, status_label
 
 STANCES = ("agree", "agree_with_modifications", "disagree", "defer", "abstain")
@@ -72,6 +73,7 @@ class MeetingScreen(LedgerScreen):
     CSS_PATH = "recording.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "refresh", "meeting.refresh"),
+        *FIELD_KEYS,
         Binding("escape", "leave", "record.leave"),
         Binding("y", "vote('yes')", "meeting.vote_yes"),
         Binding("n", "vote('no')", "meeting.vote_no"),
@@ -84,6 +86,7 @@ class MeetingScreen(LedgerScreen):
         self.decision: str | None = None
         self.pending: list[Unconfirmed] = []
         self.tasks: list[rec.MinutesTask] = []
+        self.minutes_of: str | None = None  # the meeting the minutes fields are for
         self.votes: dict[str, str] = {}  # the vote being taken, member by member
         self.busy = False
 
@@ -482,6 +485,10 @@ class MeetingScreen(LedgerScreen):
         if not tasks:
             return
         task = tasks[0]
+        if task.meeting != self.minutes_of:  # another meeting's minutes: empty fields
+            self.minutes_of = task.meeting
+            self.query_one("#minutes-number", Input).value = ""
+            self.query_one("#minutes-doc", Input).value = ""
         finalize = task.action == "finalize"
         key = "meeting.minutes_intro_finalize" if finalize else "meeting.minutes_intro_confirm"
         self.query_one("#meeting-minutes-intro", Static).update(

@@ -37,6 +37,7 @@ from ledger.recording import (
 from tui.i18n import t
 from tui.messages import EntriesAppended
 from tui.screens.base import LedgerModal, LedgerScreen
+from tui.screens.form_keys import FIELD_KEYS
 from tui.screens.labels import choice_label, field_error, refusal_text, status_label, type_label
 
 NEW = "+"  # the subject picker's value for a new decision
@@ -202,6 +203,7 @@ class RecordScreen(LedgerScreen):
     CSS_PATH = "recording.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "record.save", priority=True),
+        *FIELD_KEYS,
         Binding("escape", "leave", "record.leave"),
     ]
 
