@@ -62,6 +62,39 @@ def next_steps(svc: LedgerService, ident: str | None) -> list[str]:
     return recording.next_steps(state, recording.profile_of(svc.store, state["profile"]))
 
 
+def steps(svc: LedgerService, ident: str | None) -> list[str]:
+    """Every entry type a form can record with the decision `ident` picked (None: a new one):
+    the steps that move it on first (the due one first), then its other steps, then the types
+    whose subject is not a decision (catalogs, meetings, normative documents, cases…)."""
+    due = next_steps(svc, ident)
+    own = [] if ident is None else [
+        f.type for f in recording.forms() if f.subject in ("decision", "seq")
+    ]  # fmt: skip
+    other = [f.type for f in recording.forms() if f.subject not in ("decision", "seq")]
+    return list(dict.fromkeys([*due, *(k for k in own if k != "decision.proposed"), *other]))
+
+
+def subject_for(svc: LedgerService, entry_type: str, ident: str | None) -> str:
+    """The subject a type's form starts with when its subject is not the decision: for a
+    meeting, a new meeting's next free id (convening) or the decision's (else the newest)
+    meeting; for the others, nothing (the recorder names the catalog, document or case)."""
+    kind = recording.form(entry_type).subject
+    if kind == "seq" and ident is not None:
+        return ident
+    if kind != "meeting":
+        return ""
+    if entry_type == "meeting.convened":
+        return recording.next_meeting_id(store=svc.store, year=int(svc.today()[:4]))
+    state = None if ident is None else decision(svc, ident)
+    if state is not None:
+        if state.get("agenda"):
+            return str(state["agenda"]["meeting"])
+        if state.get("deliberations"):
+            return str(state["deliberations"][-1]["meeting"])
+    newest = recording.meetings(store=svc.store)
+    return newest[0]["id"] if newest else ""
+
+
 def start(svc: LedgerService, entry_type: str, subject: str | None) -> Obj:
     """The values the form of `entry_type` starts with (raw, as typed)."""
     return recording.suggest(
@@ -183,27 +216,43 @@ def state_position(
     stance: str,
     reason: str | None,
     passphrase: str | None = None,
+    written: str | None = None,
 ) -> tuple[int | None, Refusal | None]:
     """Record `person`'s position, next in speaking order: signed by the member on the spot
     when their `passphrase` is given, else written by whoever is unlocked (the recorder) for
-    the member to confirm later.
+    the member to confirm later. An absent member's is their written opinion: `written`, a
+    file's path (stored as a document) or a stored document's hash.
 
     Raises:
         KeysError: a wrong passphrase or the member's key is not here (nothing recorded).
+        InputError: the written opinion's file cannot be read (nothing recorded).
     """
     actor, key = _member_key(svc, person, passphrase)
+    doc = document(svc, written) if written and written.strip() else None
     try:
-        draft = recording.position_draft(item, person, stance, reason, actor=actor, signer=key)
+        draft = recording.position_draft(
+            item, person, stance, reason, actor=actor, signer=key, written_opinion_doc=doc
+        )
     except InputError as exc:
         return None, recording.explain(exc)
     return recording.record(store=svc.store, draft=draft, now=svc.now())
 
 
+def document(svc: LedgerService, given: str) -> str:
+    """A document field's hash: `given` itself when it is a hash, else the file at that path,
+    stored. Raises InputError naming the path."""
+    text = given.strip()
+    if len(text) == 64 and set(text.lower()) <= set("0123456789abcdef"):
+        return text.lower()
+    return attach(svc, text).sha256
+
+
 def recuse(
-    svc: LedgerService, item: Floor, person: str, reason: str
+    svc: LedgerService, item: Floor, person: str, reason: str, declared_by: str = "self"
 ) -> tuple[int | None, Refusal | None]:
-    """The member recuses from the item (declared by them, recorded by the recorder)."""
-    body = {"meeting": item.meeting, "person": person, "reason": reason, "declared_by": "self"}
+    """The member recuses from the item, declared by them (`self`) or by the chair; recorded
+    by whoever is unlocked."""
+    body = {"meeting": item.meeting, "person": person, "reason": reason, "declared_by": declared_by}
     return record(svc, "recusal.declared", item.decision, body)
 
 
@@ -234,6 +283,87 @@ def vote(
     return record(svc, "vote.taken", item.decision, body)
 
 
+def vote_passes(svc: LedgerService, item: Floor) -> list[bool]:
+    """Whether the item passes with 0, 1, 2… yes votes (G11's rule)."""
+    return recording.vote_passes(store=svc.store, item=item)
+
+
+@dataclass(frozen=True)
+class MinutesTask:
+    """A meeting's minutes waiting for whoever is unlocked: to finalize (the chair or the
+    recorder, once no item is still before the meeting) or to confirm (who was there)."""
+
+    action: str  # "finalize" or "confirm"
+    meeting: str
+    organ: str
+    day: str
+    number: str  # the minutes' number, once final
+    doc: str  # the minutes' document, once final
+
+
+def minutes_tasks(svc: LedgerService) -> list[MinutesTask]:
+    """The minutes whoever is unlocked is to finalize or confirm, the newest meeting first."""
+    actor = svc.actor
+    if actor is None:
+        return []
+    open_meetings = {
+        state["agenda"]["meeting"]
+        for ident, _, _ in open_items(svc)
+        if (state := decision(svc, ident)) is not None and state.get("agenda")
+    }
+    tasks = []
+    for meeting in recording.meetings(store=svc.store):
+        minutes, day = meeting["minutes"], meeting["at"][:10]
+        if minutes is None:
+            clerks = (meeting["chair"], meeting["recorder"])
+            if actor in clerks and meeting["present"] is not None and meeting["items"]:
+                if meeting["id"] not in open_meetings:
+                    tasks.append(
+                        MinutesTask("finalize", meeting["id"], meeting["organ"], day, "", "")
+                    )
+            continue
+        there = [*(meeting["present"] or []), meeting["chair"]]
+        confirmed = {c["person"] for c in meeting["confirmations"]}
+        if actor in there and actor not in confirmed:
+            tasks.append(
+                MinutesTask(
+                    "confirm",
+                    meeting["id"],
+                    meeting["organ"],
+                    day,
+                    minutes["number"],
+                    minutes["doc"],
+                )
+            )
+    return tasks
+
+
+def finalize_minutes(
+    svc: LedgerService, meeting: str, number: str, doc: str
+) -> tuple[int | None, Refusal | None]:
+    """The minutes of `meeting` are final: their number and document (a file's path, stored,
+    or a stored document's hash).
+
+    Raises:
+        InputError: the document's file cannot be read (nothing recorded).
+    """
+    body, problems = recording.build_body(
+        "minutes.finalized", {"number": number, "doc": document(svc, doc) if doc.strip() else ""}
+    )
+    if problems:
+        path, problem = next(iter(problems.items()))
+        return None, Refusal(problem.message, field=path)
+    refusal = preflight(svc, "minutes.finalized", meeting, body)
+    if refusal is not None:
+        return None, refusal
+    return record(svc, "minutes.finalized", meeting, body)
+
+
+def confirm_minutes(svc: LedgerService, task: MinutesTask) -> tuple[int | None, Refusal | None]:
+    """Whoever is unlocked confirms the final minutes of `task.meeting`."""
+    return record(svc, "minutes.confirmed", task.meeting, {"doc": task.doc})
+
+
 def unconfirmed(svc: LedgerService) -> list[Unconfirmed]:
     """Positions written for whoever is unlocked that they have not confirmed yet."""
     if svc.actor is None:
@@ -251,8 +381,13 @@ __all__ = [
     "Choices",
     "attach",
     "choices",
+    "MinutesTask",
     "confirm",
+    "confirm_minutes",
     "convene",
+    "document",
+    "finalize_minutes",
+    "minutes_tasks",
     "decision",
     "floor",
     "head_decides",
@@ -266,6 +401,9 @@ __all__ = [
     "record",
     "start",
     "state_position",
+    "steps",
+    "subject_for",
     "unconfirmed",
     "vote",
+    "vote_passes",
 ]

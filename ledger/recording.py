@@ -889,6 +889,14 @@ def _need(store: SqlStore, kind: str, ident: str) -> Obj:
     return found
 
 
+def meetings(*, store: SqlStore) -> list[Obj]:
+    """Every meeting's state, the newest first."""
+    query = select(STATE.c.data).where(STATE.c.kind == "meeting")
+    with store.reading() as conn:
+        found = [dict(json.loads(d)) for d in conn.execute(query).scalars()]
+    return sorted(found, key=lambda m: (m["at"], m["first_seq"]), reverse=True)
+
+
 def members_due(*, store: SqlStore, organ: str, day: str) -> list[str]:
     """The members of `organ` on `day` who count for quorum and state positions."""
     holders: list[str] = store.directory().holders_at(organ, VOTING_ROLES, day)
@@ -1007,15 +1015,23 @@ class Floor:
                 return found
         raise InputError(f"{person} is not a member due at {self.meeting}", where="person")
 
-    def may_speak(self, person: str) -> str | None:
-        """Why `person` cannot state a position now (None: they can)."""
+    @property
+    def absent_silent(self) -> list[str]:
+        """Absent members with no written opinion recorded yet."""
+        return [s.person for s in self.speakers if not s.present and not s.spoke]
+
+    def may_speak(self, person: str, written: bool = False) -> str | None:
+        """Why `person` cannot state a position now (None: they can). An absent member's view
+        comes only as a written opinion (`written`), which may be read at any point."""
         speaker = self.speaker(person)
-        if not speaker.present:
+        if not speaker.present and not written:
             return f"{person} is absent; an absent member's view is a written opinion"
         if speaker.recused:
             return f"{person} recused from this item"
         if speaker.spoke:
             return f"{person} has already stated a position (seq {speaker.seq})"
+        if not speaker.present:
+            return None
         if self.head_spoke:
             return f"G9 ({GATES['G9'].article}): the head has spoken; nobody speaks after"
         others = [p for p in self.waiting if p != person]
@@ -1102,21 +1118,25 @@ def position_draft(
     actor: str,
     signer: Any,
     occurred_at: str | None = None,
+    written_opinion_doc: str | None = None,
 ) -> service.Draft:
     """The `position.stated` of `person`, next in speaking order, signed by `signer`: the
-    member's own key (signed on the spot) or the recorder's (then confirmed later).
+    member's own key (signed on the spot) or the recorder's (then confirmed later). An absent
+    member's position is their written opinion, `written_opinion_doc` (a stored document).
 
     Raises:
         InputError: the member may not speak now (the head before others, a recused member),
             or a reason is missing; nothing to sign.
     """
-    why = item.may_speak(person)
+    why = item.may_speak(person, written=written_opinion_doc is not None)
     if why is not None:
         raise InputError(why, where="person")
     reason = (reason or "").strip() or None
     if position_needs_reason(stance) and reason is None:
         raise InputError(f"a {stance} position needs its reason (Art. 30)", where="reason")
     body = bodies.position_body(item.meeting, person, item.next_order, stance, reason)
+    if written_opinion_doc is not None:
+        body["written_opinion_doc"] = written_opinion_doc
     return service.Draft("position.stated", item.decision, body, actor, signer, occurred_at)
 
 
@@ -1156,6 +1176,23 @@ def vote_body(item: Floor, method: str, votes: Mapping[str, str], result: str) -
     if method != "secret_ballot":
         body["named"] = [{"person": p, "vote": v} for p, v in votes.items()]
     return body
+
+
+def vote_passes(*, store: SqlStore, item: Floor) -> list[bool]:
+    """Whether the item passes with 0, 1, 2… yes votes (one flag per count up to the members
+    entitled to vote), by the rule G11 applies: the share of members due (after recusals) for
+    cadre items and votes of members due, of those present otherwise."""
+    state = _need(store, "decision", item.decision)
+    profile = profile_of(store, state["profile"])
+    due = len([s for s in item.speakers if not s.recused])
+    voters = len([s for s in item.speakers if s.voting])
+    if item.rule in ("cadre", "majority_of_members_due"):
+        threshold, base = profile.cadre_pass, due
+    elif item.rule == "two_thirds_of_members_due":
+        threshold, base = type(profile.cadre_pass)(share="2/3", more_than=False), due
+    else:
+        threshold, base = profile.quorum, voters
+    return [threshold.met(yes, base) for yes in range(voters + 1)]
 
 
 @dataclass(frozen=True)
@@ -1224,6 +1261,7 @@ __all__ = [
     "form",
     "forms",
     "head_decision_draft",
+    "meetings",
     "members_due",
     "next_meeting_id",
     "next_steps",
@@ -1235,6 +1273,7 @@ __all__ = [
     "record",
     "unconfirmed",
     "value_of",
+    "vote_passes",
     "vote_body",
     "with_reason",
 ]

@@ -31,14 +31,28 @@ def step(
     return seq
 
 
-def ready_for_meeting(svc: LedgerService, directory: Path) -> str:
-    """A new decision, proposed by zhao.lei and cleared by the legality review: its id."""
+def at_legality_review(svc: LedgerService, directory: Path) -> str:
+    """A new decision sent for legality review today (wu.xia's opinion is due): its id."""
+    ident = proposed(svc, directory, None)[0]
+    svc.actor = None
+    return ident
+
+
+def proposed(
+    svc: LedgerService, directory: Path, proposal: dict[str, Any] | None
+) -> tuple[str, str, dict[str, tuple[str, SigningKey]]]:
+    """A new decision proposed by zhao.lei and drafted up to its legality review."""
     file = directory / "draft.txt"
     file.write_text("课后服务实施方案（征求意见稿）\n", encoding="utf-8")
     doc = rec.attach(svc, file).sha256
     keys = {p: (p, svc.key_for(p, PASSPHRASE)) for p in ("zhao.lei", "huang.li", "wu.xia")}
     ident = rec.new_decision_id(svc)
-    step(svc, keys["zhao.lei"], ident, {"title": "课后服务实施方案", "summary": "提请研究"})
+    step(
+        svc,
+        keys["zhao.lei"],
+        ident,
+        {"title": "课后服务实施方案", "summary": "提请研究", **(proposal or {})},
+    )
     step(svc, keys["huang.li"], ident, {})
     step(svc, keys["huang.li"], ident, {"lead": "basic-edu", "leaders": "zhao.lei"})
     step(svc, keys["zhao.lei"], ident, {"doc": doc, "summary": "征求意见稿"})
@@ -46,16 +60,31 @@ def ready_for_meeting(svc: LedgerService, directory: Path) -> str:
     step(svc, keys["zhao.lei"], ident, {"explanation_doc": doc})
     step(svc, keys["zhao.lei"], ident, {"adoption_report_doc": doc})
     step(svc, keys["zhao.lei"], ident, {"procedure_statement": "已公开征求意见"})
+    return ident, doc, keys
+
+
+def ready_for_meeting(
+    svc: LedgerService, directory: Path, proposal: dict[str, Any] | None = None
+) -> str:
+    """A new decision, proposed by zhao.lei (with `proposal`'s fields besides title and
+    summary) and cleared by the legality review: its id."""
+    ident, doc, keys = proposed(svc, directory, proposal)
     step(svc, keys["wu.xia"], ident, {"opinion_doc": doc})
     svc.actor = None
     return ident
 
 
-def at_the_floor(svc: LedgerService, directory: Path) -> str:
-    """The decision before a meeting convened by huang.li (unlocked), everyone present."""
-    ident = ready_for_meeting(svc, directory)
+def at_the_floor(
+    svc: LedgerService,
+    directory: Path,
+    proposal: dict[str, Any] | None = None,
+    absent: tuple[str, ...] = (),
+) -> str:
+    """The decision before a meeting convened by huang.li (unlocked), everyone present but
+    `absent`."""
+    ident = ready_for_meeting(svc, directory, proposal)
     svc.unlock("huang.li", PASSPHRASE)
-    due = [p for p, _ in rec.members_due(svc, "bureau-meeting")]
+    due = [p for p, _ in rec.members_due(svc, "bureau-meeting") if p not in absent]
     seq, refusal = rec.convene(svc, "", "bureau-meeting", "2021年第1次", "局三楼会议室", due)
     assert refusal is None, refusal
     seq, refusal = rec.open_item(svc, ident)

@@ -11,9 +11,10 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Select
 
+from ledger import app_recording as rec
 from ledger.app_service import LedgerService
 from tests.tui.conftest import SIZE
-from tests.tui.recording_setup import at_the_floor
+from tests.tui.recording_setup import PASSPHRASE, at_legality_review, at_the_floor
 from tests.tui.test_recording import settle
 from tests.tui.test_snapshots import MakeApp, SnapCompare
 from tui.app import LedgerApp
@@ -23,6 +24,27 @@ from tui.i18n import LANGUAGES
 def settled() -> Callable[[Pilot[Any]], Any]:
     async def run(pilot: Pilot[Any]) -> None:
         await settle(pilot.app, pilot)  # type: ignore[arg-type]
+
+    return run
+
+
+def soft_gate() -> Callable[[Pilot[Any]], Any]:
+    """The legality opinion on a draft submitted today: G6 asks for the reason."""
+
+    async def run(pilot: Pilot[Any]) -> None:
+        app: LedgerApp = pilot.app  # type: ignore[assignment]
+        await settle(app, pilot)
+        app.screen.query_one("#record-subject", Select).value = "d2021-01"
+        await settle(app, pilot)
+        field = app.screen.query_one("#f-opinion_doc", Input)
+        field.value = "draft.txt"
+        app.set_focus(None)
+        await settle(app, pilot)
+        # the form at its top, whatever the timing of the focus's scrolling
+        app.screen.query_one("#record-form").scroll_home(animate=False, immediate=True)
+        await settle(app, pilot)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
 
     return run
 
@@ -53,6 +75,23 @@ class TestRecord:
         app = make_app(language=language, start="record", unlock="zhao.lei")
         assert snap_compare(app, terminal_size=SIZE, run_before=settled())
 
+    def test_reason_dialog(
+        self,
+        snap_compare: SnapCompare,
+        make_app: MakeApp,
+        service: LedgerService,
+        tmp_path: Path,
+        language: str,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """The soft gate's dialog over the form, centred with its amber border: the title
+        names G6, the panel its article, rule and what would satisfy it; the reason field
+        below is focused and empty."""
+        monkeypatch.chdir(tmp_path)
+        at_legality_review(service, tmp_path)
+        app = make_app(language=language, start="record", unlock="wu.xia")
+        assert snap_compare(app, terminal_size=SIZE, run_before=soft_gate())
+
     def test_refused_gate(
         self, snap_compare: SnapCompare, make_app: MakeApp, language: str
     ) -> None:
@@ -79,3 +118,51 @@ class TestMeeting:
         at_the_floor(service, tmp_path)
         app = make_app(language=language, start="meeting")
         assert snap_compare(app, terminal_size=SIZE, run_before=settled())
+
+    def test_head_decides(
+        self,
+        snap_compare: SnapCompare,
+        make_app: MakeApp,
+        service: LedgerService,
+        tmp_path: Path,
+        language: str,
+    ) -> None:
+        """Every member but the head has spoken (高飞 and 刘洋 agree, 周敏 disagrees with her
+        reason): the table stays, orders 1–3 filled; below it the head 张伟 decides: most
+        members agree, the outcome approve, the divergence reason and the head's passphrase
+        fields, that one focused."""
+        ident = at_the_floor(service, tmp_path)
+        spoken(service, ident, {"gao.fei": "agree", "liu.yang": "agree", "zhou.min": "disagree"})
+        app = make_app(language=language, start="meeting")
+        assert snap_compare(app, terminal_size=SIZE, run_before=settled())
+
+    def test_vote(
+        self,
+        snap_compare: SnapCompare,
+        make_app: MakeApp,
+        service: LedgerService,
+        tmp_path: Path,
+        language: str,
+    ) -> None:
+        """A cadre item, every member has spoken (张伟 last): the table has a Vote column,
+        prefilled from the positions (周敏 abstains after deferring), the cursor in it; the
+        method (show of hands) and the result (passed); the line under them gives the keys
+        and the counts: yes 3, no 0, abstain 1."""
+        ident = at_the_floor(service, tmp_path, proposal={"item_class": "cadre"})
+        spoken(
+            service,
+            ident,
+            {"gao.fei": "agree", "liu.yang": "agree", "zhou.min": "defer", "zhang.wei": "agree"},
+        )
+        app = make_app(language=language, start="meeting")
+        assert snap_compare(app, terminal_size=SIZE, run_before=settled())
+
+
+def spoken(service: LedgerService, ident: str, stances: dict[str, str]) -> None:
+    """Each member states their stance in turn, signing it themselves (huang.li unlocked after)."""
+    for person, stance in stances.items():
+        service.unlock(person, PASSPHRASE)
+        reason = "" if stance == "agree" else "需进一步论证"
+        _, refusal = rec.state_position(service, rec.floor(service, ident), person, stance, reason)
+        assert refusal is None, refusal
+    service.unlock("huang.li", PASSPHRASE)

@@ -4,24 +4,29 @@ signing their own position. Each test checks the ledger's real state afterwards.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from textual.pilot import Pilot
-from textual.widgets import Input, Select, Static
+from textual.widgets import Button, DataTable, Input, Select, Static
 from textual.worker import WorkerCancelled
 
-from ledger import decisions
+from ledger import app_recording as rec
+from ledger import decisions, recording
 from ledger.app_service import LedgerService
+from ledger.store.tables import DERIVED
 from tests.tui.conftest import SIZE, DemoCopy
-from tests.tui.recording_setup import at_the_floor
+from tests.tui.recording_setup import PASSPHRASE, at_the_floor
 from tui.app import LedgerApp
 from tui.messages import EntriesAppended
 from tui.screens.meeting import MeetingScreen
 from tui.screens.record import ReasonScreen, RecordScreen
 
+STATE = DERIVED["procedure_state"]
 README = Path(__file__).parents[2] / "README.md"
 TOKEN = re.compile(r'"([^"]*)"|(\S+)')
 
@@ -208,3 +213,175 @@ async def test_a_member_signs_their_own_position_with_their_passphrase(
     entry = service.entry(position["seq"])
     assert entry["actor"] == "gao.fei" and entry["type"] == "position.stated"
     assert service.store.count() == before + 1
+
+
+def catalog_items(service: LedgerService, ident: str) -> dict[str, dict[str, object]]:
+    query = select(STATE.c.data).where(STATE.c.kind == "catalog", STATE.c.id == ident)
+    with service.store.reading() as conn:
+        items: dict[str, dict[str, object]] = json.loads(conn.execute(query).scalar_one())["items"]
+    return items
+
+
+async def test_any_type_is_reachable_and_a_list_takes_more_rows(
+    make_app: Callable[..., LedgerApp], service: LedgerService
+) -> None:
+    """A catalog adjustment (not a decision's step) is chosen from the step list; its subject
+    is typed at the top; three rows are added to its list of items and the middle one removed
+    with its button: the catalog gains exactly the two items kept."""
+    before = service.store.count()
+    app = make_app(language="en", start="record", unlock="li.na")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, RecordScreen)
+        steps = [v for _, v in screen.query_one("#record-type", Select)._options[1:]]
+        assert steps[0] == "decision.proposed" and "catalog.adjusted" in steps
+        assert "minutes.finalized" in steps and "normative_doc.registered" in steps
+        screen.query_one("#record-type", Select).value = "catalog.adjusted"
+        await settle(app, pilot)
+        assert screen.query_one("#record-other").has_class("shown")
+        screen.query_one("#record-other-subject", Input).value = "catalog-2020"
+
+        def fill(row: int, ident: str, title: str) -> None:
+            screen.query_one(f"#f-add--{row}--id", Input).value = ident
+            screen.query_one(f"#f-add--{row}--title", Input).value = title
+            screen.query_one(f"#f-add--{row}--undertaking_unit", Select).value = "basic-edu"
+            screen.query_one(f"#f-add--{row}--planned_decision_by", Input).value = "2021-06-30"
+
+        async def add_row() -> None:
+            screen.query_one("#add-add", Button).focus()
+            await pilot.press("enter")
+            await settle(app, pilot)
+
+        fill(0, "item-07", "课后服务收费标准")
+        await add_row()
+        assert app.focused is screen.query_one("#f-add--1--id", Input)
+        fill(1, "item-99", "不要的事项")
+        await add_row()
+        fill(2, "item-08", "校车安全管理办法")
+        assert screen.query_one("#f-add--0--title", Input).value == "课后服务收费标准"
+        screen.query_one("#rm-add--1", Button).focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert not screen.query("#f-add--2--id")
+        assert screen.query_one("#f-add--1--id", Input).value == "item-08"
+        screen.query_one("#f-reason", Input).value = "年中增补"
+        screen.query_one("#f-party_approval--approved_at", Input).value = "2021-01-14"
+        screen.query_one("#f-party_approval--ref", Input).value = "教党组〔2021〕2号"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        status = str(screen.query_one("#record-status", Static).render())
+        assert status.startswith(f"Recorded as seq {before} (catalog-2020)"), status
+    items = catalog_items(service, "catalog-2020")
+    assert {"item-07", "item-08"} <= set(items) and "item-99" not in items
+    assert items["item-08"]["title"] == "校车安全管理办法"
+    assert service.store.count() == before + 1
+
+
+async def test_a_vote_with_an_abstention_then_the_minutes_final_and_confirmed(
+    make_app: Callable[..., LedgerApp], service: LedgerService, tmp_path: Path
+) -> None:
+    """A cadre item is decided by a vote: the clerk sets each member's vote in the table with
+    y / a (one abstention), the counts and the result follow; the vote is recorded with the
+    abstention named. With every item decided, the recorder finalizes the minutes from a file,
+    and a member who was there confirms them with their own key."""
+    ident = at_the_floor(service, tmp_path, proposal={"item_class": "cadre"})
+    item = rec.floor(service, ident)
+    for person in ("gao.fei", "liu.yang", "zhou.min", "zhang.wei"):
+        service.unlock(person, PASSPHRASE)
+        seq, refusal = rec.state_position(service, rec.floor(service, ident), person, "agree", "")
+        assert refusal is None, refusal
+    service.unlock("huang.li", PASSPHRASE)
+    assert item.by_vote
+    before = service.store.count()
+    app = make_app(language="en", start="meeting")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, MeetingScreen)
+        table = screen.query_one("#meeting-speakers", DataTable)
+        assert app.focused is table and table.display
+        await pilot.press("y", "a", "y", "y")
+        count = str(screen.query_one("#meeting-vote-count", Static).render())
+        assert count.endswith("Yes 3, no 0, abstain 1: passed."), count
+        screen.query_one("#meeting-decide-go", Button).focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        state = decisions.get_decision(store=service.store, decision=ident)
+        outcome = state["deliberations"][-1]["outcome"]
+        assert outcome["counts"] == {"yes": 3, "no": 0, "abstain": 1}
+        assert state["status"] == "awaiting_issue"
+        vote = service.entry(outcome["seq"])
+        named = {v["person"]: v["vote"] for v in vote["body"]["named"]}
+        assert sorted(named.values()) == ["abstain", "yes", "yes", "yes"]
+        # the minutes: the recorder finalizes them
+        assert screen.query_one("#meeting-minutes").display
+        assert getattr(app.focused, "id", None) == "minutes-number"
+        await type_text(app, pilot, "2021年第1期纪要")
+        await pilot.press("tab")
+        await type_text(app, pilot, str(tmp_path / "draft.txt"))
+        await pilot.press("enter")
+        await settle(app, pilot)
+        meeting = item.meeting
+        minutes = [m for m in recording.meetings(store=service.store) if m["id"] == meeting]
+        assert minutes[0]["minutes"]["number"] == "2021年第1期纪要"
+        # a member who was there confirms them
+        service.unlock("liu.yang", PASSPHRASE)
+        screen.reload()
+        await settle(app, pilot)
+        assert getattr(app.focused, "id", None) == "minutes-go"
+        await pilot.press("enter")
+        await settle(app, pilot)
+    minutes = [m for m in recording.meetings(store=service.store) if m["id"] == meeting]
+    assert [c["person"] for c in minutes[0]["confirmations"]] == ["liu.yang"]
+    assert service.store.count() == before + 3
+
+
+async def test_an_absent_members_written_opinion_and_a_recusal_declared_by_the_chair(
+    make_app: Callable[..., LedgerApp], service: LedgerService, tmp_path: Path
+) -> None:
+    """liu.yang is absent: the speaker list offers her written opinion, with a file; the
+    position is recorded with the document and marked written. zhou.min's recusal is declared
+    by the chair. The members' table stays on screen when the head's decision comes due."""
+    ident = at_the_floor(service, tmp_path, absent=("liu.yang",))
+    app = make_app(language="en", start="meeting")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, MeetingScreen)
+        speaker = screen.query_one("#meeting-speaker", Select)
+        assert [v for _, v in speaker._options if isinstance(v, str)] == [
+            "gao.fei",
+            "zhou.min",
+            "zhang.wei",
+            "liu.yang",
+        ]
+        speaker.value = "liu.yang"
+        await pilot.pause()
+        assert screen.query_one("#meeting-written-row").display
+        screen.query_one("#meeting-written", Input).value = str(tmp_path / "draft.txt")
+        screen.query_one("#meeting-state-go", Button).press()
+        await settle(app, pilot)
+        speaker = screen.query_one("#meeting-speaker", Select)
+        speaker.value = "zhou.min"
+        screen.query_one("#meeting-recusal", Select).value = "relative"
+        screen.query_one("#meeting-declared-by", Select).value = "chair"
+        screen.query_one("#meeting-recuse-go", Button).press()
+        await settle(app, pilot)
+        screen.query_one("#meeting-passphrase", Input).focus()
+        await type_text(app, pilot, PASSPHRASE)
+        await pilot.press("enter")  # gao.fei signs; the head's decision is due next
+        await settle(app, pilot)
+        assert screen.query_one("#meeting-decide").display
+        assert screen.query_one("#meeting-table").display
+        assert screen.query_one("#meeting-speakers", DataTable).row_count == 4
+    state = decisions.get_decision(store=service.store, decision=ident)
+    agenda = state["agenda"]
+    written = agenda["positions"]["liu.yang"]
+    assert written["written"] and written["by"] == "huang.li" and written["order"] == 1
+    entry = service.entry(written["seq"])
+    assert len(entry["body"]["written_opinion_doc"]) == 64
+    assert agenda["recusals"]["zhou.min"]["reason"] == "relative"
+    recusal = service.entry(agenda["recusals"]["zhou.min"]["seq"])
+    assert recusal["body"]["declared_by"] == "chair"
+    assert agenda["positions"]["gao.fei"]["by"] == "gao.fei"

@@ -25,6 +25,7 @@ from ledger.recording import Floor, Refusal, Unconfirmed
 from tui.i18n import t
 from tui.messages import EntriesAppended
 from tui.screens.base import LedgerScreen
+from tui.screens.form_keys import FIELD_KEYS
 from tui.screens.labels import choice_label, refusal_text, status_label
 
 STANCES = ("agree", "agree_with_modifications", "disagree", "defer", "abstain")
@@ -37,6 +38,19 @@ OUTCOMES = (
     "rediscuss",
 )
 RECUSALS = ("self_interest", "relative", "other")
+DECLARERS = ("self", "chair")
+METHODS = ("show_of_hands", "oral", "secret_ballot")
+RESULTS = ("passed", "failed", "deferred")
+VOTES = {"y": "yes", "n": "no", "a": "abstain"}
+
+
+def first_vote(stance: str | None) -> str:
+    """The vote a member's stated position suggests (the clerk corrects it in the table)."""
+    if stance in ("agree", "agree_with_modifications"):
+        return "yes"
+    if stance == "disagree":
+        return "no"
+    return "abstain"
 
 
 @dataclass(frozen=True)
@@ -49,6 +63,8 @@ class Snapshot:
     open_meeting: str | None
     due: list[tuple[str, str]]
     unconfirmed: list[Unconfirmed]
+    minutes: list[rec.MinutesTask]
+    passes: list[bool]  # by the number of yes votes, when the item is decided by a vote
 
 
 class MeetingScreen(LedgerScreen):
@@ -57,7 +73,11 @@ class MeetingScreen(LedgerScreen):
     CSS_PATH = "recording.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "refresh", "meeting.refresh"),
+        *FIELD_KEYS,
         Binding("escape", "leave", "record.leave"),
+        Binding("y", "vote('yes')", "meeting.vote_yes"),
+        Binding("n", "vote('no')", "meeting.vote_no"),
+        Binding("a", "vote('abstain')", "meeting.vote_abstain"),
     ]
 
     def __init__(self) -> None:
@@ -65,6 +85,9 @@ class MeetingScreen(LedgerScreen):
         self.snapshot: Snapshot | None = None
         self.decision: str | None = None
         self.pending: list[Unconfirmed] = []
+        self.tasks: list[rec.MinutesTask] = []
+        self.minutes_of: str | None = None  # the meeting the minutes fields are for
+        self.votes: dict[str, str] = {}  # the vote being taken, member by member
         self.busy = False
 
     def body(self) -> ComposeResult:
@@ -87,8 +110,9 @@ class MeetingScreen(LedgerScreen):
         with Vertical(id="meeting-agenda", classes="meeting-part"):
             yield Static("", id="meeting-agenda-intro")
             yield Button(t("meeting.open_item"), id="meeting-open-item", variant="primary")
-        with Vertical(id="meeting-floor", classes="meeting-part"):
+        with Vertical(id="meeting-table", classes="meeting-part"):
             yield DataTable(id="meeting-speakers", cursor_type="row", zebra_stripes=True)
+        with Vertical(id="meeting-floor", classes="meeting-part"):
             with Horizontal(classes="record-row"):
                 yield Label(t("meeting.speaker"), classes="record-label")
                 yield Select[str]([], id="meeting-speaker", prompt=t("record.choose"))
@@ -108,6 +132,9 @@ class MeetingScreen(LedgerScreen):
                 yield Input(
                     id="meeting-passphrase", password=True, placeholder=t("meeting.passphrase_hint")
                 )
+            with Horizontal(classes="record-row", id="meeting-written-row"):
+                yield Label(t("meeting.written"), classes="record-label")
+                yield Input(id="meeting-written", placeholder=t("meeting.written_hint"))
             with Horizontal(classes="meeting-buttons"):
                 yield Button(t("meeting.state"), id="meeting-state-go", variant="primary")
                 yield Select[str](
@@ -115,6 +142,12 @@ class MeetingScreen(LedgerScreen):
                     id="meeting-recusal",
                     allow_blank=False,
                     value="self_interest",
+                )
+                yield Select[str](
+                    [(t(f"meeting.declared.{d}"), d) for d in DECLARERS],
+                    id="meeting-declared-by",
+                    allow_blank=False,
+                    value="self",
                 )
                 yield Button(t("meeting.recuse"), id="meeting-recuse-go")
             yield Static("", id="meeting-hint")
@@ -139,9 +172,31 @@ class MeetingScreen(LedgerScreen):
                     placeholder=t("meeting.head_passphrase_hint"),
                 )
             with Horizontal(classes="record-row", id="meeting-vote-row"):
-                yield Label(t("meeting.voted_yes"), classes="record-label")
-                yield SelectionList[str](id="meeting-yes", classes="record-many")
+                yield Label(t("meeting.method"), classes="record-label")
+                yield Select[str](
+                    [(choice_label(m), m) for m in METHODS],
+                    id="meeting-method",
+                    allow_blank=False,
+                    value="show_of_hands",
+                )
+                yield Label(t("meeting.result"), classes="record-pick-label")
+                yield Select[str](
+                    [(choice_label(r), r) for r in RESULTS],
+                    id="meeting-result",
+                    allow_blank=False,
+                    value="passed",
+                )
+            yield Static("", id="meeting-vote-count")
             yield Button(t("meeting.decide"), id="meeting-decide-go", variant="primary")
+        with Vertical(id="meeting-minutes", classes="meeting-part"):
+            yield Static("", id="meeting-minutes-intro")
+            with Horizontal(classes="record-row", id="minutes-number-row"):
+                yield Label(t("meeting.minutes_number"), classes="record-label")
+                yield Input(id="minutes-number", placeholder=t("meeting.minutes_number_hint"))
+            with Horizontal(classes="record-row", id="minutes-doc-row"):
+                yield Label(t("meeting.minutes_doc"), classes="record-label")
+                yield Input(id="minutes-doc", placeholder=t("meeting.minutes_doc_hint"))
+            yield Button(t("meeting.minutes_finalize"), id="minutes-go", variant="primary")
         with Vertical(id="meeting-confirm", classes="meeting-part"):
             yield Static("", id="meeting-confirm-list")
             yield Button(t("meeting.confirm"), id="meeting-confirm-go")
@@ -199,6 +254,8 @@ class MeetingScreen(LedgerScreen):
     @work(thread=True, exclusive=True, group="meeting-load")
     def load_confirmations(self) -> None:
         pending = rec.unconfirmed(self.service)
+        tasks = rec.minutes_tasks(self.service)
+        self.app.call_from_thread(self.show_minutes, tasks)
         self.app.call_from_thread(self.show_confirmations, pending)
 
     @work(thread=True, exclusive=True, group="meeting-load")
@@ -209,8 +266,16 @@ class MeetingScreen(LedgerScreen):
             item = rec.floor(self.service, decision)
         start = rec.start(self.service, "agenda_item.opened", decision) if state else {}
         due = rec.members_due(self.service, state["organ"]) if state else []
+        passes = rec.vote_passes(self.service, item) if item is not None and item.by_vote else []
         snapshot = Snapshot(
-            decision, state, item, start.get("meeting"), due, rec.unconfirmed(self.service)
+            decision,
+            state,
+            item,
+            start.get("meeting"),
+            due,
+            rec.unconfirmed(self.service),
+            rec.minutes_tasks(self.service),
+            passes,
         )
         self.app.call_from_thread(self.show, snapshot)
 
@@ -227,8 +292,13 @@ class MeetingScreen(LedgerScreen):
         ready = state is not None and state["status"] == "ready_for_deliberation"
         self.part("convene", ready and snapshot is not None and snapshot.open_meeting is None)
         self.part("agenda", ready and snapshot is not None and snapshot.open_meeting is not None)
-        self.part("floor", item is not None and not item.ready)
+        self.part("table", item is not None)
+        self.part("floor", item is not None and (not item.ready or bool(item.absent_silent)))
         self.part("decide", item is not None and item.ready)
+        if item is None:
+            self.show_minutes([] if snapshot is None else snapshot.minutes)
+        else:
+            self.show_minutes([])
         heading = self.query_one("#meeting-heading", Static)
         if snapshot is None or state is None:
             heading.update(t("meeting.nothing"))
@@ -274,6 +344,12 @@ class MeetingScreen(LedgerScreen):
     def show_floor(self, item: Floor) -> None:
         table = self.query_one("#meeting-speakers", DataTable)
         table.clear()
+        voting = item.ready and item.by_vote
+        if voting and "vote" not in table.columns:
+            table.add_column(t("meeting.col.vote"), key="vote")
+        elif not voting and "vote" in table.columns:
+            table.remove_column("vote")
+        self.votes = {s.person: first_vote(s.stance) for s in item.speakers if s.voting}
         for speaker in item.speakers:
             attendance = (
                 "recused" if speaker.recused else "present" if speaker.present else "absent"
@@ -287,27 +363,41 @@ class MeetingScreen(LedgerScreen):
                 )
                 if speaker.by != speaker.person and speaker.confirmed:
                     signed += t("meeting.confirmed_mark")
-            table.add_row(
+            if speaker.spoke and not speaker.present:
+                signed = f"{signed}{t('meeting.written_mark')}"
+            cells = [
                 str(speaker.order or ""),
                 f"{speaker.name} {speaker.person}",
                 t("meeting.role_head") if speaker.head else t("meeting.role_member"),
                 t(f"meeting.attendance.{attendance}"),
                 choice_label(speaker.stance) if speaker.stance else "",
                 signed,
-                key=speaker.person,
-            )
+            ]
+            if voting:
+                vote = self.votes.get(speaker.person)
+                cells.append(choice_label(vote) if vote else "")
+            table.add_row(*cells, key=speaker.person)
+        speaker_pick = self.query_one("#meeting-speaker", Select)
+        waiting = [s for s in item.speakers if s.voting and not s.spoke] if not item.ready else []
+        absent = [s for s in item.speakers if s.person in item.absent_silent]
+        options = [(f"{s.name} {s.person}", s.person) for s in waiting]
+        options += [
+            (t("meeting.absent_option", name=f"{s.name} {s.person}"), s.person) for s in absent
+        ]
+        with speaker_pick.prevent(Select.Changed):
+            speaker_pick.set_options(options)
+            if item.next_speaker is not None and not item.ready:
+                speaker_pick.value = item.next_speaker
+            elif options:
+                speaker_pick.value = options[0][1]
         if item.ready:
+            self.show_hint()
             self.show_decide(item)
             return
-        speaker_pick = self.query_one("#meeting-speaker", Select)
-        waiting = [s for s in item.speakers if s.voting and not s.spoke]
-        with speaker_pick.prevent(Select.Changed):
-            speaker_pick.set_options([(f"{s.name} {s.person}", s.person) for s in waiting])
-            if item.next_speaker is not None:
-                speaker_pick.value = item.next_speaker
         self.query_one("#meeting-stance", Select).value = "agree"
         self.query_one("#meeting-reason", Input).value = ""
         self.query_one("#meeting-passphrase", Input).value = ""
+        self.query_one("#meeting-written", Input).value = ""
         self.show_hint()
         self.query_one("#meeting-passphrase", Input).focus()
         self.set_status(t("meeting.status_floor", order=item.next_order))
@@ -319,11 +409,15 @@ class MeetingScreen(LedgerScreen):
         person = self.query_one("#meeting-speaker", Select).value
         hint = self.query_one("#meeting-hint", Static)
         if not isinstance(person, str):
+            self.query_one("#meeting-written-row").display = False
             hint.update("")
             return
-        why = item.may_speak(person)
         speaker = item.speaker(person)
-        if why is not None and speaker.head:
+        self.query_one("#meeting-written-row").display = not speaker.present
+        why = item.may_speak(person, written=not speaker.present)
+        if not speaker.present:
+            hint.update(t("meeting.written_next", name=speaker.name, order=item.next_order))
+        elif why is not None and speaker.head:
             hint.update(t("meeting.head_last", waiting=", ".join(p for p in item.waiting[:-1])))
         elif why is not None:
             hint.update(why)
@@ -344,17 +438,93 @@ class MeetingScreen(LedgerScreen):
         for widget in ("#meeting-outcome", "#meeting-divergence", "#meeting-head-passphrase"):
             self.query_one(widget).parent.display = not item.by_vote  # type: ignore[union-attr]
         self.query_one("#meeting-vote-row").display = item.by_vote
+        self.query_one("#meeting-vote-count").display = item.by_vote
         if item.by_vote:
-            yes = self.query_one("#meeting-yes", SelectionList)
-            yes.clear_options()
-            yes.add_options(
-                [(f"{s.name} {s.person}", s.person, s.stance in ("agree",
-                  "agree_with_modifications")) for s in item.speakers if s.voting]
-            )  # fmt: skip
-            self.query_one("#meeting-decide-go", Button).focus()
+            self.show_count()
+            self.query_one("#meeting-speakers", DataTable).focus()
+            self.set_status(t("meeting.status_vote"))
         else:
             self.query_one("#meeting-head-passphrase", Input).focus()
-        self.set_status(t("meeting.status_decide"))
+            self.set_status(t("meeting.status_decide"))
+
+    def show_count(self) -> None:
+        """The counts of the vote as the table stands, and the result they give (G11)."""
+        counts = {k: sum(1 for v in self.votes.values() if v == k) for k in VOTES.values()}
+        passes = [] if self.snapshot is None else self.snapshot.passes
+        yes = counts["yes"]
+        result = "passed" if yes < len(passes) and passes[yes] else "failed"
+        self.query_one("#meeting-result", Select).value = result
+        self.query_one("#meeting-vote-count", Static).update(
+            t("meeting.vote_count", result=choice_label(result), **counts)
+        )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "vote":  # only while a vote is taken, in the members' table
+            item = None if self.snapshot is None else self.snapshot.floor
+            return item is not None and item.ready and item.by_vote
+        return True
+
+    def action_vote(self, vote: str) -> None:
+        """Set the vote of the member under the table's cursor; the cursor moves on."""
+        table = self.query_one("#meeting-speakers", DataTable)
+        if self.focused is not table or "vote" not in table.columns or not table.row_count:
+            return
+        row = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        person = str(row.value)
+        if person not in self.votes:
+            return
+        self.votes[person] = vote
+        table.update_cell(person, "vote", choice_label(vote))
+        table.move_cursor(row=table.cursor_row + 1)
+        self.show_count()
+
+    def show_minutes(self, tasks: list[rec.MinutesTask]) -> None:
+        """The first meeting whose minutes whoever is unlocked is to finalize or confirm."""
+        self.tasks = tasks
+        self.part("minutes", bool(tasks))
+        if not tasks:
+            return
+        task = tasks[0]
+        if task.meeting != self.minutes_of:  # another meeting's minutes: empty fields
+            self.minutes_of = task.meeting
+            self.query_one("#minutes-number", Input).value = ""
+            self.query_one("#minutes-doc", Input).value = ""
+        finalize = task.action == "finalize"
+        key = "meeting.minutes_intro_finalize" if finalize else "meeting.minutes_intro_confirm"
+        self.query_one("#meeting-minutes-intro", Static).update(
+            t(key, meeting=task.meeting, organ=task.organ, day=task.day, number=task.number)
+        )
+        self.query_one("#minutes-number-row").display = finalize
+        self.query_one("#minutes-doc-row").display = finalize
+        button = self.query_one("#minutes-go", Button)
+        button.label = t("meeting.minutes_finalize" if finalize else "meeting.minutes_confirm")
+        if not self.pending:
+            if finalize:
+                self.query_one("#minutes-number", Input).focus()
+            else:
+                button.focus()
+
+    @on(Input.Submitted, "#minutes-doc")
+    @on(Button.Pressed, "#minutes-go")
+    def minutes(self) -> None:
+        if not self.tasks or not self.begin():
+            return
+        task = self.tasks[0]
+        number = self.query_one("#minutes-number", Input).value
+        doc = self.query_one("#minutes-doc", Input).value
+        self.run_minutes(task, number, doc)
+
+    @work(thread=True, exclusive=True, group="meeting-act")
+    def run_minutes(self, task: rec.MinutesTask, number: str, doc: str) -> None:
+        try:
+            if task.action == "finalize":
+                seq, refusal = rec.finalize_minutes(self.service, task.meeting, number, doc)
+            else:
+                seq, refusal = rec.confirm_minutes(self.service, task)
+        except LedgerError as exc:
+            self.app.call_from_thread(self.failed, str(exc))
+            return
+        self.app.call_from_thread(self.done, seq, refusal)
 
     def show_confirmations(self, pending: list[Unconfirmed]) -> None:
         self.pending = pending
@@ -460,13 +630,18 @@ class MeetingScreen(LedgerScreen):
             return
         reason = self.query_one("#meeting-reason", Input).value
         secret = self.query_one("#meeting-passphrase", Input).value
-        self.run_position(snapshot.floor, person, stance, reason, secret)
+        written = self.query_one("#meeting-written", Input).value
+        if snapshot.floor.speaker(person).present:
+            written = ""
+        self.run_position(snapshot.floor, person, stance, reason, secret, written)
 
     @work(thread=True, exclusive=True, group="meeting-act")
-    def run_position(self, item: Floor, person: str, stance: str, reason: str, secret: str) -> None:
+    def run_position(
+        self, item: Floor, person: str, stance: str, reason: str, secret: str, written: str
+    ) -> None:
         try:
             seq, refusal = rec.state_position(
-                self.service, item, person, stance, reason, secret or None
+                self.service, item, person, stance, reason, secret or None, written or None
             )
         except BadPassphraseError:
             self.app.call_from_thread(self.failed, t("unlock.wrong_passphrase"))
@@ -483,14 +658,15 @@ class MeetingScreen(LedgerScreen):
             return
         person = self.query_one("#meeting-speaker", Select).value
         reason = self.query_one("#meeting-recusal", Select).value
+        declared_by = str(self.query_one("#meeting-declared-by", Select).value)
         if not isinstance(person, str) or not isinstance(reason, str) or not self.begin():
             return
-        self.run_recuse(snapshot.floor, person, reason)
+        self.run_recuse(snapshot.floor, person, reason, declared_by)
 
     @work(thread=True, exclusive=True, group="meeting-act")
-    def run_recuse(self, item: Floor, person: str, reason: str) -> None:
+    def run_recuse(self, item: Floor, person: str, reason: str, declared_by: str) -> None:
         try:
-            seq, refusal = rec.recuse(self.service, item, person, reason)
+            seq, refusal = rec.recuse(self.service, item, person, reason, declared_by)
         except LedgerError as exc:
             self.app.call_from_thread(self.failed, str(exc))
             return
@@ -505,10 +681,9 @@ class MeetingScreen(LedgerScreen):
             return
         item = snapshot.floor
         if item.by_vote:
-            voters = [s.person for s in item.speakers if s.voting]
-            yes = set(self.query_one("#meeting-yes", SelectionList).selected)
-            votes = {p: "yes" if p in yes else "no" for p in voters}
-            self.run_vote(item, votes)
+            method = str(self.query_one("#meeting-method", Select).value)
+            result = str(self.query_one("#meeting-result", Select).value)
+            self.run_vote(item, dict(self.votes), method, result)
             return
         outcome = self.query_one("#meeting-outcome", Select).value
         reason = self.query_one("#meeting-divergence", Input).value
@@ -528,11 +703,9 @@ class MeetingScreen(LedgerScreen):
         self.app.call_from_thread(self.decided, seq, refusal)
 
     @work(thread=True, exclusive=True, group="meeting-act")
-    def run_vote(self, item: Floor, votes: dict[str, str]) -> None:
-        yes = sum(1 for v in votes.values() if v == "yes")
-        result = "passed" if 2 * yes > len(votes) else "failed"
+    def run_vote(self, item: Floor, votes: dict[str, str], method: str, result: str) -> None:
         try:
-            seq, refusal = rec.vote(self.service, item, "show_of_hands", votes, result)
+            seq, refusal = rec.vote(self.service, item, method, votes, result)
         except LedgerError as exc:
             self.app.call_from_thread(self.failed, str(exc))
             return

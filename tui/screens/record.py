@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Input, Label, Select, SelectionList, Static
+from textual.widgets import Button, Input, Label, Select, SelectionList, Static
 
 from ledger import app_recording as rec
 from ledger.errors import LedgerError
@@ -37,6 +37,7 @@ from ledger.recording import (
 from tui.i18n import t
 from tui.messages import EntriesAppended
 from tui.screens.base import LedgerModal, LedgerScreen
+from tui.screens.form_keys import FIELD_KEYS
 from tui.screens.labels import choice_label, field_error, refusal_text, status_label, type_label
 
 NEW = "+"  # the subject picker's value for a new decision
@@ -55,17 +56,83 @@ class Leaf:
 
 
 def leaves(
-    fields: tuple[FieldSpec, ...], prefix: str = "", needed: bool = True
+    fields: tuple[FieldSpec, ...],
+    prefix: str = "",
+    needed: bool = True,
+    counts: dict[str, int] | None = None,
 ) -> Iterator[tuple[str, FieldSpec, bool]]:
-    """Every field a person fills in, by dotted path (a list of records shows its first), and
-    whether it must be filled in (it is required, and so is every record it is part of)."""
+    """Every field a person fills in, by dotted path (a list of records shows `counts[path]`
+    rows, one when not counted), and whether it must be filled in (it is required, and so is
+    every record it is part of; rows past a list's minimum may be left empty)."""
+    for kind, path, spec, must in layout(fields, prefix, needed, counts or {}):
+        if kind == "leaf":
+            yield path, spec, must
+
+
+def layout(
+    fields: tuple[FieldSpec, ...], prefix: str, needed: bool, counts: dict[str, int]
+) -> Iterator[tuple[str, str, FieldSpec, bool]]:
+    """The form's rows in order: ("leaf", path…) for an input; for each row of a list of
+    records ("row", "<list>.<index>"…) before its fields, and ("add", "<list>"…) after the
+    last."""
     for spec in fields:
         path = f"{prefix}{spec.name}"
         must = needed and spec.required and (not spec.many or spec.min_items > 0)
-        if spec.kind == "group":
-            yield from leaves(spec.fields, f"{path}.0." if spec.many else f"{path}.", must)
+        if spec.kind == "group" and spec.many:
+            for index in range(counts.get(path, 1)):
+                yield "row", f"{path}.{index}", spec, must
+                row_needed = must and index < max(spec.min_items, 1)
+                yield from layout(spec.fields, f"{path}.{index}.", row_needed, counts)
+            yield "add", path, spec, must
+        elif spec.kind == "group":
+            yield from layout(spec.fields, f"{path}.", must, counts)
         else:
-            yield path, spec, must
+            yield "leaf", path, spec, must
+
+
+def row_counts(fields: tuple[FieldSpec, ...], values: Any, prefix: str = "") -> dict[str, int]:
+    """How many rows each list of records starts with: as many as `values` give, at least
+    one."""
+    counts: dict[str, int] = {}
+    for spec in fields:
+        if spec.kind != "group":
+            continue
+        path = f"{prefix}{spec.name}"
+        given = values.get(spec.name) if isinstance(values, dict) else None
+        if spec.many:
+            rows = given if isinstance(given, list) and given else [{}]
+            counts[path] = len(rows)
+            for index, row in enumerate(rows):
+                counts.update(row_counts(spec.fields, row, f"{path}.{index}."))
+        else:
+            counts.update(row_counts(spec.fields, given, f"{path}."))
+    return counts
+
+
+def drop_row(values: dict[str, Any], counts: dict[str, int], path: str, index: int) -> None:
+    """Remove row `index` of the list of records at `path` from a form's flat values and row
+    counts (in place); the rows after it move up."""
+    start = f"{path}."
+
+    def moved(key: str) -> str | None:
+        if not key.startswith(start):
+            return key
+        head, _, rest = key[len(start) :].partition(".")
+        if not head.isdigit() or int(head) < index:
+            return key
+        if int(head) == index:
+            return None
+        return f"{start}{int(head) - 1}" + (f".{rest}" if rest else "")
+
+    for table in (values, counts):
+        kept = {}
+        for key, value in table.items():
+            new = moved(key)
+            if new is not None:
+                kept[new] = value
+        table.clear()
+        table.update(kept)
+    counts[path] = max(counts.get(path, 1) - 1, 1)
 
 
 def label_of(path: str) -> str:
@@ -136,6 +203,7 @@ class RecordScreen(LedgerScreen):
     CSS_PATH = "recording.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "record.save", priority=True),
+        *FIELD_KEYS,
         Binding("escape", "leave", "record.leave"),
     ]
 
@@ -145,6 +213,9 @@ class RecordScreen(LedgerScreen):
         self.new_id = ""
         self.entry_type = "decision.proposed"
         self.form_leaves: dict[str, Leaf] = {}
+        self.counts: dict[str, int] = {}  # rows of each list of records, by its path
+        self.other: str | None = None  # the subject's kind, when it is not the decision
+        self.keep_type = False  # after recording: the same type again, not the due step
         self.choices: rec.Choices | None = None
         self.drafts: list[tuple[str, str]] = []
         self.note = ""
@@ -159,6 +230,9 @@ class RecordScreen(LedgerScreen):
             yield Select[str]([], id="record-subject", prompt=t("record.choose"))
             yield Label(t("record.step"), classes="record-pick-label")
             yield Select[str]([], id="record-type", prompt=t("record.choose"))
+        with Horizontal(id="record-other"):
+            yield Label("", id="record-other-label", classes="record-pick-label")
+            yield Input(id="record-other-subject")
         yield Static("", id="record-summary")
         yield VerticalScroll(id="record-form")
         yield Static("", id="record-refusal")
@@ -190,9 +264,10 @@ class RecordScreen(LedgerScreen):
             (f"{ident}  {title}  [{status_label(status)}]", ident)
             for ident, title, status in choices.decisions[:200]
         ]
-        picker.set_options(options)
         current = self.subject if self.subject in {o[1] for o in options} else NEW
-        picker.value = current
+        with picker.prevent(Select.Changed):  # one load of the steps, not two
+            picker.set_options(options)
+            picker.value = current
         self.pick_subject(current)
 
     @on(Select.Changed, "#record-subject")
@@ -206,7 +281,7 @@ class RecordScreen(LedgerScreen):
 
     @work(thread=True, exclusive=True, group="record-load")
     def load_steps(self, subject: str | None) -> None:
-        steps = rec.next_steps(self.service, subject)
+        steps = rec.steps(self.service, subject)
         state = None if subject is None else rec.decision(self.service, subject)
         drafts = []
         if state is not None:
@@ -219,10 +294,14 @@ class RecordScreen(LedgerScreen):
             return
         self.drafts = drafts
         picker = self.query_one("#record-type", Select)
+        chosen = steps[0]
+        if self.keep_type and self.entry_type in steps:
+            chosen = self.entry_type  # another entry of the same kind, likely (a catalog…)
+        self.keep_type = False
         with picker.prevent(Select.Changed):
             picker.set_options([(type_label(s), s) for s in steps])
-            picker.value = steps[0]
-        self.pick_type(steps[0])
+            picker.value = chosen
+        self.pick_type(chosen)
 
     @on(Select.Changed, "#record-type")
     def type_changed(self, event: Select.Changed) -> None:
@@ -236,20 +315,57 @@ class RecordScreen(LedgerScreen):
     @work(thread=True, exclusive=True, group="record-load")
     def load_form(self, entry_type: str, subject: str | None) -> None:
         values = rec.start(self.service, entry_type, subject)
-        self.app.call_from_thread(self.build_form, entry_type, subject, values)
+        other = rec.subject_for(self.service, entry_type, subject)
+        self.app.call_from_thread(self.build_form, entry_type, subject, values, other)
 
-    def build_form(self, entry_type: str, subject: str | None, values: dict[str, Any]) -> None:
-        self.run_worker(self.show_form(entry_type, subject, values), group="record-form")
+    def build_form(
+        self, entry_type: str, subject: str | None, values: dict[str, Any], other: str
+    ) -> None:
+        self.run_worker(self.show_form(entry_type, subject, values, other), group="record-form")
 
     # -- the form -----------------------------------------------------------------------------
 
-    async def show_form(self, entry_type: str, subject: str | None, values: dict[str, Any]) -> None:
+    async def show_form(
+        self, entry_type: str, subject: str | None, values: dict[str, Any], other: str
+    ) -> None:
         async with self.form_lock:  # one build at a time; a stale one is skipped
             if (entry_type, subject) != (self.entry_type, self.subject):
                 return
+            spec = form(entry_type)
+            kind = spec.subject
+            self.other = None if kind == "decision" or (kind == "seq" and subject) else kind
+            row = self.query_one("#record-other")
+            row.set_class(self.other is not None, "shown")
+            if self.other is not None:
+                self.query_one("#record-other-label", Label).update(t(f"record.subject.{kind}"))
+                field = self.query_one("#record-other-subject", Input)
+                field.value = other
+                field.placeholder = t(f"record.subject_hint.{kind}")
+            self.counts = row_counts(spec.fields, values)
             await self.build_rows(entry_type, values)
 
-    async def build_rows(self, entry_type: str, values: dict[str, Any]) -> None:
+    async def rebuild(self, values: dict[str, Any], focus: str) -> None:
+        """Lay the form out again with its rows (one added or removed), keeping what was
+        typed; focus the first input under `focus`."""
+        async with self.form_lock:
+            await self.build_rows(self.entry_type, nest(values), focus)
+
+    @on(Button.Pressed, ".record-add")
+    def add_row(self, event: Button.Pressed) -> None:
+        path = str(event.button.id)[len("add-") :].replace("--", ".")
+        values = self.values()
+        self.counts[path] = self.counts.get(path, 1) + 1
+        self.run_worker(self.rebuild(values, f"{path}.{self.counts[path] - 1}."))
+
+    @on(Button.Pressed, ".record-remove")
+    def remove_row(self, event: Button.Pressed) -> None:
+        path, _, index = str(event.button.id)[len("rm-") :].replace("--", ".").rpartition(".")
+        values = self.values()
+        drop_row(values, self.counts, path, int(index))
+        row = min(int(index), self.counts[path] - 1)
+        self.run_worker(self.rebuild(values, f"{path}.{row}."))
+
+    async def build_rows(self, entry_type: str, values: dict[str, Any], focus: str = "") -> None:
         spec = form(entry_type)
         self.query_one("#record-summary", Static).update(
             t(f"record.type.{entry_type}.help") if entry_type else ""
@@ -257,8 +373,30 @@ class RecordScreen(LedgerScreen):
         container = self.query_one("#record-form", VerticalScroll)
         await container.remove_children()
         self.form_leaves = {}
-        rows = []
-        for path, field_spec, needed in leaves(spec.fields):
+        rows: list[Widget] = []
+        for kind, path, field_spec, needed in layout(spec.fields, "", True, self.counts):
+            if kind == "row":
+                group, _, index = path.rpartition(".")
+                rows.append(
+                    Horizontal(
+                        Label(
+                            t("record.row", what=label_of(group), number=int(index) + 1),
+                            classes="record-row-title",
+                        ),
+                        Button(t("record.remove"), id=f"rm-{_wid(path)}", classes="record-remove"),
+                        classes="record-group-row",
+                    )
+                )
+                continue
+            if kind == "add":
+                rows.append(
+                    Button(
+                        t("record.add_row", what=label_of(path)),
+                        id=f"add-{_wid(path)}",
+                        classes="record-add",
+                    )
+                )
+                continue
             widget = self.make_widget(path, field_spec, _get(values, path))
             self.form_leaves[path] = Leaf(path, field_spec, widget, needed)
             mark = " *" if needed else ""
@@ -284,7 +422,10 @@ class RecordScreen(LedgerScreen):
             for leaf in self.form_leaves.values()
             if leaf.needed and self.raw_value(leaf) in (None, "", [])
         ]
-        first = next(iter(empty or self.form_leaves.values()), None)
+        under = [
+            leaf for leaf in self.form_leaves.values() if focus and leaf.path.startswith(focus)
+        ]
+        first = next(iter(under or empty or self.form_leaves.values()), None)
         if first is not None:
             first.widget.focus()
 
@@ -384,12 +525,18 @@ class RecordScreen(LedgerScreen):
     def action_save(self) -> None:
         if self.busy or not self.form_leaves:
             return
+        subject = self.subject or self.new_id
+        if self.other is not None:
+            subject = self.query_one("#record-other-subject", Input).value.strip()
+            if not subject:
+                self.set_status(t("record.subject_needed"))
+                self.query_one("#record-other-subject", Input).focus()
+                return
         if not all(self.check_leaf(leaf) for leaf in self.form_leaves.values()):
             self.set_status(t("record.fix_fields"))
             return
         self.busy = True
         self.set_status(t("record.checking"))
-        subject = self.subject or self.new_id
         self.save(self.entry_type, subject, self.values(), None)
 
     @work(thread=True, exclusive=True, group="record-save")
@@ -444,6 +591,7 @@ class RecordScreen(LedgerScreen):
                 self.set_status(t("record.checking"))
                 self.save(entry_type, subject, values, (str(refusal.gate), reason))
 
+            self.set_status(t("record.reason_title", gate=str(refusal.gate)))
             self.app.push_screen(ReasonScreen(refusal), answered)
             return
         panel = self.query_one("#record-refusal", Static)
@@ -460,7 +608,10 @@ class RecordScreen(LedgerScreen):
 
     def recorded(self, subject: str, seq: int) -> None:
         self.busy = False
-        self.subject = subject
+        if self.other is None:
+            self.subject = subject
+        else:
+            self.keep_type = True
         self.note = t("record.recorded", seq=seq, subject=subject)
         self.app.post_message(EntriesAppended([seq]))
         self.notify(self.note)
