@@ -16,6 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
 from textual.widgets import Button, DataTable, Input, Label, Select, SelectionList, Static
 
 from keys import BadPassphraseError, KeysError
@@ -67,6 +68,13 @@ class Snapshot:
     passes: list[bool]  # by the number of yes votes, when the item is decided by a vote
 
 
+def _field(label: str, widget: Widget, *, row_id: str | None = None) -> Horizontal:
+    """A labelled row of the meeting's forms."""
+    return Horizontal(
+        Label(t(label), classes="record-label"), widget, classes="record-row", id=row_id
+    )
+
+
 class MeetingScreen(LedgerScreen):
     """The meeting, member by member."""
 
@@ -97,15 +105,18 @@ class MeetingScreen(LedgerScreen):
         yield Static("", id="meeting-heading")
         with Vertical(id="meeting-convene", classes="meeting-part"):
             yield Static("", id="meeting-convene-intro")
-            with Horizontal(classes="record-row"):
-                yield Label(t("meeting.number"), classes="record-label")
-                yield Input(id="meeting-number", placeholder=t("meeting.number_hint"))
-            with Horizontal(classes="record-row"):
-                yield Label(t("meeting.place"), classes="record-label")
-                yield Input(id="meeting-place", placeholder=t("meeting.place_hint"))
-            with Horizontal(classes="record-row"):
-                yield Label(t("meeting.present"), classes="record-label")
-                yield SelectionList[str](id="meeting-present", classes="record-many")
+            yield _field(
+                "meeting.number",
+                Input(id="meeting-number", placeholder=t("meeting.number_hint")),
+            )
+            yield _field(
+                "meeting.place",
+                Input(id="meeting-place", placeholder=t("meeting.place_hint")),
+            )
+            yield _field(
+                "meeting.present",
+                SelectionList[str](id="meeting-present", classes="record-many"),
+            )
             yield Button(t("meeting.convene"), id="meeting-convene-go", variant="primary")
         with Vertical(id="meeting-agenda", classes="meeting-part"):
             yield Static("", id="meeting-agenda-intro")
@@ -113,28 +124,34 @@ class MeetingScreen(LedgerScreen):
         with Vertical(id="meeting-table", classes="meeting-part"):
             yield DataTable(id="meeting-speakers", cursor_type="row", zebra_stripes=True)
         with Vertical(id="meeting-floor", classes="meeting-part"):
-            with Horizontal(classes="record-row"):
-                yield Label(t("meeting.speaker"), classes="record-label")
-                yield Select[str]([], id="meeting-speaker", prompt=t("record.choose"))
-            with Horizontal(classes="record-row"):
-                yield Label(t("meeting.stance"), classes="record-label")
-                yield Select[str](
+            yield _field(
+                "meeting.speaker",
+                Select[str]([], id="meeting-speaker", prompt=t("record.choose")),
+            )
+            yield _field(
+                "meeting.stance",
+                Select[str](
                     [(choice_label(s), s) for s in STANCES],
                     id="meeting-stance",
                     allow_blank=False,
                     value="agree",
-                )
-            with Horizontal(classes="record-row"):
-                yield Label(t("meeting.reason"), classes="record-label")
-                yield Input(id="meeting-reason", placeholder=t("meeting.reason_hint"))
-            with Horizontal(classes="record-row"):
-                yield Label(t("meeting.passphrase"), classes="record-label")
-                yield Input(
+                ),
+            )
+            yield _field(
+                "meeting.reason",
+                Input(id="meeting-reason", placeholder=t("meeting.reason_hint")),
+            )
+            yield _field(
+                "meeting.passphrase",
+                Input(
                     id="meeting-passphrase", password=True, placeholder=t("meeting.passphrase_hint")
-                )
-            with Horizontal(classes="record-row", id="meeting-written-row"):
-                yield Label(t("meeting.written"), classes="record-label")
-                yield Input(id="meeting-written", placeholder=t("meeting.written_hint"))
+                ),
+            )
+            yield _field(
+                "meeting.written",
+                Input(id="meeting-written", placeholder=t("meeting.written_hint")),
+                row_id="meeting-written-row",
+            )
             with Horizontal(classes="meeting-buttons"):
                 yield Button(t("meeting.state"), id="meeting-state-go", variant="primary")
                 yield Select[str](
@@ -153,24 +170,27 @@ class MeetingScreen(LedgerScreen):
             yield Static("", id="meeting-hint")
         with Vertical(id="meeting-decide", classes="meeting-part"):
             yield Static("", id="meeting-decide-intro")
-            with Horizontal(classes="record-row"):
-                yield Label(t("meeting.outcome"), classes="record-label")
-                yield Select[str](
+            yield _field(
+                "meeting.outcome",
+                Select[str](
                     [(choice_label(o), o) for o in OUTCOMES],
                     id="meeting-outcome",
                     allow_blank=False,
                     value="approve",
-                )
-            with Horizontal(classes="record-row"):
-                yield Label(t("meeting.divergence"), classes="record-label")
-                yield Input(id="meeting-divergence", placeholder=t("meeting.divergence_hint"))
-            with Horizontal(classes="record-row"):
-                yield Label(t("meeting.head_passphrase"), classes="record-label")
-                yield Input(
+                ),
+            )
+            yield _field(
+                "meeting.divergence",
+                Input(id="meeting-divergence", placeholder=t("meeting.divergence_hint")),
+            )
+            yield _field(
+                "meeting.head_passphrase",
+                Input(
                     id="meeting-head-passphrase",
                     password=True,
                     placeholder=t("meeting.head_passphrase_hint"),
-                )
+                ),
+            )
             with Horizontal(classes="record-row", id="meeting-vote-row"):
                 yield Label(t("meeting.method"), classes="record-label")
                 yield Select[str](
@@ -190,12 +210,16 @@ class MeetingScreen(LedgerScreen):
             yield Button(t("meeting.decide"), id="meeting-decide-go", variant="primary")
         with Vertical(id="meeting-minutes", classes="meeting-part"):
             yield Static("", id="meeting-minutes-intro")
-            with Horizontal(classes="record-row", id="minutes-number-row"):
-                yield Label(t("meeting.minutes_number"), classes="record-label")
-                yield Input(id="minutes-number", placeholder=t("meeting.minutes_number_hint"))
-            with Horizontal(classes="record-row", id="minutes-doc-row"):
-                yield Label(t("meeting.minutes_doc"), classes="record-label")
-                yield Input(id="minutes-doc", placeholder=t("meeting.minutes_doc_hint"))
+            yield _field(
+                "meeting.minutes_number",
+                Input(id="minutes-number", placeholder=t("meeting.minutes_number_hint")),
+                row_id="minutes-number-row",
+            )
+            yield _field(
+                "meeting.minutes_doc",
+                Input(id="minutes-doc", placeholder=t("meeting.minutes_doc_hint")),
+                row_id="minutes-doc-row",
+            )
             yield Button(t("meeting.minutes_finalize"), id="minutes-go", variant="primary")
         with Vertical(id="meeting-confirm", classes="meeting-part"):
             yield Static("", id="meeting-confirm-list")
