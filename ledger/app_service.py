@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -350,26 +350,7 @@ class LedgerService:
                 scope = decision["scope"]
                 if scope.get("item"):
                     by_item[(scope["catalog"], scope["item"])] = decision
-        result = []
-        for catalog_id, item in late:
-            decision = by_item.get((catalog_id, item["id"]))
-            if decision is not None and decision["decided"] is not None:
-                continue
-            planned = item["planned_decision_by"]
-            result.append(
-                {
-                    "gate": "G17",
-                    "catalog": catalog_id,
-                    "item": item["id"],
-                    "title": item["title"],
-                    "planned_decision_by": planned,
-                    "days_overdue": (date.fromisoformat(today) - date.fromisoformat(planned)).days,
-                    "decision": None if decision is None else decision["id"],
-                    "status": "not proposed" if decision is None else decision["status"],
-                    "undertaking_unit": item["undertaking_unit"],
-                }
-            )
-        return sorted(result, key=lambda r: -int(r["days_overdue"]))
+        return decisions.late_items(catalogs, by_item, today)
 
     # -- decisions --------------------------------------------------------------------------
 

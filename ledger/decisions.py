@@ -7,6 +7,7 @@ entries, and the entries themselves; nothing is written.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -319,8 +320,16 @@ def overdue(*, store: SqlStore, as_of: str | None = None) -> list[Obj]:
         scope = decision["scope"]
         if scope.get("item"):
             by_item[(scope["catalog"], scope["item"])] = decision
+    return late_items(_objects(store, "catalog"), by_item, today)
+
+
+def late_items(
+    catalogs: Iterable[Obj], by_item: dict[tuple[str, str], Obj], today: str
+) -> list[Obj]:
+    """The G17 rows: each catalog item planned before `today` and not decided, with the
+    decision taking it up (from `by_item`, keyed by catalog and item id), most overdue first."""
     late = []
-    for catalog in _objects(store, "catalog"):
+    for catalog in catalogs:
         for item in catalog["items"].values():
             planned = item["planned_decision_by"]
             found = by_item.get((catalog["id"], item["id"]))
