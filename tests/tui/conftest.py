@@ -24,9 +24,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
-from textual.widgets import Input
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input
 
 from ledger import demo as demo_ledger
 from ledger.app_service import LedgerService
@@ -96,3 +98,27 @@ def make_app(service: LedgerService, demo: DemoCopy) -> Callable[..., LedgerApp]
 @pytest.fixture(autouse=True)
 def no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Input, "cursor_blink", False)
+
+
+async def tables_laid_out(pilot: Pilot[Any]) -> None:
+    """Wait until every DataTable on the screen has sized its columns to its rows.
+
+    A DataTable sizes its columns on an idle event after rows are added; on a busy machine a
+    screenshot taken right after the workers finish can catch the columns still at their
+    headers' width. The flag read here is DataTable's own record of that pending work."""
+    for _ in range(200):
+        pending = [
+            table
+            for table in pilot.app.screen.query(DataTable)
+            if table._require_update_dimensions or table._new_rows
+        ]
+        if not pending:
+            break
+        await pilot.pause(0.01)
+    else:
+        raise AssertionError(f"tables still laying out: {[t.id for t in pending]}")
+    # A header line painted while its table was still sizing can stay as painted until the
+    # table's next refresh (seen on a loaded machine): refresh once more before the picture.
+    for table in pilot.app.screen.query(DataTable):
+        table.refresh()
+    await pilot.pause()

@@ -19,7 +19,7 @@ from ledger import app_recording as rec
 from ledger import decisions, recording
 from ledger.app_service import LedgerService
 from ledger.store.tables import DERIVED
-from tests.tui.conftest import SIZE, DemoCopy
+from tests.tui.conftest import SIZE, DemoCopy, tables_laid_out
 from tests.tui.recording_setup import PASSPHRASE, at_the_floor
 from tui.app import LedgerApp
 from tui.messages import EntriesAppended
@@ -78,6 +78,7 @@ async def settle(app: LedgerApp, pilot: Pilot[None]) -> None:
         except WorkerCancelled:
             pass
     await pilot.pause()
+    await tables_laid_out(pilot)
 
 
 async def test_the_readme_walkthrough_records_a_decision_end_to_end(

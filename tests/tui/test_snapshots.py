@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from tests.tui.conftest import SIZE
+from tests.tui.conftest import SIZE, tables_laid_out
 from tui.app import LedgerApp
 from tui.i18n import LANGUAGES
 
@@ -32,6 +32,7 @@ def settled(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
                 await pilot.app.workers.wait_for_complete()
                 await asyncio.sleep(0.02)
                 await pilot.pause()
+        await tables_laid_out(pilot)
 
     return run
 
