@@ -1,6 +1,7 @@
 """No field takes the cursor on its own: after an unlock (or on arriving at a place) the next
 place key changes the place instead of being typed into a form's field. The cursor enters a form
-by `tab`, to the field the form waits for, or as the sequel of the user's own save."""
+by `tab`, to the field the form waits for, or as the sequel of the user's own save. And a place
+shown again shows what was appended while it was not shown."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, OptionList
+from textual.widgets import Input, OptionList, Select
 
 from ledger import app_recording as rec
 from ledger.app_service import LedgerService
@@ -17,6 +18,8 @@ from tests.tui.conftest import SIZE
 from tests.tui.recording_setup import PASSPHRASE, at_the_floor, ready_for_meeting
 from tests.tui.test_recording import settle, type_text
 from tui.app import LedgerApp
+from tui.messages import EntriesAppended
+from tui.screens.record import RecordScreen
 from tui.screens.unlock import UnlockScreen
 
 
@@ -95,3 +98,43 @@ async def test_a_place_key_after_an_unlock_changes_the_place(
         await settle(app, pilot)
         await pilot.press("tab")
         assert getattr(app.focused, "id", None) == field
+
+
+async def test_a_place_shown_again_shows_what_was_appended_elsewhere(
+    make_app: Callable[..., LedgerApp], service: LedgerService, tmp_path: Path
+) -> None:
+    """Guards the record screen's decision list showing a status older than the decision's:
+    the head decided at the meeting (entries appended while the record screen was not shown),
+    and the record screen, shown again, lists the decision as decided, not as still at the
+    meeting."""
+    ident = at_the_floor(service, tmp_path)
+    app = make_app(language="en", start="record", unlock="huang.li")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        record = app.screen
+        assert isinstance(record, RecordScreen)
+
+        def listed() -> str:
+            picker = record.query_one("#record-subject", Select)
+            return next(str(p) for p, v in picker._options if v == ident)
+
+        assert "awaiting issue" not in listed(), listed()
+        before = listed()
+        await pilot.press("m")
+        await settle(app, pilot)
+        seqs: list[int] = []
+        for person in ("gao.fei", "liu.yang", "zhou.min"):
+            service.unlock(person, PASSPHRASE)
+            seq, _ = rec.state_position(service, rec.floor(service, ident), person, "agree", "")
+            assert seq is not None
+            seqs.append(seq)
+        service.unlock("zhang.wei", PASSPHRASE)
+        seq, refusal = rec.head_decides(service, rec.floor(service, ident), "approve", "")
+        assert refusal is None and seq is not None
+        service.unlock("huang.li", PASSPHRASE)
+        app.post_message(EntriesAppended([*seqs, seq]))  # as the meeting screen does
+        await settle(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert app.screen is record
+        assert listed() != before and "awaiting issue" in listed(), listed()
