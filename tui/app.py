@@ -22,7 +22,7 @@ from tui import i18n
 from tui.i18n import t
 from tui.messages import EntriesAppended, Unlocked
 from tui.screens import PLACES, place
-from tui.screens.base import localize_bindings
+from tui.screens.base import LedgerScreen, localize_bindings
 
 
 class LedgerApp(App[None]):
@@ -62,6 +62,7 @@ class LedgerApp(App[None]):
         self.language = language
         self.start = start
         self.ask_unlock = ask_unlock
+        self.changes = 0  # appends and unlocks so far: a screen shown again reloads if behind
 
     def on_mount(self) -> None:
         self.title = t("app.title")
@@ -100,6 +101,7 @@ class LedgerApp(App[None]):
         self.push_screen(UnlockScreen(), partial(self._unlocked, then))
 
     def _unlocked(self, then: str | None, person: str | None) -> None:
+        self.changes += 1
         self.update_sub_title()
         self.post_message(Unlocked(person))
         if then is not None and person is not None:
@@ -109,10 +111,16 @@ class LedgerApp(App[None]):
         self._refresh_current()
 
     def on_entries_appended(self, message: EntriesAppended) -> None:
+        self.changes += 1
         self._refresh_current()
 
     def _refresh_current(self) -> None:
-        reload = getattr(self.screen, "reload", None)
+        """Reload the screen shown; the others reload when shown again (`LedgerScreen`)."""
+        screen = self.screen
+        if isinstance(screen, LedgerScreen):
+            screen.refresh_if_stale()
+            return
+        reload = getattr(screen, "reload", None)
         if callable(reload):
             reload()
 

@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
+from ledger import app_recording as rec
 from ledger import decisions, recording, service
+from ledger.app_service import LedgerService
 from ledger.errors import InputError
 from ledger.procedure import bodies
 from ledger.procedure.gates import GATES
@@ -510,3 +512,179 @@ def test_a_decision_walks_to_its_meeting_on_suggested_values(
         "draft": decided["draft_order"][-1],
         "presenter": "zhao.lei",
     }
+
+
+# -- the vote's result, the minutes' tasks, written opinions (used by the meeting screen) -------
+
+
+@pytest.fixture(scope="module")
+def cadre_ready(
+    bureau_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Any, int]:
+    """The bureau with d1, a cadre item, cleared for its meeting (copied for each example), and
+    its business clock (day, minute) then."""
+    target = tmp_path_factory.mktemp("cadre") / "ready.db"
+    for office in open_copy(bureau_template, target):
+        office.ready("d1", item_class="cadre")
+        clock = (office.day, office.minute)
+    return target, *clock
+
+
+def speak_in_order(office: Bureau, item: recording.Floor) -> recording.Floor:
+    """Each member entitled to vote states `agree` in speaking order, signing it themselves."""
+    while item.waiting:
+        person = item.waiting[0]
+        draft = recording.position_draft(
+            item, person, "agree", None, actor=person, signer=office.keys[person]
+        )
+        _, refused = recording.record(store=office.store, draft=draft, now=when(office)[1])
+        assert refused is None, refused
+        item = recording.floor(store=office.store, decision="d1")
+    return item
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    present=st.sets(st.sampled_from(ALL), min_size=2).map(sorted),
+    recused=st.sets(st.sampled_from(MEMBERS), max_size=2),
+    yes_votes=st.integers(min_value=0, max_value=len(ALL)),
+)
+def test_vote_passes_says_what_g11_accepts(
+    cadre_ready: tuple[Path, Any, int],
+    tmp_path_factory: pytest.TempPathFactory,
+    present: list[str],
+    recused: set[str],
+    yes_votes: int,
+) -> None:
+    """Guards the meeting screen's vote count (`passed`/`failed` shown before signing) against
+    drifting from the gate: for any attendance, recusals and yes count, the vote recorded with
+    the result `vote_passes` gives is taken, and the other result is refused (G11 for a `passed`
+    that does not pass) with nothing written."""
+    target = tmp_path_factory.mktemp("vote") / "ledger.db"
+    ready, day, minute = cadre_ready
+    for office in open_copy(ready, target):
+        office.day, office.minute = day, minute
+        draft = state(office)["draft_order"][-1]
+        office.meeting("m1", present=present)
+        office.item("d1", "m1", draft)
+        for person in sorted(recused & set(present)):
+            office.rec(
+                "huang.li",
+                "recusal.declared",
+                "d1",
+                {"meeting": "m1", "person": person, "reason": "relative", "declared_by": "self"},
+            )
+        item = recording.floor(store=office.store, decision="d1")
+        voters = [s.person for s in item.speakers if s.voting]
+        due = [s.person for s in item.speakers if not s.recused]
+        # G8 (quorum, two thirds of those due for a cadre item) comes before G11
+        assume(voters and 3 * len(voters) >= 2 * len(due))
+        item = speak_in_order(office, item)
+        passes = recording.vote_passes(store=office.store, item=item)
+        assert len(passes) == len(voters) + 1
+        assert passes == sorted(passes)  # more yes votes never turn a pass into a failure
+        yes = min(yes_votes, len(voters))
+        votes = {p: ("yes" if i < yes else "no") for i, p in enumerate(voters)}
+        expected = "passed" if passes[yes] else "failed"
+        event(expected)
+        other = "failed" if passes[yes] else "passed"
+        before = office.count()
+        wrong = recording.vote_body(item, "show_of_hands", votes, other)
+        _, refused = record(office, "huang.li", "vote.taken", "d1", wrong)
+        assert refused is not None and office.count() == before
+        assert (refused.gate == "G11") == (other == "passed"), refused
+        right = recording.vote_body(item, "show_of_hands", votes, expected)
+        seq, refused = record(office, "huang.li", "vote.taken", "d1", right)
+        assert refused is None, refused
+        assert state(office)["deliberations"][-1]["outcome"]["outcome"] == expected
+
+
+def test_vote_passes_counts_members_due_for_a_cadre_item(
+    bureau_template: Path, tmp_path: Path
+) -> None:
+    """Guards the base of G11 for cadre items: more than half of the members due (four), not of
+    those present (three): two yes votes of three present do not pass."""
+    for office in open_copy(bureau_template, tmp_path / "ledger.db"):
+        draft = office.ready("d1", item_class="cadre")
+        office.meeting("m1", present=["zhang.wei", "liu.yang", "chen.jing"])
+        office.item("d1", "m1", draft)
+        item = recording.floor(store=office.store, decision="d1")
+        assert item.rule == "cadre" and item.by_vote
+        assert recording.vote_passes(store=office.store, item=item) == [False, False, False, True]
+
+
+def test_minutes_tasks_follow_the_meeting(office: Bureau) -> None:
+    """Guards who is asked for the minutes: the chair or recorder finalizes them once no item is
+    before the meeting; then each member who was there (and only they) confirms them, once."""
+    svc = LedgerService(office.store)
+    svc.actor = None
+    assert rec.minutes_tasks(svc) == []
+    draft = office.ready()
+    office.meeting("m1", present=["zhang.wei", "liu.yang", "chen.jing"])
+    office.item("d1", "m1", draft)
+    svc.actor = "huang.li"
+    assert rec.minutes_tasks(svc) == []  # the item is still before the meeting
+    office.speak("d1", "m1", {"liu.yang": "agree", "chen.jing": "agree"})
+    office.head("d1", "m1")
+    (task,) = rec.minutes_tasks(svc)
+    assert (task.action, task.meeting, task.organ) == ("finalize", "m1", "bureau-meeting")
+    for person in ("zhang.wei", "liu.yang", "zhou.min"):
+        svc.actor = person
+        expected = ["finalize"] if person == "zhang.wei" else []  # the chair finalizes too
+        assert [t.action for t in rec.minutes_tasks(svc)] == expected, person
+    doc = office.doc("会议纪要")
+    office.rec("huang.li", "minutes.finalized", "m1", {"number": "纪要〔2021〕1号", "doc": doc})
+    svc.actor = "huang.li"
+    assert rec.minutes_tasks(svc) == []  # the recorder was not a member there
+    svc.actor = "zhou.min"
+    assert rec.minutes_tasks(svc) == []  # absent
+    svc.actor = "liu.yang"
+    (task,) = rec.minutes_tasks(svc)
+    assert (task.action, task.number, task.doc) == ("confirm", "纪要〔2021〕1号", doc)
+    office.rec("liu.yang", "minutes.confirmed", "m1", {"doc": doc})
+    assert rec.minutes_tasks(svc) == []
+    svc.actor = "zhang.wei"
+    assert [t.action for t in rec.minutes_tasks(svc)] == ["confirm"]
+
+
+def test_an_absent_members_written_opinion(office: Bureau) -> None:
+    """Guards `position_draft`'s written opinion: an absent member speaks only through one (any
+    time, even after the head), recorded with its document; a present member's position is not
+    written."""
+    draft = office.ready()
+    office.meeting("m1", present=["zhang.wei", "liu.yang", "chen.jing"])
+    office.item("d1", "m1", draft)
+    item = recording.floor(store=office.store, decision="d1")
+    assert item.absent_silent and "zhou.min" in item.absent_silent
+    with pytest.raises(InputError, match="absent"):
+        recording.position_draft(
+            item, "zhou.min", "agree", None, actor="huang.li", signer=office.keys["huang.li"]
+        )
+    office.speak("d1", "m1", {"liu.yang": "agree", "chen.jing": "agree"})
+    office.position("d1", "m1", "zhang.wei", 3, "agree")
+    item = recording.floor(store=office.store, decision="d1")
+    assert item.head_spoke and item.may_speak("zhou.min", written=True) is None
+    opinion = office.doc("周敏书面意见：同意")
+    draft_entry = recording.position_draft(
+        item,
+        "zhou.min",
+        "disagree",
+        "需补充测算",
+        actor="huang.li",
+        signer=office.keys["huang.li"],
+        written_opinion_doc=opinion,
+    )
+    assert draft_entry.body["written_opinion_doc"] == opinion
+    assert draft_entry.body["order"] == item.next_order
+    seq, refused = recording.record(store=office.store, draft=draft_entry, now=when(office)[1])
+    assert refused is None and seq is not None, refused
+    position = state(office)["agenda"]["positions"]["zhou.min"]
+    assert position["seq"] == seq and position["by"] == "huang.li"
+    assert office.store.get(seq).statement.body["written_opinion_doc"] == opinion
+    item = recording.floor(store=office.store, decision="d1")
+    assert item.speaker("zhou.min").spoke and not item.absent_silent
+    with pytest.raises(InputError, match="already stated"):
+        recording.position_draft(
+            item, "zhou.min", "agree", None, actor="huang.li", signer=office.keys["huang.li"],
+            written_opinion_doc=opinion,
+        )  # fmt: skip

@@ -1,5 +1,5 @@
 """The browsing screens name the core's codes in the reader's language: entry types, roles
-(`step:…` too), articles, findings and posts held at the time."""
+(`step:…` too), articles, findings, posts held at the time and the kinds of verify failure."""
 
 from __future__ import annotations
 
@@ -7,13 +7,17 @@ import asyncio
 from collections.abc import Callable, Iterator
 
 import pytest
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
-from tests.tui.conftest import SIZE
+from ledger.errors import VerificationError
+from tests import tamper
+from tests.tui.conftest import SIZE, DemoCopy
+from tests.tui.test_flows import rows, settle, text
 from tui import i18n
 from tui.app import LedgerApp
 from tui.screens.decision import DecisionScreen
 from tui.screens.labels import basis_text, entry_type_name, finding_name, post_at, role_name
+from tui.screens.verify import VerifyScreen
 
 MakeApp = Callable[..., LedgerApp]
 
@@ -71,3 +75,47 @@ async def test_a_decisions_page_speaks_zh_hans(make_app: MakeApp) -> None:
     assert cells[0][3:5] == ["提出人", "第10条"]
     assert not any(c[3].startswith("step:") or "Art." in c[4] for c in cells)
     assert any(c[3].endswith("环节") for c in cells)
+
+
+def verification_kinds() -> set[str]:
+    """Every `kind` a verify failure can have: the core's VerificationError and its subclasses."""
+    kinds, todo = set(), [VerificationError]
+    while todo:
+        cls = todo.pop()
+        kinds.add(cls.kind)
+        todo.extend(cls.__subclasses__())
+    return kinds
+
+
+@pytest.mark.parametrize("language", i18n.LANGUAGES)
+def test_every_failure_kind_is_named(language: str) -> None:
+    """Guards the raw codes (`signature`, `chain`…) the verify screen showed in zh-Hans and
+    zh-Hant: each kind the core can report has a name in each language's catalog."""
+    names = i18n.catalog(language)
+    kinds = verification_kinds()
+    assert {"signature", "chain", "merkle_cache", "witness"} <= kinds
+    assert not [k for k in kinds if f"verify.kind.{k}" not in names]
+
+
+@pytest.mark.parametrize(("language", "name"), [("zh-Hans", "签名"), ("zh-Hant", "簽章")])
+async def test_a_tampered_ledger_names_the_failure_kind(
+    make_app: MakeApp, demo: DemoCopy, language: str, name: str
+) -> None:
+    """A forged signature at seq 200: the first failure and the table name the kind in the
+    reader's language, not as the code `signature`."""
+    db = str(demo.db)
+    (signature,) = tamper.read(db, "SELECT signature FROM entries WHERE seq = 200")[0]
+    assert isinstance(signature, bytes)
+    forged = bytes([signature[0] ^ 0x01]) + signature[1:]
+    tamper.sql(db, f"UPDATE entries SET signature = {tamper.hexlit(db, forged)} WHERE seq = 200;")
+    app = make_app(language=language, start="verify")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app)
+        assert isinstance(app.screen, VerifyScreen)
+        await pilot.press("s")
+        await settle(app)
+        await pilot.pause()
+        first = text(app.screen.query_one("#verify-first", Static))
+        failures = rows(app.screen.query_one("#verify-failures", DataTable))
+    assert f"[{name}]" in first and "200" in first and "[signature]" not in first
+    assert failures[0][:2] == [name, "200"]

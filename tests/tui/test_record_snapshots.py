@@ -21,9 +21,14 @@ from tui.app import LedgerApp
 from tui.i18n import LANGUAGES
 
 
-def settled() -> Callable[[Pilot[Any]], Any]:
+def settled(*keys: str) -> Callable[[Pilot[Any]], Any]:
+    """Wait for the screen, press `keys` (`tab`: into the form, where it waits), wait again."""
+
     async def run(pilot: Pilot[Any]) -> None:
         await settle(pilot.app, pilot)  # type: ignore[arg-type]
+        if keys:
+            await pilot.press(*keys)
+            await settle(pilot.app, pilot)  # type: ignore[arg-type]
 
     return run
 
@@ -57,6 +62,7 @@ def refused_g2() -> Callable[[Pilot[Any]], Any]:
         await settle(app, pilot)
         app.screen.query_one("#record-type", Select).value = "legality_review.submitted"
         await settle(app, pilot)
+        await pilot.press("tab")  # into the form
         app.screen.query_one("#f-procedure_statement", Input).value = "已履行程序"
         await pilot.press("ctrl+s")
         await settle(app, pilot)
@@ -73,7 +79,7 @@ class TestRecord:
         applicability, public and the source filled in; required fields starred; labels aligned
         in one column whatever the script."""
         app = make_app(language=language, start="record", unlock="zhao.lei")
-        assert snap_compare(app, terminal_size=SIZE, run_before=settled())
+        assert snap_compare(app, terminal_size=SIZE, run_before=settled("tab"))
 
     def test_reason_dialog(
         self,
@@ -117,7 +123,7 @@ class TestMeeting:
         speaker 高飞 (no. 1) chosen, agree, the passphrase field focused."""
         at_the_floor(service, tmp_path)
         app = make_app(language=language, start="meeting")
-        assert snap_compare(app, terminal_size=SIZE, run_before=settled())
+        assert snap_compare(app, terminal_size=SIZE, run_before=settled("tab"))
 
     def test_head_decides(
         self,
@@ -134,7 +140,7 @@ class TestMeeting:
         ident = at_the_floor(service, tmp_path)
         spoken(service, ident, {"gao.fei": "agree", "liu.yang": "agree", "zhou.min": "disagree"})
         app = make_app(language=language, start="meeting")
-        assert snap_compare(app, terminal_size=SIZE, run_before=settled())
+        assert snap_compare(app, terminal_size=SIZE, run_before=settled("tab"))
 
     def test_vote(
         self,

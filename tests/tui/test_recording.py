@@ -185,6 +185,8 @@ async def test_a_member_signs_their_own_position_with_their_passphrase(
         await settle(app, pilot)
         screen = app.screen
         assert isinstance(screen, MeetingScreen)
+        assert getattr(app.focused, "id", None) == "meeting-decision"  # not a field
+        await pilot.press("tab")  # into the form, where it waits: the speaker's passphrase
         assert app.focused is screen.query_one("#meeting-passphrase", Input)
         assert screen.query_one("#meeting-speaker", Select).value == "gao.fei"
         await type_text(app, pilot, "not-his")

@@ -9,7 +9,7 @@ and hand results back with `self.app.call_from_thread(...)`.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from textual.app import ComposeResult
 from textual.dom import DOMNode
@@ -34,11 +34,35 @@ def localize_bindings(node: DOMNode) -> None:
 
 
 class LedgerScreen(Screen[None]):
-    """A place of the app: header, the screen's body (`body()`), footer."""
+    """A place of the app: header, the screen's body (`body()`), footer.
+
+    A screen with a `reload()` that is not showing when the ledger changes (entries appended
+    elsewhere, someone unlocked) reloads when it is shown again, so it never shows an older
+    state than the ledger's. Screens that reload on every resume say so (`RELOADS_ON_RESUME`)."""
+
+    RELOADS_ON_RESUME: ClassVar[bool] = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         localize_bindings(self)
+        self.changes_seen = 0  # the app's count of ledger changes this screen has shown
+
+    def refresh_if_stale(self) -> None:
+        """Reload when the ledger changed since this screen last loaded."""
+        changes = self.ledger_app.changes
+        if self.changes_seen >= changes:
+            return
+        self.changes_seen = changes
+        reload = getattr(self, "reload", None)
+        if callable(reload):
+            reload()
+
+    def on_mount(self) -> None:
+        self.changes_seen = self.ledger_app.changes  # the screen's own first load is current
+
+    def on_screen_resume(self) -> None:
+        if not self.RELOADS_ON_RESUME:
+            self.refresh_if_stale()
 
     @property
     def ledger_app(self) -> LedgerApp:

@@ -24,6 +24,7 @@ from tui.widgets.panel import Panel
 class CheckpointScreen(LedgerScreen):
     """`s` (or the button) signs a checkpoint of the ledger as it stands."""
 
+    RELOADS_ON_RESUME = True
     BINDINGS: ClassVar[list[BindingType]] = [Binding("s", "sign", "checkpoint.sign")]
 
     def body(self) -> ComposeResult:

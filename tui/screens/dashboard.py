@@ -26,6 +26,7 @@ from tui.widgets.panel import Panel
 class DashboardScreen(LedgerScreen):
     """The first place: a few indexed queries, loaded in a worker."""
 
+    RELOADS_ON_RESUME = True
     BINDINGS: ClassVar[list[BindingType]] = [Binding("f5", "reload", "dashboard.reload")]
 
     def body(self) -> ComposeResult:

@@ -27,6 +27,7 @@ DEBOUNCE = 0.25  # seconds of quiet typing before a search runs
 class DecisionsScreen(LedgerScreen):
     """The list; `/` searches, `pagedown`/`pageup` page, Enter opens."""
 
+    RELOADS_ON_RESUME = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "decisions.search_key"),
         Binding("pagedown,right_square_bracket", "page(1)", "decisions.next", priority=True),

@@ -104,3 +104,9 @@ def post_at(value: str) -> str:
     organ, _, post = value.partition(":")
     key = f"post.{post}"
     return f"{organ}:{t(key)}" if has(key) else value
+
+
+def failure_kind(kind: str) -> str:
+    """A kind of verify failure (`signature`, `chain`…) in the current language."""
+    key = f"verify.kind.{kind}"
+    return t(key) if has(key) else kind.replace("_", " ")

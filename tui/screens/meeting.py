@@ -26,7 +26,7 @@ from ledger.recording import Floor, Refusal, Unconfirmed
 from tui.i18n import t
 from tui.messages import EntriesAppended
 from tui.screens.base import LedgerScreen
-from tui.screens.form_keys import FIELD_KEYS
+from tui.screens.form_keys import FIELD_KEYS, FormFocus
 from tui.screens.labels import choice_label, refusal_text, status_label
 
 STANCES = ("agree", "agree_with_modifications", "disagree", "defer", "abstain")
@@ -75,10 +75,11 @@ def _field(label: str, widget: Widget, *, row_id: str | None = None) -> Horizont
     )
 
 
-class MeetingScreen(LedgerScreen):
+class MeetingScreen(FormFocus, LedgerScreen):
     """The meeting, member by member."""
 
     CSS_PATH = "recording.tcss"
+    FORM_REGIONS = ".meeting-part"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "refresh", "meeting.refresh"),
         *FIELD_KEYS,
@@ -235,12 +236,13 @@ class MeetingScreen(LedgerScreen):
 
     def action_leave(self) -> None:
         """Leave the form (the place keys work again)."""
-        self.set_focus(None)
+        self.leave_form()
 
     def reload(self) -> None:
         self.load_items()
 
     def action_refresh(self) -> None:
+        self.acting = False
         self.load_items()
 
     # -- loading ------------------------------------------------------------------------------
@@ -311,6 +313,7 @@ class MeetingScreen(LedgerScreen):
     def show(self, snapshot: Snapshot | None) -> None:
         self.snapshot = snapshot
         self.busy = False
+        self.wanted = None
         state = None if snapshot is None else snapshot.state
         item = None if snapshot is None else snapshot.floor
         ready = state is not None and state["status"] == "ready_for_deliberation"
@@ -356,13 +359,13 @@ class MeetingScreen(LedgerScreen):
             present = self.query_one("#meeting-present", SelectionList)
             present.clear_options()
             present.add_options([(f"{name} {ident}", ident, True) for ident, name in snapshot.due])
-            self.query_one("#meeting-number", Input).focus()
+            self.offer_focus(self.query_one("#meeting-number", Input))
             self.set_status(t("meeting.status_convene"))
         else:
             self.query_one("#meeting-agenda-intro", Static).update(
                 t("meeting.agenda_intro", meeting=snapshot.open_meeting)
             )
-            self.query_one("#meeting-open-item", Button).focus()
+            self.offer_focus(self.query_one("#meeting-open-item", Button))
             self.set_status(t("meeting.status_agenda"))
 
     def show_floor(self, item: Floor) -> None:
@@ -423,7 +426,7 @@ class MeetingScreen(LedgerScreen):
         self.query_one("#meeting-passphrase", Input).value = ""
         self.query_one("#meeting-written", Input).value = ""
         self.show_hint()
-        self.query_one("#meeting-passphrase", Input).focus()
+        self.offer_focus(self.query_one("#meeting-passphrase", Input))
         self.set_status(t("meeting.status_floor", order=item.next_order))
 
     def show_hint(self) -> None:
@@ -465,10 +468,10 @@ class MeetingScreen(LedgerScreen):
         self.query_one("#meeting-vote-count").display = item.by_vote
         if item.by_vote:
             self.show_count()
-            self.query_one("#meeting-speakers", DataTable).focus()
+            self.offer_focus(self.query_one("#meeting-speakers", DataTable))
             self.set_status(t("meeting.status_vote"))
         else:
-            self.query_one("#meeting-head-passphrase", Input).focus()
+            self.offer_focus(self.query_one("#meeting-head-passphrase", Input))
             self.set_status(t("meeting.status_decide"))
 
     def show_count(self) -> None:
@@ -524,9 +527,9 @@ class MeetingScreen(LedgerScreen):
         button.label = t("meeting.minutes_finalize" if finalize else "meeting.minutes_confirm")
         if not self.pending:
             if finalize:
-                self.query_one("#minutes-number", Input).focus()
+                self.offer_focus(self.query_one("#minutes-number", Input))
             else:
-                button.focus()
+                self.offer_focus(button)
 
     @on(Input.Submitted, "#minutes-doc")
     @on(Button.Pressed, "#minutes-go")
@@ -566,7 +569,7 @@ class MeetingScreen(LedgerScreen):
         ]
         self.query_one("#meeting-confirm-list", Static).update("\n".join(lines))
         if pending and (self.snapshot is None or self.snapshot.state is None):
-            self.query_one("#meeting-confirm-go", Button).focus()
+            self.offer_focus(self.query_one("#meeting-confirm-go", Button))
 
     def set_status(self, text: str) -> None:
         self.query_one("#meeting-status", Static).update(text)
@@ -582,6 +585,7 @@ class MeetingScreen(LedgerScreen):
         if self.busy:
             return False
         self.busy = True
+        self.acting = True  # what the screen shows next follows from this: the cursor too
         self.show_refusal(None)
         self.set_status(t("record.checking"))
         return True

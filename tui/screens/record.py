@@ -37,7 +37,7 @@ from ledger.recording import (
 from tui.i18n import t
 from tui.messages import EntriesAppended
 from tui.screens.base import LedgerModal, LedgerScreen
-from tui.screens.form_keys import FIELD_KEYS
+from tui.screens.form_keys import FIELD_KEYS, FormFocus
 from tui.screens.labels import choice_label, field_error, refusal_text, status_label, type_label
 
 NEW = "+"  # the subject picker's value for a new decision
@@ -197,10 +197,11 @@ class ReasonScreen(LedgerModal[str | None]):
         self.dismiss(None)
 
 
-class RecordScreen(LedgerScreen):
+class RecordScreen(FormFocus, LedgerScreen):
     """Record a new decision or the next step of one."""
 
     CSS_PATH = "recording.tcss"
+    FORM_REGIONS = "#record-other, #record-form"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "record.save", priority=True),
         *FIELD_KEYS,
@@ -243,7 +244,7 @@ class RecordScreen(LedgerScreen):
 
     def action_leave(self) -> None:
         """Leave the form (the place keys work again)."""
-        self.set_focus(None)
+        self.leave_form()
 
     def reload(self) -> None:
         self.load_subjects()
@@ -426,7 +427,8 @@ class RecordScreen(LedgerScreen):
             leaf for leaf in self.form_leaves.values() if focus and leaf.path.startswith(focus)
         ]
         first = next(iter(under or empty or self.form_leaves.values()), None)
-        if first is not None:
+        self.wanted = None if first is None else first.widget
+        if first is not None and (under or self.acting):
             first.widget.focus()
 
     def make_widget(self, path: str, spec: FieldSpec, value: Any) -> Widget:
@@ -536,6 +538,7 @@ class RecordScreen(LedgerScreen):
             self.set_status(t("record.fix_fields"))
             return
         self.busy = True
+        self.acting = True  # the next step's form follows from this: the cursor too
         self.set_status(t("record.checking"))
         self.save(self.entry_type, subject, self.values(), None)
 
@@ -588,6 +591,7 @@ class RecordScreen(LedgerScreen):
                     self.set_status(t("record.cancelled"))
                     return
                 self.busy = True
+                self.acting = True  # the dialog suspended the form; this is still its sequel
                 self.set_status(t("record.checking"))
                 self.save(entry_type, subject, values, (str(refusal.gate), reason))
 

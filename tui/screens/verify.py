@@ -17,6 +17,7 @@ from tui.format import when
 from tui.i18n import t
 from tui.messages import VerificationFinished
 from tui.screens.base import LedgerScreen
+from tui.screens.labels import failure_kind
 from tui.widgets.tables import reset
 
 TICK = 0.1  # seconds between progress updates sent to the screen
@@ -119,7 +120,7 @@ class VerifyScreen(LedgerScreen):
             first.update(
                 Text.assemble(
                     (t("verify.first_failure") + ": ", "bold"),
-                    (f"{where} [{failure['class']}] ", "bold red"),
+                    (f"{where} [{failure_kind(failure['class'])}] ", "bold red"),
                     failure["message"],
                 )
             )
@@ -127,7 +128,7 @@ class VerifyScreen(LedgerScreen):
             reset(table, t("verify.class"), t("verify.seq"), t("verify.count"), t("verify.message"))
             for f in result.failures:
                 table.add_row(
-                    f["class"],
+                    failure_kind(f["class"]),
                     "" if f["seq"] is None else Text(str(f["seq"]), justify="right"),
                     Text(str(f["count"]), justify="right"),
                     f["message"],
