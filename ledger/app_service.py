@@ -126,14 +126,9 @@ class DecisionQuery:
 
 
 @dataclass(frozen=True)
-class DecisionRow:
-    id: str
-    title: str
-    status: str
-    organ: str
-    year: int
-    scope: str
-    last_seq: int
+class DecisionRow(decisions.DecisionSummary):
+    """A row of the decision list: the summary, with the organ's name for the reader."""
+
     organ_name: str = ""
 
 
