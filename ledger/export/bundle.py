@@ -357,15 +357,7 @@ def _decisions_html(
             )
         )  # fmt: skip
         parts.append("<h3>发现与例外 Findings and exceptions</h3>\n")
-        parts.append(
-            render.table(
-                ["检查 check", "依据 basis", "程度 severity", "seq", "说明 message"],
-                [(f["check"], f["basis"], f["severity"], f["seq"], f["message"])
-                 for f in report["findings"]]
-                + [(e["gate"] or e["finding"], e["basis"], "exception", e["seq"], e["reason"])
-                   for e in report["exceptions"]],
-            )
-        )  # fmt: skip
+        parts.append(render.findings_table(report))
         if report["missing_records"]:
             parts.append("<h3>档案缺项 Missing records</h3>\n<ul>")
             parts += [f"<li>{render.text(m)}</li>" for m in report["missing_records"]]

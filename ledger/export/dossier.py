@@ -253,13 +253,7 @@ def dossier_html(value: dict[str, Any], cp: SignedCheckpoint, organisation: str)
               p["roles_at_time"], p["seq"]) for p in trace["people"]],
         ),
         "<h2>五、合规 Compliance</h2>\n",
-        render.table(
-            ["检查 check", "依据 basis", "程度 severity", "seq", "说明 message"],
-            [(f["check"], f["basis"], f["severity"], f["seq"], f["message"])
-             for f in report["findings"]]
-            + [(e["gate"] or e["finding"], e["basis"], "exception", e["seq"], e["reason"])
-               for e in report["exceptions"]],
-        ),
+        render.findings_table(report),
     ]  # fmt: skip
     if report["missing_records"]:
         parts.append("<h3>档案缺项 Missing records</h3>\n<ul>")
