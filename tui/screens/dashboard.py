@@ -21,6 +21,7 @@ from tui.format import percent, short_hash, status_label, when
 from tui.i18n import t
 from tui.screens.base import LedgerScreen
 from tui.widgets.panel import Panel
+from tui.widgets.tables import titled
 
 
 class DashboardScreen(LedgerScreen):
@@ -37,16 +38,8 @@ class DashboardScreen(LedgerScreen):
                 yield Panel(t("dashboard.verify"), id="dash-verify")
                 yield Panel(t("dashboard.filing"), id="dash-filing")
             with Horizontal(id="dashboard-tables"):
-                status: DataTable[object] = DataTable(
-                    id="dash-status", cursor_type="none", zebra_stripes=True
-                )
-                status.border_title = t("dashboard.by_status")
-                yield status
-                overdue: DataTable[object] = DataTable(
-                    id="dash-overdue", cursor_type="row", zebra_stripes=True
-                )
-                overdue.border_title = t("dashboard.overdue")
-                yield overdue
+                yield titled("dash-status", t("dashboard.by_status"))
+                yield titled("dash-overdue", t("dashboard.overdue"), cursor="row")
 
     def on_mount(self) -> None:
         self.query_one("#dash-ledger", Panel).update(t("common.loading"))

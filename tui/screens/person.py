@@ -17,7 +17,7 @@ from tui.i18n import t
 from tui.screens.base import LedgerScreen
 from tui.screens.labels import basis_text, post_at, role_name
 from tui.widgets.panel import Panel
-from tui.widgets.tables import reset
+from tui.widgets.tables import reset, titled
 
 
 class PersonScreen(LedgerScreen):
@@ -35,21 +35,9 @@ class PersonScreen(LedgerScreen):
     def body(self) -> ComposeResult:
         with VerticalScroll(id="person"):
             yield Panel(self.ident, id="person-head")
-            posts: DataTable[object] = DataTable(
-                id="person-posts", cursor_type="none", zebra_stripes=True
-            )
-            posts.border_title = t("person.posts")
-            yield posts
-            keys: DataTable[object] = DataTable(
-                id="person-keys", cursor_type="none", zebra_stripes=True
-            )
-            keys.border_title = t("person.keys")
-            yield keys
-            parts: DataTable[object] = DataTable(
-                id="person-involvement", cursor_type="row", zebra_stripes=True
-            )
-            parts.border_title = t("person.involvement")
-            yield parts
+            yield titled("person-posts", t("person.posts"))
+            yield titled("person-keys", t("person.keys"))
+            yield titled("person-involvement", t("person.involvement"), cursor="row")
 
     def on_mount(self) -> None:
         self.reload()

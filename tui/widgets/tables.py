@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from textual.widgets import DataTable
 
@@ -17,3 +17,12 @@ def reset(table: DataTable[Any], *labels: str) -> None:
         table.clear()
     else:
         table.add_columns(*labels)
+
+
+def titled(
+    table_id: str, title: str, *, cursor: Literal["none", "row"] = "none"
+) -> DataTable[object]:
+    """A zebra-striped table with `title` on its border."""
+    table: DataTable[object] = DataTable(id=table_id, cursor_type=cursor, zebra_stripes=True)
+    table.border_title = title
+    return table
