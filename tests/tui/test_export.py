@@ -209,6 +209,32 @@ async def test_a_bad_bundle_form_shows_why_and_writes_nothing(
     assert existing.read_bytes() == b"an earlier export"
 
 
+async def refused_bundle(
+    db: str, keys: Path, person: str, passphrase: str, language: str, out: Path
+) -> tuple[str, int]:
+    """Unlock `person` on the ledger at `db`, press ctrl+s on the bundle form with `out`;
+    the message shown, and how many entries were appended."""
+    service = LedgerService.open(
+        str(db), key_dir=keys, clock=Clock(), state_dir=keys.parent / "state"
+    )
+    try:
+        service.unlock(person, passphrase)
+        before = service.store.count()
+        app = LedgerApp(service, language=language, start="export", ask_unlock=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app)
+            screen = app.screen
+            assert isinstance(screen, ExportScreen)
+            fill(screen, "#bundle-out", str(out))
+            await pilot.press("ctrl+s")
+            await settle(app)
+            await pilot.pause()
+            message = text(screen.query_one("#export-message", Static))
+        return message, service.store.count() - before
+    finally:
+        service.close()
+
+
 async def test_an_export_without_a_checkpoint_is_refused_with_the_ledgers_reason(
     tmp_path: Path,
 ) -> None:
@@ -219,29 +245,14 @@ async def test_an_export_without_a_checkpoint_is_refused_with_the_ledgers_reason
     person = "li.na"
     KeyStore(tmp_path / "keys").save(fixture.keys[person], "pass-li")
     fixture.store.close()
-    service = LedgerService.open(
-        str(fixture.db), key_dir=tmp_path / "keys", clock=Clock(), state_dir=tmp_path / "state"
+    message, appended = await refused_bundle(
+        fixture.db, tmp_path / "keys", person, "pass-li", "zh-Hans", tmp_path / "audit.zip"
     )
-    try:
-        service.unlock(person, "pass-li")
-        before = service.store.count()
-        app = LedgerApp(service, language="zh-Hans", start="export", ask_unlock=False)
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(app)
-            screen = app.screen
-            assert isinstance(screen, ExportScreen)
-            fill(screen, "#bundle-out", str(tmp_path / "audit.zip"))
-            await pilot.press("ctrl+s")
-            await settle(app)
-            await pilot.pause()
-            message = text(screen.query_one("#export-message", Static))
-        assert message.startswith("错误：an export is bound to a signed checkpoint")
-        assert "`ledger checkpoint`" in message
-        assert service.store.count() == before
-        assert not (tmp_path / "audit.zip").exists()
-        assert not [p for p in tmp_path.iterdir() if p.name.startswith(".ledger-export")]
-    finally:
-        service.close()
+    assert message.startswith("错误：an export is bound to a signed checkpoint")
+    assert "`ledger checkpoint`" in message
+    assert appended == 0
+    assert not (tmp_path / "audit.zip").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".ledger-export")]
 
 
 async def test_a_bundle_needs_a_key_and_asks_for_one(make_app: MakeApp, tmp_path: Path) -> None:
@@ -285,25 +296,10 @@ async def test_a_key_bound_after_the_checkpoint_is_refused_with_the_ledgers_reas
     late = fixture.register("wang.fang", "王芳")  # after the checkpoint
     KeyStore(tmp_path / "keys").save(late, "pass-wang")
     fixture.store.close()
-    service = LedgerService.open(
-        str(fixture.db), key_dir=tmp_path / "keys", clock=Clock(), state_dir=tmp_path / "state"
+    message, appended = await refused_bundle(
+        fixture.db, tmp_path / "keys", "wang.fang", "pass-wang", "en", tmp_path / "audit"
     )
-    try:
-        service.unlock("wang.fang", "pass-wang")
-        before = service.store.count()
-        app = LedgerApp(service, language="en", start="export", ask_unlock=False)
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(app)
-            screen = app.screen
-            assert isinstance(screen, ExportScreen)
-            fill(screen, "#bundle-out", str(tmp_path / "audit"))
-            await pilot.press("ctrl+s")
-            await settle(app)
-            await pilot.pause()
-            message = text(screen.query_one("#export-message", Static))
-        assert "wang.fang's key" in message
-        assert "is not bound to them in the ledger up to the checkpoint (size 1)" in message
-        assert service.store.count() == before
-        assert not (tmp_path / "audit").exists()
-    finally:
-        service.close()
+    assert "wang.fang's key" in message
+    assert "is not bound to them in the ledger up to the checkpoint (size 1)" in message
+    assert appended == 0
+    assert not (tmp_path / "audit").exists()
