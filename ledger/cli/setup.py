@@ -34,10 +34,11 @@ def init(
     --registrar-id li.na --registrar-name 李娜
     """
     from keys import KeyStore, SigningKey
-    from ledger import service
+    from ledger import checkpoints, service
     from ledger.errors import LedgerError
     from ledger.store.engine import safe_url
 
+    checkpoints.check_origin(origin, where="--origin")  # before any key or file is made
     settings = state(ctx).settings()
     identity = service.LedgerIdentity(origin, organisation, registrar_id, registrar_name)
     service.check_init(db=settings.db, identity=identity)
