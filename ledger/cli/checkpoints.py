@@ -79,28 +79,34 @@ class Output:
     """Where a command's text goes: stdout, or the file given to --out.
 
     The file is checked before the command does anything: a directory, a missing directory or
-    one that cannot be written is refused at once (InputError, nothing done). The text goes to
-    a temporary file beside it, renamed over it once complete (atomic)."""
+    one that cannot be written is refused at once (InputError, nothing done). A regular file is
+    written whole or not at all: to a temporary file beside it (through a symbolic link, beside
+    its target), renamed over it once complete. A device or pipe is written directly."""
 
     def __init__(self, out: Path | None) -> None:
         self.out = out
+        self._target: Path | None = None  # the file the rename replaces
         self._temp: Path | None = None
         if out is None:
             return
         where = str(out)
-        if out.is_dir():
+        target = Path(os.path.realpath(out))
+        if target.is_dir():
             raise InputError("is a directory; give a file name", where=where)
-        parent = out.parent
-        if not parent.is_dir():
-            raise InputError(f"cannot write: there is no directory {parent}", where=where)
-        if out.exists() and not os.access(out, os.W_OK):
+        if not target.parent.is_dir():
+            raise InputError(f"cannot write: there is no directory {out.parent}", where=where)
+        if target.exists() and not os.access(target, os.W_OK):
             raise InputError("cannot write: permission denied", where=where)
+        if target.exists() and not target.is_file():
+            return  # a device or a pipe: written directly
         try:
-            fd, temp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=parent)
+            fd, temp = tempfile.mkstemp(
+                prefix=f".{target.name}.", suffix=".partial", dir=target.parent
+            )
         except OSError as exc:
             raise InputError(f"cannot write: {exc.strerror}", where=where) from None
         os.close(fd)
-        self._temp = Path(temp)
+        self._target, self._temp = target, Path(temp)
 
     def __enter__(self) -> Output:
         return self
@@ -111,19 +117,22 @@ class Output:
 
     def emit(self, text: str) -> None:
         """Print `text`, or write it to the file (replacing it at once)."""
-        if self.out is None or self._temp is None:
+        if self.out is None:
             typer.echo(text, nl=False)
             return
         temp, self._temp = self._temp, None
         try:
-            with temp.open("w", encoding="utf-8") as handle:
+            with (temp or self.out).open("w", encoding="utf-8") as handle:
                 handle.write(text)
                 handle.flush()
-                os.fsync(handle.fileno())
-            temp.chmod(0o644)
-            os.replace(temp, self.out)
+                if temp is not None:
+                    os.fsync(handle.fileno())
+            if temp is not None and self._target is not None:
+                temp.chmod(0o644)
+                os.replace(temp, self._target)
         except OSError as exc:
-            temp.unlink(missing_ok=True)
+            if temp is not None:
+                temp.unlink(missing_ok=True)
             raise InputError(f"cannot write: {exc.strerror}", where=str(self.out)) from None
         info(f"wrote {self.out}")
 
@@ -520,15 +529,16 @@ def witness_cosign(
             "not a consistency proof (want `ledger prove consistency` output)", where=str(proof)
         )
     config = witness.load_witness(where)
-    key = KeyStore(where / "keys").load(
-        config.key_id, passphrase(f"Passphrase for witness {config.name}")
-    )
-    result = witness.cosign(
-        directory=where, key=key, checkpoint=signed, proof=offered, now=int(now().timestamp())
-    )
-    cp = signed.checkpoint
-    info(f"cosigned {cp.origin} at size {cp.size} (last cosigned: {result.previous})")
-    _emit(result.note.encode().decode("utf-8"), out)
+    with Output(out) as output:  # a bad --out fails before the witness's state moves
+        key = KeyStore(where / "keys").load(
+            config.key_id, passphrase(f"Passphrase for witness {config.name}")
+        )
+        result = witness.cosign(
+            directory=where, key=key, checkpoint=signed, proof=offered, now=int(now().timestamp())
+        )
+        cp = signed.checkpoint
+        info(f"cosigned {cp.origin} at size {cp.size} (last cosigned: {result.previous})")
+        output.emit(result.note.encode().decode("utf-8"))
 
 
 @witness_app.command("status")
