@@ -38,10 +38,10 @@ def init(
     from ledger.errors import LedgerError
     from ledger.store.engine import safe_url
 
-    checkpoints.check_origin(origin, where="--origin")  # before any key or file is made
     settings = state(ctx).settings()
     identity = service.LedgerIdentity(origin, organisation, registrar_id, registrar_name)
     service.check_init(db=settings.db, identity=identity)
+    checkpoints.check_origin(origin, where="--origin")  # a name every checkpoint can carry
     secret = passphrase(f"New passphrase for {registrar_id}'s key", confirm=True)
     key = SigningKey.generate()
     keystore = KeyStore(settings.key_dir)
