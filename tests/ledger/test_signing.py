@@ -8,20 +8,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from ledger import checkpoints, demo, merkle, service, tree_verify
-from ledger.entry import Statement, format_utc
 from ledger.errors import CheckpointError, EntryHashError
 from ledger.store import SqlStore
 from ledger.store.tables import ENTRIES
 from ledger.verify import VerifyReport
 from tests.builders import LedgerFixture, seeded_key
-from tests.tamper import forge_append, hexlit, read, sql
+from tests.tamper import forge_append, hexlit, next_statement, read, sql
 
 
 @pytest.fixture
@@ -52,22 +50,6 @@ def true_root(ledger: LedgerFixture) -> bytes:
     return merkle.root([merkle.hash_leaf(raw(data)) for (data,) in rows])
 
 
-def next_statement(ledger: LedgerFixture, actor: str, key_id: str) -> Statement:
-    head = ledger.store.head()
-    assert head is not None
-    return replace(
-        ledger.store.get(head.seq).statement,
-        seq=head.seq + 1,
-        prev=head.leaf_hash,
-        type="note",
-        subject="meeting-1",
-        recorded_at=format_utc(ledger.clock()),
-        actor=actor,
-        key=key_id,
-        body={"text": "伪造的意见"},
-    )
-
-
 def overwrite_node(ledger: LedgerFixture, size: int, level: int) -> None:
     ((value,),) = read(
         ledger.db, f"SELECT hash FROM merkle_nodes WHERE size = {size} AND level = {level}"
@@ -78,6 +60,14 @@ def overwrite_node(ledger: LedgerFixture, size: int, level: int) -> None:
         f"WHERE size = {size} AND level = {level};"
     )
     assert sql(ledger.db, script).returncode == 0
+
+
+def refused(ledger: LedgerFixture, state: Path | None, stored: int = 14) -> CheckpointError:
+    """Signing refuses, and no checkpoint beyond the one of size `stored` is kept."""
+    with pytest.raises(CheckpointError) as caught:
+        sign_here(ledger, state)
+    assert stored_sizes(ledger) == [stored]
+    return caught.value
 
 
 def whole_verify(ledger: LedgerFixture) -> VerifyReport:
@@ -97,22 +87,18 @@ def test_an_unsigned_entry_inserted_behind_the_app_is_refused(
     forge_append(
         sample.db, next_statement(sample, "wang.fang", sample.keys["wang.fang"].key_id), None
     )
-    with pytest.raises(CheckpointError) as caught:
-        sign_here(sample, chosen)
-    assert caught.value.seq == 15
-    assert "[signature] seq 15: signature does not verify" in caught.value.message
-    assert "nothing was signed or stored" in caught.value.message
-    assert stored_sizes(sample) == [14]
+    error = refused(sample, chosen)
+    assert error.seq == 15
+    assert "[signature] seq 15: signature does not verify" in error.message
+    assert "nothing was signed or stored" in error.message
 
 
 def test_an_entry_by_a_key_nobody_bound_is_refused(sample: LedgerFixture, state: Path) -> None:
     sign_here(sample, state)
     rogue = seeded_key("rogue")
     forge_append(sample.db, next_statement(sample, "wang.fang", rogue.key_id), rogue)
-    with pytest.raises(CheckpointError) as caught:
-        sign_here(sample, state)
-    assert caught.value.seq == 14 and "[key] seq 14" in caught.value.message
-    assert stored_sizes(sample) == [14]
+    error = refused(sample, state)
+    assert error.seq == 14 and "[key] seq 14" in error.message
 
 
 def test_a_rewritten_entry_since_the_last_checkpoint_is_refused(
@@ -131,12 +117,9 @@ def test_a_rewritten_entry_since_the_last_checkpoint_is_refused(
         "WHERE seq = 14;"
     )
     assert sql(sample.db, script).returncode == 0
-    with pytest.raises(CheckpointError) as caught:
-        sign_here(sample, state)
-    assert caught.value.seq == 14
-    assert "[signature] seq 14" in caught.value.message
-    assert "[chain] seq 15" in caught.value.message
-    assert stored_sizes(sample) == [14]
+    error = refused(sample, state)
+    assert error.seq == 14
+    assert "[signature] seq 14" in error.message and "[chain] seq 15" in error.message
 
 
 # -- the root is the verified leaves' root, never the cache's --------------------------------
