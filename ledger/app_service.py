@@ -549,11 +549,19 @@ class LedgerService:
         """Sign a checkpoint of the ledger as it stands with the unlocked key (the
         registrar's). Returns it and False when one of that size existed already.
 
+        Entries since the last checkpoint are verified first (see
+        `ledger.checkpoints.sign_verified`, the same path as `ledger checkpoint`).
+
         Raises:
             RefusedError: nobody unlocked, or the key is not the registrar's.
+            CheckpointError: an entry fails verification, or the ledger does not extend the
+                last checkpoint; nothing is signed.
         """
         _, key = self.require_signer()
-        _, new = ledger_checkpoints.sign_checkpoint(store=self.store, keys=[key])
+        home = self.state_dir if self.state_dir is not None else default_home()
+        _, new = ledger_checkpoints.sign_checkpoint(
+            store=self.store, keys=[key], state_dir=home / "checkpoints"
+        )
         info = self.last_checkpoint()
         assert info is not None
         return info, new

@@ -190,6 +190,10 @@ class CompactRange:
         self._stack.append((level, current))
         return finished
 
+    def border(self) -> list[bytes]:
+        """The hashes of `root_nodes(size)`, in order: what resumes this range."""
+        return [h for _, h in self._stack]
+
     def root(self) -> bytes:
         """MTH of the leaves appended so far."""
         if not self._stack:

@@ -176,6 +176,17 @@ def _context() -> BaseContext:
     return get_context("fork" if "fork" in methods else methods[0])
 
 
+@dataclass(frozen=True)
+class Resume:
+    """Where a check of entries goes on from: the next seq, the leaf hash (hex) and
+    `recorded_at` of the entry before it, and the register the entries before it built."""
+
+    seq: int
+    prev: str
+    time: str
+    directory: Directory
+
+
 def verify_entries(
     rows: Iterable[StoredRow],
     *,
@@ -184,17 +195,21 @@ def verify_entries(
     referenced: dict[str, int] | None = None,
     parallel: bool = False,
     progress: Progress | None = None,
+    resume: Resume | None = None,
 ) -> Directory:
     """Check every entry, in order, and return the identity register they build.
 
-    `referenced`, if given, is filled with the first seq that references each blob.
+    `referenced`, if given, is filled with the first seq that references each blob. `resume`,
+    if given, says where `rows` start (else at seq 0, the genesis, with an empty register).
 
     Failures are added to `report`; checking goes on after a failure so that each class's first
     failing seq is found.
     """
-    directory = Directory()
+    directory = Directory() if resume is None else resume.directory
     signatures = _Signatures(report, parallel)
-    expected_seq, prev_hash, prev_time = 0, ZERO_HASH, ""
+    expected_seq, prev_hash, prev_time = (
+        (0, ZERO_HASH, "") if resume is None else (resume.seq, resume.prev, resume.time)
+    )
     try:
         for row in rows:
             # (1) positions are gap-free

@@ -91,7 +91,9 @@ class LogState:
     checkpoint: str
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace `path` with `data`: a private temporary file beside it, fsynced, renamed over
+    it, the directory fsynced; a crash leaves the old file or the new one."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -148,7 +150,7 @@ def init_witness(
     os.chmod(directory, 0o700)
     KeyStore(directory / "keys").save(key, passphrase)
     config = WitnessConfig(verifier.name, key.key_id, key.public_key, logs)
-    _write_atomic(directory / CONFIG, json.dumps(config.to_json(), indent=2).encode() + b"\n")
+    write_atomic(directory / CONFIG, json.dumps(config.to_json(), indent=2).encode() + b"\n")
     return config
 
 
@@ -184,7 +186,7 @@ def trust_log(*, directory: Path, log_key: VerifierKey) -> WitnessConfig:
         keys = config.logs.setdefault(log_key.name, [])
         if log_key.encode() not in keys:
             keys.append(log_key.encode())
-        _write_atomic(directory / CONFIG, json.dumps(config.to_json(), indent=2).encode() + b"\n")
+        write_atomic(directory / CONFIG, json.dumps(config.to_json(), indent=2).encode() + b"\n")
     return config
 
 
@@ -279,7 +281,7 @@ def cosign(
             "checkpoint": cosigned.encode().decode("utf-8"),
             "cosigned_at": now,
         }
-        _write_atomic(
+        write_atomic(
             _state_path(directory, cp.origin), json.dumps(record, indent=2).encode() + b"\n"
         )
     return Cosigned(cosigned, signature, last)
@@ -323,6 +325,6 @@ def _keep_evidence(
     cp = checkpoint.checkpoint
     name = f"{hashlib.sha256(cp.origin.encode()).hexdigest()[:16]}-{cp.size}-{now}.txt"
     try:
-        _write_atomic(directory / "evidence" / name, proof.to_text().encode("utf-8"))
+        write_atomic(directory / "evidence" / name, proof.to_text().encode("utf-8"))
     except (OSError, NoteError):
         pass  # evidence is a courtesy; the refusal stands either way

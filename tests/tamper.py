@@ -12,11 +12,13 @@ import base64
 import shutil
 import sqlite3
 import subprocess
+from dataclasses import replace
 
 from keys import SigningKey
-from ledger.entry import Statement, leaf_hash, signing_message
+from ledger.entry import Statement, format_utc, leaf_hash, signing_message
 from ledger.store.tables import AUTHENTICATED
 from tests.backends import PostgresServer, libpq_url
+from tests.builders import LedgerFixture
 
 DROP_TRIGGERS = "".join(
     f"DROP TRIGGER IF EXISTS {table}_no_{action};"
@@ -90,11 +92,30 @@ def quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def forge_append(db: str, stmt: Statement, signer: SigningKey) -> None:
-    """Insert a well-formed, correctly chained entry signed by `signer`, bypassing the app."""
+def next_statement(ledger: LedgerFixture, actor: str, key_id: str) -> Statement:
+    """A note by `actor` naming key `key_id`, chained right after the head, for `forge_append`."""
+    head = ledger.store.head()
+    assert head is not None
+    last = ledger.store.get(head.seq).statement
+    return replace(
+        last,
+        seq=head.seq + 1,
+        prev=head.leaf_hash,
+        type="note",
+        subject="meeting-1",
+        recorded_at=format_utc(ledger.clock()),
+        actor=actor,
+        key=key_id,
+        body={"text": "伪造的意见"},
+    )
+
+
+def forge_append(db: str, stmt: Statement, signer: SigningKey | None) -> None:
+    """Insert a well-formed, correctly chained entry signed by `signer` (unsigned: 64 zero
+    bytes, when None), bypassing the app."""
     data = stmt.canonical()
     leaf = leaf_hash(data)
-    signature = signer.sign(signing_message(leaf))
+    signature = bytes(64) if signer is None else signer.sign(signing_message(leaf))
     values = ", ".join(
         [
             str(stmt.seq),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -15,12 +16,14 @@ from ledger.cli.output import data, info
 from ledger.errors import InputError
 
 if TYPE_CHECKING:
+    from ledger.checkpoints import Signing
     from ledger.note import SignedCheckpoint, VerifierKey
 
 checkpoint_app = typer.Typer(
     help="Signed checkpoints (C2SP tlog-checkpoint): tree size and Merkle root, signed by the "
-    "registrar; hand them to auditors and witnesses. Without a command: sign one of the ledger "
-    "as it stands, store it and print it.\n\nExample: ledger checkpoint --out checkpoint.txt",
+    "registrar; hand them to auditors and witnesses. Without a command: verify the entries "
+    "since the last checkpoint, then sign one of the ledger as it stands, store it and print "
+    "it.\n\nExample: ledger checkpoint --out checkpoint.txt",
     invoke_without_command=True,
 )
 prove_app = typer.Typer(help="Inclusion and consistency proofs (RFC 9162).", no_args_is_help=True)
@@ -72,15 +75,71 @@ def parse_keys(values: list[str] | None, option: str) -> list[VerifierKey]:
     return [VerifierKey.parse(v, where=option) for v in values or []]
 
 
+class Output:
+    """Where a command's text goes: stdout, or the file given to --out.
+
+    The file is checked before the command does anything: a directory, a missing directory or
+    one that cannot be written is refused at once (InputError, nothing done). A regular file is
+    written whole or not at all: to a temporary file beside it (through a symbolic link, beside
+    its target), renamed over it once complete. A device or pipe is written directly."""
+
+    def __init__(self, out: Path | None) -> None:
+        self.out = out
+        self._target: Path | None = None  # the file the rename replaces
+        self._temp: Path | None = None
+        if out is None:
+            return
+        where = str(out)
+        target = Path(os.path.realpath(out))
+        if target.is_dir():
+            raise InputError("is a directory; give a file name", where=where)
+        if not target.parent.is_dir():
+            raise InputError(f"cannot write: there is no directory {out.parent}", where=where)
+        if target.exists() and not os.access(target, os.W_OK):
+            raise InputError("cannot write: permission denied", where=where)
+        if target.exists() and not target.is_file():
+            return  # a device or a pipe: written directly
+        try:
+            fd, temp = tempfile.mkstemp(
+                prefix=f".{target.name}.", suffix=".partial", dir=target.parent
+            )
+        except OSError as exc:
+            raise InputError(f"cannot write: {exc.strerror}", where=where) from None
+        os.close(fd)
+        self._target, self._temp = target, Path(temp)
+
+    def __enter__(self) -> Output:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._temp is not None:
+            self._temp.unlink(missing_ok=True)
+
+    def emit(self, text: str) -> None:
+        """Print `text`, or write it to the file (replacing it at once)."""
+        if self.out is None:
+            typer.echo(text, nl=False)
+            return
+        temp, self._temp = self._temp, None
+        try:
+            with (temp or self.out).open("w", encoding="utf-8") as handle:
+                handle.write(text)
+                handle.flush()
+                if temp is not None:
+                    os.fsync(handle.fileno())
+            if temp is not None and self._target is not None:
+                temp.chmod(0o644)
+                os.replace(temp, self._target)
+        except OSError as exc:
+            if temp is not None:
+                temp.unlink(missing_ok=True)
+            raise InputError(f"cannot write: {exc.strerror}", where=str(self.out)) from None
+        info(f"wrote {self.out}")
+
+
 def _emit(text: str, out: Path | None) -> None:
-    if out is None:
-        typer.echo(text, nl=False)
-        return
-    try:
-        out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write: {exc.strerror}", where=str(out)) from None
-    info(f"wrote {out}")
+    with Output(out) as output:
+        output.emit(text)
 
 
 OutOption = Annotated[
@@ -101,7 +160,13 @@ def checkpoint(
     ] = False,
     out: OutOption = None,
 ) -> None:
-    """Sign a checkpoint of the ledger as it stands (registrar's key), store it and print it.
+    """Verify the entries since the last checkpoint, then sign a checkpoint of the ledger as
+    it stands (registrar's key), store it and print it.
+
+    Each new entry is checked as `ledger verify` checks entries; the root is recomputed from
+    them. If one fails, nothing is signed or stored (exit 3, naming its seq). The registrar's
+    record of the last checkpoint is kept in checkpoints/ in the user's data directory; without
+    it the whole ledger is verified.
 
     Example: ledger checkpoint --out checkpoint-2020-03.txt
     """
@@ -109,6 +174,7 @@ def checkpoint(
         return
     from keys import KeyStore
     from ledger import checkpoints, service
+    from ledger.settings import default_home
 
     settings = state(ctx).settings()
     store = service.open_ledger(settings.db)
@@ -117,18 +183,44 @@ def checkpoint(
             for key in checkpoints.current_log_keys(store):
                 data(key.encode())
             return
-        keys = checkpoints.signing_keys(
-            store=store,
-            keystore=KeyStore(settings.key_dir),
-            passphrase=lambda kid: passphrase(f"Passphrase for registrar key {kid[:12]}…"),
-        )
-        signed, new = checkpoints.sign_checkpoint(store=store, keys=keys)
+        with Output(out) as output:
+            keys = checkpoints.signing_keys(
+                store=store,
+                keystore=KeyStore(settings.key_dir),
+                passphrase=lambda kid: passphrase(f"Passphrase for registrar key {kid[:12]}…"),
+            )
+            done = checkpoints.sign_verified(
+                store=store, keys=keys, state_dir=default_home() / "checkpoints"
+            )
+            _report_signing(done, len(keys))
+            output.emit(done.checkpoint.encode().decode("utf-8"))
     finally:
         store.close()
-    cp = signed.checkpoint
-    word = "signed" if new else "already stored:"
-    info(f"{word} checkpoint of size {cp.size} (seq 0–{cp.size - 1}) with {len(keys)} key(s)")
-    _emit(signed.encode().decode("utf-8"), out)
+
+
+def _report_signing(done: Signing, keys: int) -> None:
+    size = done.checkpoint.checkpoint.size
+    if not done.new:
+        info(f"already stored: checkpoint of size {size} (seq 0–{size - 1})")
+        return
+    if done.state_note:
+        info(f"note: {done.state_note}")
+    if done.verified == 0:
+        info(f"no entries since the checkpoint of size {done.resumed_at} verified before")
+    else:
+        first, last = done.resumed_at, done.resumed_at + done.verified - 1
+        since = (
+            "every entry, from the genesis"
+            if first == 0
+            else f"the {done.verified} entries since the checkpoint of size {first}"
+        )
+        info(f"verified {since} (seq {first}–{last}): ok")
+    if done.repaired:
+        info(
+            f"rewrote {done.repaired} Merkle node cache row(s) that differed from the verified "
+            "leaves"
+        )
+    info(f"signed checkpoint of size {size} (seq 0–{size - 1}) with {keys} key(s)")
 
 
 @checkpoint_app.command("list")
@@ -304,16 +396,30 @@ def verify_proof(
     if isinstance(receipt, receipts.InclusionProof):
         checked = receipts.verify_inclusion_receipt(receipt, trust)
         cp = receipt.checkpoint.checkpoint
-        stmt = checked.statement
+        stmt, author = checked.statement, checked.author
         assert stmt is not None
-        line = (
-            f"ok: seq {receipt.index} ({stmt.type} by {stmt.actor}, {stmt.recorded_at}) is in "
-            f"{cp.origin} at size {cp.size}"
-        )
+        where = f"is in {cp.origin} at size {cp.size}"
+        if author is None:  # an older receipt: inclusion only; who signed is not checked
+            line = (
+                f"ok: seq {receipt.index} ({stmt.type}, {stmt.recorded_at}) {where}; its author "
+                "is not checked: the receipt carries no signature"
+            )
+        else:
+            by = f"{stmt.type} by {author.person}, {stmt.recorded_at}"
+            line = f"ok: seq {receipt.index} ({by}) {where}"
         witnesses = checked.checked.witnesses
         result = {"type": "inclusion", "seq": receipt.index, "entry_type": stmt.type,
-                  "actor": stmt.actor, "origin": cp.origin, "size": cp.size,
+                  "actor": None if author is None else author.person,
+                  "author_checked": author is not None,
+                  "key": None if author is None else author.key_id,
+                  "key_bound_at": None if author is None else author.bound_at,
+                  "origin": cp.origin, "size": cp.size,
                   "signed_by": checked.checked.signers, "cosigned_by": witnesses}  # fmt: skip
+        if author is not None and not as_json:
+            info(
+                f"signature checked: key {author.key_id[:12]}… bound to {author.person} at seq "
+                f"{author.bound_at}"
+            )
     else:
         old = None if old_checkpoint is None else read_checkpoint(old_checkpoint)
         before, after = receipts.verify_consistency_receipt(receipt, trust, old)
@@ -423,15 +529,16 @@ def witness_cosign(
             "not a consistency proof (want `ledger prove consistency` output)", where=str(proof)
         )
     config = witness.load_witness(where)
-    key = KeyStore(where / "keys").load(
-        config.key_id, passphrase(f"Passphrase for witness {config.name}")
-    )
-    result = witness.cosign(
-        directory=where, key=key, checkpoint=signed, proof=offered, now=int(now().timestamp())
-    )
-    cp = signed.checkpoint
-    info(f"cosigned {cp.origin} at size {cp.size} (last cosigned: {result.previous})")
-    _emit(result.note.encode().decode("utf-8"), out)
+    with Output(out) as output:  # a bad --out fails before the witness's state moves
+        key = KeyStore(where / "keys").load(
+            config.key_id, passphrase(f"Passphrase for witness {config.name}")
+        )
+        result = witness.cosign(
+            directory=where, key=key, checkpoint=signed, proof=offered, now=int(now().timestamp())
+        )
+        cp = signed.checkpoint
+        info(f"cosigned {cp.origin} at size {cp.size} (last cosigned: {result.previous})")
+        output.emit(result.note.encode().decode("utf-8"))
 
 
 @witness_app.command("status")

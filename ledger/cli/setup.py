@@ -34,13 +34,14 @@ def init(
     --registrar-id li.na --registrar-name 李娜
     """
     from keys import KeyStore, SigningKey
-    from ledger import service
+    from ledger import checkpoints, service
     from ledger.errors import LedgerError
     from ledger.store.engine import safe_url
 
     settings = state(ctx).settings()
     identity = service.LedgerIdentity(origin, organisation, registrar_id, registrar_name)
     service.check_init(db=settings.db, identity=identity)
+    checkpoints.check_origin(origin, where="--origin")  # a name every checkpoint can carry
     secret = passphrase(f"New passphrase for {registrar_id}'s key", confirm=True)
     key = SigningKey.generate()
     keystore = KeyStore(settings.key_dir)

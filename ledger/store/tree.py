@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, delete, insert, select
 
 from ledger.merkle import CompactRange, Node, NodeReader, node_size, root, root_nodes
 from ledger.store.tables import CHECKPOINTS, COSIGNATURES, ENTRIES, MERKLE_NODES
@@ -177,3 +177,29 @@ def insert_cosignature(conn: Connection, row: StoredCosignature) -> bool:
         return False
     conn.execute(insert(COSIGNATURES).values(**row._asdict()))
     return True
+
+
+# -- the cache as the registrar's checkpoint compares and repairs it ---------------------------
+
+
+def cached_nodes(conn: Connection, after: int, until: int) -> Iterator[tuple[int, int, object]]:
+    """The cached nodes completed at sizes `after` < size ≤ `until`, as (size, level, value)
+    in the order a growing tree completes them; the value exactly as stored."""
+    query = (
+        select(MERKLE_NODES.c.size, MERKLE_NODES.c.level, MERKLE_NODES.c.hash)
+        .where(MERKLE_NODES.c.size > after, MERKLE_NODES.c.size <= until)
+        .order_by(MERKLE_NODES.c.size, MERKLE_NODES.c.level)
+    )
+    result = conn.execution_options(stream_results=True, yield_per=4096).execute(query)
+    for size, level, value in result:
+        yield int(size), int(level), value
+
+
+def replace_nodes(conn: Connection, rows: Sequence[tuple[int, int, bytes | None]]) -> None:
+    """Rewrite cached nodes as (size, level, hash); a None hash removes the row."""
+    for size, level, value in rows:
+        conn.execute(
+            delete(MERKLE_NODES).where(MERKLE_NODES.c.size == size, MERKLE_NODES.c.level == level)
+        )
+        if value is not None:
+            conn.execute(insert(MERKLE_NODES).values(size=size, level=level, hash=value))

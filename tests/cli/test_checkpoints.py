@@ -3,14 +3,26 @@ by `ledger verify --checkpoint`; a witness refusing to go backwards and a fork."
 
 from __future__ import annotations
 
+import json
+import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from ledger import checkpoints
-from tests.builders import LedgerFixture, new_ledger
-from tests.cli.conftest import Cli, ok
-from tests.tamper import sql
+from ledger import checkpoints, merkle, receipts
+from ledger.entry import decode_statement, leaf_hash, signing_message
+from ledger.errors import InputError
+from ledger.note import Checkpoint, SignedCheckpoint, VerifierKey, ed25519_key
+from tests.builders import LedgerFixture, new_ledger, seeded_key
+from tests.cli.conftest import INIT, Cli, ok
+from tests.tamper import forge_append, hexlit, read, sql
+
+
+def raw(value: object) -> bytes:
+    """A BLOB column's value, as the driver returns it."""
+    assert isinstance(value, bytes | memoryview), value
+    return bytes(value)
 
 
 def notes_ledger(
@@ -274,3 +286,173 @@ def test_a_tampered_receipt_exits_3(ready: Cli) -> None:
     result = ready("verify-proof", path, "--log-key", vkey)
     assert result.exit_code == 3
     assert "seq 1: inclusion proof for index 1 in size 3 gives root" in result.stderr
+
+
+# -- the registrar signs only what it verified ------------------------------------------------
+
+
+def stored(cli: Cli) -> list[str]:
+    return [line.split("\t")[0] for line in ok(cli("checkpoint", "list")).stdout.splitlines()]
+
+
+def test_checkpoint_refuses_an_unsigned_entry_and_stores_nothing(ready: Cli) -> None:
+    """An entry inserted with the sqlite3 shell, chained right but never signed: `ledger
+    checkpoint` names its seq and kind, exits 3 and stores nothing (resuming from the record
+    of the first checkpoint, as the registrar's routine run would)."""
+    first = ok(ready("checkpoint"))
+    assert "verified every entry, from the genesis (seq 0–2): ok" in first.stderr
+    ok(ready("person", "add", "--id", "zhao.lei", "--name", "赵磊"))  # seq 3
+    db = str(ready.db)
+    (head,) = read(db, "SELECT leaf_hash, statement FROM entries WHERE seq = 3")
+    last = decode_statement(raw(head[1]))
+    wang = read(db, "SELECT key_id FROM keys WHERE person = 'wang.fang'")[0][0]
+    forged = replace(
+        last,
+        seq=4,
+        prev=str(head[0]),
+        type="note",
+        subject="meeting-1",
+        actor="wang.fang",
+        key=str(wang),
+        body={"text": "未签名的意见"},
+    )
+    forge_append(db, forged, None)
+    result = ready("checkpoint", "--out", str(ready.work / "cp.txt"))
+    assert result.exit_code == 3, result.stderr
+    assert "error: seq 4: refusing to sign a checkpoint of size 5: [signature] seq 4:" in (
+        result.stderr
+    )
+    assert stored(ready) == ["3"]
+    assert not (ready.work / "cp.txt").exists()
+    assert list(ready.work.iterdir()) == []  # not even a partial file
+
+
+def test_checkpoint_over_an_overwritten_node_signs_the_true_root(ready: Cli) -> None:
+    for name in ("zhao.lei", "chen.jie", "liu.yang", "sun.li", "zhou.min"):
+        ok(ready("person", "add", "--id", name, "--name", name))  # seq 3–7
+    db = str(ready.db)
+    assert sql(db, f"UPDATE merkle_nodes SET hash = {hexlit(db, bytes(32))} "
+               "WHERE size = 8 AND level = 3;").returncode == 0  # fmt: skip
+    assert ready("verify").exit_code == 3
+    result = ok(ready("checkpoint", "--out", str(ready.work / "cp.txt")))
+    assert "rewrote 1 Merkle node cache row(s)" in result.stderr
+    signed = SignedCheckpoint.parse((ready.work / "cp.txt").read_bytes())
+    rows = read(db, "SELECT statement FROM entries ORDER BY seq")
+    leaves = [merkle.hash_leaf(raw(s)) for (s,) in rows]
+    assert signed.checkpoint.root == merkle.root(leaves)
+    assert ok(ready("verify")).stdout.startswith("ok: 8 entries")
+
+
+@pytest.mark.parametrize("where", ["directory", "no-directory", "under-a-file", "read-only"])
+def test_checkpoint_out_to_an_unwritable_path_stores_nothing(ready: Cli, where: str) -> None:
+    work = ready.work
+    (work / "file.txt").write_text("x")
+    (work / "ro").mkdir()
+    target = {
+        "directory": work,
+        "no-directory": work / "missing" / "cp.txt",
+        "under-a-file": work / "file.txt" / "cp.txt",
+        "read-only": work / "ro" / "cp.txt",
+    }[where]
+    if where == "read-only":
+        (work / "ro").chmod(0o500)
+        if os.access(work / "ro", os.W_OK):
+            pytest.skip("this user writes into read-only directories (root)")
+    result = ready("checkpoint", "--out", str(target))
+    assert result.exit_code == 6, (result.exit_code, result.stderr)
+    assert f"error: {target}: " in result.stderr and "Traceback" not in result.stderr
+    assert stored(ready) == []
+    (work / "ro").chmod(0o700)
+
+
+def test_checkpoint_out_replaces_a_file_whole(ready: Cli) -> None:
+    target = ready.work / "cp.txt"
+    target.write_text("an old checkpoint\n" * 100)
+    ok(ready("checkpoint", "--out", str(target)))
+    assert target.read_text() == ok(ready("checkpoint", "show")).stdout
+    assert sorted(p.name for p in ready.work.iterdir()) == ["cp.txt"]
+
+
+@pytest.mark.parametrize(
+    ("origin", "fragment"),
+    [
+        # the genesis schema's own rule: one word of at most 200 characters
+        ("", "the origin is one word"),
+        ("edu.example/decisions\n", "the origin is one word"),
+        ("e" * 201, "at most 200 characters"),
+        # what a signed note's key name and a checkpoint's first line also forbid
+        ("edu.example/a+b", "holds a '+'"),
+        ("edu.example/\x7f", "holds a space or non-printable character (U+007F)"),
+        ("edu.example/\u200bdecisions", "(U+200B)"),
+        ("edu.example/\ue000decisions", "(U+E000)"),
+    ],
+)
+def test_init_refuses_an_origin_no_checkpoint_could_name(
+    cli: Cli, origin: str, fragment: str
+) -> None:
+    args = list(INIT)
+    args[args.index("--origin") + 1] = origin
+    result = cli(*args)
+    assert result.exit_code == 6, (result.exit_code, result.stderr)
+    assert result.stderr.startswith("error: --origin: the origin") and fragment in result.stderr
+    assert not cli.db.exists() and not cli.key_dir.exists()
+
+
+def test_every_origin_init_accepts_can_be_checkpointed() -> None:
+    """The rules agree: what passes `check_origin` is a note key name and a checkpoint's
+    first line."""
+    for origin in ("edu.example-district.gov.cn/decisions", "区教育局/决策", "a", "e" * 200):
+        assert checkpoints.check_origin(origin) == origin
+        key = ed25519_key(origin, seeded_key("li.na").public_key)
+        assert VerifierKey.parse(key.encode()) == key
+        text = Checkpoint(origin, 1, bytes(32)).text()
+        assert Checkpoint.from_text(text).origin == origin
+    with pytest.raises(InputError, match="is empty"):
+        checkpoints.check_origin("")
+    with pytest.raises(InputError, match="201 characters"):
+        checkpoints.check_origin("e" * 201)
+
+
+# -- verify-proof names only what it checked --------------------------------------------------
+
+
+def test_verify_proof_names_the_author_only_when_it_checked_the_signature(ready: Cli) -> None:
+    vkey = ok(ready("checkpoint", "--verifier-key")).stdout.strip()
+    body = ready.write("note.json", '{"text": "同意。"}')
+    ok(ready("record", "note", "--file", body, "--as", "wang.fang", "--subject", "meeting-1"))
+    ok(ready("checkpoint"))
+    text = ok(ready("prove", "inclusion", "3")).stdout
+    checked = ok(ready("verify-proof", ready.write("e3.tlog-proof", text), "--log-key", vkey))
+    assert checked.stdout.startswith("ok: seq 3 (note by wang.fang, ")
+    assert "signature checked: key " in checked.stderr and "bound to wang.fang at seq 2" in (
+        checked.stderr
+    )
+    path = str(ready.work / "e3.tlog-proof")
+    as_json = json.loads(ok(ready("verify-proof", path, "--log-key", vkey, "--json")).stdout)
+    assert (as_json["actor"], as_json["author_checked"], as_json["key_bound_at"]) == (
+        "wang.fang",
+        True,
+        2,
+    )
+    # an older receipt: the entry's bytes only
+    proof = receipts.parse_receipt(text.encode(), where="t")
+    assert isinstance(proof, receipts.InclusionProof)
+    old = replace(proof, signature=None, binding=None).to_text()
+    plain = ok(ready("verify-proof", ready.write("old.tlog-proof", old), "--log-key", vkey))
+    assert plain.stdout.startswith("ok: seq 3 (note, ")
+    assert "its author is not checked: the receipt carries no signature" in plain.stdout
+    assert "wang.fang" not in plain.stdout + plain.stderr
+    # re-signed by another key: refused
+    assert proof.entry is not None
+    mallory = seeded_key("mallory")
+    resigned = replace(proof, signature=mallory.sign(signing_message(leaf_hash(proof.entry))))
+    bad = ready(
+        "verify-proof", ready.write("bad.tlog-proof", resigned.to_text()), "--log-key", vkey
+    )
+    assert bad.exit_code == 3
+    assert "error: seq 3: the entry's signature does not verify with key" in bad.stderr
+    # the author changed in the statement: no longer the leaf under the root
+    stmt = decode_statement(proof.entry)
+    other = replace(proof, entry=replace(stmt, actor="li.na").canonical())
+    moved = ready("verify-proof", ready.write("who.tlog-proof", other.to_text()), "--log-key", vkey)
+    assert moved.exit_code == 3 and "seq 3: inclusion proof for index 3" in moved.stderr

@@ -215,7 +215,7 @@ def test_signing_refuses_a_ledger_that_does_not_extend_its_last_checkpoint(
     sample.note("wang.fang", "改写的历史。")
     sample.note("wang.fang", "改写的历史 2。")
     sample.note("wang.fang", "改写的历史 3。")
-    with pytest.raises(RefusedError, match="not an extension of the checkpoint of size 14"):
+    with pytest.raises(CheckpointError, match="not an extension of the checkpoint of size 14"):
         sign(sample)
 
 

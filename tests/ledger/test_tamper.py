@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,12 +16,11 @@ from typer.testing import CliRunner
 
 from ledger import service
 from ledger.cli import app
-from ledger.entry import Statement, format_utc
 from ledger.store.repository import ENTRY_COLUMNS
 from ledger.verify import VerifyReport
 from tests.backends import Backend
 from tests.builders import LedgerFixture, sample_ledger, seeded_key
-from tests.tamper import forge_append, hexlit, quote, read, sql
+from tests.tamper import forge_append, hexlit, next_statement, quote, read, sql
 
 COLUMNS = ENTRY_COLUMNS
 
@@ -174,27 +172,10 @@ def test_two_entries_swapped(sample: LedgerFixture) -> None:
     command_names(sample, 9, "sequence")
 
 
-def _next_statement(ledger: LedgerFixture, actor: str, key_id: str) -> Statement:
-    head = ledger.store.head()
-    assert head is not None
-    last = ledger.store.get(head.seq).statement
-    return replace(
-        last,
-        seq=head.seq + 1,
-        prev=head.leaf_hash,
-        type="note",
-        subject="meeting-1",
-        recorded_at=format_utc(ledger.clock()),
-        actor=actor,
-        key=key_id,
-        body={"text": "伪造的意见"},
-    )
-
-
 def test_forged_entry_by_unregistered_key(sample: LedgerFixture) -> None:
     """An entry signed by a key nobody bound is refused, even when correctly chained."""
     rogue = seeded_key("rogue")
-    forge_append(sample.db, _next_statement(sample, "wang.fang", rogue.key_id), rogue)
+    forge_append(sample.db, next_statement(sample, "wang.fang", rogue.key_id), rogue)
     only_failure(sample, "key", 14, "not bound to anyone")
 
 
@@ -202,7 +183,7 @@ def test_forged_entry_claiming_someone_elses_key(sample: LedgerFixture) -> None:
     """An entry naming wang.fang's key but signed with another key fails its signature."""
     rogue = seeded_key("rogue")
     wang = sample.keys["wang.fang"]
-    forge_append(sample.db, _next_statement(sample, "wang.fang", wang.key_id), rogue)
+    forge_append(sample.db, next_statement(sample, "wang.fang", wang.key_id), rogue)
     report = verify(sample)
     assert list(report.failures) == ["signature"]
     assert report.failures["signature"].seq == 14
@@ -211,7 +192,7 @@ def test_forged_entry_claiming_someone_elses_key(sample: LedgerFixture) -> None:
 def test_entry_by_revoked_key_after_revocation(sample: LedgerFixture) -> None:
     """Someone holding zhao.lei's revoked key cannot add entries after the revocation."""
     old = seeded_key("zhao.lei")
-    forge_append(sample.db, _next_statement(sample, "zhao.lei", old.key_id), old)
+    forge_append(sample.db, next_statement(sample, "zhao.lei", old.key_id), old)
     only_failure(sample, "key", 14, "revoked")
 
 
