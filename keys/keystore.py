@@ -37,6 +37,7 @@ from keys.errors import (
     InvalidKeyError,
     KeyNotFoundError,
     KeyPermissionError,
+    KeysError,
 )
 from keys.fingerprint import PUBLIC_KEY_SIZE, key_id, short_id
 
@@ -396,7 +397,11 @@ class KeyStore:
             self._directory.mkdir(mode=_DIR_MODE, parents=True)
         except FileExistsError:
             if not self._directory.is_dir():
-                raise
+                raise KeysError(f"key directory {self._directory} is not a directory") from None
+        except OSError as exc:
+            raise KeysError(
+                f"cannot create the key directory {self._directory}: {exc.strerror}"
+            ) from None
         else:
             if _POSIX:
                 os.chmod(self._directory, _DIR_MODE)  # mkdir's mode is subject to the umask

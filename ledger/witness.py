@@ -146,8 +146,13 @@ def init_witness(
         logs.setdefault(log_key.name, []).append(log_key.encode())
     if (directory / CONFIG).exists():
         raise StoreError(f"a witness already lives in {directory}; refusing to replace it")
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(directory, 0o700)
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(directory, 0o700)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create the witness directory {directory}: {exc.strerror}"
+        ) from None
     KeyStore(directory / "keys").save(key, passphrase)
     config = WitnessConfig(verifier.name, key.key_id, key.public_key, logs)
     write_atomic(directory / CONFIG, json.dumps(config.to_json(), indent=2).encode() + b"\n")
@@ -216,10 +221,12 @@ def _locked(directory: Path) -> Iterator[None]:
     """Hold the witness's lock: one cosigning at a time, so check-then-update is atomic."""
     try:
         handle = open(directory / "lock", "a+b")  # noqa: SIM115
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         raise StoreError(
             f"no witness in {directory}: create one with `ledger witness init`"
         ) from None
+    except OSError as exc:
+        raise StoreError(f"cannot lock the witness in {directory}: {exc.strerror}") from None
     with handle:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         try:

@@ -13,6 +13,7 @@ import typer
 from ledger.cli.context import now, passphrase, state
 from ledger.cli.errors import handles_ledger_errors
 from ledger.cli.output import data, info
+from ledger.cli.params import natural
 from ledger.errors import InputError
 
 if TYPE_CHECKING:
@@ -49,13 +50,11 @@ DirOption = Annotated[
 
 
 def read_file(path: Path) -> bytes:
-    """Read a file given on the command line. Raises InputError naming it."""
-    try:
-        return Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file", where=str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", where=str(path)) from None
+    """Read a file given on the command line (a regular file of at most 1 MiB). Raises
+    InputError naming it."""
+    from ledger import inputs
+
+    return inputs.read_file(path, limit=inputs.MAX_TEXT_FILE)
 
 
 def read_checkpoint(path: Path) -> SignedCheckpoint:
@@ -250,7 +249,10 @@ def checkpoint_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
 @handles_ledger_errors
 def checkpoint_show(
     ctx: typer.Context,
-    size: Annotated[int | None, typer.Argument(help="Tree size. [default: the latest]")] = None,
+    size: Annotated[
+        int | None,
+        typer.Argument(metavar="SIZE", parser=natural, help="Tree size. [default: the latest]"),
+    ] = None,
     out: OutOption = None,
 ) -> None:
     """Print a stored checkpoint with every cosignature stored for it.
@@ -304,7 +306,7 @@ def checkpoint_add_cosignatures(
 @handles_ledger_errors
 def prove_inclusion(
     ctx: typer.Context,
-    seq: Annotated[int, typer.Argument(help="The entry to prove.")],
+    seq: Annotated[int, typer.Argument(metavar="SEQ", parser=natural, help="The entry to prove.")],
     checkpoint: Annotated[
         Path | None,
         typer.Option("--checkpoint", help="Prove against this checkpoint. [default: the latest]"),
@@ -332,9 +334,14 @@ def prove_inclusion(
 @handles_ledger_errors
 def prove_consistency(
     ctx: typer.Context,
-    old: Annotated[int, typer.Argument(help="The older tree size.")],
+    old: Annotated[int, typer.Argument(metavar="OLD", parser=natural, help="The older tree size.")],
     new: Annotated[
-        int | None, typer.Argument(help="A stored checkpoint's size. [default: the latest]")
+        int | None,
+        typer.Argument(
+            metavar="NEW",
+            parser=natural,
+            help="A stored checkpoint's size. [default: the latest]",
+        ),
     ] = None,
     as_json: JsonOption = False,
     out: OutOption = None,
@@ -371,7 +378,11 @@ def verify_proof(
     witness_key: WitnessKeys = None,
     quorum: Annotated[
         int | None,
-        typer.Option(help="How many of the witnesses must have cosigned. [default: all given]"),
+        typer.Option(
+            metavar="N",
+            parser=natural,
+            help="How many of the witnesses must have cosigned. [default: all given]",
+        ),
     ] = None,
     old_checkpoint: Annotated[
         Path | None,
