@@ -463,7 +463,13 @@ class KeyStore:
             OSError: The file exists but cannot be read for another reason.
         """
         path = self.path_for(kid)
-        flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+        # O_NONBLOCK: a FIFO put in place of the key file is refused below, not waited on.
+        flags = (
+            os.O_RDONLY
+            | getattr(os, "O_BINARY", 0)
+            | getattr(os, "O_CLOEXEC", 0)
+            | getattr(os, "O_NONBLOCK", 0)
+        )
         try:
             fd = os.open(path, flags)
         except FileNotFoundError:
@@ -476,7 +482,10 @@ class KeyStore:
                 hint="Check the owner and mode of the key file (it should be yours, mode 0600).",
             ) from None
         try:
-            mode = stat.S_IMODE(os.fstat(fd).st_mode)
+            full_mode = os.fstat(fd).st_mode
+            if not stat.S_ISREG(full_mode):
+                raise InvalidKeyError(f"key file {path} is not a regular file")
+            mode = stat.S_IMODE(full_mode)
             if _POSIX and mode & _GROUP_OTHER_BITS:
                 raise KeyPermissionError(
                     f"key file {path} has mode {mode:04o}, which gives access to group or "

@@ -1,0 +1,325 @@
+"""Fuzz every command that reads a file, and every number option (Hypothesis, in process).
+
+For each generated input: no traceback, an exit code from the documented table (never 1),
+and, when the command refused, the database (or the witness's state) exactly as it was.
+The ledger is built once for the module through the CLI; a test whose command may write works
+on its own copy. `verify --bundle` content is fuzzed with the exports; here only the file
+that `--trust` may name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ledger.cli.params import natural, year
+from tests.cli.fuzzing import (
+    World,
+    any_of,
+    base_type,
+    build_world,
+    checked,
+    close_readers,
+    db_state,
+    dir_state,
+    mutated,
+    note_bodies,
+    numbers,
+    parameters,
+    toml_documents,
+)
+
+pytestmark = pytest.mark.slow
+
+DIGEST = hashlib.sha256("会议材料 v1".encode()).hexdigest()
+
+
+def fuzz(examples: int) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    return settings(
+        max_examples=max(1, int(examples * float(os.environ.get("FUZZ_SCALE", "1")))),
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        print_blob=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    yield build_world(tmp_path_factory.mktemp("fuzz"))
+    close_readers()
+
+
+# -- numbers --------------------------------------------------------------------------------------
+
+NumberArgs = Callable[[World, str], list[str]]
+NUMBER_TARGETS: dict[tuple[tuple[str, ...], str], NumberArgs] = {
+    (("log",), "--since"): lambda w, v: ["log", "--since", v, "--limit", "2"],
+    (("log",), "--limit"): lambda w, v: ["log", "--limit", v],
+    (("decisions",), "--year"): lambda w, v: ["decisions", "--year", v],
+    (("report", "annual"), "--year"): lambda w, v: ["report", "annual", "--year", v],
+    (("checkpoint", "show"), "SIZE"): lambda w, v: ["checkpoint", "show", "--", v],
+    (("prove", "inclusion"), "SEQ"): lambda w, v: ["prove", "inclusion", "--", v],
+    (("prove", "consistency"), "OLD"): lambda w, v: ["prove", "consistency", "--", v],
+    (("prove", "consistency"), "NEW"): lambda w, v: ["prove", "consistency", "--", "1", v],
+    (("verify-proof",), "--quorum"): lambda w, v: [
+        "verify-proof",
+        str(w.path("inclusion.txt")),
+        "--log-key",
+        w.vkey,
+        "--witness-key",
+        w.wkey,
+        "--quorum",
+        v,
+    ],  # fmt: skip
+    (("show",), "WHAT"): lambda w, v: ["show", "--", v],
+}
+
+
+def test_every_number_parameter_is_fuzzed_and_parsed_by_the_shared_parser() -> None:
+    """Enumerated from the Typer app: each int parameter is in NUMBER_TARGETS and parsed by
+    `ledger.cli.params` (ASCII digits, range-checked)."""
+    found = {
+        (path, name): info.parser
+        for path, name, annotation, info in parameters()
+        if base_type(annotation) is int
+    }
+    assert set(found) | {(("show",), "WHAT")} == set(NUMBER_TARGETS)
+    assert all(parser in (natural, year) for parser in found.values())
+
+
+@fuzz(2600)
+@given(value=numbers(), target=st.sampled_from(sorted(NUMBER_TARGETS)))
+def test_number_options(world: World, value: str, target: tuple[tuple[str, ...], str]) -> None:
+    args = NUMBER_TARGETS[target](world, value)
+    before = db_state(world.db)
+    result = world.run(*args)
+    checked(result, before, db_state(world.db), args)
+    if result.exit_code == 2:
+        assert "Invalid value" in result.stderr or "No such option" in result.stderr
+
+
+# -- entry bodies (writes when a body is good: each test has its own copy) ------------------------
+
+
+def record(world: World, db: Path, body: bytes, suffix: str, *head: str) -> None:
+    path = world.root / f"fuzz-body{suffix}"
+    path.write_bytes(body)
+    args = [*head, "-f", str(path)]
+    if head[0] == "record":
+        args += ["--subject", "m-1"]
+    args += ["--as", "wang.fang"]
+    before = db_state(db)
+    checked(world.run(*args, db=db), before, db_state(db), args)
+
+
+@pytest.fixture(scope="module")
+def json_db(world: World) -> Path:
+    return world.fresh_db("record-json")
+
+
+@fuzz(2000)
+@given(body=note_bodies(DIGEST))
+def test_record_json_bodies(world: World, json_db: Path, body: bytes) -> None:
+    record(world, json_db, body, ".json", "record", "note")
+
+
+@pytest.fixture(scope="module")
+def toml_db(world: World) -> Path:
+    return world.fresh_db("record-toml")
+
+
+@fuzz(1000)
+@given(data=st.data(), body=toml_documents())
+def test_record_toml_bodies(world: World, toml_db: Path, data: st.DataObject, body: bytes) -> None:
+    if data.draw(st.integers(0, 3)) == 0:
+        body = data.draw(mutated(world.seeds["note.toml"]))
+    record(world, toml_db, body, ".toml", "record", "note")
+
+
+@pytest.fixture(scope="module")
+def proposal_db(world: World) -> Path:
+    return world.fresh_db("decision-new")
+
+
+@fuzz(400)
+@given(data=st.data())
+def test_decision_new_bodies(world: World, proposal_db: Path, data: st.DataObject) -> None:
+    body = data.draw(any_of(world, "proposal.json"))
+    record(world, proposal_db, body, ".json", "decision", "new")
+
+
+# -- checkpoints, proofs, cosignatures ------------------------------------------------------------
+
+
+@fuzz(800)
+@given(data=st.data())
+def test_verify_checkpoint_files(world: World, data: st.DataObject) -> None:
+    path = world.root / "fuzz-checkpoint.txt"
+    path.write_bytes(data.draw(any_of(world, "cp-old.txt", "cp-new.txt", "cosigned.txt")))
+    args = ["verify", "--checkpoint", str(path)]
+    before = db_state(world.db)
+    checked(world.run(*args), before, db_state(world.db), args)
+
+
+RECEIPTS = ["inclusion.txt", "inclusion.json", "consistency.txt", "consistency.json"]
+
+
+@fuzz(1200)
+@given(data=st.data())
+def test_verify_proof_files(world: World, data: st.DataObject) -> None:
+    """A receipt from `ledger prove`, text or JSON, changed; for a consistency proof also the
+    kept checkpoint (`--old-checkpoint`). No database is read or written."""
+    path = world.root / "fuzz-proof"
+    path.write_bytes(data.draw(any_of(world, *RECEIPTS)))
+    args = ["verify-proof", str(path), "--log-key", world.vkey]
+    if data.draw(st.booleans()):
+        args += ["--witness-key", world.wkey]
+    if data.draw(st.booleans()):
+        old = world.root / "fuzz-old-checkpoint"
+        old.write_bytes(data.draw(any_of(world, "cp-old.txt") | st.just(world.seeds["cp-old.txt"])))
+        args += ["--old-checkpoint", str(old)]
+    before = db_state(world.db)
+    checked(world.run(*args), before, db_state(world.db), args)
+
+
+@pytest.fixture(scope="module")
+def cosign_db(world: World) -> Path:
+    return world.fresh_db("add-cosignatures")
+
+
+@fuzz(500)
+@given(data=st.data())
+def test_add_cosignatures_files(world: World, cosign_db: Path, data: st.DataObject) -> None:
+    path = world.root / "fuzz-cosigned.txt"
+    path.write_bytes(data.draw(any_of(world, "cosigned.txt")))
+    args = ["checkpoint", "add-cosignatures", str(path), "--witness-key", world.wkey]
+    before = db_state(cosign_db)
+    checked(world.run(*args, db=cosign_db), before, db_state(cosign_db), args)
+
+
+@pytest.fixture(scope="module")
+def witness_dir(world: World) -> Path:
+    return world.fresh_witness("cosign")
+
+
+@fuzz(500)
+@given(data=st.data())
+def test_witness_cosign_files(world: World, witness_dir: Path, data: st.DataObject) -> None:
+    """The new checkpoint and the consistency proof a witness is handed, either or both
+    changed; a refusal leaves the witness's state as it was."""
+    checkpoint, proof = world.root / "fuzz-new-cp.txt", world.root / "fuzz-consistency"
+    checkpoint.write_bytes(world.seeds["cp-new.txt"])
+    proof.write_bytes(world.seeds["consistency.txt"])
+    which = data.draw(st.sampled_from(["checkpoint", "proof", "both"]))
+    if which != "proof":
+        checkpoint.write_bytes(data.draw(any_of(world, "cp-new.txt")))
+    if which != "checkpoint":
+        proof.write_bytes(data.draw(any_of(world, "consistency.txt", "consistency.json")))
+    args = ["witness", "cosign", str(checkpoint), "--proof", str(proof), "--dir", str(witness_dir)]
+    before = dir_state(witness_dir)
+    checked(world.run(*args), before, dir_state(witness_dir), args)
+
+
+# -- identity and key files -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bind_db(world: World) -> Path:
+    return world.fresh_db("key-bind")
+
+
+@fuzz(500)
+@given(data=st.data())
+def test_key_bind_requests(world: World, bind_db: Path, data: st.DataObject) -> None:
+    path = world.root / "fuzz-request.json"
+    path.write_bytes(data.draw(any_of(world, "request.json")))
+    args = ["key", "bind", str(path)]
+    before = db_state(bind_db)
+    checked(world.run(*args, db=bind_db), before, db_state(bind_db), args)
+
+
+@pytest.fixture(scope="module")
+def key_world(world: World) -> tuple[Path, Path]:
+    """A copy of the ledger and of the key directory, whose wang.fang key file is replaced."""
+    db = world.fresh_db("key-files")
+    keys = db.parent / "keys"
+    shutil.copytree(world.key_dir, keys)
+    return db, keys
+
+
+@fuzz(300)
+@given(data=st.data())
+def test_key_files(world: World, key_world: tuple[Path, Path], data: st.DataObject) -> None:
+    """wang.fang's encrypted key file, changed, then `record` unlocks it."""
+    db, keys = key_world
+    key_file = keys / f"{world.wang_kid}.key.pem"
+    key_file.write_bytes(data.draw(any_of(world, "wang.key.pem")))
+    os.chmod(key_file, 0o600)
+    args = ["--key-dir", str(keys), "record", "note", "-f", str(world.path("note.json")),
+            "--as", "wang.fang", "--subject", "m-1"]  # fmt: skip
+    before = db_state(db)
+    checked(world.run(*args, db=db), before, db_state(db), args)
+
+
+@pytest.fixture(scope="module")
+def status_dir(world: World) -> Path:
+    return world.fresh_witness("status")
+
+
+@fuzz(300)
+@given(data=st.data())
+def test_witness_files(world: World, status_dir: Path, data: st.DataObject) -> None:
+    """The witness's own configuration file, changed: `witness status` and `witness trust`."""
+    (status_dir / "witness.json").write_bytes(data.draw(any_of(world, "witness.json")))
+    command = data.draw(st.sampled_from([["status"], ["status", "--json"], ["trust", world.vkey]]))
+    args = ["witness", *command, "--dir", str(status_dir)]
+    checked(world.run(*args), None, None, args)
+
+
+@fuzz(300)
+@given(data=st.data())
+def test_trust_files(world: World, data: st.DataObject) -> None:
+    """`verify --bundle … --trust FILE`: the file holding the verifier key, changed."""
+    path = world.root / "fuzz-trust"
+    path.write_bytes(data.draw(any_of(world, "vkey.txt", "wkey.txt")))
+    args = ["verify", "--bundle", str(world.root / "no-bundle.zip"), "--trust", str(path)]
+    before = db_state(world.db)
+    checked(world.run(*args), before, db_state(world.db), args)
+
+
+@fuzz(200)
+@given(data=st.data())
+def test_settings_files(world: World, data: st.DataObject) -> None:
+    """`settings.toml` in the ledger's home (the TUI's language), changed; the ledger named is
+    missing, so the command stops before any screen opens."""
+    home = world.root / "fuzz-home"
+    home.mkdir(exist_ok=True)
+    (home / "settings.toml").write_bytes(data.draw(any_of(world, "settings.toml")))
+    args = ["--db", str(world.root / "missing.db"), "tui"]
+    result = world.run(*args, LEDGER_HOME=str(home))
+    checked(result, None, None, args)
+    assert result.exit_code == 4, result.stderr
+
+
+@pytest.fixture(scope="module")
+def blob_db(world: World) -> Path:
+    return world.fresh_db("blob-add")
+
+
+@fuzz(200)
+@given(content=st.binary(max_size=2000))
+def test_blob_files(world: World, blob_db: Path, content: bytes) -> None:
+    path = world.root / "fuzz-document"
+    path.write_bytes(content)
+    args = ["blob", "add", str(path)]
+    before = db_state(blob_db)
+    result = checked(world.run(*args, db=blob_db), before, db_state(blob_db), args)
+    assert result.exit_code == 0
+    assert result.stdout.strip() == hashlib.sha256(content).hexdigest()
