@@ -145,9 +145,12 @@ class World:
             **extra,
         }
 
-    def run(self, *args: str, db: Path | None = None, **env: str) -> Result:
+    def run(
+        self, *args: str, db: Path | None = None, stdin: str | None = None, **env: str
+    ) -> Result:
         with no_hang(), built_once():
-            return self.runner.invoke(app, list(args), env=self.env(db or self.db, **env))
+            environ = self.env(db or self.db, **env)
+            return self.runner.invoke(app, list(args), env=environ, input=stdin)
 
     def path(self, name: str) -> Path:
         return self.root / "seeds" / name
