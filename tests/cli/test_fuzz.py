@@ -52,8 +52,13 @@ def fuzz(examples: int) -> Callable[[Callable[..., None]], Callable[..., None]]:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    yield build_world(tmp_path_factory.mktemp("fuzz"))
-    close_readers()
+    root, cwd = tmp_path_factory.mktemp("fuzz"), os.getcwd()
+    os.chdir(root)  # a generated path is relative to here, never to the checkout
+    try:
+        yield build_world(root)
+    finally:
+        os.chdir(cwd)
+        close_readers()
 
 
 # -- numbers --------------------------------------------------------------------------------------
@@ -103,6 +108,32 @@ def test_number_options(world: World, value: str, target: tuple[tuple[str, ...],
     checked(result, before, db_state(world.db), args)
     if result.exit_code == 2:
         assert "Invalid value" in result.stderr or "No such option" in result.stderr
+
+
+TextArgs = Callable[[str], list[str]]
+TEXT_TARGETS: list[TextArgs] = [
+    lambda v: ["log", "--actor", v],
+    lambda v: ["log", "--type", v, "--subject", v],
+    lambda v: ["show", "decision", v],
+    lambda v: ["trace", "decision", v],
+    lambda v: ["trace", "person", v],
+    lambda v: ["check", v],
+    lambda v: ["decisions", "--status", v, "--scope", v, "--organ", v],
+    lambda v: ["key", "list", "--person", v],
+    lambda v: ["blob", "get", v],
+    lambda v: ["overdue", "--as-of", v],
+]
+any_text = st.text(st.characters(codec=None, exclude_categories=()), max_size=30)
+
+
+@fuzz(600)
+@given(value=any_text, target=st.sampled_from(range(len(TEXT_TARGETS))))
+def test_text_options(world: World, value: str, target: int) -> None:
+    """Ids, types, dates and hashes typed by a person: any text, lone surrogates (bytes that
+    are not UTF-8) and control characters included."""
+    args = TEXT_TARGETS[target](value)
+    before = db_state(world.db)
+    checked(world.run(*args), before, db_state(world.db), args)
 
 
 # -- entry bodies (writes when a body is good: each test has its own copy) ------------------------

@@ -334,7 +334,7 @@ def test_out_where_nothing_can_be_written(
     before = db_state(db)
     result = world.run(*OUTS[target](world, str(path)), db=db)
     after = db_state(db) if target not in WRITES_FIRST else before
-    checked(result, before, after, target)
+    checked(result, before, after, str(target))
     assert result.exit_code == 6, result.stderr
     assert str(path) in result.stderr
     if target[0][0] == "export":
@@ -413,3 +413,31 @@ def test_a_fifo_as_the_key_file(world: World, db: Path) -> None:
     args = ("record", "note", "-f", body, "--as", "wang.fang", "--subject", "m-1")
     message = refused(world, db, 5, "--key-dir", str(keys), *args)
     assert "none of wang.fang's keys" in message
+
+
+UNDECODABLE = "m\udcff"  # what Python makes of the byte 0xff in a UTF-8 command line
+TEXT_ARGS = [
+    (("log", "--actor", UNDECODABLE), "--actor"),
+    (("log", "--type", UNDECODABLE), "--type"),
+    (("log", "--subject", UNDECODABLE), "--subject"),
+    (("show", "decision", UNDECODABLE), "ID"),
+    (("trace", "decision", UNDECODABLE), "ID"),
+    (("trace", "person", UNDECODABLE), "ID"),
+    (("check", UNDECODABLE), "ID"),
+    (("blob", "get", UNDECODABLE), "SHA256"),
+    (("decisions", "--status", UNDECODABLE), "--status"),
+    (("decisions", "--organ", UNDECODABLE), "--organ"),
+    (("key", "list", "--person", UNDECODABLE), "--person"),
+    (("person", "add", "--id", "x.y", "--name", UNDECODABLE), "--name"),
+    (("key", "revoke", UNDECODABLE, "--reason", "x"), "KEY_ID"),
+]
+
+
+@pytest.mark.parametrize(("args", "where"), TEXT_ARGS, ids=[" ".join(a[:2]) for a, _ in TEXT_ARGS])
+def test_arguments_that_are_not_text(
+    world: World, db: Path, args: tuple[str, ...], where: str
+) -> None:
+    """A command-line byte that is not UTF-8 (a lone surrogate to Python) reached the database
+    driver and gave a traceback: every command now refuses it first (exit 6), naming where."""
+    message = refused(world, db, 6, *args)
+    assert f"{where}: 'm\\udcff' holds bytes that are not UTF-8 text" in message
