@@ -152,6 +152,18 @@ class World:
             environ = self.env(db or self.db, **env)
             return self.runner.invoke(app, list(args), env=environ, input=stdin)
 
+    def attempt(self, *args: str, db: Path | None = None, stdin: str | None = None) -> Result:
+        """Run a command and `checked` it against the database it ran on."""
+        db = db or self.db
+        before = db_state(db)
+        return checked(self.run(*args, db=db, stdin=stdin), before, db_state(db), args)
+
+    def feed(self, name: str, content: bytes) -> str:
+        """Write a generated input to a file in the work directory; return its path."""
+        path = self.root / name
+        path.write_bytes(content)
+        return str(path)
+
     def path(self, name: str) -> Path:
         return self.root / "seeds" / name
 

@@ -5,6 +5,9 @@ and, when the command refused, the database (or the witness's state) exactly as 
 The ledger is built once for the module through the CLI; a test whose command may write works
 on its own copy. `verify --bundle` content is fuzzed with the exports; here only the file
 that `--trust` may name.
+
+About 11,400 inputs, ~150 s of one core. LEDGER_FUZZ_SCALE=0.1 runs a tenth of each, for a
+quick look while working.
 """
 
 from __future__ import annotations
@@ -27,7 +30,6 @@ from tests.cli.fuzzing import (
     build_world,
     checked,
     close_readers,
-    db_state,
     dir_state,
     mutated,
     note_bodies,
@@ -43,7 +45,7 @@ DIGEST = hashlib.sha256("会议材料 v1".encode()).hexdigest()
 
 def fuzz(examples: int) -> Callable[[Callable[..., None]], Callable[..., None]]:
     return settings(
-        max_examples=max(1, int(examples * float(os.environ.get("FUZZ_SCALE", "1")))),
+        max_examples=max(1, int(examples * float(os.environ.get("LEDGER_FUZZ_SCALE", "1")))),
         deadline=None,
         suppress_health_check=list(HealthCheck),
         print_blob=True,
@@ -102,10 +104,7 @@ def test_every_number_parameter_is_fuzzed_and_parsed_by_the_shared_parser() -> N
 @fuzz(2600)
 @given(value=numbers(), target=st.sampled_from(sorted(NUMBER_TARGETS)))
 def test_number_options(world: World, value: str, target: tuple[tuple[str, ...], str]) -> None:
-    args = NUMBER_TARGETS[target](world, value)
-    before = db_state(world.db)
-    result = world.run(*args)
-    checked(result, before, db_state(world.db), args)
+    result = world.attempt(*NUMBER_TARGETS[target](world, value))
     if result.exit_code == 2:
         assert "Invalid value" in result.stderr or "No such option" in result.stderr
 
@@ -131,23 +130,17 @@ any_text = st.text(st.characters(codec=None, exclude_categories=()), max_size=30
 def test_text_options(world: World, value: str, target: int) -> None:
     """Ids, types, dates and hashes typed by a person: any text, lone surrogates (bytes that
     are not UTF-8) and control characters included."""
-    args = TEXT_TARGETS[target](value)
-    before = db_state(world.db)
-    checked(world.run(*args), before, db_state(world.db), args)
+    world.attempt(*TEXT_TARGETS[target](value))
 
 
 # -- entry bodies (writes when a body is good: each test has its own copy) ------------------------
 
 
 def record(world: World, db: Path, body: bytes, suffix: str, *head: str) -> None:
-    path = world.root / f"fuzz-body{suffix}"
-    path.write_bytes(body)
-    args = [*head, "-f", str(path)]
+    args = [*head, "-f", world.feed(f"fuzz-body{suffix}", body), "--as", "wang.fang"]
     if head[0] == "record":
         args += ["--subject", "m-1"]
-    args += ["--as", "wang.fang"]
-    before = db_state(db)
-    checked(world.run(*args, db=db), before, db_state(db), args)
+    world.attempt(*args, db=db)
 
 
 @pytest.fixture(scope="module")
@@ -192,11 +185,8 @@ def test_decision_new_bodies(world: World, proposal_db: Path, data: st.DataObjec
 @fuzz(800)
 @given(data=st.data())
 def test_verify_checkpoint_files(world: World, data: st.DataObject) -> None:
-    path = world.root / "fuzz-checkpoint.txt"
-    path.write_bytes(data.draw(any_of(world, "cp-old.txt", "cp-new.txt", "cosigned.txt")))
-    args = ["verify", "--checkpoint", str(path)]
-    before = db_state(world.db)
-    checked(world.run(*args), before, db_state(world.db), args)
+    kept = data.draw(any_of(world, "cp-old.txt", "cp-new.txt", "cosigned.txt"))
+    world.attempt("verify", "--checkpoint", world.feed("fuzz-checkpoint.txt", kept))
 
 
 RECEIPTS = ["inclusion.txt", "inclusion.json", "consistency.txt", "consistency.json"]
@@ -207,17 +197,14 @@ RECEIPTS = ["inclusion.txt", "inclusion.json", "consistency.txt", "consistency.j
 def test_verify_proof_files(world: World, data: st.DataObject) -> None:
     """A receipt from `ledger prove`, text or JSON, changed; for a consistency proof also the
     kept checkpoint (`--old-checkpoint`). No database is read or written."""
-    path = world.root / "fuzz-proof"
-    path.write_bytes(data.draw(any_of(world, *RECEIPTS)))
-    args = ["verify-proof", str(path), "--log-key", world.vkey]
+    proof = world.feed("fuzz-proof", data.draw(any_of(world, *RECEIPTS)))
+    args = ["verify-proof", proof, "--log-key", world.vkey]
     if data.draw(st.booleans()):
         args += ["--witness-key", world.wkey]
     if data.draw(st.booleans()):
-        old = world.root / "fuzz-old-checkpoint"
-        old.write_bytes(data.draw(any_of(world, "cp-old.txt") | st.just(world.seeds["cp-old.txt"])))
-        args += ["--old-checkpoint", str(old)]
-    before = db_state(world.db)
-    checked(world.run(*args), before, db_state(world.db), args)
+        old = data.draw(any_of(world, "cp-old.txt") | st.just(world.seeds["cp-old.txt"]))
+        args += ["--old-checkpoint", world.feed("fuzz-old-checkpoint", old)]
+    world.attempt(*args)
 
 
 @pytest.fixture(scope="module")
@@ -228,11 +215,9 @@ def cosign_db(world: World) -> Path:
 @fuzz(500)
 @given(data=st.data())
 def test_add_cosignatures_files(world: World, cosign_db: Path, data: st.DataObject) -> None:
-    path = world.root / "fuzz-cosigned.txt"
-    path.write_bytes(data.draw(any_of(world, "cosigned.txt")))
-    args = ["checkpoint", "add-cosignatures", str(path), "--witness-key", world.wkey]
-    before = db_state(cosign_db)
-    checked(world.run(*args, db=cosign_db), before, db_state(cosign_db), args)
+    cosigned = world.feed("fuzz-cosigned.txt", data.draw(any_of(world, "cosigned.txt")))
+    world.attempt("checkpoint", "add-cosignatures", cosigned, "--witness-key", world.wkey,
+                  db=cosign_db)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -269,11 +254,8 @@ def bind_db(world: World) -> Path:
 @fuzz(500)
 @given(data=st.data())
 def test_key_bind_requests(world: World, bind_db: Path, data: st.DataObject) -> None:
-    path = world.root / "fuzz-request.json"
-    path.write_bytes(data.draw(any_of(world, "request.json")))
-    args = ["key", "bind", str(path)]
-    before = db_state(bind_db)
-    checked(world.run(*args, db=bind_db), before, db_state(bind_db), args)
+    request = world.feed("fuzz-request.json", data.draw(any_of(world, "request.json")))
+    world.attempt("key", "bind", request, db=bind_db)
 
 
 @pytest.fixture(scope="module")
@@ -293,10 +275,8 @@ def test_key_files(world: World, key_world: tuple[Path, Path], data: st.DataObje
     key_file = keys / f"{world.wang_kid}.key.pem"
     key_file.write_bytes(data.draw(any_of(world, "wang.key.pem")))
     os.chmod(key_file, 0o600)
-    args = ["--key-dir", str(keys), "record", "note", "-f", str(world.path("note.json")),
-            "--as", "wang.fang", "--subject", "m-1"]  # fmt: skip
-    before = db_state(db)
-    checked(world.run(*args, db=db), before, db_state(db), args)
+    world.attempt("--key-dir", str(keys), "record", "note", "-f", str(world.path("note.json")),
+                  "--as", "wang.fang", "--subject", "m-1", db=db)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -318,11 +298,8 @@ def test_witness_files(world: World, status_dir: Path, data: st.DataObject) -> N
 @given(data=st.data())
 def test_trust_files(world: World, data: st.DataObject) -> None:
     """`verify --bundle … --trust FILE`: the file holding the verifier key, changed."""
-    path = world.root / "fuzz-trust"
-    path.write_bytes(data.draw(any_of(world, "vkey.txt", "wkey.txt")))
-    args = ["verify", "--bundle", str(world.root / "no-bundle.zip"), "--trust", str(path)]
-    before = db_state(world.db)
-    checked(world.run(*args), before, db_state(world.db), args)
+    trust = world.feed("fuzz-trust", data.draw(any_of(world, "vkey.txt", "wkey.txt")))
+    world.attempt("verify", "--bundle", str(world.root / "no-bundle.zip"), "--trust", trust)
 
 
 @fuzz(200)
@@ -347,10 +324,6 @@ def blob_db(world: World) -> Path:
 @fuzz(200)
 @given(content=st.binary(max_size=2000))
 def test_blob_files(world: World, blob_db: Path, content: bytes) -> None:
-    path = world.root / "fuzz-document"
-    path.write_bytes(content)
-    args = ["blob", "add", str(path)]
-    before = db_state(blob_db)
-    result = checked(world.run(*args, db=blob_db), before, db_state(blob_db), args)
+    result = world.attempt("blob", "add", world.feed("fuzz-document", content), db=blob_db)
     assert result.exit_code == 0
     assert result.stdout.strip() == hashlib.sha256(content).hexdigest()

@@ -48,8 +48,7 @@ def db(world: World) -> Path:
 
 
 def refused(world: World, db: Path, code: int, *args: str) -> str:
-    before = db_state(db)
-    result = checked(world.run(*args, db=db), before, db_state(db), args)
+    result = world.attempt(*args, db=db)
     assert result.exit_code == code, (args, result.exit_code, result.stdout, result.stderr)
     assert result.stdout == ""
     return " ".join(result.stderr.split())  # Typer's usage box wraps long lines
@@ -176,9 +175,7 @@ def test_body_size_limit(world: World, db: Path) -> None:
     assert "large.json: is 1,048,588 bytes; the limit is 1,048,576" in refused(
         world, db, 6, *args, str(path)
     )
-    before = db_state(db)
-    result = world.run(*args, "-", db=db, stdin=text)
-    checked(result, before, db_state(db), "stdin")
+    result = world.attempt(*args, "-", db=db, stdin=text)
     assert result.exit_code == 6 and "-: is more than 1,048,576 bytes" in result.stderr
 
 
@@ -276,11 +273,7 @@ def test_bundle_path_kinds(world: World, db: Path, kinds: dict[str, str], kind: 
         path = str(Path(path).with_name("bag"))
         os.makedirs(path, exist_ok=True)
     code, words = BUNDLE_KINDS[kind]
-    before = db_state(db)
-    result = checked(
-        world.run("verify", "--bundle", path, "--trust", world.vkey, db=db), before,
-        db_state(db), kind,
-    )  # fmt: skip
+    result = world.attempt("verify", "--bundle", path, "--trust", world.vkey, db=db)
     assert result.exit_code == code
     assert words in result.stdout + result.stderr
 
