@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +9,7 @@ import typer
 
 from ledger.cli.context import state
 from ledger.cli.errors import handles_ledger_errors
-from ledger.cli.output import data, info, write_out
+from ledger.cli.output import Output, data, info
 
 blob_app = typer.Typer(help="Documents stored by their SHA-256.", no_args_is_help=True)
 
@@ -48,12 +47,8 @@ def get(
     """
     from ledger import service
 
-    store = service.open_ledger(state(ctx).settings().db)
-    content = service.get_blob(store=store, sha256=sha256.lower())
-    store.close()
-    if out is None:
-        sys.stdout.buffer.write(content)
-        sys.stdout.buffer.flush()
-    else:
-        write_out(out, content)
-        info(f"wrote {len(content)} bytes to {out}")
+    with Output(out) as output:
+        store = service.open_ledger(state(ctx).settings().db)
+        content = service.get_blob(store=store, sha256=sha256.lower())
+        store.close()
+        output.emit(content)
