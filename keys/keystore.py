@@ -37,6 +37,7 @@ from keys.errors import (
     InvalidKeyError,
     KeyNotFoundError,
     KeyPermissionError,
+    KeysError,
 )
 from keys.fingerprint import PUBLIC_KEY_SIZE, key_id, short_id
 
@@ -396,7 +397,11 @@ class KeyStore:
             self._directory.mkdir(mode=_DIR_MODE, parents=True)
         except FileExistsError:
             if not self._directory.is_dir():
-                raise
+                raise KeysError(f"key directory {self._directory} is not a directory") from None
+        except OSError as exc:
+            raise KeysError(
+                f"cannot create the key directory {self._directory}: {exc.strerror}"
+            ) from None
         else:
             if _POSIX:
                 os.chmod(self._directory, _DIR_MODE)  # mkdir's mode is subject to the umask
@@ -458,7 +463,13 @@ class KeyStore:
             OSError: The file exists but cannot be read for another reason.
         """
         path = self.path_for(kid)
-        flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+        # O_NONBLOCK: a FIFO put in place of the key file is refused below, not waited on.
+        flags = (
+            os.O_RDONLY
+            | getattr(os, "O_BINARY", 0)
+            | getattr(os, "O_CLOEXEC", 0)
+            | getattr(os, "O_NONBLOCK", 0)
+        )
         try:
             fd = os.open(path, flags)
         except FileNotFoundError:
@@ -471,7 +482,10 @@ class KeyStore:
                 hint="Check the owner and mode of the key file (it should be yours, mode 0600).",
             ) from None
         try:
-            mode = stat.S_IMODE(os.fstat(fd).st_mode)
+            full_mode = os.fstat(fd).st_mode
+            if not stat.S_ISREG(full_mode):
+                raise InvalidKeyError(f"key file {path} is not a regular file")
+            mode = stat.S_IMODE(full_mode)
             if _POSIX and mode & _GROUP_OTHER_BITS:
                 raise KeyPermissionError(
                     f"key file {path} has mode {mode:04o}, which gives access to group or "

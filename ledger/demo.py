@@ -221,6 +221,8 @@ def build(directory: Path, *, seed: bytes | None = None) -> Demo:
         InputError: `directory` exists and is not an earlier demo (nothing is touched).
     """
     directory = directory.expanduser()
+    if directory.exists() and not directory.is_dir():
+        raise InputError("is not a directory; choose another --dir", where=str(directory))
     if directory.exists():
         if not (directory / MARKER).exists():
             if any(directory.iterdir()):
@@ -229,8 +231,13 @@ def build(directory: Path, *, seed: bytes | None = None) -> Demo:
                 )
         else:
             shutil.rmtree(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / MARKER).write_text("built by `ledger demo`; safe to delete\n", encoding="utf-8")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / MARKER).write_text(
+            "built by `ledger demo`; safe to delete\n", encoding="utf-8"
+        )
+    except OSError as exc:
+        raise InputError(f"cannot create: {exc.strerror}", where=str(directory)) from None
     db, key_dir = directory / "ledger.db", directory / "keys"
     keystore = KeyStore(key_dir)
 

@@ -39,6 +39,7 @@ from ledger.errors import (
     SignatureError,
     VerificationError,
 )
+from ledger.inputs import parse_json
 from ledger.note import COSIGNATURE_V1, ED25519, SignedCheckpoint, VerifierKey, b64, open_note
 
 TLOG_PROOF = "c2sp.org/tlog-proof@v1"
@@ -278,7 +279,7 @@ def _consistency_text(data: bytes, where: str) -> ConsistencyProof:
 
 def _from_json(data: bytes, where: str) -> Receipt:
     try:
-        value = json.loads(data)
+        value = parse_json(data, where=where)  # strict, and bounded in depth
         kind = value["type"]
         proof = [_hash(h, f"proof[{i}]", where) for i, h in enumerate(value["proof"])]
         checkpoint = _checkpoint(value["checkpoint"].encode("utf-8"), where)

@@ -25,7 +25,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_typ
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from sqlalchemy import select
 
-from ledger import service
+from ledger import inputs, service
 from ledger.entry import DEFAULT_ZONE, HEX64, ZERO_HASH, Statement, format_local, format_utc
 from ledger.errors import GateError, InputError, LedgerError, RefusedError, VerificationError
 from ledger.procedure import bodies
@@ -836,7 +836,7 @@ def record(
 
 # -- documents -----------------------------------------------------------------------------------
 
-MAX_ATTACHMENT = 256 * 1024 * 1024
+MAX_ATTACHMENT = inputs.MAX_DOCUMENT
 
 
 @dataclass(frozen=True)
@@ -856,18 +856,7 @@ def attach(*, store: SqlStore, path: Path | str) -> Attachment:
     file = Path(path).expanduser()
     if not str(path).strip():
         raise InputError("give the path of a file", where="file")
-    try:
-        if file.is_dir():
-            raise InputError("is a directory, not a file", where=str(file))
-        size = file.stat().st_size
-        if size > MAX_ATTACHMENT:
-            raise InputError(f"{size} bytes is more than the 256 MiB a document may be",
-                             where=str(file))  # fmt: skip
-        content = file.read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file", where=str(file)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", where=str(file)) from None
+    content = inputs.read_file(file, limit=MAX_ATTACHMENT)
     digest = service.add_blob(store=store, data=content)
     return Attachment(digest, file.name, len(content))
 

@@ -7,7 +7,6 @@ clock (`now`). Nothing here prompts, prints or reads the environment.
 from __future__ import annotations
 
 import base64
-import json
 import os
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -291,14 +290,17 @@ def read_key_request(path: Path) -> dict[str, Any]:
     Raises:
         InputError: the file is missing or not a key request.
     """
-    try:
-        request = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("no such key request file", where=str(path)) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"not a key request ({exc})", where=str(path)) from None
+    from ledger import inputs
+
+    raw = inputs.read_file(path, limit=inputs.MAX_TEXT_FILE)
+    request = inputs.parse_json(raw, where=str(path))
     if not isinstance(request, dict) or set(request) != {"origin", "person", "body"}:
         raise InputError("not a key request (want origin, person, body)", where=str(path))
+    for name in ("origin", "person"):
+        if not isinstance(request[name], str):
+            raise InputError(f"not a key request: {name} is not a string", where=str(path))
+    if not isinstance(request["body"], dict):
+        raise InputError("not a key request: body is not an object", where=str(path))
     return request
 
 

@@ -38,6 +38,7 @@ from ledger.errors import (
     VerificationError,
     WitnessRefusal,
 )
+from ledger.inputs import MAX_TEXT_FILE, parse_json, read_file
 from ledger.note import (
     ED25519,
     Note,
@@ -146,8 +147,13 @@ def init_witness(
         logs.setdefault(log_key.name, []).append(log_key.encode())
     if (directory / CONFIG).exists():
         raise StoreError(f"a witness already lives in {directory}; refusing to replace it")
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(directory, 0o700)
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(directory, 0o700)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create the witness directory {directory}: {exc.strerror}"
+        ) from None
     KeyStore(directory / "keys").save(key, passphrase)
     config = WitnessConfig(verifier.name, key.key_id, key.public_key, logs)
     write_atomic(directory / CONFIG, json.dumps(config.to_json(), indent=2).encode() + b"\n")
@@ -161,20 +167,38 @@ def load_witness(directory: Path) -> WitnessConfig:
         StoreError: no witness there, or its file is damaged.
     """
     path = directory / CONFIG
+    if not path.exists():
+        raise StoreError(f"no witness in {directory}: create one with `ledger witness init`")
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-        return WitnessConfig(
-            value["name"],
-            value["key_id"],
-            base64.b64decode(value["public_key"], validate=True),
-            {origin: list(keys) for origin, keys in value["logs"].items()},
+        value = parse_json(read_file(path, limit=MAX_TEXT_FILE), where=str(path))
+        logs = value["logs"]
+        if not isinstance(logs, dict) or not all(
+            isinstance(keys, list) and all(isinstance(k, str) for k in keys)
+            for keys in logs.values()
+        ):
+            raise TypeError("logs is not a map of origins to lists of keys")
+        config = WitnessConfig(
+            _str_field(value, "name"),
+            _str_field(value, "key_id"),
+            base64.b64decode(_str_field(value, "public_key"), validate=True),
+            {origin: list(keys) for origin, keys in logs.items()},
         )
-    except FileNotFoundError:
-        raise StoreError(
-            f"no witness in {directory}: create one with `ledger witness init`"
-        ) from None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        cosigner_key(config.name, config.public_key)  # checks the name and the key's length
+        for keys in config.logs.values():
+            for key in keys:
+                VerifierKey.parse(key, where=str(path))
+    except (InputError, NoteError) as exc:
+        raise StoreError(f"{path} is damaged ({exc.diagnostics()})") from None
+    except (ValueError, KeyError, TypeError) as exc:
         raise StoreError(f"{path} is damaged ({exc})") from None
+    return config
+
+
+def _str_field(value: Any, name: str) -> str:
+    """`value[name]` if `value` is an object and that field a string; else TypeError."""
+    if not isinstance(value, dict) or not isinstance(value.get(name), str):
+        raise TypeError(f"{name} is not a string")
+    return str(value[name])
 
 
 def trust_log(*, directory: Path, log_key: VerifierKey) -> WitnessConfig:
@@ -193,15 +217,21 @@ def trust_log(*, directory: Path, log_key: VerifierKey) -> WitnessConfig:
 def log_state(directory: Path, origin: str) -> LogState | None:
     """The last checkpoint cosigned for `origin`, or None."""
     path = _state_path(directory, origin)
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    if not path.exists():
         return None
-    except (OSError, ValueError) as exc:
+    try:
+        value = parse_json(read_file(path, limit=MAX_TEXT_FILE), where=str(path))
+        size = value.get("size") if isinstance(value, dict) else None
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            raise TypeError("size is not a tree size")
+        root = base64.b64decode(_str_field(value, "root"), validate=True)
+        if len(root) != 32:
+            raise ValueError("root is not 32 bytes")
+        return LogState(_str_field(value, "origin"), size, root, _str_field(value, "checkpoint"))
+    except InputError as exc:
+        raise StoreError(f"{path} is damaged ({exc.diagnostics()})") from None
+    except (ValueError, TypeError) as exc:
         raise StoreError(f"{path} is damaged ({exc})") from None
-    return LogState(
-        value["origin"], value["size"], base64.b64decode(value["root"]), value["checkpoint"]
-    )
 
 
 def states(directory: Path) -> list[LogState]:
@@ -216,10 +246,12 @@ def _locked(directory: Path) -> Iterator[None]:
     """Hold the witness's lock: one cosigning at a time, so check-then-update is atomic."""
     try:
         handle = open(directory / "lock", "a+b")  # noqa: SIM115
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         raise StoreError(
             f"no witness in {directory}: create one with `ledger witness init`"
         ) from None
+    except OSError as exc:
+        raise StoreError(f"cannot lock the witness in {directory}: {exc.strerror}") from None
     with handle:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         try:

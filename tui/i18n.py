@@ -111,12 +111,16 @@ def from_locale(value: str | None) -> str | None:
 
 
 def _from_settings(home: Path) -> str | None:
+    from ledger.errors import InputError
+    from ledger.inputs import MAX_TEXT_FILE, parse_toml, read_file
+
     path = home / SETTINGS_FILE
-    try:
-        with path.open("rb") as handle:
-            value = tomllib.load(handle).get("lang")
-    except (OSError, tomllib.TOMLDecodeError):
+    if not path.exists():
         return None
+    try:
+        value = parse_toml(read_file(path, limit=MAX_TEXT_FILE), where=str(path)).get("lang")
+    except InputError:
+        return None  # a damaged settings file is ignored, as a missing one
     return value if isinstance(value, str) and value in LANGUAGES else None
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -10,8 +9,7 @@ import typer
 
 from ledger.cli.context import state
 from ledger.cli.errors import handles_ledger_errors
-from ledger.cli.output import data, info
-from ledger.errors import InputError
+from ledger.cli.output import Output, data, info
 
 blob_app = typer.Typer(help="Documents stored by their SHA-256.", no_args_is_help=True)
 
@@ -26,14 +24,9 @@ def add(
 
     Example: ledger blob add draft-v2.pdf
     """
-    from ledger import service
+    from ledger import inputs, service
 
-    try:
-        content = file.read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file", where=str(file)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", where=str(file)) from None
+    content = inputs.read_file(file, limit=inputs.MAX_DOCUMENT)
     store = service.open_ledger(state(ctx).settings().db)
     digest = service.add_blob(store=store, data=content)
     store.close()
@@ -54,12 +47,8 @@ def get(
     """
     from ledger import service
 
-    store = service.open_ledger(state(ctx).settings().db)
-    content = service.get_blob(store=store, sha256=sha256.lower())
-    store.close()
-    if out is None:
-        sys.stdout.buffer.write(content)
-        sys.stdout.buffer.flush()
-    else:
-        out.write_bytes(content)
-        info(f"wrote {len(content)} bytes to {out}")
+    with Output(out) as output:
+        store = service.open_ledger(state(ctx).settings().db)
+        content = service.get_blob(store=store, sha256=sha256.lower())
+        store.close()
+        output.emit(content)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -12,7 +11,8 @@ import typer
 
 from ledger.cli.context import now, passphrase, state
 from ledger.cli.errors import handles_ledger_errors
-from ledger.cli.output import data, info
+from ledger.cli.output import Output, data, info
+from ledger.cli.params import natural
 from ledger.errors import InputError
 
 if TYPE_CHECKING:
@@ -49,13 +49,11 @@ DirOption = Annotated[
 
 
 def read_file(path: Path) -> bytes:
-    """Read a file given on the command line. Raises InputError naming it."""
-    try:
-        return Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file", where=str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", where=str(path)) from None
+    """Read a file given on the command line (a regular file of at most 1 MiB). Raises
+    InputError naming it."""
+    from ledger import inputs
+
+    return inputs.read_file(path, limit=inputs.MAX_TEXT_FILE)
 
 
 def read_checkpoint(path: Path) -> SignedCheckpoint:
@@ -73,68 +71,6 @@ def parse_keys(values: list[str] | None, option: str) -> list[VerifierKey]:
     from ledger.note import VerifierKey
 
     return [VerifierKey.parse(v, where=option) for v in values or []]
-
-
-class Output:
-    """Where a command's text goes: stdout, or the file given to --out.
-
-    The file is checked before the command does anything: a directory, a missing directory or
-    one that cannot be written is refused at once (InputError, nothing done). A regular file is
-    written whole or not at all: to a temporary file beside it (through a symbolic link, beside
-    its target), renamed over it once complete. A device or pipe is written directly."""
-
-    def __init__(self, out: Path | None) -> None:
-        self.out = out
-        self._target: Path | None = None  # the file the rename replaces
-        self._temp: Path | None = None
-        if out is None:
-            return
-        where = str(out)
-        target = Path(os.path.realpath(out))
-        if target.is_dir():
-            raise InputError("is a directory; give a file name", where=where)
-        if not target.parent.is_dir():
-            raise InputError(f"cannot write: there is no directory {out.parent}", where=where)
-        if target.exists() and not os.access(target, os.W_OK):
-            raise InputError("cannot write: permission denied", where=where)
-        if target.exists() and not target.is_file():
-            return  # a device or a pipe: written directly
-        try:
-            fd, temp = tempfile.mkstemp(
-                prefix=f".{target.name}.", suffix=".partial", dir=target.parent
-            )
-        except OSError as exc:
-            raise InputError(f"cannot write: {exc.strerror}", where=where) from None
-        os.close(fd)
-        self._target, self._temp = target, Path(temp)
-
-    def __enter__(self) -> Output:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._temp is not None:
-            self._temp.unlink(missing_ok=True)
-
-    def emit(self, text: str) -> None:
-        """Print `text`, or write it to the file (replacing it at once)."""
-        if self.out is None:
-            typer.echo(text, nl=False)
-            return
-        temp, self._temp = self._temp, None
-        try:
-            with (temp or self.out).open("w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                if temp is not None:
-                    os.fsync(handle.fileno())
-            if temp is not None and self._target is not None:
-                temp.chmod(0o644)
-                os.replace(temp, self._target)
-        except OSError as exc:
-            if temp is not None:
-                temp.unlink(missing_ok=True)
-            raise InputError(f"cannot write: {exc.strerror}", where=str(self.out)) from None
-        info(f"wrote {self.out}")
 
 
 def _emit(text: str, out: Path | None) -> None:
@@ -250,7 +186,10 @@ def checkpoint_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
 @handles_ledger_errors
 def checkpoint_show(
     ctx: typer.Context,
-    size: Annotated[int | None, typer.Argument(help="Tree size. [default: the latest]")] = None,
+    size: Annotated[
+        int | None,
+        typer.Argument(metavar="SIZE", parser=natural, help="Tree size. [default: the latest]"),
+    ] = None,
     out: OutOption = None,
 ) -> None:
     """Print a stored checkpoint with every cosignature stored for it.
@@ -304,7 +243,7 @@ def checkpoint_add_cosignatures(
 @handles_ledger_errors
 def prove_inclusion(
     ctx: typer.Context,
-    seq: Annotated[int, typer.Argument(help="The entry to prove.")],
+    seq: Annotated[int, typer.Argument(metavar="SEQ", parser=natural, help="The entry to prove.")],
     checkpoint: Annotated[
         Path | None,
         typer.Option("--checkpoint", help="Prove against this checkpoint. [default: the latest]"),
@@ -332,9 +271,14 @@ def prove_inclusion(
 @handles_ledger_errors
 def prove_consistency(
     ctx: typer.Context,
-    old: Annotated[int, typer.Argument(help="The older tree size.")],
+    old: Annotated[int, typer.Argument(metavar="OLD", parser=natural, help="The older tree size.")],
     new: Annotated[
-        int | None, typer.Argument(help="A stored checkpoint's size. [default: the latest]")
+        int | None,
+        typer.Argument(
+            metavar="NEW",
+            parser=natural,
+            help="A stored checkpoint's size. [default: the latest]",
+        ),
     ] = None,
     as_json: JsonOption = False,
     out: OutOption = None,
@@ -371,7 +315,11 @@ def verify_proof(
     witness_key: WitnessKeys = None,
     quorum: Annotated[
         int | None,
-        typer.Option(help="How many of the witnesses must have cosigned. [default: all given]"),
+        typer.Option(
+            metavar="N",
+            parser=natural,
+            help="How many of the witnesses must have cosigned. [default: all given]",
+        ),
     ] = None,
     old_checkpoint: Annotated[
         Path | None,

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-import tomllib
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -61,71 +59,20 @@ def passphrase(prompt: str, *, confirm: bool = False) -> str:
 
 
 def load_body(path: Path) -> dict[str, Any]:
-    """Read an entry body from a .json or .toml file (`-` reads JSON from stdin).
+    """Read an entry body from a .json or .toml file (`-` reads JSON from stdin), within the
+    limits of `ledger.inputs` (1 MiB, 32 levels, finite numbers, no duplicate keys).
 
     Raises:
-        InputError: naming the file, and the line and column where the parser stopped.
+        InputError: naming the file, and the line and column or the field that is wrong.
     """
+    from ledger import inputs
+
     name = str(path)
-    try:
-        raw = sys.stdin.buffer.read() if name == "-" else path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file", where=name) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", where=name) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(
-            f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
-            where=f"{name}:{line}",
-        ) from None
-    if path.suffix.lower() == ".toml":
-        try:
-            data: Any = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError(f"malformed TOML: {exc}", where=name) from None
-        data = _from_toml(data, "body", name)
-    elif path.suffix.lower() == ".json" or name == "-":
-        try:
-            data = json.loads(text, object_pairs_hook=_no_duplicates)
-        except json.JSONDecodeError as exc:
-            where = f"{name}:{exc.lineno}:{exc.colno}"
-            raise InputError(f"malformed JSON: {exc.msg}", where=where) from None
-        except ValueError as exc:
-            raise InputError(f"malformed JSON: {exc}", where=name) from None
-    else:
+    suffix = path.suffix.lower()
+    if name != "-" and suffix not in (".json", ".toml"):
         raise InputError("the body file must end in .json or .toml", where=name)
-    if not isinstance(data, dict):
-        raise InputError("the body must be a JSON object", where=name)
-    return data
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"duplicate key {key!r}")
-        result[key] = value
-    return result
-
-
-def _from_toml(value: Any, where: str, name: str) -> Any:
-    """TOML has native dates and times; bodies hold them as RFC 3339 strings."""
-    if isinstance(value, dict):
-        return {k: _from_toml(v, f"{where}.{k}", name) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_from_toml(v, f"{where}[{i}]", name) for i, v in enumerate(value)]
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise InputError(
-                "a local date-time is ambiguous: give an offset, e.g. 2020-03-15T09:30:00+08:00",
-                where=f"{name}: {where}",
-            )
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if not isinstance(value, str | int | float | bool):
-        raise InputError(f"{type(value).__name__} values are not allowed", where=f"{name}: {where}")
-    return value
+    if name == "-":
+        raw = sys.stdin.buffer.read(inputs.MAX_BODY_BYTES + 1)
+    else:
+        raw = inputs.read_file(path, limit=inputs.MAX_BODY_BYTES)
+    return inputs.parse_body(raw, where=name, toml=suffix == ".toml" and name != "-")

@@ -11,6 +11,7 @@ import typer
 from ledger.cli.context import load_body, now, passphrase, state
 from ledger.cli.errors import handles_ledger_errors
 from ledger.cli.output import data, info, json_line
+from ledger.cli.params import year as year_param
 
 if TYPE_CHECKING:
     from ledger.store import SqlStore
@@ -80,7 +81,12 @@ def decisions_list(
     scope: Annotated[
         str | None, typer.Option(help="Scope contains this: item-01, art3:1, large_fund …")
     ] = None,
-    year: Annotated[int | None, typer.Option(help="Only decisions proposed in this year.")] = None,
+    year: Annotated[
+        int | None,
+        typer.Option(
+            metavar="YEAR", parser=year_param, help="Only decisions proposed in this year."
+        ),
+    ] = None,
     organ: Annotated[str | None, typer.Option(help="Only this deciding organ.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines.")] = False,
 ) -> None:

@@ -11,6 +11,7 @@ import typer
 from ledger.cli.context import load_body, now, passphrase, state
 from ledger.cli.errors import handles_ledger_errors
 from ledger.cli.output import data, entry_json, info, json_line, short
+from ledger.cli.params import natural
 
 if TYPE_CHECKING:
     from ledger.store.repository import StoredRow
@@ -83,8 +84,12 @@ def log(
     entry_type: Annotated[str | None, typer.Option("--type", help="Only this type.")] = None,
     actor: Annotated[str | None, typer.Option("--actor", help="Only by this person.")] = None,
     subject: Annotated[str | None, typer.Option("--subject", help="Only about this.")] = None,
-    since: Annotated[int, typer.Option(help="Start at this seq.")] = 0,
-    limit: Annotated[int | None, typer.Option(help="At most this many entries.")] = None,
+    since: Annotated[
+        int, typer.Option(metavar="SEQ", parser=natural, help="Start at this seq.")
+    ] = 0,
+    limit: Annotated[
+        int | None, typer.Option(metavar="N", parser=natural, help="At most this many entries.")
+    ] = None,
     newest_first: Annotated[bool, typer.Option("--newest-first", help="Reverse order.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one entry a line.")] = False,
 ) -> None:
@@ -130,6 +135,7 @@ def show(
     """
     from ledger import service
     from ledger.errors import InputError
+    from ledger.inputs import parse_natural
 
     if what == "decision":
         if ident is None:
@@ -141,8 +147,9 @@ def show(
     if not what.isdigit() or ident is not None:
         raise InputError(f"{what!r} is not a seq; use `ledger show SEQ` or "
                          "`ledger show decision ID`", where="SEQ")  # fmt: skip
+    seq = parse_natural(what, where="SEQ")  # isdigit() also takes `²` and `٣`
     store = service.open_ledger(state(ctx).settings().db)
-    entry = service.get_entry(store=store, seq=int(what))
+    entry = service.get_entry(store=store, seq=seq)
     store.close()
     rendered = entry_json(entry.seq, entry.leaf_hash, entry.data, entry.signature)
     if as_json:

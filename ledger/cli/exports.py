@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +15,7 @@ from ledger.cli.context import now, passphrase, state
 from ledger.cli.errors import handles_ledger_errors
 from ledger.cli.exit_codes import ExitCode
 from ledger.cli.output import data, info
+from ledger.cli.params import year as year_param
 from ledger.errors import InputError
 
 if TYPE_CHECKING:
@@ -171,7 +173,12 @@ def dossier(
 @handles_ledger_errors
 def annual(
     ctx: typer.Context,
-    year: Annotated[int, typer.Option("--year", help="The calendar year reported on.")],
+    year: Annotated[
+        int,
+        typer.Option(
+            "--year", metavar="YEAR", parser=year_param, help="The calendar year reported on."
+        ),
+    ],
     fmt: Annotated[
         str, typer.Option("--format", metavar="md|html|json", help="Output format.")
     ] = "md",
@@ -253,15 +260,16 @@ def verify_bundle(
 
 def _key_text(value: str) -> str:
     """A verifier key given as itself or as a file holding it."""
+    from ledger import inputs
+
     if "+" in value:
         return value.strip()
-    path = Path(value)
-    try:
-        return path.read_text(encoding="utf-8").strip()
-    except OSError:
+    if not os.path.lexists(value):
         raise InputError(
             f"{value!r} is neither a verifier key nor a readable file", where="--trust"
-        ) from None
+        )
+    raw = inputs.read_file(value, limit=inputs.MAX_TEXT_FILE, where=f"--trust {value}")
+    return inputs.decode_text(raw, where=f"--trust {value}").strip()
 
 
 def register(app: typer.Typer) -> None:

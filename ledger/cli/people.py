@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -144,11 +145,12 @@ def key_bind(
     """
     from keys import KeyStore
     from ledger import service
+    from ledger.entry import HEX64
     from ledger.errors import InputError
 
     settings = state(ctx).settings()
     path = Path(request)
-    if not path.is_file():
+    if not os.path.lexists(path) and HEX64.match(request.lower()):
         path = _request_path(KeyStore(settings.key_dir), request.lower())
     content = service.read_key_request(path)
 
