@@ -262,7 +262,7 @@ def parse_day(text: str, *, where: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
-        raise InputError(f"{text!r} is not a date ({exc})", where=where) from None
+        raise InputError(f"{text!r} is not a date YYYY-MM-DD ({exc})", where=where) from None
 
 
 def format_local(moment: datetime) -> str:

@@ -68,7 +68,7 @@ def test_the_edges_of_the_range_convert_to_fixed_width_utc(text: str) -> None:
     [
         ("0999-06-01", "not a date of the years 1900 to 2200"),
         ("2201-01-01", "not a date of the years 1900 to 2200"),
-        ("2021-02-29", "is not a date (day is out of range"),
+        ("2021-02-29", "is not a date YYYY-MM-DD (day is out of range"),
         ("20210101", "is not a date YYYY-MM-DD"),
         ("2021-01-01\n", "is not a date YYYY-MM-DD"),
     ],
