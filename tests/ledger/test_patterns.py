@@ -14,19 +14,15 @@ import pytest
 
 from ledger import service
 from ledger.entry import (
-    DEFAULT_ZONE,
     HEX64,
     ID_PATTERN,
     TYPE_PATTERN,
-    Statement,
-    format_local,
-    format_utc,
 )
 from ledger.errors import InputError
 from ledger.store.postgres import ROLE_PATTERN
 from ledger.types import lookup
 from tests.builders import new_ledger
-from tests.tamper import forge_append
+from tests.tamper import forge_next
 
 ROOT = Path(__file__).resolve().parents[2]
 # Prefix matches on purpose: a gate's name at the start of a refusal's message.
@@ -98,20 +94,7 @@ def test_body_ids_refuse_a_trailing_newline(
 def test_a_forged_subject_with_a_newline_fails_verify(tmp_path: Path) -> None:
     """An entry inserted by hand, signed by the registrar, about `zhou.min⏎`: verify names it."""
     ledger = new_ledger(tmp_path)
-    head = ledger.store.head()
-    assert head is not None
-    stmt = Statement(
-        seq=head.seq + 1,
-        prev=head.leaf_hash,
-        type="person.registered",
-        subject="zhou.min\n",
-        occurred_at=format_local(ledger.clock().astimezone(DEFAULT_ZONE)),
-        recorded_at=format_utc(ledger.clock()),
-        actor="li.na",
-        key=ledger.keys["li.na"].key_id,
-        body={"name": "周敏"},
-    )
-    forge_append(ledger.db, stmt, ledger.keys["li.na"])
+    seq = forge_next(ledger, "person.registered", "zhou.min\n", {"name": "周敏"})
     report = service.verify_ledger(store=ledger.store)
-    assert report.failures["schema"].seq == head.seq + 1, report.to_json()
+    assert report.failures["schema"].seq == seq, report.to_json()
     assert "is not a valid id" in report.failures["schema"].message

@@ -17,11 +17,11 @@ from typer.testing import CliRunner
 
 from ledger import service
 from ledger.cli import app
-from ledger.entry import DEFAULT_ZONE, SignedEntry, Statement, format_local, format_utc
+from ledger.entry import SignedEntry
 from ledger.errors import RefusedError
 from tests.backends import Backend
 from tests.builders import LedgerFixture, new_ledger
-from tests.tamper import forge_append
+from tests.tamper import forge_next
 
 
 @dataclass
@@ -124,22 +124,7 @@ def test_a_revocation_of_the_old_form_still_verifies(sample: LedgerFixture) -> N
 def _forged_revocation(case: Theft, repudiates: list[int] | None) -> int:
     """Insert, behind the application's back, a revocation signed with the registrar's real
     key (the registrar, or whoever holds that key, wants the thief's entries to stand)."""
-    ledger = case.ledger
-    head = ledger.store.head()
-    assert head is not None
-    stmt = Statement(
-        seq=head.seq + 1,
-        prev=head.leaf_hash,
-        type="key.revoked",
-        subject="wang.fang",
-        occurred_at=format_local(ledger.clock().astimezone(DEFAULT_ZONE)),
-        recorded_at=format_utc(ledger.clock()),
-        actor="li.na",
-        key=ledger.keys["li.na"].key_id,
-        body=revocation(case, repudiates),
-    )
-    forge_append(ledger.db, stmt, ledger.keys["li.na"])
-    return stmt.seq
+    return forge_next(case.ledger, "key.revoked", "wang.fang", revocation(case, repudiates))
 
 
 @pytest.mark.parametrize("listed", [None, [4]])
@@ -170,3 +155,20 @@ def test_a_forged_revocation_with_the_exact_list_verifies(tmp_path: Path) -> Non
     _forged_revocation(case, [4, 6])
     report = service.verify_ledger(store=case.ledger.store)
     assert set(report.failures) == {"derived", "merkle_cache"}, report.to_json()
+
+
+def test_a_batch_counts_its_own_entries(tmp_path: Path, backend: Backend) -> None:
+    """Within one transaction the store does not yet hold the batch's earlier entries; the
+    revocation's list must still include them, as verify's replay will."""
+    case = theft(tmp_path, backend)
+    ledger = case.ledger
+    wang, registrar = ledger.keys["wang.fang"], ledger.keys["li.na"]
+    head = ledger.store.head()
+    assert head is not None
+    listed = [e.seq for e in case.stolen] + [head.seq + 1]
+    drafts = [
+        service.Draft("note", "m1", {"text": "同一批次"}, "wang.fang", wang),
+        service.Draft("key.revoked", "wang.fang", revocation(case, listed), "li.na", registrar),
+    ]
+    service.append_batch(store=ledger.store, drafts=drafts, now=ledger.clock)
+    assert service.verify_ledger(store=ledger.store).ok

@@ -10,15 +10,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from ledger import service
 from ledger.entry import (
-    DEFAULT_ZONE,
-    Statement,
-    format_local,
     format_utc,
     is_utc_stamp,
     parse_day,
@@ -26,8 +22,8 @@ from ledger.entry import (
 )
 from ledger.errors import InputError
 from ledger.types import lookup
-from tests.builders import LedgerFixture, new_ledger
-from tests.tamper import forge_append
+from tests.builders import new_ledger
+from tests.tamper import forge_next
 
 BAD_TIMES = [
     ("0999-06-01T00:00:00Z", "not a time of the years 1900 to 2200 (the year 999"),
@@ -143,35 +139,13 @@ def test_dates_in_bodies_and_profiles_are_in_range() -> None:
         )
 
 
-def _forged(ledger: LedgerFixture, **changes: Any) -> int:
-    head = ledger.store.head()
-    assert head is not None
-    fields: dict[str, Any] = {
-        "seq": head.seq + 1,
-        "prev": head.leaf_hash,
-        "type": "key.revoked",
-        "subject": "wang.fang",
-        "occurred_at": format_local(ledger.clock().astimezone(DEFAULT_ZONE)),
-        "recorded_at": format_utc(ledger.clock()),
-        "actor": "li.na",
-        "key": ledger.keys["li.na"].key_id,
-        "body": {
-            "key_id": ledger.keys["wang.fang"].key_id,
-            "effective_at": "0999-06-01T00:00:00Z",
-            "reason": "伪造",
-        },
-    }
-    fields.update(changes)
-    forge_append(ledger.db, Statement(**fields), ledger.keys["li.na"])
-    return head.seq + 1
-
-
 def test_a_forged_revocation_from_year_999_fails_verify(tmp_path: Path) -> None:
     """The attack of the issue, inserted with the registrar's real signature: verify reports
     the body's time at its seq instead of keeping the key valid for ever."""
     ledger = new_ledger(tmp_path)
-    ledger.register("wang.fang", "王芳")
-    seq = _forged(ledger)
+    key = ledger.register("wang.fang", "王芳")
+    body = {"key_id": key.key_id, "effective_at": "0999-06-01T00:00:00Z", "reason": "伪造"}
+    seq = forge_next(ledger, "key.revoked", "wang.fang", body)
     report = service.verify_ledger(store=ledger.store)
     assert report.failures["schema"].seq == seq, report.to_json()
     assert "the year 999 is out of range" in report.failures["schema"].message
@@ -183,7 +157,7 @@ def test_a_forged_revocation_from_year_999_fails_verify(tmp_path: Path) -> None:
 def test_a_forged_recorded_at_out_of_range_fails_verify(tmp_path: Path, recorded_at: str) -> None:
     ledger = new_ledger(tmp_path)
     ledger.register("wang.fang", "王芳")
-    seq = _forged(ledger, type="note", subject="m1", recorded_at=recorded_at, body={"text": "x"})
+    seq = forge_next(ledger, "note", "m1", {"text": "x"}, recorded_at=recorded_at)
     report = service.verify_ledger(store=ledger.store)
     assert report.failures["schema"].seq == seq, report.to_json()
     assert "is not a fixed-width UTC time of the years 1900 to 2200" in (
