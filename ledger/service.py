@@ -27,6 +27,7 @@ from ledger.entry import (
     Statement,
     format_local,
     format_utc,
+    is_utc_stamp,
     leaf_hash,
     parse_time,
     possession_message,
@@ -257,6 +258,12 @@ def recorded_time(now: datetime, head: Head | None, rules: RuleProfile) -> str:
         )
     if head is None or recorded >= head.recorded_at:
         return recorded
+    if not is_utc_stamp(head.recorded_at):
+        raise RefusedError(
+            f"the ledger's head (seq {head.seq}) has recorded_at {head.recorded_at!r}, which is "
+            "not a time: the database was changed behind the ledger's back (run `ledger "
+            "verify`); nothing was written"
+        )
     behind = _utc(head.recorded_at) - now
     if behind > timedelta(seconds=rules.clock_tolerance_seconds):
         raise RefusedError(

@@ -23,6 +23,7 @@ from ledger.cli import app
 from ledger.errors import RefusedError
 from tests.backends import Backend
 from tests.builders import LedgerFixture, new_ledger
+from tests.tamper import sql
 
 
 def profile(ledger: LedgerFixture, **rules: Any) -> None:
@@ -132,3 +133,20 @@ def test_the_first_entry_from_the_future_is_named(tmp_path: Path) -> None:
         ledger.note("li.na", f"之后第{number}条")
     report = service.verify_ledger(store=ledger.store, now=datetime.now(UTC))
     assert report.failures["future"].seq == first.seq
+
+
+def test_a_head_time_changed_by_hand_is_a_refusal_not_a_crash(tmp_path: Path) -> None:
+    """The head's recorded_at column rewritten in the sqlite3 shell: the next append is refused
+    and points at `ledger verify`."""
+    ledger = new_ledger(tmp_path)
+    head = ledger.note("li.na", "第一条")
+    result = sql(ledger.db, f"UPDATE entries SET recorded_at = 'x' WHERE seq = {head.seq};")
+    assert result.returncode == 0, result.stderr
+    ledger.store.close()
+    store = service.open_ledger(ledger.db)  # reads the head afresh
+    draft = service.Draft("note", "m1", {"text": "x"}, "li.na", ledger.keys["li.na"])
+    try:
+        with pytest.raises(RefusedError, match="run `ledger verify`"):
+            service.append_entry(store=store, draft=draft, now=ledger.clock())
+    finally:
+        store.close()
