@@ -11,11 +11,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 from ledger.app_service import LedgerService
 from ledger.entry import HEX64
+from ledger.entry import parse_day as parse_entry_day
 from ledger.errors import InputError
 from ledger.export import annual
 from ledger.export.bundle import Scope
@@ -82,12 +82,7 @@ def parse_day(text: str, where: str) -> str | None:
     value = text.strip()
     if not value:
         return None
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"{value!r} is not a date YYYY-MM-DD", where=where) from None
-    if len(value) != 10:
-        raise InputError(f"{value!r} is not a date YYYY-MM-DD", where=where)
+    parse_entry_day(value, where=where)
     return value
 
 
@@ -103,7 +98,7 @@ def parse_withheld(text: str, where: str = "withheld") -> list[tuple[str, str]]:
         if not line.strip():
             continue
         digest, _, reason = line.strip().partition(" ")
-        if not HEX64.match(digest):
+        if not HEX64.fullmatch(digest):
             raise InputError(f"{digest!r} is not a SHA-256 hex hash", where=f"{where} {number}")
         if not reason.strip():
             raise InputError(

@@ -488,7 +488,7 @@ class LedgerService:
     def verify(self, progress: Callable[[int, int], None] | None = None) -> VerifyResult:
         """Verify the whole ledger (see `ledger.service.verify_ledger`) and remember the
         result for the dashboard."""
-        report = service.verify_ledger(store=self.store, progress=progress)
+        report = service.verify_ledger(store=self.store, progress=progress, now=self.clock())
         result = VerifyResult(
             ok=report.ok,
             entries=report.entries,

@@ -9,9 +9,9 @@ refusals when they happen at append time.
 from __future__ import annotations
 
 import base64
-import re
+from array import array
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from keys import BadSignatureError, InvalidKeyError, key_id, short_id, verify_signature
@@ -20,6 +20,7 @@ from ledger.entry import (
     ZERO_HASH,
     Statement,
     format_utc,
+    is_utc_stamp,
     parse_time,
     possession_message,
 )
@@ -27,12 +28,18 @@ from ledger.errors import (
     AuthorityError,
     InputError,
     KeyValidityError,
+    RevocationError,
     SchemaError,
+    seq_list,
 )
 from ledger.procedure.state import Procedure
 from ledger.types import GENESIS, lookup
 
-_UTC_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
+_STAMP_WIDTH = len("2020-01-01T00:00:00.000000Z")
+
+# Given a key id and a fixed-width UTC time, the seqs of the entries signed with that key and
+# recorded at or after that time, ascending.
+SignedLookup = Callable[[str, str], list[int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +65,24 @@ class KeyRecord:
         return self.bound_at <= recorded_at and (
             self.revoked_at is None or recorded_at < self.revoked_at
         )
+
+
+@dataclass(slots=True)
+class _Signed:
+    """The entries one key signed, in seq order: their seqs, and their recorded_at stamps
+    end to end (fixed width), so that a million entries cost megabytes, not a string each."""
+
+    seqs: array[int] = field(default_factory=lambda: array("q"))
+    stamps: bytearray = field(default_factory=bytearray)
+
+    def since(self, stamp: str) -> list[int]:
+        mark = stamp.encode()
+        width, stamps = _STAMP_WIDTH, self.stamps
+        return [
+            seq
+            for index, seq in enumerate(self.seqs)
+            if stamps[index * width : (index + 1) * width] >= mark
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +123,11 @@ class Directory:
         self.organs: dict[str, OrganRecord] = {}
         self.memberships: dict[tuple[str, str, str, int], MembershipRecord] = {}
         self.procedure = Procedure()
+        # Which entries each key signed, so that a revocation can be checked against them. A
+        # register replayed from genesis (verify, a bundle) keeps them itself; one loaded from
+        # the derived tables is given `signed_lookup`, which asks the store.
+        self._signed: dict[str, _Signed] | None = {}
+        self.signed_lookup: SignedLookup | None = None
 
     # -- checks -------------------------------------------------------------------------
 
@@ -111,13 +141,17 @@ class Directory:
             SchemaError, KeyValidityError, AuthorityError: with `stmt.seq`.
         """
         seq = stmt.seq
-        if not _UTC_STAMP.match(stmt.recorded_at):
-            raise SchemaError(f"recorded_at {stmt.recorded_at!r} is not fixed-width UTC", seq=seq)
+        if not is_utc_stamp(stmt.recorded_at):
+            raise SchemaError(
+                f"recorded_at {stmt.recorded_at!r} is not a fixed-width UTC time of the years "
+                "1900 to 2200",
+                seq=seq,
+            )
         try:
             parse_time(stmt.occurred_at, where="occurred_at")
         except InputError as exc:
             raise SchemaError(exc.diagnostics(), seq=seq) from None
-        if not ID_PATTERN.match(stmt.subject):
+        if not ID_PATTERN.fullmatch(stmt.subject):
             raise SchemaError(f"subject {stmt.subject!r} is not a valid id", seq=seq)
         if (stmt.type == GENESIS) != (seq == 0):
             raise AuthorityError("only seq 0 is, and must be, the genesis entry", seq=seq)
@@ -200,6 +234,7 @@ class Directory:
                     "this is the registrar's last valid key; bind the registrar a new key "
                     "first, or nobody could record people and keys any more"
                 )
+            self._check_repudiated(stmt, key)
         elif kind == "note":
             later = [ref for ref in body.get("about", []) if ref >= seq]
             if later:
@@ -236,6 +271,39 @@ class Directory:
                 f"the proof of possession does not verify for key {short_id(body['key_id'])} "
                 f"and person {stmt.subject}"
             ) from None
+
+    def _check_repudiated(self, stmt: Statement, key: KeyRecord) -> None:
+        """A revocation effective before entries already signed with the key must list exactly
+        those entries in `repudiates`: the ledger keeps them (nothing is deleted), marked."""
+        effective = format_utc(parse_time(stmt.body["effective_at"], where="effective_at"))
+        signed = self.signed_since(key.key_id, effective)
+        listed = stmt.body.get("repudiates") or []
+        if listed == signed:
+            return
+        short = short_id(key.key_id)
+        if signed:
+            lists = f"it lists {seq_list(listed)}" if listed else "it lists none"
+            message = (
+                f"signed after the key was revoked: seq {seq_list(signed)} (key {short}, "
+                f"revoked from {effective}); the revocation must list exactly these in "
+                f"repudiates, and {lists}"
+            )
+        else:
+            message = (
+                f"repudiates lists seq {seq_list(listed)}, but no entry signed with key {short} "
+                f"was recorded at or after {effective}"
+            )
+        raise RevocationError(message, seq=stmt.seq)
+
+    def signed_since(self, key_id: str, since: str) -> list[int]:
+        """The seqs of the entries signed with `key_id` and recorded at or after `since`
+        (fixed-width UTC), ascending."""
+        if self._signed is not None:
+            signed = self._signed.get(key_id)
+            return [] if signed is None else signed.since(since)
+        if self.signed_lookup is None:
+            raise RuntimeError("a register loaded from derived rows needs a signed_lookup")
+        return self.signed_lookup(key_id, since)
 
     def active_membership(self, person: str, organ: str, role: str) -> MembershipRecord | None:
         """Return the open membership of `person` in `organ` with `role`, if any."""
@@ -275,6 +343,12 @@ class Directory:
         """Apply a checked statement; return the derived rows it creates or changes."""
         body, seq, subject = stmt.body, stmt.seq, stmt.subject
         changed: list[tuple[str, Row]] = []
+        if self._signed is not None:
+            signed = self._signed.get(stmt.key)
+            if signed is None:
+                signed = self._signed[stmt.key] = _Signed()
+            signed.seqs.append(seq)
+            signed.stamps += stmt.recorded_at.encode()
         if stmt.type == GENESIS:
             self.origin = body["origin"]
             self.organisation = body["organisation"]
@@ -334,6 +408,7 @@ class Directory:
     def from_rows(cls, genesis: Statement, rows: dict[str, list[Row]]) -> Directory:
         """Rebuild a directory from the genesis statement and the stored derived rows."""
         directory = cls()
+        directory._signed = None
         directory.origin = genesis.body["origin"]
         directory.organisation = genesis.body["organisation"]
         directory.registrar = genesis.body["registrar"]["id"]

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ledger.entry import decode_statement
 from ledger.errors import InputError
 from ledger.procedure.compliance import position_summary, report
 from ledger.procedure.state import PROFILES, Procedure
@@ -168,6 +169,38 @@ def timeline(*, store: SqlStore, decision: str) -> list[StoredRow]:
     return sorted(rows, key=lambda r: r.seq)
 
 
+def repudiations(*, store: SqlStore) -> dict[int, Obj]:
+    """Every entry a key revocation repudiates (`key.revoked` with `repudiates`: signed with
+    the key after the revocation took effect), by seq: the revocation's seq, the key, its
+    holder and the effective time."""
+    found: dict[int, Obj] = {}
+    for row in store.rows(where={"type": "key.revoked"}):
+        stmt = decode_statement(row.statement)
+        for seq in stmt.body.get("repudiates") or []:
+            found[seq] = {
+                "seq": seq,
+                "revoked_by": row.seq,
+                "key_id": stmt.body["key_id"],
+                "person": stmt.subject,
+                "effective_at": stmt.body["effective_at"],
+            }
+    return found
+
+
+def _repudiated_about(store: SqlStore, state: Obj, repudiated: dict[int, Obj]) -> list[Obj]:
+    """The repudiated entries among those about a decision: its timeline (its own entries and
+    its meetings'), and every entry that gave someone a part in it."""
+    if not repudiated:
+        return []
+    seqs = {row.seq for row in timeline(store=store, decision=state["id"])}
+    seqs |= {row["seq"] for row in _involvements(store, subject=state["id"])}
+    about = []
+    for seq in sorted(seqs & repudiated.keys()):
+        row = next(store.rows(since=seq, until=seq))
+        about.append({**repudiated[seq], "type": row.type, "actor": row.actor})
+    return about
+
+
 def check(*, store: SqlStore, decision: str | None = None) -> list[Obj]:
     """The compliance report of one decision, or of every decision (§4.5)."""
     procedure = _procedure(store)
@@ -176,7 +209,16 @@ def check(*, store: SqlStore, decision: str | None = None) -> list[Obj]:
         decisions = [get_decision(store=store, decision=decision)]
     else:
         decisions = _objects(store, "decision")
-    return [report(d, procedure.profile(d["profile"])[2], meetings) for d in decisions]
+    repudiated = repudiations(store=store)
+    return [
+        report(
+            d,
+            procedure.profile(d["profile"])[2],
+            meetings,
+            repudiated=_repudiated_about(store, d, repudiated),
+        )
+        for d in decisions
+    ]
 
 
 def _involvements(store: SqlStore, **where: str) -> list[Obj]:
@@ -213,6 +255,7 @@ def trace_decision(*, store: SqlStore, decision: str) -> Obj:
     position and reason, and the seq of each proving entry (§4.6)."""
     state = get_decision(store=store, decision=decision)
     directory = store.directory()
+    repudiated = repudiations(store=store)
     rows = _involvements(store, subject=decision)
     meetings = {d["meeting"] for d in state["deliberations"]}
     for meeting in sorted(meetings):
@@ -239,6 +282,7 @@ def trace_decision(*, store: SqlStore, decision: str) -> Obj:
             item["signed"] = position.get("signed")
             item["confirmed_seq"] = position.get("confirmed_seq")
             item["dissent"] = row["detail"]["stance"] in ("disagree", "defer")
+        _mark(item, repudiated)
         people.append(item)
     experts = [
         {"step": step, **expert}
@@ -251,7 +295,15 @@ def trace_decision(*, store: SqlStore, decision: str) -> Obj:
         "status": state["status"],
         "people": people,
         "experts": experts,
+        "repudiated": _repudiated_about(store, state, repudiated),
     }
+
+
+def _mark(item: Obj, repudiated: dict[int, Obj]) -> None:
+    """Mark a trace row whose proving entry a key revocation repudiates."""
+    found = repudiated.get(item["seq"])
+    if found is not None:
+        item["repudiated_by"] = found["revoked_by"]
 
 
 def trace_person(*, store: SqlStore, person: str) -> Obj:
@@ -260,6 +312,7 @@ def trace_person(*, store: SqlStore, person: str) -> Obj:
     record = directory.persons.get(person)
     if record is None:
         raise InputError(f"{person!r} is not a registered person", where="PERSON")
+    repudiated = repudiations(store=store)
     posts = sorted(
         (
             {
@@ -284,6 +337,7 @@ def trace_person(*, store: SqlStore, person: str) -> Obj:
             "revoked_seq": k.revoked_seq,
             "revoked_at": k.revoked_at,
             "reason": k.revoked_reason,
+            "repudiates": sorted(s for s, r in repudiated.items() if r["key_id"] == k.key_id),
         }
         for k in directory.keys_of(person)
     ]
@@ -302,6 +356,7 @@ def trace_person(*, store: SqlStore, person: str) -> Obj:
                 **row["detail"],
             }
         )
+        _mark(involvement[-1], repudiated)
     return {
         "person": person,
         "name": record.name,
@@ -386,6 +441,7 @@ __all__ = [
     "get_decision",
     "list_decisions",
     "overdue",
+    "repudiations",
     "timeline",
     "trace_decision",
     "trace_person",

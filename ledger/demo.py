@@ -126,6 +126,10 @@ NORMATIVE_TOPICS = [
 NORMATIVE_COUNT = 63
 NOT_FILED = {40}
 LATE = {17: 36, 51: 41}  # document number: days after publication it was filed
+# Nothing in the demo happens after this day: it is looked at on 2021-01-15 (the TUI's tests
+# and screenshots), and an entry recorded later than the clock of the machine that looks is
+# one from the future (`ledger verify` reports it, and an append there is refused).
+LAST_DAY = "2021-01-14"
 CORRECTION_ORDERED = {22}
 DECISION_DOCUMENT = 23  # 示教规〔2020〕23号 is decision d2020-03's text
 
@@ -1111,7 +1115,7 @@ def _normative_documents(s: _Scribe) -> None:
             {"filed_to": "示例区司法局", "filed_at": filed},
         )
         result = "correction_ordered" if number in CORRECTION_ORDERED else "no_issue"
-        answered = _add_days(filed, 20)
+        answered = min(_add_days(filed, 20), LAST_DAY)
         s(
             f"{answered}T10:00:00+08:00",
             "sun.hao",

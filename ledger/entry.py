@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from ledger.canonical import canonical_bytes, parse_canonical
@@ -36,11 +36,26 @@ STATEMENT_FIELDS = (
 )
 _FIELD_SET = frozenset(STATEMENT_FIELDS)
 
+# Identifier syntax. The pattern strings are also given to pydantic, whose (Rust) engine reads
+# `$` as the end of the text; Python's `$` also matches before a final newline, so Python code
+# must test them with `fullmatch`, never `match`.
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$|^note$")
-_UTC_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")
+_RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})"
+)
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# The business and system times a ledger accepts: years 1900 to 2200, both included, as written
+# (in the time's own offset). Earlier or later dates are typing mistakes or broken clocks, and
+# keeping them out keeps every time four-digit and convertible to UTC without overflow.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
+# A recorded_at: fixed-width UTC with microseconds, its year in range; the day of the month is
+# checked against the calendar separately (see `is_utc_stamp`).
+_UTC_STAMP = re.compile(
+    r"(?:19[0-9]{2}|2[01][0-9]{2}|2200)-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{6}Z"
+)
 DEFAULT_ZONE = timezone(timedelta(hours=8))
 
 
@@ -179,28 +194,75 @@ def decode_statement(data: bytes) -> Statement:
 def format_utc(moment: datetime) -> str:
     """Render an aware datetime as fixed-width RFC 3339 UTC with microseconds.
 
-    Fixed width keeps lexical order equal to time order, which the store relies on.
+    Fixed width keeps lexical order equal to time order, which the store and the register's
+    comparisons rely on (the year is always four digits: `strftime("%Y")` is not).
+
+    Raises:
+        ValueError: a naive datetime, or one outside years 1 to 9999 in UTC.
     """
     if moment.tzinfo is None:
         raise ValueError("naive datetime")
-    return moment.astimezone(UTC).strftime(_UTC_FORMAT)
+    utc = moment.astimezone(UTC).replace(tzinfo=None)
+    return utc.isoformat(timespec="microseconds") + "Z"
+
+
+def is_utc_stamp(text: str) -> bool:
+    """True if `text` is a recorded_at as `format_utc` writes it, of a real calendar day, with
+    its year from `EARLIEST_YEAR` to `LATEST_YEAR`."""
+    if _UTC_STAMP.fullmatch(text) is None:
+        return False
+    if text[8:10] <= "28":  # every month has these days; only later ones need the calendar
+        return True
+    try:
+        date(int(text[:4]), int(text[5:7]), int(text[8:10]))
+    except ValueError:
+        return False
+    return True
+
+
+def _check_year(year: int, text: str, what: str, where: str) -> None:
+    if not EARLIEST_YEAR <= year <= LATEST_YEAR:
+        raise InputError(
+            f"{text!r} is not a {what} of the years {EARLIEST_YEAR} to {LATEST_YEAR} (the "
+            f"year {year} is out of range)",
+            where=where,
+        )
 
 
 def parse_time(text: str, *, where: str) -> datetime:
-    """Parse an RFC 3339 timestamp that carries a UTC offset.
+    """Parse an RFC 3339 timestamp that carries a UTC offset, in the years the ledger accepts.
 
     Raises:
-        InputError: not RFC 3339, or no offset (a local time is ambiguous).
+        InputError: not RFC 3339, no offset (a local time is ambiguous), not a real time, or
+            a year outside `EARLIEST_YEAR`–`LATEST_YEAR` (checked as written, so that its
+            conversion to UTC cannot overflow).
     """
-    if not isinstance(text, str) or not _RFC3339.match(text):
+    if not isinstance(text, str) or not _RFC3339.fullmatch(text):
         raise InputError(
             f"{text!r} is not an RFC 3339 time with an offset, e.g. 2020-03-15T09:30:00+08:00",
             where=where,
         )
+    _check_year(int(text[:4]), text, "time", where)
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
         raise InputError(f"{text!r} is not a valid time ({exc})", where=where) from None
+
+
+def parse_day(text: str, *, where: str) -> date:
+    """Parse a date YYYY-MM-DD in the years the ledger accepts.
+
+    Raises:
+        InputError: not of that form, not a real day, or a year outside
+            `EARLIEST_YEAR`–`LATEST_YEAR`.
+    """
+    if not isinstance(text, str) or not _DAY.fullmatch(text):
+        raise InputError(f"{text!r} is not a date YYYY-MM-DD", where=where)
+    _check_year(int(text[:4]), text, "date", where)
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise InputError(f"{text!r} is not a date YYYY-MM-DD ({exc})", where=where) from None
 
 
 def format_local(moment: datetime) -> str:

@@ -186,3 +186,23 @@ class WitnessRefusal(VerificationError):
     """A witness refuses to cosign: the checkpoint goes backwards, forks, or fails its proof."""
 
     kind = "witness"
+
+
+class RevocationError(VerificationError):
+    """A key revocation effective before entries already signed with the key does not list
+    exactly those entries as repudiated."""
+
+    kind = "revocation"
+
+
+class FutureTimeError(VerificationError):
+    """An entry's `recorded_at` is later than the verifier's clock (beyond the profile's clock
+    tolerance): a machine whose clock ran ahead stamped it."""
+
+    kind = "future"
+
+
+def seq_list(seqs: list[int], shown: int = 10) -> str:
+    """Seqs for a message: `3, 5, 8`, or the first `shown` and how many in all."""
+    text = ", ".join(str(seq) for seq in seqs[:shown])
+    return text if len(seqs) <= shown else f"{text}, … ({len(seqs)} in all)"

@@ -95,7 +95,7 @@ class VerifierKey:
             InputError: a malformed key, an unknown type, or an id that does not match.
         """
         parts = text.split("+", 2)
-        if len(parts) != 3 or not valid_name(parts[0]) or not _HEX8.match(parts[1]):
+        if len(parts) != 3 or not valid_name(parts[0]) or not _HEX8.fullmatch(parts[1]):
             raise InputError(
                 f"{text[:60]!r} is not a verifier key (name+hexid+base64)", where=where
             )
@@ -386,7 +386,7 @@ class Checkpoint:
         origin, size, root_line, *extensions = lines
         if not origin:
             raise NoteError("malformed checkpoint: the origin line is empty")
-        if not _DECIMAL.match(size):
+        if not _DECIMAL.fullmatch(size):
             raise NoteError(f"malformed checkpoint: tree size {size[:30]!r} is not a decimal")
         try:
             root = _b64decode(root_line)

@@ -50,7 +50,7 @@ _DECIMAL = re.compile(r"^(0|[1-9][0-9]*)$")
 
 
 def _decimal(text: str, what: str, where: str) -> int:
-    if not _DECIMAL.match(text):
+    if not _DECIMAL.fullmatch(text):
         raise InputError(f"{what} {text[:30]!r} is not a decimal number", where=where)
     return int(text)
 

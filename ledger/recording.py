@@ -26,7 +26,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from sqlalchemy import select
 
 from ledger import inputs, service
-from ledger.entry import DEFAULT_ZONE, HEX64, ZERO_HASH, Statement, format_local, format_utc
+from ledger.entry import DEFAULT_ZONE, HEX64, ZERO_HASH, Statement, format_local
 from ledger.errors import GateError, InputError, LedgerError, RefusedError, VerificationError
 from ledger.procedure import bodies
 from ledger.procedure.drafting import eligible_drafts, required_steps
@@ -792,9 +792,7 @@ def preflight(
                 raise RefusedError(f"{actor} has no valid key; the registrar must bind one")
             head = store.head()
             occurred = occurred_at or format_local(now.astimezone(DEFAULT_ZONE))
-            recorded = format_utc(now)
-            if head is not None and recorded < head.recorded_at:
-                recorded = head.recorded_at
+            recorded = service.recorded_time(now, head, directory.procedure.profile()[2])
             stmt = Statement(
                 seq=0 if head is None else head.seq + 1,
                 prev=ZERO_HASH if head is None else head.leaf_hash,

@@ -10,25 +10,30 @@ import base64
 import os
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from keys import KeyNotFoundError, KeyStore, SigningKey, key_id, short_id
+from ledger.authority import Directory
 from ledger.entry import (
     DEFAULT_ZONE,
+    EARLIEST_YEAR,
     ID_PATTERN,
+    LATEST_YEAR,
     ZERO_HASH,
     SignedEntry,
     Statement,
     format_local,
     format_utc,
+    is_utc_stamp,
     leaf_hash,
     parse_time,
     possession_message,
     signing_message,
 )
 from ledger.errors import (
+    FutureTimeError,
     InputError,
     LedgerError,
     RefusedError,
@@ -37,6 +42,7 @@ from ledger.errors import (
     VerificationError,
 )
 from ledger.note import SignedCheckpoint
+from ledger.procedure.profile import RuleProfile
 from ledger.store import SqlStore, create_store, open_store, url_for
 from ledger.store.engine import sqlite_path
 from ledger.store.repository import Head, StoredRow
@@ -71,7 +77,7 @@ def check_id(value: str, *, where: str) -> str:
     Raises:
         InputError: naming `where`.
     """
-    if not ID_PATTERN.match(value):
+    if not ID_PATTERN.fullmatch(value):
         raise InputError(
             f"{value!r} is not a valid id: letters, digits and . _ : - (up to 128), "
             "starting with a letter or digit",
@@ -189,6 +195,8 @@ def append_batch(
         directory = tx.directory()
         sealed: list[SignedEntry] = []
         changes = []
+        _count_batch(directory, sealed)
+        rules = directory.procedure.profile()[2]
         for index, draft in enumerate(drafts):
             refs = lookup(draft.type).blob_refs(draft.body)
             missing = tx.missing_blobs(refs)
@@ -197,7 +205,10 @@ def append_batch(
                     f"blob {missing[0]} is not in the ledger; add it first with "
                     "`ledger blob add FILE`"
                 )
-            entry = _seal(draft, head, clock())
+            moment = clock()
+            if rules.clock_source == "database":
+                check_clocks(moment, tx.database_time(), rules)
+            entry = _seal(draft, head, recorded_time(moment, head, rules), moment)
             try:
                 directory.check(entry.statement)
             except VerificationError as exc:
@@ -210,10 +221,93 @@ def append_batch(
     return sealed
 
 
-def _seal(draft: Draft, head: Head | None, now: datetime) -> SignedEntry:
+def _count_batch(directory: Directory, sealed: list[SignedEntry]) -> None:
+    """Make the register's count of the entries a key signed include those sealed earlier in
+    this batch (the store knows only the committed ones)."""
+    stored = directory.signed_lookup
+    if stored is None:  # a register replayed from genesis counts every entry itself
+        return
+
+    def signed(key_id: str, since: str) -> list[int]:
+        batch = [
+            e.seq for e in sealed if e.statement.key == key_id and e.statement.recorded_at >= since
+        ]
+        return stored(key_id, since) + batch
+
+    directory.signed_lookup = signed
+
+
+def recorded_time(now: datetime, head: Head | None, rules: RuleProfile) -> str:
+    """The recorded_at of an entry appended at `now` (this machine's clock) after `head`.
+
+    The chain's time never runs backwards: a clock behind the head by no more than the
+    profile's `clock_tolerance_seconds` gets the head's time. A clock further behind is refused
+    rather than followed: the head was stamped by a clock that ran ahead, or this one is slow,
+    and stamping every later entry with a wrong time would hide it.
+
+    Raises:
+        RefusedError: the clock is further behind the head than the tolerance, or outside the
+            years the ledger accepts.
+    """
     recorded = format_utc(now)
-    if head is not None and recorded < head.recorded_at:
-        recorded = head.recorded_at  # the chain's clock never runs backwards
+    if not f"{EARLIEST_YEAR}" <= recorded[:4] <= f"{LATEST_YEAR}":
+        raise RefusedError(
+            f"this machine's clock says {recorded}; the ledger accepts times of the years "
+            f"{EARLIEST_YEAR} to {LATEST_YEAR}: fix the clock; nothing was written"
+        )
+    if head is None or recorded >= head.recorded_at:
+        return recorded
+    if not is_utc_stamp(head.recorded_at):
+        raise RefusedError(
+            f"the ledger's head (seq {head.seq}) has recorded_at {head.recorded_at!r}, which is "
+            "not a time: the database was changed behind the ledger's back (run `ledger "
+            "verify`); nothing was written"
+        )
+    behind = _utc(head.recorded_at) - now
+    if behind > timedelta(seconds=rules.clock_tolerance_seconds):
+        raise RefusedError(
+            f"the ledger's head (seq {head.seq}) was recorded at {head.recorded_at}, which is "
+            f"ahead of this machine's clock ({recorded}) by {_span(behind)}, more than the "
+            f"profile's clock tolerance of {rules.clock_tolerance_seconds} s: fix the clock "
+            "(if this clock is right, the head was stamped by one that ran ahead; `ledger "
+            "verify` names that entry); nothing was written"
+        )
+    return head.recorded_at
+
+
+def check_clocks(now: datetime, reference: datetime, rules: RuleProfile) -> None:
+    """Compare this machine's clock with the profile's second time source.
+
+    Raises:
+        RefusedError: they differ by more than the profile's clock tolerance.
+    """
+    drift = now - reference
+    if abs(drift) > timedelta(seconds=rules.clock_tolerance_seconds):
+        direction = "ahead of" if drift > timedelta(0) else "behind"
+        raise RefusedError(
+            f"this machine's clock ({format_utc(now)}) is {_span(abs(drift))} {direction} the "
+            f"database server's ({format_utc(reference)}), more than the profile's clock "
+            f"tolerance of {rules.clock_tolerance_seconds} s: fix the clock that is wrong; "
+            "nothing was written"
+        )
+
+
+def _utc(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def _span(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    if seconds < 3 * 86400:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} days"
+
+
+def _seal(draft: Draft, head: Head | None, recorded: str, now: datetime) -> SignedEntry:
     occurred = draft.occurred_at or format_local(now.astimezone(DEFAULT_ZONE))
     parse_time(occurred, where="occurred_at")
     stmt = Statement(
@@ -354,6 +448,7 @@ def verify_ledger(
     parallel: bool | None = None,
     checkpoints: Sequence[tuple[str, SignedCheckpoint]] = (),
     withheld: Collection[str] = (),
+    now: datetime | None = None,
 ) -> VerifyReport:
     """Recompute and check everything in the ledger (see `ledger.verify`), then the Merkle
     tree, every stored checkpoint and each of `checkpoints` (see `ledger.tree_verify`), in one
@@ -364,6 +459,8 @@ def verify_ledger(
         checkpoints: (name, checkpoint) pairs an auditor kept: the ledger must extend each.
         withheld: hashes of blobs an export left out on purpose: references to them are not
             failures (the caller reports them as withheld).
+        now: the verifier's clock; if given, an entry recorded later than it (beyond the
+            profile's clock tolerance) is a failure of kind `future`.
 
     Returns:
         The report; `report.ok` is False when anything failed. It never raises for a failed
@@ -389,6 +486,8 @@ def verify_ledger(
             progress=None if progress is None else (lambda seq: progress(seq, total)),
         )
         verify_blobs(store.blobs(conn), report, referenced)
+        if now is not None and head is not None:
+            _check_future(store, conn, head, now, directory.procedure.profile()[2], report)
         if report.ok:
             # A replay past a failed entry differs from the stored rows as a consequence of
             # that failure; comparing would only blame an earlier, innocent seq.
@@ -397,6 +496,47 @@ def verify_ledger(
             store=store, report=report, external=checkpoints, conn=conn, directory=directory
         )
     return report
+
+
+def _check_future(
+    store: SqlStore, conn: Any, head: Head, now: datetime, rules: RuleProfile, report: VerifyReport
+) -> None:
+    """Report the first entry recorded later than `now` plus the clock tolerance. recorded_at
+    never decreases along a chain that verifies, so only the head need be compared, and the
+    first such entry is found by bisection (from the columns, which verify proves equal to the
+    statements)."""
+    limit = format_utc(now + timedelta(seconds=rules.clock_tolerance_seconds))
+    if head.recorded_at <= limit:
+        return
+    low, high, first = 0, head.seq, head
+    while low <= high:
+        middle = (low + high) // 2
+        row = next(store.rows(conn=conn, since=middle, limit=1), None)
+        if row is not None and row.recorded_at > limit:
+            first, high = Head(row.seq, row.leaf_hash, row.recorded_at), middle - 1
+        else:
+            low = middle + 1
+    report.add(
+        FutureTimeError(
+            f"recorded_at {first.recorded_at} is ahead of this verifier's clock "
+            f"({format_utc(now)}) by more than the profile's clock tolerance of "
+            f"{rules.clock_tolerance_seconds} s: the machine that appended it had a clock "
+            "running ahead (or this machine's clock is behind), and every later entry carries "
+            "at least that time",
+            seq=first.seq,
+        )
+    )
+
+
+def repudiation_for(*, store: SqlStore, key_id: str, effective_at: str) -> list[int]:
+    """The entries a revocation of `key_id` from `effective_at` must list as repudiated: those
+    signed with the key and recorded at or after that time, ascending.
+
+    Raises:
+        InputError: `effective_at` is not a time the ledger accepts (naming --effective-at).
+    """
+    since = format_utc(parse_time(effective_at, where="--effective-at"))
+    return store.directory().signed_since(key_id, since)
 
 
 def open_ledger(db: str) -> SqlStore:
@@ -419,6 +559,8 @@ __all__ = [
     "lookup_type",
     "open_ledger",
     "read_key_request",
+    "recorded_time",
+    "repudiation_for",
     "unlock",
     "verify_ledger",
 ]

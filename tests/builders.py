@@ -37,6 +37,14 @@ class Clock:
         return self.moment
 
 
+class SystemClock(Clock):
+    """This machine's clock, for tests in which other processes append with it too."""
+
+    def __call__(self) -> datetime:
+        self.moment = datetime.now(UTC)
+        return self.moment
+
+
 @dataclass
 class LedgerFixture:
     """A ledger on disk and the keys of its people."""

@@ -13,9 +13,17 @@ import shutil
 import sqlite3
 import subprocess
 from dataclasses import replace
+from typing import Any
 
 from keys import SigningKey
-from ledger.entry import Statement, format_utc, leaf_hash, signing_message
+from ledger.entry import (
+    DEFAULT_ZONE,
+    Statement,
+    format_local,
+    format_utc,
+    leaf_hash,
+    signing_message,
+)
 from ledger.store.tables import AUTHENTICATED
 from tests.backends import PostgresServer, libpq_url
 from tests.builders import LedgerFixture
@@ -137,3 +145,32 @@ def forge_append(db: str, stmt: Statement, signer: SigningKey | None) -> None:
 
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
+
+
+def forge_next(
+    ledger: LedgerFixture,
+    entry_type: str,
+    subject: str,
+    body: dict[str, Any],
+    *,
+    actor: str = "li.na",
+    **changes: Any,
+) -> int:
+    """Forge the entry after the head with `actor`'s real key (chained and signed as an append
+    would, with `changes` to its statement's fields) and insert it behind the application's
+    back; return its seq."""
+    head = ledger.store.head()
+    assert head is not None
+    stmt = Statement(
+        seq=head.seq + 1,
+        prev=head.leaf_hash,
+        type=entry_type,
+        subject=subject,
+        occurred_at=format_local(ledger.clock().astimezone(DEFAULT_ZONE)),
+        recorded_at=format_utc(ledger.clock()),
+        actor=actor,
+        key=ledger.keys[actor].key_id,
+        body=body,
+    )
+    forge_append(ledger.db, replace(stmt, **changes), ledger.keys[actor])
+    return stmt.seq

@@ -254,6 +254,8 @@ def trace_decision(
             )
         elif "opinion" in p:
             position = p["opinion"]
+        if p.get("repudiated_by") is not None:
+            position += f" [repudiated by seq {p['repudiated_by']}]"
         data(
             "\t".join(
                 (
@@ -269,6 +271,12 @@ def trace_decision(
         )
     for expert in trace["experts"]:
         data(f"expert\t{expert['name']}\t{expert.get('institution') or ''}\t{expert['step']}")
+    for entry in trace["repudiated"]:
+        data(
+            f"repudiated: signed after the key's revocation took effect: seq {entry['seq']} "
+            f"({entry['type']} by {entry['actor']}; key {entry['key_id'][:12]}… revoked from "
+            f"{entry['effective_at']} by seq {entry['revoked_by']})"
+        )
 
 
 @trace_app.command("person")
@@ -305,6 +313,9 @@ def trace_person(
             if key["revoked_seq"] is not None
             else ""
         )
+        if key["repudiates"]:
+            seqs = ", ".join(str(seq) for seq in key["repudiates"])
+            revoked += f"; repudiated: signed after the revocation took effect: seq {seqs}"
         data(
             f"  {key['key_id'][:12]}…\tbound {key['bound_at'][:10]} (seq {key['bound_seq']})"
             f"{revoked}"
@@ -314,6 +325,8 @@ def trace_person(
         detail = item.get("stance") or item.get("outcome") or item.get("opinion") or ""
         if item.get("reason"):
             detail += f": {item['reason']}"
+        if item.get("repudiated_by") is not None:
+            detail += f" [repudiated by seq {item['repudiated_by']}]"
         data(
             f"  seq {item['seq']}\t{item['date']}\t{item['subject']}\t{item['role_label']}\t"
             f"{','.join(item['roles_at_time'])}\t{detail}"
@@ -330,16 +343,11 @@ def overdue(
 
     Example: ledger overdue --as-of 2020-12-31
     """
-    from datetime import date
-
     from ledger import decisions
-    from ledger.errors import InputError
+    from ledger.entry import parse_day
 
     if as_of is not None:
-        try:
-            date.fromisoformat(as_of)
-        except ValueError:
-            raise InputError(f"{as_of!r} is not a date YYYY-MM-DD", where="--as-of") from None
+        parse_day(as_of, where="--as-of")
     store = _store(ctx)
     late = decisions.overdue(store=store, as_of=as_of)
     store.close()

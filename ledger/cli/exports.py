@@ -126,7 +126,7 @@ def bundle(
             where="--reason",
         )
     for digest in withheld:
-        if not HEX64.match(digest):
+        if not HEX64.fullmatch(digest):
             raise InputError(f"{digest!r} is not a SHA-256 hex hash", where="--withhold")
     check_out(out)
     scope = Scope(from_date, to_date, tuple(zip(withheld, reasons, strict=True)))

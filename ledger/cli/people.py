@@ -172,23 +172,44 @@ def key_revoke(
     key_id: Annotated[str, typer.Argument(help="The key to revoke (full hex id).")],
     reason: Annotated[str, typer.Option(help="Why, e.g. 'device lost', 'post changed'.")],
     effective_at: Annotated[
-        str | None, typer.Option(help="From when, RFC 3339 with offset. [default: now]")
+        str | None,
+        typer.Option(
+            help="From when, RFC 3339 with offset, years 1900–2200; may be in the past "
+            "(a key stolen before it was reported). [default: now]"
+        ),
     ] = None,
     actor: AsOption = None,
 ) -> None:
     """Revoke a key: entries recorded from --effective-at on may not use it.
 
-    Example: ledger key revoke 3fa2… --reason "device lost"
+    A revocation backdated before entries already signed with the key lists those entries as
+    repudiated (they stay in the ledger; `ledger check` and `ledger trace` mark them). The
+    list is computed here and printed; a revocation that does not list exactly those entries
+    is refused, and `ledger verify` reports one that got in another way.
+
+    Example: ledger key revoke 3fa2… --reason "stolen" --effective-at 2020-07-01T08:00:00+08:00
     """
-    from ledger.entry import format_local
-    from ledger.errors import InputError
+    from ledger.entry import DEFAULT_ZONE, format_utc, parse_time
+    from ledger.errors import InputError, seq_list
+
+    # to the microsecond: an entry signed a moment ago, in the same second, stays valid
+    when = effective_at or now().astimezone(DEFAULT_ZONE).isoformat()
+    since = format_utc(parse_time(when, where="--effective-at"))
 
     def prepare(directory: Directory) -> tuple[str, dict[str, Any]]:
         record = directory.keys.get(key_id.lower())
         if record is None:
             raise InputError(f"no key {key_id} is bound in this ledger", where="KEY_ID")
-        when = effective_at or format_local(now())
-        return record.person, {"key_id": record.key_id, "effective_at": when, "reason": reason}
+        body: dict[str, Any] = {"key_id": record.key_id, "effective_at": when, "reason": reason}
+        repudiated = directory.signed_since(record.key_id, since)
+        if repudiated:
+            body["repudiates"] = repudiated
+            info(
+                f"key {record.key_id[:12]}… of {record.person} signed {len(repudiated)} "
+                f"entr{'y' if len(repudiated) == 1 else 'ies'} recorded at or after {since}; "
+                f"the revocation repudiates seq {seq_list(repudiated, shown=50)}"
+            )
+        return record.person, body
 
     _registrar_append(ctx, actor, "key.revoked", prepare)
 

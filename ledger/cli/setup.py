@@ -114,7 +114,7 @@ def verify(
             sys.stderr.flush()
 
     try:
-        report = service.verify_ledger(store=store, progress=progress, checkpoints=kept)
+        report = service.verify_ledger(store=store, progress=progress, checkpoints=kept, now=now())
     finally:
         store.close()
     tree = report.tree

@@ -173,11 +173,6 @@ def record_export(
 
 
 def _check_day(day: str, option: str) -> None:
-    from datetime import date
+    from ledger.entry import parse_day
 
-    try:
-        date.fromisoformat(day)
-    except ValueError:
-        raise InputError(f"{day!r} is not a date YYYY-MM-DD", where=option) from None
-    if len(day) != 10:
-        raise InputError(f"{day!r} is not a date YYYY-MM-DD", where=option)
+    parse_day(day, where=option)

@@ -8,8 +8,10 @@ entries recomputes the same report: it reads nothing but the replayed state.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from ledger.errors import seq_list
 from ledger.procedure.profile import RuleProfile
 from ledger.procedure.state import DECIDED, FLAG_STEPS
 
@@ -22,9 +24,19 @@ def _finding(check: str, basis: str, severity: str, message: str, seq: int | Non
     return {"check": check, "basis": basis, "severity": severity, "message": message, "seq": seq}
 
 
-def report(decision: Obj, profile: RuleProfile, meetings: dict[str, Obj]) -> Obj:
-    """The decision's compliance report: status, findings, exceptions, record completeness."""
+def report(
+    decision: Obj,
+    profile: RuleProfile,
+    meetings: dict[str, Obj],
+    repudiated: Sequence[Obj] = (),
+) -> Obj:
+    """The decision's compliance report: status, findings, exceptions, record completeness.
+
+    `repudiated` lists the entries about the decision that a key revocation repudiates (as
+    `decisions.repudiations` gives them): each revocation gives a finding naming their seqs.
+    """
     findings: list[Obj] = []
+    findings += _repudiated(repudiated)
     seq = decision["proposed_seq"]
     scope = decision["scope"]
     if not (
@@ -217,6 +229,30 @@ def report(decision: Obj, profile: RuleProfile, meetings: dict[str, Obj]) -> Obj
         "head_divergence": divergence,
         "positions": positions,
     }
+
+
+def _repudiated(entries: Sequence[Obj]) -> list[Obj]:
+    """One violation per revocation: the steps its key's thief (or finder) signed are on the
+    record, but their author repudiates them."""
+    by_revocation: dict[int, list[Obj]] = {}
+    for entry in entries:
+        by_revocation.setdefault(entry["revoked_by"], []).append(entry)
+    findings = []
+    for revocation, listed in sorted(by_revocation.items()):
+        seqs = sorted(e["seq"] for e in listed)
+        first = listed[0]
+        findings.append(
+            _finding(
+                "repudiated",
+                "key revocation",
+                "violation",
+                f"repudiated: signed after the key's revocation took effect: seq "
+                f"{seq_list(seqs)} (key {first['key_id'][:8]}… of {first['person']}, revoked "
+                f"from {first['effective_at']} by seq {revocation})",
+                seqs[0],
+            )
+        )
+    return findings
 
 
 def completeness(decision: Obj, meetings: dict[str, Obj]) -> list[str]:

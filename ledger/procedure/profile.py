@@ -34,6 +34,7 @@ def _check_fraction(text: str) -> str:
 
 
 FractionText = Annotated[str, AfterValidator(_check_fraction)]
+ClockSource = Literal["local", "database"]
 
 
 class Threshold(BaseModel):
@@ -79,6 +80,14 @@ class RuleProfile(BaseModel):
     archive_deadline_days: Annotated[int, Field(ge=1)] = 30  # G16 (Shenzhen: 30 days)
     filing_deadline_days: Annotated[int, Field(ge=1)] = 30  # normative documents, Decree 337 Art. 3
     holidays: list[Day] = []  # public holidays, for working-day counts
+    # This ledger's own operational rule (no statute sets it): how far a recorder's clock may be
+    # behind the ledger's head before an append is refused, and how far ahead of the verifier's
+    # clock a recorded time may be before `ledger verify` reports it as from the future.
+    clock_tolerance_seconds: Annotated[int, Field(ge=1, le=86_400)] = 300
+    # "database": an append also compares this machine's clock with the database server's
+    # (PostgreSQL's clock_timestamp(); on SQLite that is this machine's clock again) and is
+    # refused when they differ by more than the tolerance.
+    clock_source: ClockSource = "local"
 
     def working_days(self, start: str, end: str) -> int:
         """Working days after `start` up to and including `end` (dates YYYY-MM-DD)."""

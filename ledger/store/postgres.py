@@ -33,7 +33,7 @@ def grant_sql(url: str, role: str) -> list[str]:
     Raises:
         InputError: `role` is not a plain identifier.
     """
-    if not ROLE_PATTERN.match(role):
+    if not ROLE_PATTERN.fullmatch(role):
         raise InputError(
             "a role name is letters, digits and _ (up to 63), starting with a letter or _",
             where="ROLE",

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -300,11 +301,22 @@ class SqlStore:
         }
 
     def directory(self, conn: Connection | None = None) -> Directory:
-        """Load the identity register from the derived tables."""
+        """Load the identity register from the derived tables (within `conn`'s transaction,
+        or, without `conn`, a register whose later questions open their own)."""
         if conn is None:
             with self.reading() as own:
-                return self.directory(own)
+                directory = self.directory(own)
+            directory.signed_lookup = self.signed_since
+            return directory
         return _directory(conn)
+
+    def signed_since(self, key_id: str, since: str, conn: Connection | None = None) -> list[int]:
+        """The seqs of the entries signed with `key_id` and recorded at or after `since`
+        (fixed-width UTC), ascending."""
+        if conn is None:
+            with self.reading() as own:
+                return self.signed_since(key_id, since, own)
+        return _signed_since(conn, key_id, since)
 
     def blob(self, sha256: str) -> bytes:
         """Return a blob's bytes.
@@ -376,6 +388,7 @@ class WriteTx:
             # on demand, as on a first append (their replay needs each entry's check).
             directory, tree = self._register.directory, self._register.tree
             _attach_procedure(directory, self.conn)
+            _attach_signed(directory, self.conn)
             for leaf, data in self._since:
                 directory.apply(decode_statement(data))
                 if tree is not None:
@@ -417,6 +430,14 @@ class WriteTx:
         self._since = [(row[1], bytes(row[3])) for row in rows[1:]]
         last = rows[-1]
         return Head(last[0], last[1], last[2])
+
+    def database_time(self) -> datetime:
+        """The database server's clock (on SQLite, which has no server: this machine's)."""
+        if self.conn.dialect.name == "postgresql":
+            moment: datetime = self.conn.execute(select(func.clock_timestamp())).scalar_one()
+            return moment.astimezone(UTC)
+        stamp = self.conn.execute(text("SELECT strftime('%Y-%m-%dT%H:%M:%f', 'now')")).scalar()
+        return datetime.fromisoformat(f"{stamp}+00:00")
 
     def missing_blobs(self, hashes: list[str]) -> list[str]:
         """Return those of `hashes` that are not stored."""
@@ -506,7 +527,23 @@ def _directory(conn: Connection) -> Directory:
     }
     directory = Directory.from_rows(decode_statement(bytes(data)), rows)
     _attach_procedure(directory, conn)
+    _attach_signed(directory, conn)
     return directory
+
+
+def _attach_signed(directory: Directory, conn: Connection) -> None:
+    """Let a register loaded from derived rows ask, inside the transaction of `conn`, which
+    entries a key signed (a revocation must list those it repudiates)."""
+    directory.signed_lookup = lambda key_id, since: _signed_since(conn, key_id, since)
+
+
+def _signed_since(conn: Connection, key_id: str, since: str) -> list[int]:
+    query = (
+        select(ENTRIES.c.seq)
+        .where(ENTRIES.c.key_id == key_id, ENTRIES.c.recorded_at >= since)
+        .order_by(ENTRIES.c.seq)
+    )
+    return [int(seq) for seq in conn.execute(query).scalars()]
 
 
 def _attach_procedure(directory: Directory, conn: Connection) -> None:

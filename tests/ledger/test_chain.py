@@ -4,8 +4,9 @@ PostgreSQL databases."""
 from __future__ import annotations
 
 import tempfile
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -61,7 +62,13 @@ class LedgerMachine(RuleBasedStateMachine):
         self.rotations += 1
         self.ledger.bind(person, seeded_key(f"{person}/{self.rotations}"))
         moment = self.ledger.clock.moment.isoformat()
-        body = {"key_id": old.key_id, "effective_at": moment, "reason": "rotation"}
+        body: dict[str, Any] = {"key_id": old.key_id, "effective_at": moment, "reason": "rotation"}
+        # after the clock went back, entries the old key signed may carry later times
+        repudiated = service.repudiation_for(
+            store=self.ledger.store, key_id=old.key_id, effective_at=moment
+        )
+        if repudiated:
+            body["repudiates"] = repudiated
         self.ledger.append("key.revoked", person, body)
         self.count += 2
 
@@ -76,7 +83,11 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(seconds=st.integers(1, 10_000))
     def clock_goes_back(self, seconds: int) -> None:
-        self.ledger.clock.moment -= timedelta(seconds=seconds)
+        # by no more than the clock tolerance (300 s) behind the head: further is refused
+        head = self.ledger.store.head()
+        assert head is not None
+        floor = datetime.fromisoformat(head.recorded_at) - timedelta(seconds=299)
+        self.ledger.clock.moment = max(self.ledger.clock.moment - timedelta(seconds=seconds), floor)
 
     @invariant()
     def verifies(self) -> None:

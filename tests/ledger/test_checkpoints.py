@@ -148,7 +148,7 @@ def test_key_rotation_signs_with_old_and_new_keys(tmp_path: Path) -> None:
     ledger.append(
         "key.revoked",
         "li.na",
-        {"key_id": old.key_id, "effective_at": ledger.clock.moment.isoformat(), "reason": "轮换"},
+        {"key_id": old.key_id, "effective_at": ledger.clock().isoformat(), "reason": "轮换"},
         actor="li.na",
     )
     with pytest.raises(RefusedError, match="not a valid registrar key"):

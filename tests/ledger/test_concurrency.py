@@ -22,7 +22,7 @@ import pytest
 from ledger import service
 from ledger.entry import decode_statement
 from tests.backends import Backend
-from tests.builders import LedgerFixture, new_ledger
+from tests.builders import LedgerFixture, SystemClock, new_ledger
 from tests.ledger.appender import note_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,6 +108,7 @@ def test_eight_processes_append_to_one_ledger_at_once(tmp_path: Path, backend: B
     is locked` failures when eight processes append 250 entries each to one ledger at the same
     moment (the write lock must be taken before the head is read)."""
     ledger = new_ledger(tmp_path, backend=backend)
+    ledger.clock = SystemClock()  # the appender processes use this machine's clock
     for person, name in PEOPLE.items():
         ledger.register(person, name)
     before = ledger.store.count()
@@ -165,6 +166,7 @@ def test_sigkill_mid_append_leaves_a_sound_ledger(tmp_path: Path, backend: Backe
     arbitrary moment: before, during or right after a transaction."""
     rng = random.Random(713)
     ledger = new_ledger(tmp_path, backend=backend)
+    ledger.clock = SystemClock()  # the appender processes use this machine's clock
     ledger.register("wang.fang", "王芳")
     count = assert_sound(ledger)
     written_by_killed: Counter[bool] = Counter()
@@ -217,6 +219,7 @@ def test_sigkill_among_eight_writers_leaves_a_sound_ledger(
     went on appending, and the next append lands right after the last whole entry."""
     rng = random.Random(7130)
     ledger = new_ledger(tmp_path, backend=backend)
+    ledger.clock = SystemClock()  # the appender processes use this machine's clock
     for person, name in PEOPLE.items():
         ledger.register(person, name)
     count = assert_sound(ledger)

@@ -256,10 +256,16 @@ def test_each_append_sees_what_other_writers_recorded(tmp_path: Path, backend: B
     must refuse the revoked key and know the new person."""
     ledger = new_ledger(tmp_path, backend=backend)
     wang = ledger.register("wang.fang", "王芳")
-    ledger.note("wang.fang", "第一条")  # this store now keeps its register
+    first = ledger.note("wang.fang", "第一条")  # this store now keeps its register
     other = service.open_ledger(ledger.db)
     try:
-        revoke = {"key_id": wang.key_id, "effective_at": "2020-01-01T00:00:00Z", "reason": "离职"}
+        # backdated before the note: the other writer's register must know the note to list it
+        revoke = {
+            "key_id": wang.key_id,
+            "effective_at": "2020-01-01T00:00:00Z",
+            "reason": "离职",
+            "repudiates": [first.seq],
+        }
         for entry_type, subject, body in (
             ("key.revoked", "wang.fang", revoke),
             ("person.registered", "zhao.lei", {"name": "赵磊"}),

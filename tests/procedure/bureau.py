@@ -67,11 +67,20 @@ class Bureau:
         return f"{self.day.isoformat()}T{9 + self.minute // 60:02d}:{self.minute % 60:02d}:00+08:00"
 
     def rec(
-        self, actor: str, kind: str, subject: str, body: dict[str, Any], at: str | None = None
+        self,
+        actor: str,
+        kind: str,
+        subject: str,
+        body: dict[str, Any],
+        at: str | None = None,
+        recorded: str | None = None,
     ) -> SignedEntry:
+        """Record at business time `at` (default: the next step), on a machine whose clock
+        says `recorded` (default: `at`)."""
         at = at or self.at()
         draft = service.Draft(kind, subject, body, actor, self.keys[actor], at)
-        return service.append_entry(store=self.store, draft=draft, now=datetime.fromisoformat(at))
+        now = datetime.fromisoformat(recorded or at)
+        return service.append_entry(store=self.store, draft=draft, now=now)
 
     def doc(self, text: str) -> str:
         return service.add_blob(store=self.store, data=text.encode("utf-8"))

@@ -233,6 +233,7 @@ def test_g5_a_meeting_before_the_review_it_depends_on(bureau: Bureau) -> None:
             "recorder": "huang.li",
         },
         at=earlier,
+        recorded=bureau.at(),
     )
     bureau.rec("huang.li", "attendance.recorded", "m0", {"present": ALL})
     message = refused(bureau, "G5", lambda: bureau.item("d1", "m0", draft))
