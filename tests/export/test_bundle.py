@@ -3,7 +3,6 @@ the seq — alone, or together with the manifest lines that would hide it from B
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import tempfile
@@ -25,6 +24,8 @@ from ledger.receipts import Trust
 from ledger.types import lookup
 from tests.builders import seeded_key
 from tests.export.conftest import Demo
+from tests.export.forge import flip as _flip
+from tests.export.forge import rehash as _rehash
 
 
 @pytest.fixture(scope="module")
@@ -96,33 +97,6 @@ def test_the_same_ledger_and_options_give_the_same_bytes(demo_ledger: Demo, tmp_
     demo_ledger.export(tmp_path / "two/audit.zip")
     assert (tmp_path / "one/audit.zip").read_bytes() == (tmp_path / "two/audit.zip").read_bytes()
     assert check(tmp_path / "one/audit.zip", demo_ledger).ok
-
-
-def _rehash(bag: Path, name: str) -> None:
-    """Rewrite the manifest lines of `name` (and the tag manifest lines of the manifests) so
-    that BagIt fixity alone no longer sees a change to it."""
-    manifests = ("manifest", "tagmanifest") if name.startswith("data/") else ("tagmanifest",)
-    for kind in manifests:
-        for algorithm in ("sha256", "sha512"):
-            path = bag / f"{kind}-{algorithm}.txt"
-            lines = path.read_text(encoding="utf-8").splitlines()
-            fixed = []
-            for line in lines:
-                digest, listed = line.split("  ", 1)
-                if listed == name or (kind == "tagmanifest" and listed.startswith("manifest-")):
-                    digest = hashlib.new(algorithm, (bag / listed).read_bytes()).hexdigest()
-                fixed.append(f"{digest}  {listed}")
-            path.write_text("\n".join(fixed) + "\n", encoding="utf-8")
-
-
-def _flip(path: Path, at: int | None = None) -> None:
-    data = bytearray(path.read_bytes())
-    if not data:  # an empty file (no cosignatures): the smallest change is one byte more
-        path.write_bytes(b"\n")
-        return
-    index = len(data) // 2 if at is None else at
-    data[index] ^= 0x01
-    path.write_bytes(bytes(data))
 
 
 def _targets(bag: Path) -> list[str]:

@@ -12,7 +12,8 @@ from ledger.export.service import ExportResult
 from ledger.export.verify_bundle import verify_bundle
 from ledger.receipts import parse_receipt
 from tests.export.conftest import EXPORTER, NOW, Demo
-from tests.export.test_bundle import _flip, _rehash
+from tests.export.forge import flip as _flip
+from tests.export.forge import rehash as _rehash
 
 
 def _export(demo_ledger: Demo, out: Path, decision: str = "d2020-02") -> ExportResult:
