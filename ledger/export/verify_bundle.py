@@ -620,4 +620,24 @@ def compare_files(root: Path, again: Path, report: BundleReport, what: str) -> N
         elif file not in have:
             report.fail("regenerated", file, "is missing")
         elif file_sha256(root / file) != file_sha256(again / file):
-            report.fail("regenerated", file, "differs from what the verified entries give")
+            labels = _label_differences(root / file, again / file) if file == "bag-info.txt" else []
+            for label, theirs, ours in labels:
+                report.fail(
+                    "regenerated", file,
+                    f"{label} is {theirs!r}; the verified entries give {ours!r}",
+                )  # fmt: skip
+            if not labels:
+                report.fail("regenerated", file, "differs from what the verified entries give")
+
+
+def _label_differences(theirs: Path, ours: Path) -> list[tuple[str, str | None, str | None]]:
+    """The labels of two bag-info.txt files whose values differ (each was read already)."""
+    try:
+        have, want = bag_read.bag_info(theirs.read_bytes()), bag_read.bag_info(ours.read_bytes())
+    except (OSError, ValueError):
+        return []
+    return [
+        (label, have.get(label), want.get(label))
+        for label in sorted(have.keys() | want.keys())
+        if have.get(label) != want.get(label)
+    ]
