@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -27,6 +28,9 @@ from typing import IO
 from ledger.errors import InputError
 
 ALGORITHMS = ("sha256", "sha512")
+DECLARATION = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
+"""bagit.txt, as the writer writes it and the verifier requires it."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _CHUNK = 1 << 16
 
@@ -104,7 +108,7 @@ class BagWriter:
             if "\n" in value or "\r" in value or ":" in name:
                 raise ValueError(f"bad bag-info line {name}: {value!r}")
         tags: dict[str, bytes] = {
-            "bagit.txt": b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n",
+            "bagit.txt": DECLARATION,
             "bag-info.txt": "".join(f"{n}: {v}\n" for n, v in lines).encode("utf-8"),
             **(extra_tags or {}),
         }
@@ -184,6 +188,8 @@ class ZipLimits:
 def printable(text: str) -> str:
     """`text` safe to print: bytes that are not UTF-8 (a surrogate from a file name or a JSON
     escape) and control characters are shown as escapes."""
+    if text.isprintable() and not _SURROGATE.search(text):
+        return text
     safe = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     safe = safe.encode("utf-8", "backslashreplace").decode("utf-8")
     return "".join(c if c.isprintable() or c == " " else f"\\x{ord(c):02x}" for c in safe)
@@ -372,8 +378,9 @@ def check_fixity(root: Path) -> list[FixityProblem]:
         return problems or [FixityProblem(None, str(exc.message))]
     except bagit.BagError as exc:
         return [FixityProblem(None, f"not a valid bag: {exc}")]
-    except (ValueError, KeyError, OSError, UnicodeError) as exc:
-        # A damaged manifest can trip the library itself; the signed file list names the file.
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError, OSError) as exc:
+        # A damaged manifest can trip the library itself (bagit.txt and bag-info.txt were read
+        # in the writer's form before): the failure says so.
         return [FixityProblem(None, f"the bag's manifests cannot be read ({exc})")]
     version = tuple(bag.version_info)
     if version != (1, 0):

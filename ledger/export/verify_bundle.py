@@ -46,6 +46,7 @@ from ledger.errors import EntryNotFoundError, LedgerError, NoteError, Verificati
 from ledger.export import bag_read, render
 from ledger.export import bundle as bundle_mod
 from ledger.export.bag import (
+    DECLARATION,
     UnsafeBagError,
     ZipLimits,
     bag_files,
@@ -189,12 +190,15 @@ def _verify_bag(
         report.fail("bag", name, f"{what}: a bag holds only regular files and directories")
     if special:
         return  # nothing in the bag is read: a link or a device could read from anywhere
+    declared = _declaration(root, report)
+    info = read_info(root, report)
+    if not declared or info is None:
+        return  # the bag's own description is not the writer's: nothing else is read
     fixity = check_fixity(root)
     for problem in fixity:
         report.fail("bag", problem.file, problem.message)
-    info = read_info(root, report)
-    signed = read_signature(root, report)
-    if fixity or info is None or signed is None:
+    signed = read_signature(root, report)  # names each changed file, when fixity cannot
+    if fixity or signed is None:
         return  # a damaged bag: the files that fail are named, and nothing in it is replayed
     cp = trusted_checkpoint(root, trust, report)
     if cp is None:
@@ -206,6 +210,19 @@ def _verify_bag(
         from ledger.export.verify_dossier import verify_dossier
 
         verify_dossier(root, info, signed, cp, trust, report)
+
+
+def _declaration(root: Path, report: BundleReport) -> bool:
+    """bagit.txt is the declaration the writer writes: BagIt 1.0, tag files in UTF-8."""
+    try:
+        data = (root / "bagit.txt").read_bytes()
+    except OSError as exc:
+        report.fail("bag", "bagit.txt", f"cannot be read ({exc.strerror})")
+        return False
+    if data != DECLARATION:
+        report.fail("bag", "bagit.txt", f"is not the declaration {DECLARATION.decode()!r}")
+        return False
+    return True
 
 
 def read_info(root: Path, report: BundleReport) -> dict[str, str] | None:

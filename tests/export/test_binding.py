@@ -8,6 +8,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,7 +36,7 @@ def test_resigned_by_another_staff_member_alone_still_verifies(
     assert "exported by zhao.lei" in result.stderr
 
 
-def _other_checkpoint(bag: Path, **change: object) -> SignedCheckpoint:
+def _other_checkpoint(bag: Path, **change: Any) -> SignedCheckpoint:
     cp = SignedCheckpoint.parse((bag / "data/checkpoint.txt").read_bytes())
     return replace(cp, checkpoint=replace(cp.checkpoint, **change))
 
