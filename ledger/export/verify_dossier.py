@@ -27,7 +27,7 @@ from ledger.errors import InputError, LedgerError, VerificationError
 from ledger.export import bag_read
 from ledger.export.dossier import select, write_dossier
 from ledger.export.replay import load_subset
-from ledger.export.verify_bundle import (
+from ledger.export.verify_bag import (
     ENTRIES,
     SIGNATURES,
     BundleReport,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import shutil
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -118,9 +118,13 @@ def _outcome(result: Result, identical: bool, usage: bool = False) -> None:
         assert result.exit_code in ({3, 6} if usage else {3}), shown
 
 
-def _run(bag: Bag, touched: list[str], small: Small, as_json: bool) -> None:
-    """Verify the changed bag (`touched` names every file changed), then put it back."""
+def _run(
+    bag: Bag, touched: list[str], change: Callable[[], object], small: Small, as_json: bool
+) -> None:
+    """Make the change (every value drawn before, so that nothing stops the example between
+    the change and the restore), verify the bag, and put back the files it `touched`."""
     try:
+        change()
         result = verify(bag.root, small.vkey(), *(["--json"] if as_json else []))
         _outcome(result, bag.identical(touched))
     finally:
@@ -133,9 +137,9 @@ def test_fuzz_any_file_changed(bags: dict[str, Bag], small: Small, data: st.Data
     """One file of the bundle or the dossier changed, nothing else: BagIt fixity names it."""
     bag = bags[data.draw(st.sampled_from(["bundle", "dossier"]), label="bag")]
     name = data.draw(st.sampled_from(bag.files()), label="file")
-    path = bag.root / name
-    path.write_bytes(data.draw(changed(bag.original[name]), label="bytes"))
-    _run(bag, [name], small, data.draw(st.booleans(), label="json"))
+    content = data.draw(changed(bag.original[name]), label="bytes")
+    as_json = data.draw(st.booleans(), label="json")
+    _run(bag, [name], lambda: (bag.root / name).write_bytes(content), small, as_json)
 
 
 PARSED = ["bag-info.txt", "bagit.txt", "manifest-sha256.txt", "manifest-sha512.txt",
@@ -156,13 +160,18 @@ def test_fuzz_a_file_changed_with_its_manifests(
     if data.draw(st.integers(0, 9), label="any file") == 0:
         names = bag.files()
     name = data.draw(st.sampled_from(names), label="file")
-    (bag.root / name).write_bytes(data.draw(changed(bag.original[name]), label="bytes"))
-    if not name.startswith(("tagmanifest-", SIGNATURE_FILE)):
-        try:
-            rehash(bag.root, name)
-        except (ValueError, OSError):
-            pass  # a manifest or bag-info the attacker's own tool cannot parse either
-    _run(bag, [name, *TAGS], small, data.draw(st.booleans(), label="json"))
+    content = data.draw(changed(bag.original[name]), label="bytes")
+    as_json = data.draw(st.booleans(), label="json")
+
+    def change() -> None:
+        (bag.root / name).write_bytes(content)
+        if not name.startswith(("tagmanifest-", SIGNATURE_FILE)):
+            try:
+                rehash(bag.root, name)
+            except (ValueError, OSError):
+                pass  # a manifest or bag-info the attacker's own tool cannot parse either
+
+    _run(bag, [name, *TAGS], change, small, as_json)
 
 
 JSON_VALUES = st.recursive(
@@ -185,8 +194,8 @@ def test_fuzz_an_entry_given_hostile_json_and_signed_again(
     line replaced by hostile text; the manifests rewritten and the list of files signed again
     by the exporter's own key, so only the entry's own checks can catch it."""
     bag = bags["bundle"]
-    path = bag.root / "data/ledger/entries.jsonl"
-    lines = path.read_bytes().split(b"\n")
+    name = "data/ledger/entries.jsonl"
+    lines = bag.original[name].split(b"\n")
     index = data.draw(st.integers(0, len(lines) - 2), label="line")
     if data.draw(st.booleans(), label="structured"):
         value = json.loads(lines[index])
@@ -196,10 +205,13 @@ def test_fuzz_an_entry_given_hostile_json_and_signed_again(
                                   separators=(",", ":")).encode()  # fmt: skip
     else:
         lines[index] = data.draw(changed(lines[index]), label="line bytes")
-    path.write_bytes(b"\n".join(lines))
-    rehash(bag.root, "data/ledger/entries.jsonl")
-    resign(bag.root, "wu.xia", small.ledger.keys["wu.xia"])
-    _run(bag, ["data/ledger/entries.jsonl", *TAGS], small, False)
+
+    def change() -> None:
+        (bag.root / name).write_bytes(b"\n".join(lines))
+        rehash(bag.root, name)
+        resign(bag.root, "wu.xia", small.ledger.keys["wu.xia"])
+
+    _run(bag, [name, *TAGS], change, small, False)
 
 
 @pytest.fixture(scope="module")
