@@ -41,7 +41,8 @@ REQUIRED = {
     "dossier": ("Ledger-Decision", "Ledger-Entries"),
 }
 COMMON = ("Bag-Software-Agent", "Bagging-Date", "Ledger-Export-Kind", "Ledger-Origin",
-          "Ledger-Checkpoint-Size", "Ledger-Checkpoint-Root", "Ledger-Exporter")  # fmt: skip
+          "Ledger-Checkpoint-Size", "Ledger-Checkpoint-Root", "Ledger-Exporter",
+          "Payload-Oxum")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -163,10 +164,10 @@ def read_info(root: Path, report: BundleReport) -> dict[str, str] | None:
     return info
 
 
-def read_signature(root: Path, report: BundleReport) -> Signed | None:
+def read_signature(root: Path, actual: dict[str, str], report: BundleReport) -> Signed | None:
     """Read `export-signature.json` (exactly the form the exporter writes) and compare its
-    list with the bag's files, naming each file that differs. The signature itself is checked
-    once the exporter's key is known."""
+    list with the bag's other files (`actual`: path → SHA-256), naming each file that differs.
+    The signature itself is checked once the exporter's key is known."""
     name = bundle_mod.SIGNATURE_FILE
     try:
         data = (root / name).read_bytes()
@@ -182,7 +183,6 @@ def read_signature(root: Path, report: BundleReport) -> Signed | None:
         report.fail("signature", name, f"unreadable: {exc}")
         return None
     listed: dict[str, str] = value["files"]
-    actual = {f: file_sha256(root / f) for f in bag_files(root) if f != name}
     for file in sorted(actual.keys() | listed.keys()):
         if file not in listed:
             report.fail("signature", file, "is not among the files the exporter signed")

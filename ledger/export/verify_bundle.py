@@ -8,7 +8,7 @@ bag already known to be damaged (every failure of the stage is named, with its f
    following a link;
 2. the bag (`verify_bag`): bagit.txt and bag-info.txt in the writer's form, with an export
    format this verifier writes (never a reason to check less: another format fails); BagIt
-   fixity (the `bagit` package; when it fails, the exporter's signed list names each changed
+   fixity (`fixity`: every file against both manifests and Payload-Oxum; a failure names each
    file, and verification stops); the exporter's signed list of files; the bound checkpoint
    signed by a key the auditor trusts (`--trust`, never one taken from the bag); the signed
    list, bag-info.txt and the checkpoint naming the same kind, origin, checkpoint and exporter
@@ -40,7 +40,8 @@ from ledger.entry import decode_statement
 from ledger.errors import EntryNotFoundError, LedgerError, VerificationError
 from ledger.export import bag_read, render
 from ledger.export import bundle as bundle_mod
-from ledger.export.bag import UnsafeBagError, ZipLimits, check_fixity, opened, special_files
+from ledger.export.bag import UnsafeBagError, ZipLimits, opened, scan
+from ledger.export.fixity import check_fixity
 from ledger.export.replay import load_ledger
 from ledger.export.verify_bag import (
     CHECKPOINT,
@@ -104,7 +105,7 @@ def _verify_bag(
     report: BundleReport,
     progress: Progress | None,
 ) -> None:
-    special = special_files(root)
+    files, special = scan(root)
     for name, what in special:
         report.fail("bag", name, f"{what}: a bag holds only regular files and directories")
     if special:
@@ -113,12 +114,14 @@ def _verify_bag(
     info = read_info(root, report)
     if not declared or info is None:
         return  # the bag's own description is not the writer's: nothing else is read
-    fixity = check_fixity(root)
-    for problem in fixity:
+    fixity = check_fixity(root, files, info["Payload-Oxum"])
+    for problem in fixity.problems:
         report.fail("bag", problem.file, problem.message)
-    signed = read_signature(root, report)  # names each changed file, when fixity cannot
-    if fixity or signed is None:
+    if fixity.problems:
         return  # a damaged bag: the files that fail are named, and nothing in it is replayed
+    signed = read_signature(root, fixity.sha256, report)
+    if signed is None:
+        return
     cp = trusted_checkpoint(root, trust, report)
     if cp is None:
         return
