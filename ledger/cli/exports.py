@@ -210,6 +210,7 @@ def verify_bundle(
     as_json: bool,
 ) -> None:
     """`ledger verify --bundle PATH --trust VKEY`: called by `ledger verify`."""
+    from ledger.export.bag import printable
     from ledger.export.verify_bundle import verify_bundle as check
     from ledger.note import ED25519, VerifierKey
     from ledger.receipts import Trust
@@ -233,27 +234,32 @@ def verify_bundle(
     finally:
         clear()
     if as_json:
-        data(json.dumps(report.to_json(), ensure_ascii=False))
+        text = json.dumps(report.to_json(), ensure_ascii=False)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate from the bag: escape it, as JSON may
+            text = json.dumps(report.to_json())
+        data(text)
     elif report.ok:
         what = f"dossier of {report.decision}" if report.kind == "dossier" else "bundle"
         data(
-            f"ok: {what} of {report.origin}, {report.entries} entries, {report.blobs} blobs, "
-            f"bound to checkpoint size {report.size} root {report.root}"
+            printable(
+                f"ok: {what} of {report.origin}, {report.entries} entries, {report.blobs} "
+                f"blobs, bound to checkpoint size {report.size} root {report.root}"
+            )
         )
         info(f"checkpoint signed by {', '.join(report.signed_by)}")
         if report.cosigned_by:
             info(f"cosigned by {', '.join(report.cosigned_by)}")
-        info(f"exported by {report.exporter}; bundle hash {report.bundle_hash}")
+        info(printable(f"exported by {report.exporter}; bundle hash {report.bundle_hash}"))
         for blob, reason in report.withheld:
-            info(f"withheld: {blob} ({reason})")
+            info(printable(f"withheld: {blob} ({reason})"))
         for name, cp in kept:
             info(f"extends checkpoint {name} (size {cp.checkpoint.size})")
-        for note in report.notes:
-            info(f"note: {note}")
     else:
         for problem in report.problems:
             info(f"FAIL [{problem.kind}] {problem.describe()}")
-        data(f"FAILED: {len(report.problems)} failure(s) in {path}")
+        data(f"FAILED: {len(report.problems)} failure(s) in {printable(str(path))}")
     if not report.ok:
         raise typer.Exit(ExitCode.VERIFICATION_FAILED)
 

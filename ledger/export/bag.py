@@ -1,6 +1,6 @@
 """A deterministic BagIt 1.0 (RFC 8493) writer, its zip form, and reading a bag back.
 
-The `bagit` package validates bags (fixity: `ledger verify --bundle` and the tests use it), but
+The `bagit` package validates bags (the tests use it to show an export is a valid bag), but
 its `make_bag` cannot write ours: it writes `BagIt-Version: 0.97`, moves the files it bags,
 orders the tag manifests as the file system lists them, and dates the bag today. This writer
 hashes each file as it streams it to disk (SHA-256 and SHA-512), writes the manifests sorted by
@@ -11,11 +11,13 @@ form has one top directory, entries sorted, fixed timestamps and permissions.
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
+import re
 import shutil
+import stat
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +27,9 @@ from typing import IO
 from ledger.errors import InputError
 
 ALGORITHMS = ("sha256", "sha512")
+DECLARATION = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
+"""bagit.txt, as the writer writes it and the verifier requires it."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _CHUNK = 1 << 16
 
@@ -102,7 +107,7 @@ class BagWriter:
             if "\n" in value or "\r" in value or ":" in name:
                 raise ValueError(f"bad bag-info line {name}: {value!r}")
         tags: dict[str, bytes] = {
-            "bagit.txt": b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n",
+            "bagit.txt": DECLARATION,
             "bag-info.txt": "".join(f"{n}: {v}\n" for n, v in lines).encode("utf-8"),
             **(extra_tags or {}),
         }
@@ -154,13 +159,100 @@ def write_zip(root: Path, target: Path, top: str) -> None:
                 shutil.copyfileobj(source, out, _CHUNK)
 
 
+class UnsafeBagError(InputError):
+    """A bag that cannot be read safely: a member that is not a regular file or directory,
+    a zip member outside its top directory, over the size limits, or damaged. `where` names
+    the member. `ledger verify --bundle` reports it as a failure of the bag."""
+
+
+@dataclass(frozen=True)
+class ZipLimits:
+    """How far a bundle zip may expand: in all, at most `ratio` times the zip's own size (but
+    `floor` bytes are always allowed) and never more than `total`; one member at most
+    `member_ratio` times its compressed size once it is over `floor_member` bytes; at most
+    `members` members."""
+
+    total: int = 64 << 30
+    ratio: int = 100
+    floor: int = 64 << 20
+    member_ratio: int = 200
+    floor_member: int = 1 << 20
+    members: int = 2_000_000
+
+    def budget(self, zip_size: int) -> int:
+        """The most bytes a zip of `zip_size` bytes may expand to."""
+        return min(self.total, max(self.floor, self.ratio * zip_size))
+
+
+def printable(text: str) -> str:
+    """`text` safe to print: bytes that are not UTF-8 (a surrogate from a file name or a JSON
+    escape) and control characters are shown as escapes."""
+    if text.isprintable() and not _SURROGATE.search(text):
+        return text
+    safe = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    safe = safe.encode("utf-8", "backslashreplace").decode("utf-8")
+    return "".join(c if c.isprintable() or c == " " else f"\\x{ord(c):02x}" for c in safe)
+
+
+def scan(root: Path) -> tuple[list[str], list[tuple[str, str]]]:
+    """The regular files under `root` (sorted POSIX paths relative to it), and everything that
+    is neither a regular file nor a directory — a symbolic link, a FIFO, a device, a socket —
+    as (relative path, what it is). Found without following a link or opening a file, so that
+    nothing reads from a device or outside the bag."""
+    files: list[str] = []
+    found: list[tuple[str, str]] = []
+    folders = [root]
+    while folders:
+        folder = folders.pop()
+        try:
+            members = list(os.scandir(folder))
+        except OSError as exc:
+            found.append((_relative(Path(folder), root), f"cannot be listed ({exc.strerror})"))
+            continue
+        for member in members:
+            name = _relative(Path(member.path), root)
+            try:
+                mode = member.stat(follow_symlinks=False).st_mode
+            except OSError as exc:
+                found.append((name, f"cannot be examined ({exc.strerror})"))
+                continue
+            if stat.S_ISDIR(mode):
+                folders.append(Path(member.path))
+            elif stat.S_ISREG(mode):
+                files.append(name)
+            elif stat.S_ISLNK(mode):
+                try:
+                    target = os.readlink(member.path)
+                except OSError:
+                    target = "?"
+                found.append((name, f"is a symbolic link (to {printable(target)})"))
+            else:
+                found.append((name, f"is a {_file_type(mode)}, not a regular file"))
+    return sorted(files), sorted(found)
+
+
+def _relative(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _file_type(mode: int) -> str:
+    kinds = ((stat.S_ISFIFO, "FIFO"), (stat.S_ISCHR, "character device"),
+             (stat.S_ISBLK, "block device"), (stat.S_ISSOCK, "socket"))  # fmt: skip
+    return next((name for test, name in kinds if test(mode)), f"special file (mode {mode:o})")
+
+
 @contextmanager
-def opened(path: Path) -> Iterator[Path]:
+def opened(path: Path, limits: ZipLimits | None = None) -> Iterator[Path]:
     """The bag at `path`: the directory itself, or a zip extracted into a temporary one.
 
+    Before anything is extracted, every member of a zip is checked: a relative path inside
+    one top directory, a regular file or a directory, its declared size within the limits.
+    Extraction then counts the bytes it writes, so a member whose header lies about its size
+    is stopped at the limit, and a damaged one (bad CRC, bad compressed data) is refused.
+
     Raises:
-        InputError: no such file or directory, not a zip, or a zip entry that would land
-            outside its one top directory.
+        InputError: no such file or directory, or not a zip.
+        UnsafeBagError: a zip member refused (`where` names it).
     """
     if path.is_dir():
         yield path
@@ -169,60 +261,101 @@ def opened(path: Path) -> Iterator[Path]:
         raise InputError("no such bundle (a bag directory or a .zip)", where=str(path))
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
         raise InputError(f"not a bag directory or a zip file ({exc})", where=str(path)) from None
     with archive, tempfile.TemporaryDirectory(prefix="ledger-bundle-") as tmp:
-        tops = set()
-        for info in archive.infolist():
-            pure = PurePosixPath(info.filename)
-            if pure.is_absolute() or ".." in pure.parts or "\\" in info.filename:
-                raise InputError(f"zip entry {info.filename!r} is outside the bag", where=str(path))
-            tops.add(pure.parts[0])
-        if len(tops) != 1:
-            raise InputError("a bundle zip holds exactly one top directory", where=str(path))
-        archive.extractall(tmp)
-        yield Path(tmp) / tops.pop()
+        limits = limits or ZipLimits()
+        size = path.stat().st_size
+        members, top = _checked_members(archive, limits, size)
+        _extract(archive, members, Path(tmp), limits.budget(size))
+        yield Path(tmp) / top
 
 
-@dataclass(frozen=True)
-class FixityProblem:
-    file: str | None
-    message: str
+def _checked_members(
+    archive: zipfile.ZipFile, limits: ZipLimits, zip_size: int
+) -> tuple[dict[str, zipfile.ZipInfo], str]:
+    """The zip's members by name, each checked before anything is extracted, and the name of
+    its one top directory."""
+    infos = archive.infolist()
+    if len(infos) > limits.members:
+        raise UnsafeBagError(f"holds {len(infos)} members, more than {limits.members}")
+    budget = limits.budget(zip_size)
+    members: dict[str, zipfile.ZipInfo] = {}
+    tops: set[str] = set()
+    declared = 0
+    for info in infos:
+        name = info.filename
+        where = printable(name)
+        pure = PurePosixPath(name)
+        if (
+            not pure.parts or pure.is_absolute() or ".." in pure.parts or "\\" in name
+            or "\0" in name or ":" in pure.parts[0]
+        ):  # fmt: skip
+            raise UnsafeBagError("is outside the bag (absolute, '..', a drive)", where=where)
+        if len(pure.parts) < 2 and not info.is_dir():
+            raise UnsafeBagError("is outside the bag's one top directory", where=where)
+        kind = stat.S_IFMT(info.external_attr >> 16) if info.create_system == 3 else 0
+        if kind == stat.S_IFLNK:
+            raise UnsafeBagError("is a symbolic link; a bag holds only files", where=where)
+        if kind not in (0, stat.S_IFREG, stat.S_IFDIR):
+            raise UnsafeBagError(f"is a {_file_type(kind)}, not a regular file", where=where)
+        if info.flag_bits & 0x1:
+            raise UnsafeBagError("is encrypted", where=where)
+        key = name.rstrip("/")
+        if key in members:
+            raise UnsafeBagError("appears twice in the zip", where=where)
+        declared += info.file_size
+        if info.file_size > budget or declared > budget:
+            raise UnsafeBagError(
+                f"would expand the zip ({zip_size:,} bytes) to more than {budget:,} bytes",
+                where=where,
+            )
+        if info.file_size > limits.floor_member and info.file_size > limits.member_ratio * max(
+            info.compress_size, 1
+        ):
+            raise UnsafeBagError(
+                f"expands {info.compress_size:,} bytes to {info.file_size:,} (more than "
+                f"{limits.member_ratio} times)",
+                where=where,
+            )
+        members[key] = info
+        tops.add(pure.parts[0])
+    if len(tops) != 1:
+        raise UnsafeBagError("a bundle zip holds exactly one top directory")
+    return members, tops.pop()
 
 
-def check_fixity(root: Path) -> list[FixityProblem]:
-    """Validate the bag with the `bagit` package: BagIt declaration, Payload-Oxum, every
-    manifest and tag manifest. Returns what failed, naming the file."""
-    import bagit
-
-    logging.getLogger("bagit").setLevel(logging.CRITICAL)  # its findings are returned instead
-    try:
-        bag = bagit.Bag(str(root))
-        bag.validate(processes=1)
-    except bagit.BagValidationError as exc:
-        problems = [_detail(d) for d in exc.details] if exc.details else []
-        return problems or [FixityProblem(None, str(exc.message))]
-    except bagit.BagError as exc:
-        return [FixityProblem(None, f"not a valid bag: {exc}")]
-    except (ValueError, KeyError, OSError, UnicodeError) as exc:
-        # A damaged manifest can trip the library itself; the signed file list names the file.
-        return [FixityProblem(None, f"the bag's manifests cannot be read ({exc})")]
-    version = tuple(bag.version_info)
-    if version != (1, 0):
-        shown = ".".join(str(part) for part in version)
-        return [FixityProblem("bagit.txt", f"BagIt version {shown}, not 1.0")]
-    return []
-
-
-def _detail(detail: object) -> FixityProblem:
-    path = getattr(detail, "path", None)
-    algorithm = getattr(detail, "algorithm", None)
-    if algorithm is not None:
-        return FixityProblem(
-            path,
-            f"its {algorithm} is {getattr(detail, 'found', '?')}, the manifest says "
-            f"{getattr(detail, 'expected', '?')}",
-        )
-    kind = type(detail).__name__
-    text = {"FileMissing": "is in a manifest but missing", "UnexpectedFile": "is in no manifest"}
-    return FixityProblem(path, text.get(kind, str(detail)))
+def _extract(
+    archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], target: Path, budget: int
+) -> None:
+    """Write each member under `target`, counting bytes: never more than a member declares,
+    never more than `budget` in all."""
+    written = 0
+    for name, info in members.items():
+        where = printable(info.filename)
+        path = target.joinpath(*PurePosixPath(name).parts)
+        try:
+            if info.is_dir():
+                path.mkdir(parents=True, exist_ok=True)
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            size = 0
+            with archive.open(info) as source, path.open("xb") as out:
+                while chunk := source.read(_CHUNK):
+                    size += len(chunk)
+                    written += len(chunk)
+                    if size > info.file_size or written > budget:
+                        raise UnsafeBagError(
+                            "expands beyond its declared size or the zip's limit", where=where
+                        )
+                    out.write(chunk)
+            if size != info.file_size:
+                raise UnsafeBagError(
+                    f"holds {size:,} bytes, its header says {info.file_size:,}", where=where
+                )
+        except UnsafeBagError:
+            raise
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError,
+                ValueError, OSError) as exc:  # fmt: skip
+            message = f"cannot be extracted ({printable(str(exc))})"
+            raise UnsafeBagError(message, where=where) from None

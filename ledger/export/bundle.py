@@ -29,7 +29,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,32 +41,21 @@ from ledger.entry import decode_statement
 from ledger.errors import EntryNotFoundError, InputError, RefusedError, VerificationError
 from ledger.export import render
 from ledger.export.bag import BagWriter, bag_files, file_sha256
+from ledger.export.bag_read import json_line
 from ledger.note import SignedCheckpoint, b64
 from ledger.store import SqlStore
 from ledger.store import tree as store_tree
 from ledger.types import GENESIS, IDENTITY_TYPES, lookup
 
-FORMAT_VERSION = 1
-"""Bump when any file the writer produces changes, however slightly: a verifier compares the
-readable files byte for byte only with bags of its own format (see `READABLE`)."""
-
-READABLE = frozenset(
-    {
-        "data/README.txt",
-        "data/decisions.html",
-        "data/reports/compliance.csv",
-        "data/reports/compliance.json",
-        "data/reports/decisions.csv",
-    }
-)
-"""Files written for people from the entries. A verifier of another export format cannot write
-them as the exporter did, so for such a bag it leaves them to fixity and the exporter's
-signature, and says so; every other file is evidence and is always compared."""
+FORMAT_VERSION = 2
+"""Bump when any file the writer produces changes, however slightly: a verifier writes every
+file of a bag again and compares it byte for byte, so it verifies only bags of its own format
+and fails any other (format 2: CSV cells neutralised against formulas; the dossier carries the
+register it is read with, and its readable files are written from its entries)."""
 
 
 def software_agent() -> str:
-    """Bag-Software-Agent: this package's version and the export format it writes. The
-    verifier writes the readable files again with its own version, so it names both."""
+    """Bag-Software-Agent: this package's version and the export format it writes."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -75,12 +63,6 @@ def software_agent() -> str:
     except PackageNotFoundError:  # run from a source tree that was not installed
         own = "unknown"
     return f"decision-ledger {own} (export format {FORMAT_VERSION})"
-
-
-def format_of(agent: str) -> int | None:
-    """The export format a Bag-Software-Agent names, if it names one."""
-    match = re.search(r"\(export format (\d+)\)", agent)
-    return int(match.group(1)) if match else None
 
 
 SIGNATURE_FILE = "export-signature.json"
@@ -131,13 +113,6 @@ def bound_checkpoint(store: SqlStore) -> SignedCheckpoint:
         ) from None
 
 
-def _json_line(value: Any) -> bytes:
-    return (
-        json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
-        + b"\n"
-    )
-
-
 def _pretty(value: Any) -> bytes:
     return (json.dumps(value, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8")
 
@@ -180,8 +155,8 @@ def write_ledger_part(
             if s <= size
         ]
         cosigs = [row._asdict() for row in store_tree.cosignatures(conn) if row.size <= size]
-    bag.add("ledger/checkpoints.jsonl", b"".join(_json_line(v) for v in stored))
-    bag.add("ledger/cosignatures.jsonl", b"".join(_json_line(v) for v in cosigs))
+    bag.add("ledger/checkpoints.jsonl", b"".join(json_line(v) for v in stored))
+    bag.add("ledger/cosignatures.jsonl", b"".join(json_line(v) for v in cosigs))
     bag.add("checkpoint.txt", checkpoint.encode())
     return written
 
@@ -217,10 +192,13 @@ def write_bundle(
     checkpoint: SignedCheckpoint,
     scope: Scope,
     exporter: str,
+    agent: str | None = None,
     progress: Progress | None = None,
 ) -> Written:
     """Write the bundle's bag at `root` (not yet signed): `source` gives the stored bytes,
     `view` the ledger's state at the checkpoint (the same store when nothing came after).
+    `agent` is the Bag-Software-Agent (this writer's by default; a verifier writing a bag
+    again gives the bag's own, of the same export format).
 
     Raises:
         InputError: a withheld hash that no entry in the bundle references.
@@ -284,7 +262,7 @@ def write_bundle(
             f"{len(in_scope)} decision(s) in scope",
         ),
         ("Bagging-Date", last.recorded_at[:10]),
-        ("Bag-Software-Agent", software_agent()),
+        ("Bag-Software-Agent", agent or software_agent()),
         ("Ledger-Export-Kind", "bundle"),
         ("Ledger-Origin", cp.origin),
         ("Ledger-Checkpoint-Size", str(cp.size)),

@@ -1,37 +1,39 @@
 """`ledger export dossier DECISION`: one decision's file (决策档案), verifiable alone.
 
 Layout (under `data/`): `checkpoint.txt` (the bound checkpoint); `ledger/entries.jsonl` — the
-decision's entries, its meetings' own entries, and the identity entries that authorise every
-signer (the genesis, then each signer's `person.registered`, `key.*` and `membership.*`, the
-registrar's too), canonical bytes in seq order; `ledger/signatures.txt`; `proofs/<seq>.tlog-proof`
-— a C2SP tlog-proof receipt per entry (`ledger verify-proof` reads each one too);
-`dossier.json` and `dossier.html` — the timeline, each step's outcome, the meeting with every
-member's position, the responsibility trace and the compliance report, as of the checkpoint.
+entries the dossier is read with, canonical bytes in seq order: the decision's timeline (its own
+entries and its meetings'), the entries its responsibility trace names, the same for every
+decision these entries name (a decision it adjusts, links to, or shares a meeting with), and the
+ledger's register up to the checkpoint (the genesis, every person, key, organ, post, rule
+profile and catalog entry); `ledger/signatures.txt`; `proofs/<seq>.tlog-proof` — a C2SP
+tlog-proof receipt per entry (`ledger verify-proof` reads each one too); `dossier.json` and
+`dossier.html` — the timeline, each step's outcome, the meeting with every member's position,
+the responsibility trace and the compliance report.
 
-Verification (`verify_dossier`) checks each entry's canonical form, its inclusion proof against
-the checkpoint signed by the key the auditor trusts, and its signature by a key that an included
-`key.bound` entry (signed by the registrar the genesis names) binds to its author, unrevoked by
-any included `key.revoked` at that time. A subset cannot prove that nothing was left out, nor
-replay the procedure's gates: the full bundle does that. The readable files are covered by the
-exporter's signature.
+The readable files are written from a replay of exactly these entries (`load_subset`), so that
+a verifier holding only the dossier writes them again and compares them byte for byte. The
+exporter refuses a dossier whose replay would not show what the whole ledger shows.
+Verification is in `verify_dossier`.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import tempfile
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from keys import BadSignatureError, InvalidKeyError, SigningKey, short_id, verify_signature
+from keys import SigningKey
 from ledger import decisions, merkle
-from ledger.authority import Directory, KeyRecord
-from ledger.entry import Statement, decode_statement, leaf_hash, signing_message
-from ledger.errors import InputError, VerificationError
+from ledger.entry import decode_statement
+from ledger.errors import RefusedError, VerificationError
 from ledger.export import render
 from ledger.export.bag import BagWriter
 from ledger.export.bundle import bound_checkpoint, sign_bag, software_agent
+from ledger.export.replay import load_subset
 from ledger.export.service import (
     ExportResult,
     Progress,
@@ -41,44 +43,82 @@ from ledger.export.service import (
     record_export,
     state_at,
 )
-from ledger.export.verify_bundle import (
-    BundleReport,
-    Signed,
-    bag_info,
-    check_exporter_signature,
-    trusted_checkpoint,
-)
 from ledger.note import SignedCheckpoint, b64
-from ledger.receipts import InclusionProof, Trust, parse_receipt, verify_inclusion_receipt
+from ledger.receipts import InclusionProof
 from ledger.store import SqlStore
 from ledger.store import tree as store_tree
 from ledger.types import GENESIS, IDENTITY_TYPES
 
-_PERSON_TYPES = {"person.registered", "key.bound", "key.revoked", "membership.started",
-                 "membership.ended"}  # fmt: skip
+REGISTER = frozenset({GENESIS, *IDENTITY_TYPES, "rule_profile.versioned", "catalog.published",
+                      "catalog.adjusted"})  # fmt: skip
+"""The entry types a dossier carries whatever its decision: what a replay reads them with."""
+
+Entries = Sequence[tuple[int, bytes, bytes]]
 
 
-def _select(view: SqlStore, decision: str, size: int) -> list[int]:
-    """The seqs a dossier holds: the decision's timeline, then the identity entries that
-    authorise each signer (closed over the registrar, who signs identity entries)."""
-    seqs = {row.seq for row in decisions.timeline(store=view, decision=decision) if row.seq < size}
-    signers: set[str] = set()
-    identity: dict[str, list[int]] = {}
-    for row in view.rows(until=size - 1):
-        if row.type in _PERSON_TYPES:
-            identity.setdefault(row.subject, []).append(row.seq)
-    seqs.add(0)
-    pending = {view.get(seq).statement.actor for seq in seqs}
-    while pending:
-        person = pending.pop()
-        if person in signers:
+def _strings(value: Any) -> Iterable[str]:
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            todo += item.values()
+        elif isinstance(item, list):
+            todo += item
+
+
+def select(view: SqlStore, decision: str, size: int) -> list[int]:
+    """The seqs the dossier of `decision` holds, in `view` (a ledger, or a dossier's own
+    entries): the register up to `size`, and for the decision and every decision named in the
+    entries so chosen, its timeline and the entries its trace names.
+
+    Raises:
+        InputError: no such decision in `view`.
+    """
+    known = {d.id for d in decisions.list_decisions(store=view)}
+    decisions.get_decision(store=view, decision=decision)
+    chosen = {row.seq for row in view.rows(until=size - 1) if row.type in REGISTER}
+    todo, seen = [decision], set()
+    while todo:
+        current = todo.pop()
+        if current in seen:
             continue
-        signers.add(person)
-        for seq in identity.get(person, []):
-            if seq not in seqs:
-                seqs.add(seq)
-                pending.add(view.get(seq).statement.actor)
-    return sorted(seqs)
+        seen.add(current)
+        trace = decisions.trace_decision(store=view, decision=current)
+        found = {row.seq: row.statement for row in decisions.timeline(store=view, decision=current)}
+        for seq in {p["seq"] for p in trace["people"]} - found.keys():
+            found[seq] = view.get(seq).data
+        for seq, data in found.items():
+            if seq < size:
+                chosen.add(seq)
+                body = decode_statement(data).body
+                todo += [name for name in _strings(body) if name in known and name not in seen]
+    return sorted(chosen)
+
+
+def _self_contained(
+    view: SqlStore, subset: SqlStore, decision: str, seqs: list[int], size: int,
+    refused: list[VerificationError],
+) -> None:  # fmt: skip
+    """The dossier's own entries must replay without refusal, select themselves, and show
+    what the ledger shows; otherwise its readable files could not be verified from it.
+
+    Raises:
+        RefusedError: naming what differs.
+    """
+    problem = None
+    if refused:
+        problem = f"seq {refused[0].seq} is refused without the rest ({refused[0].message})"
+    elif select(subset, decision, size) != seqs:
+        problem = "its entries do not select the same entries again"
+    elif dossier_data(subset, decision) != dossier_data(view, decision):
+        problem = "they show the decision otherwise than the whole ledger does"
+    if problem is not None:
+        raise RefusedError(
+            f"the dossier of {decision} cannot be read from its own entries: {problem}; export "
+            "the bundle instead"
+        )
 
 
 def export_dossier(
@@ -97,58 +137,40 @@ def export_dossier(
 
     Raises:
         InputError: `out` exists; no such decision (at the checkpoint).
-        RefusedError: no checkpoint stored; the exporter's key is not bound before it.
+        RefusedError: no checkpoint stored; the exporter's key is not bound before it; the
+            decision cannot be read from the entries a dossier holds.
     """
     check_out(out)
     cp = bound_checkpoint(store)
     size = cp.checkpoint.size
-    with state_at(store, size) as view:
+    with state_at(store, size) as view, tempfile.TemporaryDirectory(prefix="ledger-") as work:
         decisions.get_decision(store=view, decision=decision)
         check_exporter(view, cp, exporter, key)
-        seqs = _select(view, decision, size)
-        content = _readable(view, decision, cp)
-        with tempfile.TemporaryDirectory(prefix=".ledger-export-", dir=out.parent) as tmp:
-            staged = Path(tmp) / out.stem
-            bag = BagWriter(staged)
+        seqs = select(view, decision, size)
+        entries = [(seq, entry.data, entry.signature) for seq in seqs
+                   for entry in (store.get(seq),)]  # fmt: skip
+        refused: list[VerificationError] = []
+        subset = load_subset(Path(work) / "dossier.db", entries, refused.append)
+        try:
+            _self_contained(view, subset, decision, seqs, size, refused)
+            receipts = []
             with store.reading() as conn:
                 reader = store_tree.node_reader(conn)
-                with (
-                    bag.open("ledger/entries.jsonl") as entries,
-                    bag.open("ledger/signatures.txt") as signatures,
-                ):
-                    for done, seq in enumerate(seqs, 1):
-                        entry = store.get(seq)
-                        entries.write(entry.data + b"\n")
-                        signatures.write(
-                            f"{seq} {base64.b64encode(entry.signature).decode()}\n".encode()
-                        )
-                        proof = merkle.inclusion_proof(seq, size, reader)
-                        receipt = InclusionProof(seq, proof, cp, entry.data)
-                        bag.add(f"proofs/{seq}.tlog-proof", receipt.to_text().encode("utf-8"))
-                        if progress is not None:
-                            progress(done, len(seqs))
-            bag.add("checkpoint.txt", cp.encode())
-            bag.add("dossier.json", content[0])
-            bag.add("dossier.html", content[1])
-            last = next(view.rows(since=size - 1, until=size - 1))
-            bag.finish(
-                [
-                    ("Source-Organization", view.directory().organisation or ""),
-                    ("External-Identifier", f"{cp.checkpoint.origin} {decision} checkpoint {size}"),
-                    ("External-Description", f"决策档案 · decision dossier {decision}"),
-                    ("Bagging-Date", last.recorded_at[:10]),
-                    ("Bag-Software-Agent", software_agent()),
-                    ("Ledger-Export-Kind", "dossier"),
-                    ("Ledger-Decision", decision),
-                    ("Ledger-Origin", cp.checkpoint.origin),
-                    ("Ledger-Checkpoint-Size", str(size)),
-                    ("Ledger-Checkpoint-Root", b64(cp.checkpoint.root)),
-                    ("Ledger-Entries", str(len(seqs))),
-                    ("Ledger-Exporter", exporter),
-                ]
-            )
-            digest = sign_bag(staged, kind="dossier", cp=cp, exporter=exporter, key=key)
-            finalise(staged, out)
+                for done, (seq, data, _) in enumerate(entries, 1):
+                    proof = merkle.inclusion_proof(seq, size, reader)
+                    receipts.append((seq, InclusionProof(seq, proof, cp, data).to_text().encode()))
+                    if progress is not None:
+                        progress(done, len(entries))
+            with tempfile.TemporaryDirectory(prefix=".ledger-export-", dir=out.parent) as tmp:
+                staged = Path(tmp) / out.stem
+                write_dossier(
+                    staged, entries=entries, receipts=receipts, cp=cp, view=subset,
+                    decision=decision, exporter=exporter,
+                )  # fmt: skip
+                digest = sign_bag(staged, kind="dossier", cp=cp, exporter=exporter, key=key)
+                finalise(staged, out)
+        finally:
+            subset.close()
     body = {
         "kind": "dossier",
         "decision": decision,
@@ -157,6 +179,55 @@ def export_dossier(
     }
     entry = record_export(store, exporter, key, digest, body, now, out)
     return ExportResult(out, "dossier", digest, cp.checkpoint, len(seqs), 0, (), entry)
+
+
+def write_dossier(
+    root: Path,
+    *,
+    entries: Entries,
+    receipts: Sequence[tuple[int, bytes]],
+    cp: SignedCheckpoint,
+    view: SqlStore,
+    decision: str,
+    exporter: str,
+    agent: str | None = None,
+) -> None:
+    """Write the dossier's bag at `root` (not yet signed): the entries with their signatures
+    and receipts, the checkpoint, and the readable files from `view`, the replay of exactly
+    these entries. A verifier calls it too, with the bag's own Bag-Software-Agent.
+
+    Raises:
+        InputError: no such decision in `view`.
+    """
+    json_bytes, html_bytes = _readable(view, decision, cp)
+    bag = BagWriter(root)
+    with bag.open("ledger/entries.jsonl") as lines, bag.open("ledger/signatures.txt") as sigs:
+        for seq, data, signature in entries:
+            lines.write(data + b"\n")
+            sigs.write(f"{seq} {base64.b64encode(signature).decode()}\n".encode())
+    for seq, receipt in receipts:
+        bag.add(f"proofs/{seq}.tlog-proof", receipt)
+    bag.add("checkpoint.txt", cp.encode())
+    bag.add("dossier.json", json_bytes)
+    bag.add("dossier.html", html_bytes)
+    size = cp.checkpoint.size
+    last = max(decode_statement(data).recorded_at for _, data, _ in entries)
+    bag.finish(
+        [
+            ("Source-Organization", view.directory().organisation or ""),
+            ("External-Identifier", f"{cp.checkpoint.origin} {decision} checkpoint {size}"),
+            ("External-Description", f"决策档案 · decision dossier {decision}"),
+            ("Bagging-Date", last[:10]),
+            ("Bag-Software-Agent", agent or software_agent()),
+            ("Ledger-Export-Kind", "dossier"),
+            ("Ledger-Decision", decision),
+            ("Ledger-Origin", cp.checkpoint.origin),
+            ("Ledger-Checkpoint-Size", str(size)),
+            ("Ledger-Checkpoint-Root", b64(cp.checkpoint.root)),
+            ("Ledger-Entries", str(len(entries))),
+            ("Ledger-Exporter", exporter),
+        ]
+    )
 
 
 # -- the readable dossier -------------------------------------------------------------------
@@ -177,17 +248,19 @@ def dossier_data(view: SqlStore, decision: str) -> dict[str, Any]:
         }
         for row in decisions.timeline(store=view, decision=decision)
     ]
+    trace = decisions.trace_decision(store=view, decision=decision)
+    # The trace lists several roles of one entry in the order its rows were stored, which a
+    # replay need not repeat: the dossier orders them by seq, role and person.
+    trace["people"].sort(key=lambda p: (p["seq"], p["role"], p["person"]))
     return {
         "decision": state,
         "timeline": timeline,
-        "trace": decisions.trace_decision(store=view, decision=decision),
+        "trace": trace,
         "compliance": decisions.check(store=view, decision=decision)[0],
     }
 
 
 def _readable(view: SqlStore, decision: str, cp: SignedCheckpoint) -> tuple[bytes, bytes]:
-    import json
-
     value = dossier_data(view, decision)
     as_json = (json.dumps(value, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode()
     return as_json, dossier_html(value, cp, view.directory().organisation or "")
@@ -297,126 +370,4 @@ def _steps(state: dict[str, Any]) -> list[tuple[Any, ...]]:
     return rows
 
 
-# -- verification ---------------------------------------------------------------------------
-
-
-def verify_dossier(root: Path, signed: Signed | None, trust: Trust, report: BundleReport) -> None:
-    """Check a dossier bag (after its fixity and signed list): every entry against its proof
-    and the trusted checkpoint, every signature against the included identity entries."""
-    report.decision = bag_info(root).get("Ledger-Decision")
-    cp, checked = trusted_checkpoint(root, trust, report)
-    if cp is None or checked is None:
-        return
-    try:
-        lines = (root / "data/ledger/entries.jsonl").read_bytes().splitlines()
-        sig_lines = (root / "data/ledger/signatures.txt").read_bytes().splitlines()
-    except FileNotFoundError as exc:
-        report.fail("bag", Path(str(exc.filename)).name, "missing")
-        return
-    sigs: dict[int, bytes] = {}
-    for line in sig_lines:
-        seq, _, value = line.partition(b" ")
-        try:
-            sigs[int(seq)] = base64.b64decode(value, validate=True)
-        except ValueError:
-            report.fail("bag", "data/ledger/signatures.txt", f"malformed line {line[:40]!r}")
-    directory = Directory()
-    registrar: str | None = None
-    last_recorded = ""
-    for data in lines:
-        try:
-            stmt = decode_statement(data)
-        except VerificationError as exc:
-            report.fail(exc.kind, "data/ledger/entries.jsonl", exc.message)
-            continue
-        where = f"seq {stmt.seq}"
-        report.entries += 1
-        last_recorded = max(last_recorded, stmt.recorded_at)
-        if not _proof_holds(root, stmt, data, cp, trust, report):
-            continue
-        if stmt.seq == 0 and stmt.type == GENESIS:
-            registrar = stmt.body["registrar"]["id"]
-            directory.registrar = registrar
-            pub = base64.b64decode(stmt.body["registrar_key"]["public_key"])
-            kid = stmt.body["registrar_key"]["key_id"]
-            directory.keys[kid] = KeyRecord(kid, registrar, pub, 0, stmt.recorded_at)
-        if registrar is None:
-            report.fail("authority", where, "the dossier lacks the genesis entry (seq 0)")
-            return
-        _check_signed(stmt, data, sigs.get(stmt.seq), directory, registrar, where, report)
-        _apply_identity(stmt, directory)
-    size = cp.checkpoint.size
-    check_exporter_signature(signed, directory, last_recorded, size, report)
-
-
-def _proof_holds(
-    root: Path, stmt: Statement, data: bytes, cp: SignedCheckpoint, trust: Trust,
-    report: BundleReport,
-) -> bool:  # fmt: skip
-    where = f"seq {stmt.seq}"
-    name = f"data/proofs/{stmt.seq}.tlog-proof"
-    try:
-        receipt = parse_receipt((root / name).read_bytes(), where=name)
-    except FileNotFoundError:
-        report.fail("proof", where, f"{name} is missing")
-        return False
-    except InputError as exc:
-        report.fail("proof", where, exc.diagnostics())
-        return False
-    if not isinstance(receipt, InclusionProof) or receipt.entry != data:
-        report.fail("proof", where, f"{name} is not the inclusion proof of this entry")
-        return False
-    if receipt.checkpoint.checkpoint != cp.checkpoint:
-        report.fail("proof", where, f"{name} is against another checkpoint")
-        return False
-    try:
-        verify_inclusion_receipt(receipt, trust)
-    except VerificationError as exc:
-        report.fail("proof", where, f"{exc.message} ({name})")
-        return False
-    return True
-
-
-def _check_signed(
-    stmt: Statement, data: bytes, signature: bytes | None, directory: Directory, registrar: str,
-    where: str, report: BundleReport,
-) -> None:  # fmt: skip
-    record = directory.keys.get(stmt.key)
-    if record is None or record.person != stmt.actor or not record.valid_at(stmt.recorded_at):
-        report.fail(
-            "authority", where, f"signed with key {short_id(stmt.key)}, which no included "
-            f"identity entry binds to {stmt.actor} at {stmt.recorded_at}",
-        )  # fmt: skip
-        return
-    if (stmt.type in IDENTITY_TYPES or stmt.type == GENESIS) and stmt.actor != registrar:
-        report.fail("authority", where, f"{stmt.type} by {stmt.actor}, not the registrar")
-    try:
-        if signature is None:
-            raise BadSignatureError("no signature")
-        verify_signature(record.public_key, signing_message(leaf_hash(data)), signature)
-    except (BadSignatureError, InvalidKeyError):
-        report.fail("signature", where, f"signature does not verify (key {short_id(stmt.key)})")
-
-
-def _apply_identity(stmt: Statement, directory: Directory) -> None:
-    from dataclasses import replace
-
-    from ledger.entry import parse_time
-
-    body = stmt.body
-    if stmt.type == "key.bound":
-        public = base64.b64decode(body["public_key"])
-        directory.keys[body["key_id"]] = KeyRecord(
-            body["key_id"], stmt.subject, public, stmt.seq, stmt.recorded_at
-        )
-    elif stmt.type == "key.revoked" and body["key_id"] in directory.keys:
-        from ledger.entry import format_utc
-
-        effective = format_utc(parse_time(body["effective_at"], where="effective_at"))
-        record = directory.keys[body["key_id"]]
-        directory.keys[body["key_id"]] = replace(
-            record, revoked_seq=stmt.seq, revoked_at=effective, revoked_reason=body["reason"]
-        )
-
-
-__all__ = ["dossier_data", "dossier_html", "export_dossier", "verify_dossier"]
+__all__ = ["dossier_data", "dossier_html", "export_dossier", "select", "write_dossier"]

@@ -66,13 +66,35 @@ def findings_table(report: dict[str, Any]) -> str:
     )  # fmt: skip
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as a CSV cell that no spreadsheet runs as a formula (the OWASP rule): text
+    beginning with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading single quote.
+    Text already beginning with a quote gets one too, so `csv_text` undoes it exactly. None is
+    an empty cell; numbers are written as they are (they cannot hold a formula)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_text(cell: str) -> str:
+    """The text `csv_cell` was given, from the cell it wrote."""
+    return cell[1:] if cell.startswith("'") else cell
+
+
 def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """CSV (RFC 4180 quoting, LF line ends, UTF-8 without BOM)."""
+    """CSV (RFC 4180 quoting, LF line ends, UTF-8 without BOM); every cell through
+    `csv_cell`. Every CSV an export writes comes from here, so a verifier that writes it
+    again writes the same bytes."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(headers)
+    writer.writerow([csv_cell(h) for h in headers])
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow([csv_cell(v) for v in row])
     return out.getvalue().encode("utf-8")
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import insert
 
 from ledger.authority import Directory
-from ledger.entry import decode_statement, leaf_hash
+from ledger.entry import Statement, decode_statement, leaf_hash
 from ledger.errors import VerificationError
 from ledger.merkle import CompactRange
 from ledger.store import SqlStore, create_store
@@ -29,21 +29,25 @@ BATCH = 2000
 _FIELDS = ("prev", "type", "subject", "occurred_at", "recorded_at", "actor")
 
 
-def _columns(data: bytes) -> dict[str, Any]:
-    """The denormalised columns of an entry row, from its statement bytes. A statement that is
-    not canonical still gets whatever fields it has, so that verify names what is wrong."""
+def _decoded(data: bytes) -> Statement | None:
     try:
-        stmt = decode_statement(data)
+        return decode_statement(data)
+    except (VerificationError, RecursionError):
+        return None
+
+
+def _columns(data: bytes, stmt: Statement | None) -> dict[str, Any]:
+    """The denormalised columns of an entry row, from its statement. A statement that is not
+    canonical still gets whatever fields it has, so that verify names what is wrong."""
+    if stmt is not None:
         return {
             "prev": stmt.prev, "type": stmt.type, "subject": stmt.subject,
             "occurred_at": stmt.occurred_at, "recorded_at": stmt.recorded_at,
             "actor": stmt.actor, "key_id": stmt.key,
         }  # fmt: skip
-    except VerificationError:
-        pass
     try:
         value = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):
         value = {}
     if not isinstance(value, dict):
         value = {}
@@ -68,33 +72,67 @@ def load_ledger(
     Raises:
         StoreError: the file exists already or cannot be written.
     """
+    rows = ((seq, data, signature) for seq, (data, signature) in enumerate(entries))
+    return _load(path, rows, tree=True, blobs=blobs, checkpoints=checkpoints,
+                 cosignatures=cosignatures, progress=progress)  # fmt: skip
+
+
+def load_subset(
+    path: Path,
+    entries: Iterable[tuple[int, bytes, bytes]],
+    refused: Callable[[VerificationError], None] | None = None,
+) -> SqlStore:
+    """Create a ledger at `path` holding some entries of a ledger — (seq, statement,
+    signature), seqs ascending — at their own seqs, and the register and procedure state that
+    a replay of just these entries gives (each applied only once the register's checks pass;
+    `refused` hears of each that does not). A dossier is read, and written again, from it. It
+    has no Merkle tree: it is not a ledger that `verify` could check.
+
+    Raises:
+        StoreError: the file exists already or cannot be written.
+    """
+    return _load(path, entries, tree=False, refused=refused)
+
+
+def _load(
+    path: Path,
+    entries: Iterable[tuple[int, bytes, bytes]],
+    *,
+    tree: bool,
+    blobs: Iterable[tuple[str, bytes]] = (),
+    checkpoints: Iterable[tuple[int, bytes]] = (),
+    cosignatures: Iterable[StoredCosignature] = (),
+    progress: Callable[[int], None] | None = None,
+    refused: Callable[[VerificationError], None] | None = None,
+) -> SqlStore:
     store = create_store(str(path))
     directory = Directory()
     with store.writing() as tx:
         conn = tx.conn
-        tree: CompactRange | None = None
+        nodes: CompactRange | None = None
         batch: list[dict[str, Any]] = []
         leaves: list[bytes] = []
-        seq = 0
 
         def flush() -> None:
-            nonlocal tree, batch, leaves
+            nonlocal nodes, batch, leaves
             if batch:
                 conn.execute(insert(ENTRIES), batch)
-                tree = extend_nodes(conn, batch[0]["seq"], leaves, tree)
+                if tree:
+                    nodes = extend_nodes(conn, batch[0]["seq"], leaves, nodes)
             batch, leaves = [], []
 
-        for seq, (data, signature) in enumerate(entries):
+        for count, (seq, data, signature) in enumerate(entries, start=1):
             leaf = leaf_hash(data)
-            row = {"seq": seq, "leaf_hash": leaf.hex(), **_columns(data)}
+            stmt = _decoded(data)
+            row = {"seq": seq, "leaf_hash": leaf.hex(), **_columns(data, stmt)}
             row.update(statement=data, signature=signature)
             batch.append(row)
             leaves.append(leaf)
-            _replay(directory, data)
+            _replay(directory, stmt, refused)
             if len(batch) >= BATCH:
                 flush()
                 if progress is not None:
-                    progress(seq + 1)
+                    progress(count)
         flush()
         for name, rows in directory.table_rows().items():
             columns = [column.name for column in DERIVED[name].columns]
@@ -110,12 +148,19 @@ def load_ledger(
     return store
 
 
-def _replay(directory: Directory, data: bytes) -> None:
+def _replay(
+    directory: Directory,
+    stmt: Statement | None,
+    refused: Callable[[VerificationError], None] | None = None,
+) -> None:
     """Apply an entry to the register as verify does: only once its checks pass."""
+    if stmt is None:
+        return
     try:
-        stmt = decode_statement(data)
         directory.check(stmt)
-    except VerificationError:
+    except VerificationError as exc:
+        if refused is not None:
+            refused(exc)
         return
     directory.apply(stmt)
 

@@ -3,7 +3,6 @@ the seq — alone, or together with the manifest lines that would hide it from B
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import tempfile
@@ -25,6 +24,9 @@ from ledger.receipts import Trust
 from ledger.types import lookup
 from tests.builders import seeded_key
 from tests.export.conftest import Demo
+from tests.export.forge import failures, resign, set_label, verify
+from tests.export.forge import flip as _flip
+from tests.export.forge import rehash as _rehash
 
 
 @pytest.fixture(scope="module")
@@ -96,33 +98,6 @@ def test_the_same_ledger_and_options_give_the_same_bytes(demo_ledger: Demo, tmp_
     demo_ledger.export(tmp_path / "two/audit.zip")
     assert (tmp_path / "one/audit.zip").read_bytes() == (tmp_path / "two/audit.zip").read_bytes()
     assert check(tmp_path / "one/audit.zip", demo_ledger).ok
-
-
-def _rehash(bag: Path, name: str) -> None:
-    """Rewrite the manifest lines of `name` (and the tag manifest lines of the manifests) so
-    that BagIt fixity alone no longer sees a change to it."""
-    manifests = ("manifest", "tagmanifest") if name.startswith("data/") else ("tagmanifest",)
-    for kind in manifests:
-        for algorithm in ("sha256", "sha512"):
-            path = bag / f"{kind}-{algorithm}.txt"
-            lines = path.read_text(encoding="utf-8").splitlines()
-            fixed = []
-            for line in lines:
-                digest, listed = line.split("  ", 1)
-                if listed == name or (kind == "tagmanifest" and listed.startswith("manifest-")):
-                    digest = hashlib.new(algorithm, (bag / listed).read_bytes()).hexdigest()
-                fixed.append(f"{digest}  {listed}")
-            path.write_text("\n".join(fixed) + "\n", encoding="utf-8")
-
-
-def _flip(path: Path, at: int | None = None) -> None:
-    data = bytearray(path.read_bytes())
-    if not data:  # an empty file (no cosignatures): the smallest change is one byte more
-        path.write_bytes(b"\n")
-        return
-    index = len(data) // 2 if at is None else at
-    data[index] ^= 0x01
-    path.write_bytes(bytes(data))
 
 
 def _targets(bag: Path) -> list[str]:
@@ -225,25 +200,90 @@ def test_a_kept_checkpoint_the_bundle_does_not_extend_fails(
     assert any("later.txt" in p.message for p in report.problems)
 
 
-def test_a_bag_of_another_export_format_verifies_its_evidence_and_says_what_it_did_not_rewrite(
+def test_a_bag_of_an_older_export_format_fails_and_is_not_half_checked(
     bag: Path, demo_ledger: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Years later the auditor's verifier may write the readable files differently. The evidence
-    is still compared byte for byte; the readable files are left to fixity and the exporter's
-    signature, and the report says so rather than failing or staying silent."""
+    """Issue 12 item 1: the export format named by Bag-Software-Agent is never a reason to check
+    less. A bag of another format (here written as format 1) fails with a named failure,
+    exit 3; this verifier writes every file of a bag of its own format again."""
     from ledger.export import bundle
 
-    assert check(bag, demo_ledger).notes == []
-    monkeypatch.setattr(bundle, "FORMAT_VERSION", 0)
+    monkeypatch.setattr(bundle, "FORMAT_VERSION", 1)
     older = tmp_path / "older"
     demo_ledger.export(older)
     monkeypatch.undo()
-    assert "(export format 0)" in (older / "bag-info.txt").read_text(encoding="utf-8")
-    report = check(older, demo_ledger)
-    assert report.ok, report.problems
-    [note] = report.notes
-    assert "export format 0" in note and "data/decisions.html" in note
-    assert "data/ledger/entries.jsonl" not in note
+    assert "(export format 1)" in (older / "bag-info.txt").read_text(encoding="utf-8")
+    result = verify(older, _vkey(demo_ledger))
+    assert result.exit_code == 3
+    [failure] = failures(result)
+    assert failure.startswith("[format] bag-info.txt: Bag-Software-Agent ")
+    assert "is of export format 1" in failure and "knows export format 2 only" in failure
+
+
+def _vkey(demo_ledger: Demo) -> str:
+    return demo_ledger.trust().log_keys[0].encode()
+
+
+def _forge_all_compliant(bag: Path) -> list[str]:
+    """Rewrite the readable reports so that every decision is compliant, with no finding;
+    return the files changed (their manifests rewritten)."""
+    reports = json.loads((bag / "data/reports/compliance.json").read_text(encoding="utf-8"))
+    statuses = {r["compliance_status"] for r in reports}
+    assert statuses - {"compliant"}, statuses  # the demo has decisions that are not
+    for r in reports:
+        r.update(compliance_status="compliant", findings=[], exceptions=[], missing_records=[])
+    changed = {
+        "data/reports/compliance.json": (
+            json.dumps(reports, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+        ),
+        "data/reports/compliance.csv": "decision,kind,check_or_gate,basis,severity,seq,message\n"
+        + "".join(f"{r['decision']},compliant,,,,,\n" for r in reports),
+    }
+    for name in ("data/reports/decisions.csv", "data/decisions.html"):
+        text = (bag / name).read_text(encoding="utf-8")
+        for status in statuses - {"compliant"}:
+            text = text.replace(status, "compliant")
+        changed[name] = text
+    for name, text in changed.items():
+        (bag / name).write_text(text, encoding="utf-8")
+        _rehash(bag, name)
+    return sorted(changed)
+
+
+@pytest.mark.parametrize(
+    "agent",
+    [
+        "decision-ledger 9.0.0 (export format 9)",
+        "a writer of its own",
+        "decision-ledger 9.9.9 (export format 2)",
+        None,
+    ],
+    ids=["unknown-format", "no-format", "another-version-same-format", "as-written"],
+)
+def test_forged_all_compliant_reports_signed_again_by_a_staff_member_fail(
+    bag: Path, demo_ledger: Demo, tmp_path: Path, agent: str | None
+) -> None:
+    """Issue 12 item 1, as an insider would do it: the readable reports rewritten to show every
+    decision compliant, the manifests rewritten, the list of files signed again with the real
+    key of another registered staff member (zhou.min), and Bag-Software-Agent set to a writer
+    the verifier does not know. Exit 3: an unknown format is a named failure of bag-info.txt;
+    a known one gets every forged file written again and named."""
+    copy = tmp_path / "forged"
+    shutil.copytree(bag, copy)
+    forged = _forge_all_compliant(copy)
+    if agent is not None:
+        set_label(copy, "Bag-Software-Agent", agent)
+    resign(copy, "zhou.min", demo_ledger.key("zhou.min"))
+    result = verify(copy, _vkey(demo_ledger))
+    assert result.exit_code == 3, result.stderr
+    found = failures(result)
+    if agent is None or "format 2" in agent:
+        wheres = {f.split(": ")[0] for f in found}
+        assert {f"[regenerated] {name}" for name in forged} <= wheres, found
+    else:
+        [failure] = found
+        assert failure.startswith(f"[format] bag-info.txt: Bag-Software-Agent {agent!r} ")
+    assert "ok:" not in result.stdout and "note" not in result.stderr
 
 
 @settings(

@@ -75,7 +75,7 @@ def test_a_tampered_bundle_exits_3_naming_the_file(
     key = invoke("checkpoint", "--verifier-key").stdout.strip()
     result = invoke("verify", "--bundle", str(out), "--trust", key)
     assert result.exit_code == 3
-    assert "FAIL [regenerated] data/decisions.html: differs" in result.stderr
+    assert "FAIL [bag] data/decisions.html: its sha256 is " in result.stderr
     assert result.stdout.startswith("FAILED:")
 
 
