@@ -1,9 +1,9 @@
 """Tampering as the database's administrator would do it.
 
-SQLite: through the sqlite3 shell on the file, triggers dropped first (where the shell is not
-installed, Python's sqlite3 module runs the very same SQL). PostgreSQL: as the superuser, through
-psql, the tables' triggers disabled first (where psql is not installed, psycopg runs the very same
-SQL). Each function takes the ledger's location (`LedgerFixture.db`) and picks the backend by it.
+SQLite: through the sqlite3 shell on the file, triggers dropped first and made again afterwards
+(where the shell is not installed, Python's sqlite3 module runs the very same SQL). PostgreSQL: as
+the superuser, through psql, the tables' triggers disabled first and enabled afterwards (where psql
+is not installed, psycopg runs the very same SQL). Each function takes the ledger's location (`LedgerFixture.db`) and picks the backend by it.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import subprocess
 
 from keys import SigningKey
 from ledger.entry import Statement, leaf_hash, signing_message
+from ledger.store.schema import append_only_sql
 from ledger.store.tables import AUTHENTICATED
 from tests.backends import PostgresServer, libpq_url
 
@@ -24,6 +25,10 @@ DROP_TRIGGERS = "".join(
     for action in ("update", "delete")
 )
 DISABLE_TRIGGERS = "".join(f"ALTER TABLE {table} DISABLE TRIGGER USER;" for table in AUTHENTICATED)
+# The administrator covers their tracks: the triggers are back as the application made them, so
+# that `ledger verify` sees only the changed rows (a dropped trigger is a failure of its own).
+RESTORE_TRIGGERS = "".join(f"{statement};" for statement in append_only_sql("sqlite"))
+ENABLE_TRIGGERS = "".join(f"ALTER TABLE {table} ENABLE TRIGGER USER;" for table in AUTHENTICATED)
 
 
 def is_pg(db: str) -> bool:
@@ -32,9 +37,13 @@ def is_pg(db: str) -> bool:
 
 def sql(db: str, script: str, *, drop_triggers: bool = True) -> subprocess.CompletedProcess[str]:
     """Run `script` against the database, as its administrator would from a shell."""
+    script += "\n;\n"  # whether or not it ends its last statement
     if is_pg(db):
-        return _psql(db, (DISABLE_TRIGGERS if drop_triggers else "") + script)
-    full = (DROP_TRIGGERS if drop_triggers else "") + script
+        if drop_triggers:
+            script = DISABLE_TRIGGERS + script + ENABLE_TRIGGERS
+        return _psql(db, script)
+    # One transaction, like psql -1: a script that fails changes nothing.
+    full = f"BEGIN;{DROP_TRIGGERS + script + RESTORE_TRIGGERS if drop_triggers else script}COMMIT;"
     shell = shutil.which("sqlite3")
     if shell is not None:
         return subprocess.run(
