@@ -161,6 +161,8 @@ def _last(size: int) -> int | None:
 
 def _as_checkpoint_error(exc: VerificationError | InputError, size: int | None) -> CheckpointError:
     if isinstance(exc, CheckpointError):
+        if exc.seq is None and size:
+            exc.seq = size - 1  # the last entry the checkpoint covers
         return exc
     own = exc.seq if isinstance(exc, VerificationError) else None
     seq = own if own is not None else (None if not size else size - 1)
@@ -197,7 +199,9 @@ def _rebuild(
     stored = _nodes(conn, report)
     pending = _next(stored)
     for seq, stored_leaf in store_tree.stored_leaves(conn):
-        if seq != tree.size or type(seq) is not int:
+        if type(seq) is not int or seq < tree.size:
+            continue  # out of order or again: the entries' checks name it
+        if seq > tree.size:
             break  # a gap: the entries' checks name it; the tree stops here
         # A malformed leaf hash (the entries' checks name it) stands as one that matches
         # nothing, so that the tree, the node cache and the checkpoints after it are checked.

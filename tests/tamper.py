@@ -3,7 +3,8 @@
 SQLite: through the sqlite3 shell on the file, triggers dropped first and made again afterwards
 (where the shell is not installed, Python's sqlite3 module runs the very same SQL). PostgreSQL: as
 the superuser, through psql, the tables' triggers disabled first and enabled afterwards (where psql
-is not installed, psycopg runs the very same SQL). Each function takes the ledger's location (`LedgerFixture.db`) and picks the backend by it.
+is not installed, psycopg runs the very same SQL). Each function takes the ledger's location
+(`LedgerFixture.db`) and picks the backend by it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ import shutil
 import sqlite3
 import subprocess
 
+from typer.testing import CliRunner
+
 from keys import SigningKey
+from ledger.cli import app
 from ledger.entry import Statement, leaf_hash, signing_message
 from ledger.store.schema import append_only_sql
 from ledger.store.tables import AUTHENTICATED
@@ -125,3 +129,34 @@ def forge_append(db: str, stmt: Statement, signer: SigningKey) -> None:
 
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
+
+
+def rebuilt_without(db: str, table: str, clause: str) -> str:
+    """SQL that rebuilds `table` (a SQLite file's) without `clause` of its definition, as an
+    administrator would in the sqlite3 shell: copy, drop, rename, indexes and triggers again."""
+    ((ddl,),) = read(db, f"SELECT sql FROM sqlite_master WHERE type = 'table' AND name = '{table}'")
+    assert isinstance(ddl, str) and clause in ddl
+    others = read(
+        db,
+        f"SELECT sql FROM sqlite_master WHERE tbl_name = '{table}' AND type IN ('index', 'trigger')"
+        " AND sql IS NOT NULL",
+    )
+    return (
+        ddl.replace(clause, "").replace(f"CREATE TABLE {table}", "CREATE TABLE rebuilt", 1)
+        + f"; INSERT INTO rebuilt SELECT * FROM {table}; DROP TABLE {table};"
+        f"ALTER TABLE rebuilt RENAME TO {table};"
+        + "".join(f"{statement};" for (statement,) in others)
+    )
+
+
+def command_reports(db: str, kind: str, fragment: str, seq: int | None = None) -> str:
+    """`ledger verify` exits 3 and names a failure of `kind` (at `seq`) saying `fragment`."""
+    result = CliRunner().invoke(app, ["--db", db, "verify"])
+    assert result.exit_code == 3, result.output
+    assert "Traceback" not in result.output
+    where = "" if seq is None else f"seq {seq}: "
+    lines = [line for line in result.stderr.splitlines() if line.startswith(f"FAIL [{kind}] ")]
+    assert lines, result.stderr
+    assert lines[0].startswith(f"FAIL [{kind}] {where}"), result.stderr
+    assert fragment in lines[0], result.stderr
+    return result.stderr

@@ -26,7 +26,16 @@ from ledger.verify import VerifyReport
 from tests.backends import Backend
 from tests.builders import LedgerFixture, sample_ledger, seeded_key
 from tests.procedure.bureau import Bureau, build_template
-from tests.tamper import forge_append, hexlit, is_pg, quote, read, sql
+from tests.tamper import (
+    command_reports,
+    forge_append,
+    hexlit,
+    is_pg,
+    quote,
+    read,
+    rebuilt_without,
+    sql,
+)
 
 COLUMNS = ENTRY_COLUMNS
 
@@ -282,19 +291,6 @@ def test_triggers_refuse_update_and_delete(sample: LedgerFixture, statement: str
 # -- the tables themselves: keys, constraints, triggers (issue 12, item 3) ----------------------
 
 
-def command_reports(db: str, kind: str, fragment: str, seq: int | None = None) -> str:
-    """`ledger verify` exits 3 and names a failure of `kind` (at `seq`) saying `fragment`."""
-    result = CliRunner().invoke(app, ["--db", db, "verify"])
-    assert result.exit_code == 3, result.output
-    assert "Traceback" not in result.output
-    where = "" if seq is None else f"seq {seq}: "
-    lines = [line for line in result.stderr.splitlines() if line.startswith(f"FAIL [{kind}] ")]
-    assert lines, result.stderr
-    assert lines[0].startswith(f"FAIL [{kind}] {where}"), result.stderr
-    assert fragment in lines[0], result.stderr
-    return result.stderr
-
-
 @pytest.fixture(scope="module")
 def bureau_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo bureau with decision d1 drafting (its last entry is seq 45), built once."""
@@ -356,24 +352,6 @@ def test_duplicate_derived_row_after_the_key_is_dropped(bureau_db: str, forged: 
     assert read(bureau_db, "SELECT count(*) FROM procedure_state WHERE id = 'd1'") == [(2,)]
     stderr = command_reports(bureau_db, "derived", "row decision/d1 is stored 2 times", last_seq)
     assert "FAIL [db_schema] table procedure_state: the primary key (kind, id) is missing" in stderr
-
-
-def rebuilt_without(db: str, table: str, clause: str) -> str:
-    """SQL that rebuilds `table` (a SQLite file's) without `clause` of its definition, as an
-    administrator would in the sqlite3 shell: copy, drop, rename, indexes and triggers again."""
-    ((ddl,),) = read(db, f"SELECT sql FROM sqlite_master WHERE type = 'table' AND name = '{table}'")
-    assert isinstance(ddl, str) and clause in ddl
-    others = read(
-        db,
-        f"SELECT sql FROM sqlite_master WHERE tbl_name = '{table}' AND type IN ('index', 'trigger')"
-        " AND sql IS NOT NULL",
-    )
-    return (
-        ddl.replace(clause, "").replace(f"CREATE TABLE {table}", "CREATE TABLE rebuilt", 1)
-        + f"; INSERT INTO rebuilt SELECT * FROM {table}; DROP TABLE {table};"
-        f"ALTER TABLE rebuilt RENAME TO {table};"
-        + "".join(f"{statement};" for (statement,) in others)
-    )
 
 
 SQLITE_SCHEMA_CHANGES = {
