@@ -11,7 +11,7 @@ INSERT by design, so one hostile row can never be removed. Each case below makes
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -304,7 +304,7 @@ def entry_row(db: str, seq: int, data: bytes, leaf: str = "zz") -> str:
 
 
 # (the row, the kind of the first failure, its seq, a fragment of its message)
-INSERTED = {
+INSERTED: dict[str, tuple[Callable[[str], str], str, int | None, str]] = {
     "entry nested 5000 deep": (
         lambda db: entry_row(db, HEAD + 1, nested(5000)),
         "canonical",

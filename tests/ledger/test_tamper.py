@@ -335,6 +335,7 @@ def test_duplicate_derived_row_after_the_key_is_dropped(bureau_db: str, forged: 
     at the seq that last shaped d1, and the missing key is a schema failure of its own."""
     query = "SELECT last_seq FROM procedure_state WHERE kind = 'decision' AND id = 'd1'"
     ((last_seq,),) = read(bureau_db, query)
+    assert isinstance(last_seq, int)
     copy = FORGED_APPROVAL if forged else "SELECT * FROM procedure_state WHERE id = 'd1'"
     if is_pg(bureau_db):
         script = (
