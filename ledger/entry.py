@@ -186,9 +186,13 @@ def decode_statement(data: bytes) -> Statement:
     """Parse stored bytes into a statement, proving they are canonical.
 
     Raises:
-        CanonicalFormError: the bytes are not the canonical form of a well-formed statement.
+        CanonicalFormError: the bytes are not the canonical form of a well-formed statement
+            (or are nested too deeply to parse).
     """
-    return statement_from_json(parse_canonical(data))
+    try:
+        return statement_from_json(parse_canonical(data))
+    except RecursionError:
+        raise CanonicalFormError("statement is JSON nested too deeply to check") from None
 
 
 def format_utc(moment: datetime) -> str:

@@ -176,6 +176,22 @@ class CheckpointError(VerificationError):
     kind = "checkpoint"
 
 
+class StorageError(VerificationError):
+    """A stored value is not of the kind the application writes: TEXT where bytes belong, NULL,
+    a number for text, bytes of the wrong length. The database accepts such values (SQLite
+    stores any value in any column); the application never writes them."""
+
+    kind = "storage"
+
+
+class DatabaseSchemaError(VerificationError):
+    """A table of the ledger is not as the application creates it: a primary key, unique
+    constraint, NOT NULL or column type missing or changed, or an append-only trigger dropped,
+    disabled or altered. The message names the table."""
+
+    kind = "db_schema"
+
+
 class TreeCacheError(DerivedStateError):
     """The Merkle node cache differs from its rebuild from the leaf hashes."""
 

@@ -14,11 +14,22 @@ from sqlalchemy import Connection
 from ledger import merkle
 from ledger.authority import Directory
 from ledger.checkpoints import check_against
-from ledger.errors import CheckpointError, InputError, NoteError, TreeCacheError, VerificationError
+from ledger.entry import HEX64
+from ledger.errors import (
+    CheckpointError,
+    InputError,
+    NoteError,
+    StorageError,
+    TreeCacheError,
+    VerificationError,
+)
 from ledger.note import COSIGNATURE_V1, SignedCheckpoint, VerifierKey, b64, open_note
 from ledger.store import SqlStore
 from ledger.store import tree as store_tree
-from ledger.verify import VerifyReport
+from ledger.verify import VerifyReport, as_bytes, kind_of, shown
+
+MAX_LEVEL = 63  # a tree of at most 2**63 leaves
+MALFORMED_LEAF = bytes(32)
 
 
 @dataclass
@@ -67,23 +78,24 @@ def verify_tree(
     result = TreeReport()
     if directory is None:
         directory = store.directory(conn)
-    stored = list(store_tree.stream_checkpoints(conn))
+    stored = _checkpoints(conn, report)
     wanted = {size for size, _ in stored} | {cp.checkpoint.size for _, cp in external}
     roots, size = _rebuild(conn, wanted, report, result)
     result.size = size
     result.root = b64(roots.get(size, merkle.EMPTY_ROOT))
     cosigs: dict[int, list[store_tree.StoredCosignature]] = {}
-    for row in store_tree.cosignatures(conn):
+    for row in _cosignatures(conn, report):
         cosigs.setdefault(row.size, []).append(row)
         result.cosignatures += 1
     for cp_size, data in stored:
         where = f"stored checkpoint of size {cp_size}"
+        witnessed = cosigs.pop(cp_size, [])
         try:
             cp = SignedCheckpoint.parse(data)
             if cp.checkpoint.size != cp_size:
                 raise CheckpointError(f"{where} says size {cp.checkpoint.size}")
             check_against(conn, directory, cp, size, roots.__getitem__, where)
-            _check_cosignatures(cp, cosigs.pop(cp_size, []), where)
+            _check_cosignatures(cp, witnessed, where)
             result.checkpoints += 1
         except (VerificationError, InputError) as exc:
             report.add(_as_checkpoint_error(exc, cp_size))
@@ -105,8 +117,52 @@ def verify_tree(
     return result
 
 
+def _checkpoints(conn: Connection, report: VerifyReport) -> list[tuple[int, bytes]]:
+    """The stored checkpoints whose size is an integer and note bytes (TEXT is read as its
+    UTF-8); each value of another class is a `StorageError`."""
+    result = []
+    for size, note in store_tree.stored_checkpoints(conn):
+        if type(size) is not int:
+            report.add(StorageError(f"column size of a stored checkpoint holds {kind_of(size)}"))
+            continue
+        data = as_bytes(note, f"note of the checkpoint of size {size}", _last(size), report)
+        if data is not None:
+            result.append((size, data))
+    return result
+
+
+def _cosignatures(conn: Connection, report: VerifyReport) -> Iterator[store_tree.StoredCosignature]:
+    """The stored cosignatures whose size is an integer and other columns text; each value of
+    another class is a `StorageError`."""
+    for values in store_tree.stored_cosignatures(conn):
+        row = store_tree.StoredCosignature._make(values)
+        size = row.size if type(row.size) is int else None
+        wrong = [
+            f"{column} holds {kind_of(value)}"
+            for column, value in row._asdict().items()
+            if type(value) is not (int if column == "size" else str)
+        ]
+        if wrong:
+            report.add(
+                StorageError(
+                    f"a stored cosignature (size {shown(row.size, 20)}, witness "
+                    f"{shown(row.witness, 40)}): {', '.join(wrong)}",
+                    seq=None if size is None else _last(size),
+                )
+            )
+            continue
+        yield row
+
+
+def _last(size: int) -> int | None:
+    """The last seq a checkpoint of `size` covers (None when it covers none)."""
+    return size - 1 if size > 0 else None
+
+
 def _as_checkpoint_error(exc: VerificationError | InputError, size: int | None) -> CheckpointError:
     if isinstance(exc, CheckpointError):
+        if exc.seq is None and size:
+            exc.seq = size - 1  # the last entry the checkpoint covers
         return exc
     own = exc.seq if isinstance(exc, VerificationError) else None
     seq = own if own is not None else (None if not size else size - 1)
@@ -140,11 +196,17 @@ def _rebuild(
     """Stream the leaves once: roots at the wanted sizes, and the node cache compared."""
     tree = merkle.CompactRange()
     roots: dict[int, bytes] = {0: merkle.EMPTY_ROOT}
-    stored = store_tree.stream_nodes(conn)
+    stored = _nodes(conn, report)
     pending = _next(stored)
-    for seq, leaf in store_tree.stream_leaves(conn):
-        if seq != tree.size:
+    for seq, stored_leaf in store_tree.stored_leaves(conn):
+        if type(seq) is not int or seq < tree.size:
+            continue  # out of order or again: the entries' checks name it
+        if seq > tree.size:
             break  # a gap: the entries' checks name it; the tree stops here
+        # A malformed leaf hash (the entries' checks name it) stands as one that matches
+        # nothing, so that the tree, the node cache and the checkpoints after it are checked.
+        well_formed = isinstance(stored_leaf, str) and HEX64.match(stored_leaf)
+        leaf = bytes.fromhex(stored_leaf) if well_formed else MALFORMED_LEAF
         for (level, index), value in tree.append(leaf):
             key = ((index + 1) << level, level)
             while pending is not None and pending[:2] < key:
@@ -154,7 +216,10 @@ def _rebuild(
                 _cache_problem(report, key[0], level, "is missing")
             else:
                 if pending[2] != value:
-                    _cache_problem(report, key[0], level, "differs from the rebuild")
+                    state = "differs from the rebuild"
+                    if type(pending[2]) is not bytes:
+                        state = f"is stored as {kind_of(pending[2])}, not a BLOB"
+                    _cache_problem(report, key[0], level, state)
                 result.nodes += 1
                 pending = _next(stored)
         if tree.size in wanted:
@@ -166,7 +231,22 @@ def _rebuild(
     return roots, tree.size
 
 
-def _next(rows: Iterator[tuple[int, int, bytes]]) -> tuple[int, int, bytes] | None:
+def _nodes(conn: Connection, report: VerifyReport) -> Iterator[tuple[int, int, Any]]:
+    """The cached nodes whose size and level are integers that can name a node (levels 0–63);
+    each other row is a failure of the cache."""
+    for size, level, value in store_tree.stored_nodes(conn):
+        if type(size) is int and type(level) is int and 0 <= level <= MAX_LEVEL:
+            yield size, level, value
+            continue
+        report.add(
+            TreeCacheError(
+                f"Merkle node cache: a row names size {shown(size, 30)} and level "
+                f"{shown(level, 30)}, which no node has"
+            )
+        )
+
+
+def _next(rows: Iterator[tuple[int, int, Any]]) -> tuple[int, int, Any] | None:
     return next(rows, None)
 
 
@@ -175,6 +255,6 @@ def _cache_problem(report: VerifyReport, size: int, level: int, state: str) -> N
     report.add(
         TreeCacheError(
             f"Merkle node cache: the level-{level} node over seq {first}–{size - 1} {state}",
-            seq=size - 1,
+            seq=size - 1 if size > 0 else None,
         )
     )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -25,19 +26,22 @@ from typing import Any
 
 from keys import short_id, verify_many
 from ledger.authority import Directory, Row
-from ledger.entry import ZERO_HASH, decode_statement, leaf_hash, signing_message
+from ledger.entry import HEX64, ZERO_HASH, decode_statement, leaf_hash, signing_message
 from ledger.errors import (
     BlobError,
     ChainLinkError,
     ClockError,
     ColumnError,
+    DatabaseSchemaError,
     DerivedStateError,
     EntryHashError,
     SequenceError,
     SignatureError,
+    StorageError,
     VerificationError,
 )
 from ledger.store.repository import StoredRow
+from ledger.store.schema import SchemaReport
 from ledger.types import lookup
 
 BATCH = 2048
@@ -79,13 +83,15 @@ class VerifyReport:
 
     def add(self, error: VerificationError) -> None:
         """Record a failure, keeping the lowest seq of each class."""
+        # Stored text that was not UTF-8 is read with surrogate escapes: show them as escapes.
+        message = error.message.encode("utf-8", "backslashreplace").decode("utf-8")
         current = self.failures.get(error.kind)
         if current is None:
-            self.failures[error.kind] = Failure(error.kind, error.seq, error.message)
+            self.failures[error.kind] = Failure(error.kind, error.seq, message)
             return
         current.count += 1
         if error.seq is not None and (current.seq is None or error.seq < current.seq):
-            current.seq, current.message = error.seq, error.message
+            current.seq, current.message = error.seq, message
 
     def ordered(self) -> list[Failure]:
         """Failures, lowest seq first."""
@@ -212,10 +218,26 @@ def verify_entries(
     )
     try:
         for row in rows:
+            # (0) values of the classes the application writes (the database takes any)
+            readable = True
+            if (
+                type(row.statement) is not bytes
+                or type(row.signature) is not bytes
+                or type(row.seq) is not int
+                or type(row.leaf_hash) is not str
+            ):
+                row, readable = _readable(row, expected_seq, report)
             # (1) positions are gap-free
             if row.seq != expected_seq:
                 report.add(_gap(expected_seq, row.seq))
+                if row.seq < expected_seq:
+                    continue  # a row out of order or again: the chain goes on without it
             expected_seq = row.seq + 1
+            if not readable:
+                # The next entry is checked against the stored leaf hash: the chain goes on.
+                stored = row.leaf_hash
+                prev_hash = stored if isinstance(stored, str) and HEX64.match(stored) else ""
+                continue
             leaf = leaf_hash(row.statement)
             leaf_hex = leaf.hex()
             try:
@@ -230,7 +252,7 @@ def verify_entries(
             if row.leaf_hash != leaf_hex:
                 report.add(
                     EntryHashError(
-                        f"stored leaf hash {row.leaf_hash[:12]}… is not the hash of the "
+                        f"stored leaf hash {shown(row.leaf_hash, 12)}… is not the hash of the "
                         f"statement ({leaf_hex[:12]}…)",
                         seq=row.seq,
                     )
@@ -250,7 +272,8 @@ def verify_entries(
                     if stored != value:
                         report.add(
                             ColumnError(
-                                f"column {column} is {stored!r} but the statement says {value!r}",
+                                f"column {column} is {shown(stored)} but the statement says "
+                                f"{shown(value)}",
                                 seq=row.seq,
                             )
                         )
@@ -304,6 +327,65 @@ def verify_entries(
     return directory
 
 
+def kind_of(value: object) -> str:
+    """How SQL would name a stored value's class."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, str):
+        return "TEXT"
+    if isinstance(value, bytes | bytearray | memoryview):
+        return "a BLOB"
+    if isinstance(value, int):
+        return "an INTEGER"
+    if isinstance(value, float):
+        return "a REAL"
+    return type(value).__name__
+
+
+def shown(value: object, width: int = 60) -> str:
+    """A stored value as a message shows it: quoted, escaped, and cut short when long."""
+    if isinstance(value, str) and width < 20:
+        return value[:width] if value.isprintable() else repr(value[:width])
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def as_bytes(value: object, column: str, seq: int | None, report: VerifyReport) -> bytes | None:
+    """A BLOB column's value as bytes: TEXT is taken as its UTF-8 (and reported), anything
+    else is reported and gives None."""
+    if type(value) is bytes:
+        return value
+    kind = kind_of(value)
+    report.add(StorageError(f"column {column} holds {kind}, not a BLOB", seq=seq))
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape")
+    if isinstance(value, bytearray | memoryview):
+        return bytes(value)
+    return None
+
+
+def _readable(row: StoredRow, expected_seq: int, report: VerifyReport) -> tuple[StoredRow, bool]:
+    """The row with an integer seq and bytes where bytes belong, each value of another class
+    reported as a `StorageError`; and whether its statement can be read at all."""
+    seq = row.seq
+    if type(seq) is not int:
+        report.add(
+            StorageError(
+                f"column seq holds {kind_of(seq)} {shown(seq, 30)}, not an INTEGER",
+                seq=expected_seq,
+            )
+        )
+        seq = expected_seq
+    if not isinstance(row.leaf_hash, str):
+        report.add(
+            StorageError(f"column leaf_hash holds {kind_of(row.leaf_hash)}, not TEXT", seq=seq)
+        )
+    statement = as_bytes(row.statement, "statement", seq, report)
+    signature = as_bytes(row.signature, "signature", seq, report)
+    fixed = row._replace(seq=seq, statement=statement or b"", signature=signature or b"")
+    return fixed, statement is not None
+
+
 def _gap(expected: int, found: int) -> SequenceError:
     if found > expected:
         missing = f"seq {expected}" if found == expected + 1 else f"seq {expected}–{found - 1}"
@@ -323,15 +405,20 @@ def verify_blobs(
     Args:
         referenced: the first seq that references each blob, named in a failure.
     """
-    for digest, size, content in blobs:
+    for digest, size, stored in blobs:
         report.blobs += 1
+        seq = referenced.get(digest)
+        name = shown(digest, 12)
+        content = as_bytes(stored, f"data of blob {name}…", seq, report)
+        if content is None:
+            continue
         actual = hashlib.sha256(content).hexdigest()
-        if actual != digest or size != len(content):
+        if actual != digest or size != len(content) or type(size) is not int:
             report.add(
                 BlobError(
-                    f"blob {digest[:12]}… is altered: its bytes hash to {actual[:12]}… "
-                    f"({len(content)} bytes, size column {size})",
-                    seq=referenced.get(digest),
+                    f"blob {name}… is altered: its bytes hash to {actual[:12]}… "
+                    f"({len(content)} bytes, size column {shown(size, 30)})",
+                    seq=seq,
                 )
             )
 
@@ -348,33 +435,60 @@ _SOURCES = {
 }  # fmt: skip
 
 
-def _source_seq(name: str, row: Row) -> int | None:
+def _source_seq(name: str, row: Row, entries: int) -> int | None:
     for index in _SOURCES[name]:
-        if row[index] is not None:
-            return int(row[index])
+        value = row[index]
+        if value is not None:
+            # A stored row may hold anything: only a seq of this ledger names an entry.
+            return value if type(value) is int and 0 <= value < entries else None
     return None
+
+
+def _label(key: tuple[Any, ...]) -> str:
+    return "/".join(
+        part if isinstance(part, str) and part.isprintable() else shown(part, 40) for part in key
+    )
 
 
 def verify_derived(
     stored: dict[str, list[Row]], rebuilt: dict[str, list[Row]], report: VerifyReport
 ) -> None:
-    """(11) Every derived table equals its rebuild from the entries."""
+    """(11) Every derived table holds exactly the rows of its rebuild from the entries, each as
+    many times: a table rebuilt without its primary key may hold a key twice, and a reader
+    would then see either row."""
     for name, expected in rebuilt.items():
-        index = _PRIMARY[name]
-        have = {tuple(row[i] for i in index): row for row in stored.get(name, [])}
-        want = {tuple(row[i] for i in index): row for row in expected}
-        wrong = [key for key in have.keys() | want.keys() if have.get(key) != want.get(key)]
-        if not wrong:
+        have, want = Counter(stored.get(name, [])), Counter(expected)
+        if have == want:
             continue
+        index = _PRIMARY[name]
+        wanted = {tuple(row[i] for i in index): row for row in want}
+        stored_rows: dict[tuple[Any, ...], list[Row]] = {}
+        for row, count in have.items():
+            stored_rows.setdefault(tuple(row[i] for i in index), []).extend([row] * count)
+        wrong = {tuple(row[i] for i in index) for row in (have - want) + (want - have)}
         failures = []
         for key in wrong:
-            row = want.get(key) or have[key]
-            state = "is not in the rebuild" if key not in want else "differs from the rebuild"
-            if key not in have:
+            rows = stored_rows.get(key, [])
+            rebuilt_row = wanted.get(key)
+            if rebuilt_row is None:
+                state = "is not in the rebuild"
+            elif not rows:
                 state = "is missing"
-            label = "/".join(str(part) for part in key)
-            failures.append((_source_seq(name, row), f"derived table {name}: row {label} {state}"))
-        failures.sort(key=lambda f: (f[0] is None, f[0] or 0))
+            elif len(rows) > 1:
+                state = f"is stored {len(rows)} times; the rebuild has it once"
+            else:
+                state = "differs from the rebuild"
+            source = rebuilt_row if rebuilt_row is not None else rows[0]
+            seq = _source_seq(name, source, report.entries)
+            failures.append((seq, f"derived table {name}: row {_label(key)} {state}"))
+        failures.sort(key=lambda f: (f[0] is None, f[0] or 0, f[1]))
         seq, message = failures[0]
         more = f" ({len(failures)} rows differ)" if len(failures) > 1 else ""
         report.add(DerivedStateError(message + more, seq=seq))
+
+
+def report_schema(schema: SchemaReport, report: VerifyReport) -> None:
+    """(0) Each difference between the ledger's tables and what the application creates is a
+    failure naming the table: a missing key or constraint, a dropped or disabled trigger."""
+    for _table, message in schema.differences:
+        report.add(DatabaseSchemaError(message))

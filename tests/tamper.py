@@ -1,9 +1,10 @@
 """Tampering as the database's administrator would do it.
 
-SQLite: through the sqlite3 shell on the file, triggers dropped first (where the shell is not
-installed, Python's sqlite3 module runs the very same SQL). PostgreSQL: as the superuser, through
-psql, the tables' triggers disabled first (where psql is not installed, psycopg runs the very same
-SQL). Each function takes the ledger's location (`LedgerFixture.db`) and picks the backend by it.
+SQLite: through the sqlite3 shell on the file, triggers dropped first and made again afterwards
+(where the shell is not installed, Python's sqlite3 module runs the very same SQL). PostgreSQL: as
+the superuser, through psql, the tables' triggers disabled first and enabled afterwards (where psql
+is not installed, psycopg runs the very same SQL). Each function takes the ledger's location
+(`LedgerFixture.db`) and picks the backend by it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ import subprocess
 from dataclasses import replace
 from typing import Any
 
+from typer.testing import CliRunner
+
 from keys import SigningKey
+from ledger.cli import app
 from ledger.entry import (
     DEFAULT_ZONE,
     Statement,
@@ -24,6 +28,7 @@ from ledger.entry import (
     leaf_hash,
     signing_message,
 )
+from ledger.store.schema import append_only_sql
 from ledger.store.tables import AUTHENTICATED
 from tests.backends import PostgresServer, libpq_url
 from tests.builders import LedgerFixture
@@ -34,6 +39,10 @@ DROP_TRIGGERS = "".join(
     for action in ("update", "delete")
 )
 DISABLE_TRIGGERS = "".join(f"ALTER TABLE {table} DISABLE TRIGGER USER;" for table in AUTHENTICATED)
+# The administrator covers their tracks: the triggers are back as the application made them, so
+# that `ledger verify` sees only the changed rows (a dropped trigger is a failure of its own).
+RESTORE_TRIGGERS = "".join(f"{statement};" for statement in append_only_sql("sqlite"))
+ENABLE_TRIGGERS = "".join(f"ALTER TABLE {table} ENABLE TRIGGER USER;" for table in AUTHENTICATED)
 
 
 def is_pg(db: str) -> bool:
@@ -42,9 +51,13 @@ def is_pg(db: str) -> bool:
 
 def sql(db: str, script: str, *, drop_triggers: bool = True) -> subprocess.CompletedProcess[str]:
     """Run `script` against the database, as its administrator would from a shell."""
+    script += "\n;\n"  # whether or not it ends its last statement
     if is_pg(db):
-        return _psql(db, (DISABLE_TRIGGERS if drop_triggers else "") + script)
-    full = (DROP_TRIGGERS if drop_triggers else "") + script
+        if drop_triggers:
+            script = DISABLE_TRIGGERS + script + ENABLE_TRIGGERS
+        return _psql(db, script)
+    # One transaction, like psql -1: a script that fails changes nothing.
+    full = f"BEGIN;{DROP_TRIGGERS + script + RESTORE_TRIGGERS if drop_triggers else script}COMMIT;"
     shell = shutil.which("sqlite3")
     if shell is not None:
         return subprocess.run(
@@ -174,3 +187,34 @@ def forge_next(
     )
     forge_append(ledger.db, replace(stmt, **changes), ledger.keys[actor])
     return stmt.seq
+
+
+def rebuilt_without(db: str, table: str, clause: str) -> str:
+    """SQL that rebuilds `table` (a SQLite file's) without `clause` of its definition, as an
+    administrator would in the sqlite3 shell: copy, drop, rename, indexes and triggers again."""
+    ((ddl,),) = read(db, f"SELECT sql FROM sqlite_master WHERE type = 'table' AND name = '{table}'")
+    assert isinstance(ddl, str) and clause in ddl
+    others = read(
+        db,
+        f"SELECT sql FROM sqlite_master WHERE tbl_name = '{table}' AND type IN ('index', 'trigger')"
+        " AND sql IS NOT NULL",
+    )
+    return (
+        ddl.replace(clause, "").replace(f"CREATE TABLE {table}", "CREATE TABLE rebuilt", 1)
+        + f"; INSERT INTO rebuilt SELECT * FROM {table}; DROP TABLE {table};"
+        f"ALTER TABLE rebuilt RENAME TO {table};"
+        + "".join(f"{statement};" for (statement,) in others)
+    )
+
+
+def command_reports(db: str, kind: str, fragment: str, seq: int | None = None) -> str:
+    """`ledger verify` exits 3 and names a failure of `kind` (at `seq`) saying `fragment`."""
+    result = CliRunner().invoke(app, ["--db", db, "verify"])
+    assert result.exit_code == 3, result.output
+    assert "Traceback" not in result.output
+    where = "" if seq is None else f"seq {seq}: "
+    lines = [line for line in result.stderr.splitlines() if line.startswith(f"FAIL [{kind}] ")]
+    assert lines, result.stderr
+    assert lines[0].startswith(f"FAIL [{kind}] {where}"), result.stderr
+    assert fragment in lines[0], result.stderr
+    return result.stderr

@@ -3,10 +3,12 @@ option for several recorders on several machines."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Executable, create_engine, event
+from sqlalchemy.exc import OperationalError
 
 from ledger.errors import ConfigError
 
@@ -99,5 +101,45 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
+    # Each transaction starts decoding TEXT strictly again (see `tolerant_rows`).
+    connection.connection.dbapi_connection.text_factory = str
     immediate = connection.get_execution_options().get("begin_immediate", False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _lenient_text(data: bytes) -> str:
+    return data.decode("utf-8", "surrogateescape")
+
+
+def tolerant_rows(
+    conn: Connection,
+    query: Executable,
+    params: Mapping[str, Any] | None = None,
+    *,
+    yield_per: int | None = None,
+) -> Iterator[Sequence[Any]]:
+    """Execute `query` and yield its rows, streamed when `yield_per` is given, even where SQLite
+    holds TEXT that is not UTF-8.
+
+    The sqlite3 shell stores any bytes as TEXT (`CAST(X'ff' AS TEXT)`), and Python's driver
+    refuses to decode them. On the first such value, the rest of the transaction decodes TEXT
+    leniently (each bad byte becomes a lone surrogate, which compares unequal to any valid text
+    and shows as an escape in a message), and the query runs again, skipping the rows already
+    yielded (the same snapshot in the same order). Valid text costs nothing extra. `ledger
+    verify` reads through this so that such a row is a named failure, not a crash.
+    """
+    options = {"stream_results": True, "yield_per": yield_per} if yield_per else None
+    done = 0
+    while True:
+        try:
+            for index, row in enumerate(conn.execute(query, params, execution_options=options)):
+                if index >= done:
+                    done += 1
+                    yield row
+            return
+        except OperationalError as exc:
+            raw: Any = conn.connection.dbapi_connection
+            undecodable = "Could not decode to UTF-8" in str(exc.orig)
+            if not undecodable or raw is None or raw.text_factory is _lenient_text:
+                raise
+            raw.text_factory = _lenient_text

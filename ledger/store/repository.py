@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,7 +36,8 @@ from ledger.errors import (
 )
 from ledger.merkle import CompactRange
 from ledger.procedure.state import Procedure
-from ledger.store.engine import make_engine, safe_url, sqlite_path
+from ledger.store.engine import make_engine, safe_url, sqlite_path, tolerant_rows
+from ledger.store.schema import append_only_sql
 from ledger.store.tables import AUTHENTICATED, BLOBS, DERIVED, ENTRIES, table
 from ledger.store.tree import extend_nodes
 
@@ -150,7 +151,7 @@ class SqlStore:
                         "refusing to mix a ledger into them"
                     )
                 SQLModel.metadata.create_all(conn)
-                for statement in _trigger_sql(conn.dialect.name):
+                for statement in append_only_sql(conn.dialect.name):
                     conn.execute(text(statement))
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot create a ledger at {safe_url(url)}: {_reason(exc)}") from None
@@ -227,15 +228,19 @@ class SqlStore:
         except DBAPIError as exc:
             raise StoreError(f"the database refused the read: {_reason(exc)}") from None
 
-    def head(self) -> Head | None:
+    def head(self, conn: Connection | None = None) -> Head | None:
         """Return the last entry's position and hash, or None for an empty ledger."""
-        with self.reading() as conn:
-            return _head(conn)
+        if conn is None:
+            with self.reading() as own:
+                return _head(own)
+        return _head(conn)
 
-    def count(self) -> int:
+    def count(self, conn: Connection | None = None) -> int:
         """Return the number of stored entries."""
-        with self.reading() as conn:
-            return int(conn.execute(select(func.count()).select_from(ENTRIES)).scalar_one())
+        if conn is None:
+            with self.reading() as own:
+                return self.count(own)
+        return int(conn.execute(select(func.count()).select_from(ENTRIES)).scalar_one())
 
     def get(self, seq: int) -> SignedEntry:
         """Return the entry at `seq`.
@@ -276,7 +281,9 @@ class SqlStore:
             since, until: inclusive seq bounds.
             where: equality filters on the columns type, subject, actor, key_id.
         """
-        query = select(*(ENTRIES.c[name] for name in ENTRY_COLUMNS)).where(ENTRIES.c.seq >= since)
+        query = select(*(ENTRIES.c[name] for name in ENTRY_COLUMNS))
+        if since > 0:  # from 0: every row, and a row a tamperer put before 0 too
+            query = query.where(ENTRIES.c.seq >= since)
         if until is not None:
             query = query.where(ENTRIES.c.seq <= until)
         for name, value in (where or {}).items():
@@ -290,14 +297,18 @@ class SqlStore:
         else:
             yield from _stream(conn, query)
 
-    def derived_rows(self, conn: Connection | None = None) -> dict[str, list[Row]]:
-        """Return every row of every derived table, sorted, as plain tuples."""
+    def derived_rows(
+        self, conn: Connection | None = None, skip: Collection[str] | None = None
+    ) -> dict[str, list[Row]]:
+        """Return every row of every derived table (but those in `skip`) as plain tuples, as
+        stored (a tampered row may hold values of any class), in no particular order."""
         if conn is None:
             with self.reading() as own:
-                return self.derived_rows(own)
+                return self.derived_rows(own, skip)
         return {
-            name: sorted(tuple(row) for row in conn.execute(select(DERIVED[name])))
+            name: [tuple(row) for row in tolerant_rows(conn, select(DERIVED[name]))]
             for name in DERIVED_TABLES
+            if skip is None or name not in skip
         }
 
     def directory(self, conn: Connection | None = None) -> Directory:
@@ -332,13 +343,14 @@ class SqlStore:
 
     def blob_hashes(self, conn: Connection) -> set[str]:
         """Return the hashes of all stored blobs."""
-        return set(conn.execute(select(BLOBS.c.sha256)).scalars())
+        return {row[0] for row in tolerant_rows(conn, select(BLOBS.c.sha256))}
 
     def blobs(self, conn: Connection) -> Iterator[tuple[str, int, bytes]]:
-        """Stream every blob as (hash, size, bytes)."""
+        """Stream every blob as (hash, size, bytes), as stored: `ledger verify` checks each
+        value's class (SQLite stores any value in any column)."""
         query = select(BLOBS.c.sha256, BLOBS.c.size, BLOBS.c.data).order_by(BLOBS.c.sha256)
-        for row in conn.execution_options(yield_per=64).execute(query):
-            yield row[0], row[1], bytes(row[2])
+        for row in tolerant_rows(conn, query, yield_per=64):
+            yield row[0], row[1], row[2]
 
     def dump(self, conn: Connection, name: str) -> Iterator[tuple[Any, ...]]:
         """Stream every row of table `name` exactly as stored, in primary-key order."""
@@ -504,12 +516,13 @@ def _entry_values(entry: SignedEntry) -> dict[str, Any]:
 
 
 def _head(conn: Connection) -> Head | None:
-    row = conn.execute(
+    query = (
         select(ENTRIES.c.seq, ENTRIES.c.leaf_hash, ENTRIES.c.recorded_at)
         .order_by(ENTRIES.c.seq.desc())
         .limit(1)
-    ).first()
-    return None if row is None else Head(row[0], row[1], row[2])
+    )
+    rows = list(tolerant_rows(conn, query))
+    return Head(rows[0][0], rows[0][1], rows[0][2]) if rows else None
 
 
 def _directory(conn: Connection) -> Directory:
@@ -560,10 +573,10 @@ def _attach_procedure(directory: Directory, conn: Connection) -> None:
 
 
 def _stream(conn: Connection, query: Any) -> Iterator[StoredRow]:
-    result = conn.execution_options(stream_results=True, yield_per=2000).execute(query)
-    for row in result:
-        values = tuple(row)
-        yield StoredRow._make((*values[:9], bytes(values[9]), bytes(values[10])))
+    # Values as stored: the drivers give bytes for BLOB and bytea, but SQLite may hold TEXT or
+    # NULL there in a tampered file; `ledger verify` checks each value's class.
+    for row in tolerant_rows(conn, query, yield_per=2000):
+        yield StoredRow._make(row)
 
 
 def table_names() -> list[str]:
@@ -574,28 +587,6 @@ def table_names() -> list[str]:
 def table_named(name: str) -> Table:
     """The table called `name`. Raises KeyError for another name."""
     return SQLModel.metadata.tables[name]
-
-
-def _trigger_sql(dialect: str) -> list[str]:
-    statements = []
-    for name in AUTHENTICATED:
-        if dialect == "sqlite":
-            for action in ("UPDATE", "DELETE"):
-                statements.append(
-                    f"CREATE TRIGGER {name}_no_{action.lower()} BEFORE {action} ON {name} "
-                    f"BEGIN SELECT RAISE(ABORT, '{name} is append-only: {action} refused'); END"
-                )
-        elif dialect == "postgresql":
-            statements += [
-                f"CREATE OR REPLACE FUNCTION {name}_append_only() RETURNS trigger "
-                f"LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION "
-                f"'{name} is append-only: % refused', TG_OP; END $$",
-                f"CREATE TRIGGER {name}_no_change BEFORE UPDATE OR DELETE ON {name} "
-                f"FOR EACH ROW EXECUTE FUNCTION {name}_append_only()",
-                f"CREATE TRIGGER {name}_no_truncate BEFORE TRUNCATE ON {name} "
-                f"FOR EACH STATEMENT EXECUTE FUNCTION {name}_append_only()",
-            ]
-    return statements
 
 
 def _reason(exc: SQLAlchemyError) -> str:

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, delete, insert, select
 
 from ledger.merkle import CompactRange, Node, NodeReader, node_size, root, root_nodes
+from ledger.store.engine import tolerant_rows
 from ledger.store.tables import CHECKPOINTS, COSIGNATURES, ENTRIES, MERKLE_NODES
 
 _CHUNK = 400  # values per IN (...) list
@@ -37,14 +38,39 @@ def stream_leaves(conn: Connection) -> Iterator[tuple[int, bytes]]:
         yield seq, bytes.fromhex(value)
 
 
-def stream_nodes(conn: Connection) -> Iterator[tuple[int, int, bytes]]:
-    """Every cached node as (size, level, hash), in the order a growing tree completes them."""
+# `ledger verify` reads the following as stored: a tampered row may hold a value of any class
+# (SQLite stores any value in any column), and verify checks each one.
+
+
+def stored_leaves(conn: Connection) -> Iterator[tuple[Any, Any]]:
+    """Every (seq, leaf hash) in seq order, streamed, as stored."""
+    query = select(ENTRIES.c.seq, ENTRIES.c.leaf_hash).order_by(ENTRIES.c.seq)
+    for row in tolerant_rows(conn, query, yield_per=4096):
+        yield row[0], row[1]
+
+
+def stored_nodes(conn: Connection) -> Iterator[tuple[Any, Any, Any]]:
+    """Every cached node as (size, level, hash), in the order a growing tree completes them
+    (the sizes and levels that are integers), streamed, as stored."""
     query = select(MERKLE_NODES.c.size, MERKLE_NODES.c.level, MERKLE_NODES.c.hash).order_by(
         MERKLE_NODES.c.size, MERKLE_NODES.c.level
     )
-    result = conn.execution_options(stream_results=True, yield_per=4096).execute(query)
-    for size, level, value in result:
-        yield size, level, bytes(value)
+    for row in tolerant_rows(conn, query, yield_per=4096):
+        yield row[0], row[1], row[2]
+
+
+def stored_checkpoints(conn: Connection) -> Iterator[tuple[Any, Any]]:
+    """Every stored checkpoint as (size, signed note), ascending, as stored."""
+    query = select(CHECKPOINTS.c.size, CHECKPOINTS.c.note).order_by(CHECKPOINTS.c.size)
+    for row in tolerant_rows(conn, query):
+        yield row[0], row[1]
+
+
+def stored_cosignatures(conn: Connection) -> Iterator[tuple[Any, ...]]:
+    """Every stored cosignature row (the fields of `StoredCosignature`), as stored."""
+    query = select(*(COSIGNATURES.c[name] for name in StoredCosignature._fields))
+    for row in tolerant_rows(conn, query):
+        yield tuple(row)
 
 
 def read_nodes(conn: Connection, nodes: set[Node]) -> dict[Node, bytes]:

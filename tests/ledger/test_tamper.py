@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,7 +23,18 @@ from ledger.store.repository import ENTRY_COLUMNS
 from ledger.verify import VerifyReport
 from tests.backends import Backend
 from tests.builders import LedgerFixture, sample_ledger, seeded_key
-from tests.tamper import forge_append, hexlit, next_statement, quote, read, sql
+from tests.procedure.bureau import Bureau, build_template
+from tests.tamper import (
+    command_reports,
+    forge_append,
+    hexlit,
+    is_pg,
+    next_statement,
+    quote,
+    read,
+    rebuilt_without,
+    sql,
+)
 
 COLUMNS = ENTRY_COLUMNS
 
@@ -254,3 +268,158 @@ def test_triggers_refuse_update_and_delete(sample: LedgerFixture, statement: str
     assert "append-only" in result.stderr
     assert read(sample.db, "SELECT count(*), sum(length(statement)) FROM entries") == before
     assert verify(sample).ok
+
+
+# -- the tables themselves: keys, constraints, triggers (issue 12, item 3) ----------------------
+
+
+@pytest.fixture(scope="module")
+def bureau_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo bureau with decision d1 drafting (its last entry is seq 45), built once."""
+    path = tmp_path_factory.mktemp("bureau") / "bureau.db"
+    build_template(path)
+    store = service.open_ledger(str(path))
+    Bureau(store, path).propose("d1")
+    Bureau(store, path).rec("zhang.wei", "decision.initiated", "d1", {"by": "head"})
+    store.close()
+    return path
+
+
+@pytest.fixture
+def bureau_db(bureau_file: Path, tmp_path: Path, backend: Backend) -> Iterator[str]:
+    """That bureau on each backend, as recorders reach it."""
+    if backend.name == "sqlite":
+        target = tmp_path / "ledger.db"
+        shutil.copyfile(bureau_file, target)
+        yield str(target)
+        return
+    owner = backend.new_db(tmp_path)
+    build_template(owner)
+    db = backend.recorder_db(owner)
+    store = service.open_ledger(db)
+    Bureau(store, db).propose("d1")
+    Bureau(store, db).rec("zhang.wei", "decision.initiated", "d1", {"by": "head"})
+    store.close()
+    yield db
+
+
+FORGED_APPROVAL = (
+    "SELECT kind, id, 'approved', organ, year, replace(data, '\"drafting\"', '\"approved\"'), "
+    "last_seq FROM procedure_state WHERE kind = 'decision' AND id = 'd1'"
+)
+
+
+@pytest.mark.parametrize("forged", [True, False], ids=["approved", "identical"])
+def test_duplicate_derived_row_after_the_key_is_dropped(bureau_db: str, forged: bool) -> None:
+    """The administrator rebuilds procedure_state without its primary key (sqlite3 shell; psql
+    as the superuser) and adds a second row for decision d1 saying "approved" (or an identical
+    copy): verify compares the rows as a multiset, so the extra row is a derived-table failure
+    at the seq that last shaped d1, and the missing key is a schema failure of its own."""
+    query = "SELECT last_seq FROM procedure_state WHERE kind = 'decision' AND id = 'd1'"
+    ((last_seq,),) = read(bureau_db, query)
+    assert isinstance(last_seq, int)
+    copy = FORGED_APPROVAL if forged else "SELECT * FROM procedure_state WHERE id = 'd1'"
+    if is_pg(bureau_db):
+        script = (
+            f"ALTER TABLE procedure_state DROP CONSTRAINT procedure_state_pkey;"
+            f"INSERT INTO procedure_state {copy};"
+        )
+    else:  # the forged row first, where a reader's first match finds it
+        script = (
+            "CREATE TABLE rebuilt AS SELECT * FROM procedure_state WHERE 0;"
+            f"INSERT INTO rebuilt {copy}; INSERT INTO rebuilt SELECT * FROM procedure_state;"
+            "DROP TABLE procedure_state; ALTER TABLE rebuilt RENAME TO procedure_state;"
+        )
+    result = sql(bureau_db, script, drop_triggers=False)
+    assert result.returncode == 0, result.stderr
+    assert read(bureau_db, "SELECT count(*) FROM procedure_state WHERE id = 'd1'") == [(2,)]
+    stderr = command_reports(bureau_db, "derived", "row decision/d1 is stored 2 times", last_seq)
+    assert "FAIL [db_schema] table procedure_state: the primary key (kind, id) is missing" in stderr
+
+
+SQLITE_SCHEMA_CHANGES = {
+    "dropped trigger": (
+        "DROP TRIGGER entries_no_update;",
+        "table entries: the trigger entries_no_update is missing",
+    ),
+    "trigger that never fires": (
+        "DROP TRIGGER blobs_no_delete; CREATE TRIGGER blobs_no_delete BEFORE DELETE ON blobs "
+        "WHEN 0 BEGIN SELECT RAISE(ABORT, 'blobs is append-only: DELETE refused'); END;",
+        "table blobs: the trigger blobs_no_delete is altered",
+    ),
+    "dropped index": (
+        "DROP INDEX ix_entries_type;",
+        "table entries: the index ix_entries_type (on (type)) is missing",
+    ),
+    "extra trigger": (
+        "CREATE TRIGGER approve AFTER INSERT ON procedure_state BEGIN "
+        "UPDATE procedure_state SET status = 'approved'; END;",
+        "table procedure_state: trigger approve (CREATE TRIGGER approve AFTER INSERT",
+    ),
+}
+PG_SCHEMA_CHANGES = {
+    "dropped trigger": (
+        "DROP TRIGGER entries_no_change ON entries;",
+        "table entries: the trigger entries_no_change is missing",
+    ),
+    "disabled trigger": (
+        "ALTER TABLE checkpoints DISABLE TRIGGER checkpoints_no_change;",
+        "table checkpoints: the trigger checkpoints_no_change is altered: BEFORE DELETE OR "
+        "UPDATE FOR EACH ROW, runs checkpoints_append_only(), disabled",
+    ),
+    "trigger function that lets everything through": (
+        "CREATE OR REPLACE FUNCTION blobs_append_only() RETURNS trigger LANGUAGE plpgsql "
+        "AS $$ BEGIN RETURN NEW; END $$;",
+        "table blobs: the function blobs_append_only is altered: plpgsql: BEGIN RETURN NEW; END",
+    ),
+    "dropped unique constraint": (
+        "ALTER TABLE entries DROP CONSTRAINT entries_prev_key;",
+        "table entries: the unique constraint on (prev) is missing",
+    ),
+    "column made nullable": (
+        "ALTER TABLE entries ALTER COLUMN signature DROP NOT NULL;",
+        "table entries: the column signature is BYTEA, not BYTEA NOT NULL",
+    ),
+}
+
+
+@pytest.mark.parametrize("change", sorted({*SQLITE_SCHEMA_CHANGES, *PG_SCHEMA_CHANGES}))
+def test_changed_schema_is_a_finding(sample: LedgerFixture, change: str) -> None:
+    """A trigger dropped, disabled or altered, a key, constraint or index removed, a column's
+    type or NOT NULL changed: each is a `db_schema` failure naming the table, even though no
+    row changed."""
+    changes = PG_SCHEMA_CHANGES if is_pg(sample.db) else SQLITE_SCHEMA_CHANGES
+    if change not in changes:
+        pytest.skip(f"{change}: not a change of this backend")
+    script, fragment = changes[change]
+    result = sql(sample.db, script, drop_triggers=False)
+    assert result.returncode == 0, result.stderr
+    report = verify(sample)
+    assert list(report.failures) == ["db_schema"], report.to_json()
+    command_reports(sample.db, "db_schema", fragment)
+
+
+def test_sqlite_table_rebuilt_without_its_unique_constraint(sample: LedgerFixture) -> None:
+    """`entries` rebuilt in the sqlite3 shell without UNIQUE (prev) (indexes and triggers made
+    again): the missing constraint, which makes a fork storable, is a finding."""
+    if is_pg(sample.db):
+        pytest.skip("SQLite: PostgreSQL drops a constraint in place (above)")
+    script = rebuilt_without(sample.db, "entries", ", \n\tUNIQUE (prev)")
+    result = sql(sample.db, script, drop_triggers=False)
+    assert result.returncode == 0, result.stderr
+    command_reports(sample.db, "db_schema", "table entries: the unique constraint on (prev) is")
+
+
+def test_row_level_security_hiding_an_entry(sample: LedgerFixture) -> None:
+    """PostgreSQL: the superuser hides seq 5 from the recorders' role with a row-level
+    security policy. The hidden entry is a gap, and the policy a finding of its own."""
+    if not is_pg(sample.db):
+        pytest.skip("PostgreSQL only: SQLite has no row-level security")
+    script = (
+        "ALTER TABLE entries ENABLE ROW LEVEL SECURITY;"
+        "CREATE POLICY hide ON entries FOR SELECT USING (seq <> 5);"
+    )
+    assert sql(sample.db, script, drop_triggers=False).returncode == 0
+    report = verify(sample)
+    assert report.failures["sequence"].seq == 5
+    assert "row-level security (enabled)" in report.failures["db_schema"].message
