@@ -94,6 +94,8 @@ def verify_tree(
             cp = SignedCheckpoint.parse(data)
             if cp.checkpoint.size != cp_size:
                 raise CheckpointError(f"{where} says size {cp.checkpoint.size}")
+            if cp.encode() != data:  # base64 that decodes alike, as written differently
+                raise CheckpointError(f"{where} is not in the encoding it was signed in")
             check_against(conn, directory, cp, size, roots.__getitem__, where)
             _check_cosignatures(cp, witnessed, where)
             result.checkpoints += 1
@@ -138,9 +140,9 @@ def _cosignatures(conn: Connection, report: VerifyReport) -> Iterator[store_tree
         row = store_tree.StoredCosignature._make(values)
         size = row.size if type(row.size) is int else None
         wrong = [
-            f"{column} holds {kind_of(value)}"
+            problem
             for column, value in row._asdict().items()
-            if type(value) is not (int if column == "size" else str)
+            if (problem := _wrong_class(column, value, int if column == "size" else str))
         ]
         if wrong:
             report.add(
@@ -152,6 +154,18 @@ def _cosignatures(conn: Connection, report: VerifyReport) -> Iterator[store_tree
             )
             continue
         yield row
+
+
+def _wrong_class(column: str, value: object, kind: type) -> str | None:
+    """What is wrong with the class of a stored value, if anything."""
+    if type(value) is not kind:
+        return f"{column} holds {kind_of(value)}"
+    if isinstance(value, str) and not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # read with surrogate escapes (see store.tolerant_rows)
+            return f"{column} holds TEXT that is not UTF-8"
+    return None
 
 
 def _last(size: int) -> int | None:
@@ -185,9 +199,14 @@ def _check_cosignatures(
             )
         note = cp.note.text.encode() + b"\n" + row.line.encode() + b"\n"
         try:
-            open_note(note, [key])
+            opened = open_note(note, [key])
         except NoteError as exc:
             raise CheckpointError(f"{where}: cosignature by {row.witness}: {exc.message}") from None
+        if opened.note.encode() != note:
+            raise CheckpointError(
+                f"{where}: the cosignature line of {row.witness} is not in the encoding it was "
+                "made in"
+            )
 
 
 def _rebuild(

@@ -1,15 +1,19 @@
 """`ledger verify`: recompute everything from stored bytes and compare.
 
-No stored "verified" flag is trusted. For each entry, in seq order (the steps are numbered as in
-the README's "How an auditor verifies"):
+No stored "verified" flag is trusted. First (0) every table is as the application creates it
+(keys, constraints, column types, append-only triggers: `ledger.store.schema`). Then, for each
+entry, in seq order (the steps are numbered as in the README's "How an auditor verifies"):
 
+ (0) each value has the class the application writes (a tampered SQLite file may hold TEXT or
+ NULL where bytes belong: a `storage` failure, and the entry is read as well as it can be);
  (1) seq is gap-free from 0;  (2) the bytes are canonical RFC 8785 of a well-formed statement;
  (3) the leaf hash column is SHA-256(0x00 ‖ bytes);  (4) every denormalised column equals the
  statement;  (5) `prev` is the leaf hash of the entry before;  (6) `recorded_at` never goes
  backwards;  (7) the body fits its schema, the key was bound to the actor and unrevoked at
  `recorded_at`, and the actor may author the type;  (8) the signature verifies;  (9) referenced
- blobs exist. Then every blob matches its hash (10), and every derived table equals its rebuild
- (11). Signatures are checked in worker processes so that all cores work.
+ blobs exist. Then every blob matches its hash (10), and every derived table holds exactly the
+ rows of its rebuild, each as many times (11). Signatures are checked in worker processes so
+that all cores work.
 """
 
 from __future__ import annotations

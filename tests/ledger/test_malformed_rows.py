@@ -10,6 +10,7 @@ INSERT by design, so one hostile row can never be removed. Each case below makes
 
 from __future__ import annotations
 
+import base64
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -376,3 +377,45 @@ def test_one_hostile_row_inserted(witnessed: LedgerFixture, row: str) -> None:
         assert report.failures[kind].seq == seq, report.to_json()
         assert fragment in report.failures[kind].message, report.to_json()
     command_reports(witnessed.db, kind, fragment, seq)
+
+
+def _same_bytes_other_base64(encoded: str) -> str:
+    """`encoded` with the padding bits of its last character set: other text, same bytes."""
+    body = encoded.rstrip("=")
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    unused = {1: 0b1111, 2: 0b11}[len(encoded) - len(body)]  # bits past the last byte
+    last = alphabet[alphabet.index(body[-1]) | unused]
+    changed = body[:-1] + last + encoded[len(body) :]
+    assert changed != encoded and base64.b64decode(changed) == base64.b64decode(encoded)
+    return changed
+
+
+def test_signature_line_rewritten_in_other_base64(witnessed: LedgerFixture) -> None:
+    """A stored checkpoint's signature line whose base64 is rewritten so that it decodes to the
+    same bytes (padding bits set) still verifies as a signature, but it is not what was signed
+    and stored: verify names it."""
+    ((note,),) = read(witnessed.db, "SELECT note FROM checkpoints")
+    assert isinstance(note, bytes)
+    text = note.decode()
+    encoded = text.rstrip("\n").rsplit(" ", 1)[1]
+    changed = text.replace(encoded, _same_bytes_other_base64(encoded)).encode()
+    result = sql(witnessed.db, f"UPDATE checkpoints SET note = {hexlit(witnessed.db, changed)}")
+    assert result.returncode == 0, result.stderr
+    report = verify(witnessed)
+    assert list(report.failures) == ["checkpoint"], report.to_json()
+    fragment = "stored checkpoint of size 14 is not in the encoding it was signed in"
+    command_reports(witnessed.db, "checkpoint", fragment, 13)
+
+
+def test_cosignature_line_rewritten_in_other_base64(witnessed: LedgerFixture) -> None:
+    """The same for a witness's stored cosignature line."""
+    ((line,),) = read(witnessed.db, "SELECT line FROM cosignatures")
+    assert isinstance(line, str)
+    encoded = line.rsplit(" ", 1)[1]
+    changed = line.replace(encoded, _same_bytes_other_base64(encoded))
+    result = sql(witnessed.db, f"UPDATE cosignatures SET line = {quote(changed)}")
+    assert result.returncode == 0, result.stderr
+    report = verify(witnessed)
+    assert list(report.failures) == ["checkpoint"], report.to_json()
+    fragment = "the cosignature line of w.example is not in the encoding it was made in"
+    command_reports(witnessed.db, "checkpoint", fragment, 13)
