@@ -108,6 +108,22 @@ def jsonl(data: bytes, fields: dict[str, type]) -> list[dict[str, Any]]:
     return values
 
 
+def text_lines(data: bytes) -> list[str]:
+    """The lines of a text file as the writer writes one: UTF-8, each line ending in a
+    newline (none for an empty file).
+
+    Raises:
+        ValueError: not UTF-8, or the last line lacks its newline.
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"is not UTF-8 (at byte {exc.start})") from None
+    if text and not text.endswith("\n"):
+        raise ValueError("its last line lacks its newline")
+    return text.split("\n")[:-1]
+
+
 def bag_info(data: bytes) -> dict[str, str]:
     """bag-info.txt as the writer writes it: `Label: value` lines, each label once, UTF-8,
     no control characters, each line ending in a newline.
@@ -115,14 +131,11 @@ def bag_info(data: bytes) -> dict[str, str]:
     Raises:
         ValueError: naming the line.
     """
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"not UTF-8 (at byte {exc.start})") from None
-    if not text.endswith("\n"):
-        raise ValueError("empty, or the last line lacks its newline")
+    lines = text_lines(data)
+    if not lines:
+        raise ValueError("is empty")
     info: dict[str, str] = {}
-    for number, line in enumerate(text[:-1].split("\n"), start=1):
+    for number, line in enumerate(lines, start=1):
         label, sep, value = line.partition(": ")
         if not sep or not _LABEL.fullmatch(label) or _CONTROL.search(value):
             raise ValueError(f"line {number} is not 'Label: value'")

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ledger.export.bag_read import text_lines
+
 ALGORITHMS = {"sha256": 64, "sha512": 128}
 UNLISTED = frozenset({"export-signature.json"})
 _TAG_MANIFESTS = frozenset(f"tagmanifest-{algorithm}.txt" for algorithm in ALGORITHMS)
@@ -46,16 +48,10 @@ def _manifest(data: bytes, width: int) -> dict[str, str]:
     Raises:
         ValueError: naming the line.
     """
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"is not UTF-8 (at byte {exc.start})") from None
-    if text and not text.endswith("\n"):
-        raise ValueError("its last line lacks its newline")
     line_form = re.compile(f"([0-9a-f]{{{width}}})  ([^\\r\\n]+)")
     listed: dict[str, str] = {}
     previous = ""
-    for number, line in enumerate(text.split("\n")[:-1] if text else [], start=1):
+    for number, line in enumerate(text_lines(data), start=1):
         match = line_form.fullmatch(line)
         if match is None:
             raise ValueError(f"line {number} is not '{width} hex digits, two spaces, a path'")

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from keys import BadSignatureError, InvalidKeyError, short_id, verify_signature
 from ledger.authority import Directory
 from ledger.canonical import canonical_bytes
-from ledger.errors import NoteError, VerificationError
+from ledger.errors import LedgerError, NoteError, VerificationError
 from ledger.export import bag_read
 from ledger.export import bundle as bundle_mod
 from ledger.export.bag import (
@@ -116,30 +117,43 @@ class Signed:
     digest: str
 
 
+T = TypeVar("T")
+
+
+def parsed(
+    root: Path, name: str, parse: Callable[[bytes], T], report: BundleReport,
+    kind: str = "bag", missing: str = "is missing",
+) -> T | None:  # fmt: skip
+    """File `name` of the bag, read by `parse` (which raises ValueError naming what is wrong);
+    None after naming the failure: missing, unreadable or malformed."""
+    try:
+        return parse((root / name).read_bytes())
+    except FileNotFoundError:
+        report.fail(kind, name, missing)
+    except OSError as exc:
+        report.fail(kind, name, f"cannot be read ({exc.strerror})")
+    except ValueError as exc:  # UnicodeDecodeError is a ValueError
+        report.fail(kind, name, str(exc))
+    return None
+
+
 def declaration(root: Path, report: BundleReport) -> bool:
     """bagit.txt is the declaration the writer writes: BagIt 1.0, tag files in UTF-8."""
-    try:
-        data = (root / "bagit.txt").read_bytes()
-    except OSError as exc:
-        report.fail("bag", "bagit.txt", f"cannot be read ({exc.strerror})")
-        return False
-    if data != DECLARATION:
-        report.fail("bag", "bagit.txt", f"is not the declaration {DECLARATION.decode()!r}")
-        return False
-    return True
+
+    def check(data: bytes) -> bool:
+        if data != DECLARATION:
+            raise ValueError(f"is not the declaration {DECLARATION.decode()!r}")
+        return True
+
+    return parsed(root, "bagit.txt", check, report) is not None
 
 
 def read_info(root: Path, report: BundleReport) -> dict[str, str] | None:
     """bag-info.txt, in the writer's form, with every label its kind needs and an export
     format this verifier writes; None (after naming the failure) otherwise."""
     where = "bag-info.txt"
-    try:
-        info = bag_read.bag_info((root / where).read_bytes())
-    except OSError as exc:
-        report.fail("bag", where, f"cannot be read ({exc.strerror})")
-        return None
-    except ValueError as exc:
-        report.fail("bag", where, str(exc))
+    info = parsed(root, where, bag_read.bag_info, report)
+    if info is None:
         return None
     kind = info.get("Ledger-Export-Kind")
     if kind not in KINDS:
@@ -169,19 +183,11 @@ def read_signature(root: Path, actual: dict[str, str], report: BundleReport) -> 
     list with the bag's other files (`actual`: path → SHA-256), naming each file that differs.
     The signature itself is checked once the exporter's key is known."""
     name = bundle_mod.SIGNATURE_FILE
-    try:
-        data = (root / name).read_bytes()
-    except FileNotFoundError:
-        report.fail("signature", name, "missing: the bag is not signed by its exporter")
+    found = parsed(root, name, _signed_list, report, "signature",
+                   "is missing: the bag is not signed by its exporter")  # fmt: skip
+    if found is None:
         return None
-    except OSError as exc:
-        report.fail("signature", name, f"cannot be read ({exc.strerror})")
-        return None
-    try:
-        value, signature = _signed_list(data)
-    except ValueError as exc:
-        report.fail("signature", name, f"unreadable: {exc}")
-        return None
+    value, signature = found
     listed: dict[str, str] = value["files"]
     for file in sorted(actual.keys() | listed.keys()):
         if file not in listed:
@@ -296,16 +302,15 @@ def check_exporter_signature(
 def trusted_checkpoint(root: Path, trust: Trust, report: BundleReport) -> SignedCheckpoint | None:
     """data/checkpoint.txt, checked under the keys the auditor trusts; None (after naming the
     failure) when it is missing, malformed or not signed by them."""
-    try:
-        cp = SignedCheckpoint.parse((root / CHECKPOINT).read_bytes())
-    except FileNotFoundError:
-        report.fail("checkpoint", CHECKPOINT, "missing")
-        return None
-    except OSError as exc:
-        report.fail("checkpoint", CHECKPOINT, f"cannot be read ({exc.strerror})")
-        return None
-    except NoteError as exc:
-        report.fail("checkpoint", CHECKPOINT, exc.message)
+
+    def parse(data: bytes) -> SignedCheckpoint:
+        try:
+            return SignedCheckpoint.parse(data)
+        except NoteError as exc:
+            raise ValueError(exc.message) from None
+
+    cp = parsed(root, CHECKPOINT, parse, report, "checkpoint")
+    if cp is None:
         return None
     report.origin, report.size = cp.checkpoint.origin, cp.checkpoint.size
     report.root = b64(cp.checkpoint.root)
@@ -316,6 +321,20 @@ def trusted_checkpoint(root: Path, trust: Trust, report: BundleReport) -> Signed
         return None
     report.signed_by, report.cosigned_by = checked.signers, checked.witnesses
     return cp
+
+
+def written_again(write: Callable[[], object], report: BundleReport, what: str) -> bool:
+    """Run `write`, which writes the bag again from its verified entries; False after naming
+    the failure when the entries do not allow it."""
+    try:
+        write()
+    except LedgerError as exc:
+        report.fail(
+            "regenerated", None,
+            f"the {what} cannot be written again from its entries: {exc.diagnostics()}",
+        )  # fmt: skip
+        return False
+    return True
 
 
 def compare_files(root: Path, again: Path, report: BundleReport, what: str) -> None:

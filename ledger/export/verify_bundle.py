@@ -37,7 +37,7 @@ from pathlib import Path
 
 from ledger import checkpoints, service
 from ledger.entry import decode_statement
-from ledger.errors import EntryNotFoundError, LedgerError, VerificationError
+from ledger.errors import EntryNotFoundError, VerificationError
 from ledger.export import bag_read, render
 from ledger.export import bundle as bundle_mod
 from ledger.export.bag import UnsafeBagError, ZipLimits, opened, scan
@@ -54,9 +54,11 @@ from ledger.export.verify_bag import (
     check_exporter_signature,
     compare_files,
     declaration,
+    parsed,
     read_info,
     read_signature,
     trusted_checkpoint,
+    written_again,
 )
 from ledger.note import SignedCheckpoint
 from ledger.receipts import Trust
@@ -178,10 +180,12 @@ def _entry_pairs(root: Path) -> Iterator[tuple[bytes, bytes]]:
 
 def read_withheld(root: Path, report: BundleReport) -> dict[str, str] | None:
     """data/reports/withheld.csv: hash → reason (as the exporter gave it)."""
-    where = "data/reports/withheld.csv"
-    try:
-        text = (root / where).read_bytes().decode("utf-8")
-        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+
+    def parse(data: bytes) -> dict[str, str]:
+        try:
+            rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline=""), strict=True))
+        except csv.Error as exc:
+            raise ValueError(f"is not CSV ({exc})") from None
         if not rows or rows[0] != ["sha256", "first_seq", "reason"]:
             raise ValueError("its header is not sha256,first_seq,reason")
         withheld: dict[str, str] = {}
@@ -191,13 +195,9 @@ def read_withheld(root: Path, report: BundleReport) -> dict[str, str] | None:
             if row[0] in withheld:
                 raise ValueError(f"line {number}: {row[0]} is listed twice")
             withheld[row[0]] = render.csv_text(row[2])
-    except OSError as exc:
-        report.fail("bag", where, f"cannot be read ({exc.strerror})")
-        return None
-    except (ValueError, csv.Error) as exc:  # UnicodeDecodeError is a ValueError
-        report.fail("bag", where, f"unreadable: {exc}")
-        return None
-    return withheld
+        return withheld
+
+    return parsed(root, "data/reports/withheld.csv", parse, report)
 
 
 _COSIGNATURE = {"size": int, "witness": str, "key_id": str, "verifier_key": str, "line": str}
@@ -208,16 +208,15 @@ Stored = tuple[list[tuple[int, bytes]], list[StoredCosignature]]
 
 def _stored(root: Path, report: BundleReport) -> Stored | None:
     """The stored checkpoints and cosignatures, as the bundle writes them."""
-    try:
-        name = "data/ledger/checkpoints.jsonl"
-        stored = bag_read.jsonl((root / name).read_bytes(), {"size": int, "note": str})
-        name = "data/ledger/cosignatures.jsonl"
-        cosigs = bag_read.jsonl((root / name).read_bytes(), _COSIGNATURE)
-    except OSError as exc:
-        report.fail("bag", name, f"cannot be read ({exc.strerror})")
-        return None
-    except ValueError as exc:
-        report.fail("bag", name, str(exc))
+    stored = parsed(
+        root,
+        "data/ledger/checkpoints.jsonl",
+        lambda data: bag_read.jsonl(data, {"size": int, "note": str}),
+        report,
+    )
+    cosigs = parsed(root, "data/ledger/cosignatures.jsonl",
+                    lambda data: bag_read.jsonl(data, _COSIGNATURE), report)  # fmt: skip
+    if stored is None or cosigs is None:
         return None
     return (
         [(v["size"], v["note"].encode("utf-8")) for v in stored],
@@ -330,15 +329,12 @@ def _compare(
     scope = bundle_mod.Scope(from_date, to_date, tuple(sorted(withheld.items())))
     again = tmp / "again"
     exporter = report.exporter or info["Ledger-Exporter"]
-    try:
+
+    def write() -> None:
         bundle_mod.write_bundle(
             again, source=store, view=store, checkpoint=bound, scope=scope, exporter=exporter,
             agent=info["Bag-Software-Agent"],
         )  # fmt: skip
-    except LedgerError as exc:
-        report.fail(
-            "regenerated", None,
-            f"the bag cannot be written again from its entries: {exc.diagnostics()}",
-        )  # fmt: skip
-        return
-    compare_files(root, again, report, "bundle")
+
+    if written_again(write, report, "bundle"):
+        compare_files(root, again, report, "bundle")

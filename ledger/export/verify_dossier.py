@@ -23,7 +23,7 @@ from pathlib import Path
 from keys import BadSignatureError, InvalidKeyError, short_id, verify_signature
 from ledger.authority import Directory
 from ledger.entry import Statement, decode_statement, leaf_hash, signing_message
-from ledger.errors import InputError, LedgerError, VerificationError
+from ledger.errors import InputError, VerificationError
 from ledger.export import bag_read
 from ledger.export.dossier import select, write_dossier
 from ledger.export.replay import load_subset
@@ -34,9 +34,11 @@ from ledger.export.verify_bag import (
     Signed,
     check_exporter_signature,
     compare_files,
+    written_again,
 )
 from ledger.note import SignedCheckpoint
 from ledger.receipts import InclusionProof, Trust, parse_receipt, verify_inclusion_receipt
+from ledger.store import SqlStore
 
 Held = list[tuple[Statement, bytes, bytes]]
 
@@ -47,7 +49,7 @@ def verify_dossier(
 ) -> None:  # fmt: skip
     """Check a dossier bag whose fixity, bag-info.txt, signed list and trusted checkpoint were
     checked: its entries, then its readable files written again (see the module)."""
-    report.decision = info["Ledger-Decision"]
+    report.decision = info["Ledger-Decision"]  # a label: checked below against the entries
     held = _read(root, cp.checkpoint.size, report)
     if held is None:
         return
@@ -66,38 +68,43 @@ def verify_dossier(
     with tempfile.TemporaryDirectory(prefix="ledger-verify-dossier-") as tmp:
         subset = load_subset(Path(tmp) / "dossier.db", entries)
         try:
-            decision = report.decision
-            try:
-                chosen = select(subset, decision, cp.checkpoint.size)
-            except InputError:
-                report.fail("regenerated", "bag-info.txt", f"Ledger-Decision is {decision!r}, "
-                            "a decision the dossier's entries do not hold")  # fmt: skip
-                return
-            if chosen != [seq for seq, _, _ in entries]:
-                extra = sorted({seq for seq, _, _ in entries} - set(chosen))
-                missing = sorted(set(chosen) - {seq for seq, _, _ in entries})
-                report.fail(
-                    "regenerated", ENTRIES, f"are not the entries of the dossier of {decision} "
-                    f"(held but not selected: {_seqs(extra)}; selected but not held: "
-                    f"{_seqs(missing)})",
-                )  # fmt: skip
+            if not _selects_itself(subset, report.decision, entries, cp.checkpoint.size, report):
                 return
             again = Path(tmp) / "again"
-            write_dossier(
-                again, entries=entries, receipts=[r for r in receipts if r is not None],
-                cp=cp, view=subset, decision=decision,
-                exporter=signed.statement["exporter"],
-                agent=info["Bag-Software-Agent"],
+            written = written_again(
+                lambda: write_dossier(
+                    again, entries=entries, receipts=[r for r in receipts if r is not None],
+                    cp=cp, view=subset, decision=info["Ledger-Decision"],
+                    exporter=signed.statement["exporter"], agent=info["Bag-Software-Agent"],
+                ),
+                report, "dossier",
             )  # fmt: skip
-        except LedgerError as exc:
-            report.fail(
-                "regenerated", None,
-                f"the dossier cannot be written again from its entries: {exc.diagnostics()}",
-            )  # fmt: skip
-            return
         finally:
             subset.close()
-        compare_files(root, again, report, "dossier")
+        if written:
+            compare_files(root, again, report, "dossier")
+
+
+def _selects_itself(
+    subset: SqlStore, decision: str, entries: list[tuple[int, bytes, bytes]], size: int,
+    report: BundleReport,
+) -> bool:  # fmt: skip
+    """The labelled decision is in the dossier's entries, and selects exactly them."""
+    try:
+        chosen = select(subset, decision, size)
+    except InputError:
+        report.fail("regenerated", "bag-info.txt", f"Ledger-Decision is {decision!r}, a "
+                    "decision the dossier's entries do not hold")  # fmt: skip
+        return False
+    held = [seq for seq, _, _ in entries]
+    if chosen != held:
+        report.fail(
+            "regenerated", ENTRIES, f"are not the entries of the dossier of {decision} (held "
+            f"but not selected: {_seqs(sorted(set(held) - set(chosen)))}; selected but not "
+            f"held: {_seqs(sorted(set(chosen) - set(held)))})",
+        )  # fmt: skip
+        return False
+    return True
 
 
 def _seqs(seqs: list[int]) -> str:

@@ -131,7 +131,7 @@ def _run(
         bag.restore(touched)
 
 
-@fuzz(300)
+@fuzz(4000)
 @given(data=st.data())
 def test_fuzz_any_file_changed(bags: dict[str, Bag], small: Small, data: st.DataObject) -> None:
     """One file of the bundle or the dossier changed, nothing else: BagIt fixity names it."""
@@ -148,7 +148,7 @@ PARSED = ["bag-info.txt", "bagit.txt", "manifest-sha256.txt", "manifest-sha512.t
           "data/ledger/cosignatures.jsonl", "data/reports/withheld.csv"]  # fmt: skip
 
 
-@fuzz(300)
+@fuzz(800)
 @given(data=st.data())
 def test_fuzz_a_file_changed_with_its_manifests(
     bags: dict[str, Bag], small: Small, data: st.DataObject
@@ -185,7 +185,7 @@ FIELDS = ["v", "seq", "prev", "type", "subject", "occurred_at", "recorded_at", "
           "body"]  # fmt: skip
 
 
-@fuzz(300)
+@fuzz(1200)
 @given(data=st.data())
 def test_fuzz_an_entry_given_hostile_json_and_signed_again(
     bags: dict[str, Bag], small: Small, data: st.DataObject
@@ -232,7 +232,7 @@ def _content(path: Path) -> dict[str, bytes] | None:
         return None
 
 
-@fuzz(300)
+@fuzz(4000)
 @given(data=st.data())
 def test_fuzz_the_zip_bytes(
     small: Small, zip_bytes: bytes, tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
