@@ -196,6 +196,10 @@ def parse_toml(
         value = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"malformed TOML: {exc}", where=where) from None
+    except ValueError:  # an integer of more digits than Python converts (not a decode error)
+        raise InputError(
+            "malformed TOML: an integer too long to be a number here", where=where
+        ) from None
     except RecursionError:
         raise _deep(where, depth) from None
     check_tree(value, where=where, root=root, depth=depth)
