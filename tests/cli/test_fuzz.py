@@ -267,10 +267,6 @@ def key_world(world: World) -> tuple[Path, Path]:
     return db, keys
 
 
-@pytest.mark.xfail(
-    reason="known open bug (issue 12): a fuzzed encrypted key file can raise an OpenSSL error",
-    strict=False,
-)
 @fuzz(300)
 @given(data=st.data())
 def test_key_files(world: World, key_world: tuple[Path, Path], data: st.DataObject) -> None:

@@ -232,10 +232,6 @@ def _content(path: Path) -> dict[str, bytes] | None:
         return None
 
 
-@pytest.mark.xfail(
-    reason="known open bug (issue 12): some mutated zips are not yet named as a failure",
-    strict=False,
-)
 @fuzz(4000)
 @given(data=st.data())
 def test_fuzz_the_zip_bytes(

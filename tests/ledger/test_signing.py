@@ -297,11 +297,6 @@ def demo_ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[demo
     store.close()
 
 
-@pytest.mark.xfail(
-    reason="known open bug (issue 12): a register loaded from derived rows needs a signed_lookup "
-    "since revocations list what they repudiate",
-    strict=False,
-)
 def test_resuming_from_a_record_at_any_point_of_the_demo_checks_as_verify_does(
     demo_ledger: tuple[demo.Demo, SqlStore], tmp_path: Path
 ) -> None:
