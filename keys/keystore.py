@@ -24,7 +24,7 @@ import stat
 from pathlib import Path
 from typing import Final
 
-from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.exceptions import InternalError, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
@@ -58,6 +58,10 @@ _AES_IV_SIZE: Final = 16
 _OID_PBES2: Final = "1.2.840.113549.1.5.13"
 _OID_SCRYPT: Final = "1.3.6.1.4.1.11591.4.11"
 _OID_AES256_CBC: Final = "2.16.840.1.101.3.4.1.42"
+#: The three OIDs of a key file, as their DER contents.
+_OIDS: Final = tuple(_der.encode_oid(oid)[2:] for oid in (_OID_PBES2, _OID_SCRYPT, _OID_AES256_CBC))
+#: The most memory scrypt may need to open a key file: OpenSSL's limit.
+_SCRYPT_MAX_MEMORY: Final = 32 * 1024 * 1024
 
 _PEM_BEGIN: Final = "-----BEGIN ENCRYPTED PRIVATE KEY-----"
 _PEM_END: Final = "-----END ENCRYPTED PRIVATE KEY-----"
@@ -184,7 +188,39 @@ def _check_envelope(data: bytes) -> str | None:
         return "the encrypted key structure is malformed"
     if not algorithm_members or algorithm_members[0][0] != _der.TAG_OID or not encrypted:
         return "the encrypted key structure is malformed"
+    if not _written_here(der):
+        # OpenSSL fails on some encryptions with errors of its own (an scrypt cost that is not
+        # a power of two), and an unbounded cost would make loading take any memory and time.
+        return "its encryption is not the scrypt and AES-256-CBC this ledger writes"
     return None
+
+
+def _written_here(der: bytes) -> bool:
+    """Whether ``der`` is PBES2 with scrypt and AES-256-CBC, as `_encrypt_pkcs8_pem` and
+    ``openssl pkcs8 -topk8 -scrypt`` write it: a salt, a cost N that is a power of two, block
+    size r and parallelism p within what OpenSSL allows (at most 32 MiB), an optional key
+    length of 32, a 16-byte IV and whole cipher blocks."""
+    try:
+        (_, algorithm), (_, ciphertext) = _der.read_sequence(der)
+        (oid_tag, pbes2_oid), (_, pbes2) = _der.read_members(algorithm)
+        (_, kdf), (_, cipher) = _der.read_members(pbes2)
+        (_, kdf_oid), (_, scrypt_params) = _der.read_members(kdf)
+        (_, cipher_oid), (iv_tag, iv) = _der.read_members(cipher)
+        params = _der.read_members(scrypt_params)
+    except (_der.DerError, ValueError):
+        return False
+    if (oid_tag, iv_tag) != (_der.TAG_OID, _der.TAG_OCTET_STRING) or len(iv) != _AES_IV_SIZE:
+        return False
+    if (pbes2_oid, kdf_oid, cipher_oid) != _OIDS or not ciphertext or len(ciphertext) % 16:
+        return False
+    if not 4 <= len(params) <= 5 or params[0][0] != _der.TAG_OCTET_STRING:
+        return False
+    if not 8 <= len(params[0][1]) <= 64 or any(tag != _der.TAG_INTEGER for tag, _ in params[1:]):
+        return False
+    cost, block, parallel, *length = (int.from_bytes(value, "big") for _, value in params[1:])
+    if cost < 2 or cost & (cost - 1) or not 1 <= block <= 32 or not 1 <= parallel <= 16:
+        return False
+    return 128 * cost * block * parallel <= _SCRYPT_MAX_MEMORY and length in ([], [_AES_KEY_SIZE])
 
 
 def _write_atomic(path: Path, data: bytes, mode: int) -> None:
@@ -509,7 +545,7 @@ class KeyStore:
             # The envelope is well formed, so a decryption or decoding failure means a wrong
             # passphrase (or a damaged ciphertext, which unauthenticated CBC cannot tell apart).
             raise BadPassphraseError(f"wrong passphrase for key {short_id(kid)}") from None
-        except (TypeError, UnsupportedAlgorithm):
+        except (TypeError, UnsupportedAlgorithm, InternalError):
             raise InvalidKeyError(
                 f"key file {path} uses an unsupported or unexpected key encryption"
             ) from None

@@ -176,7 +176,7 @@ def _trust_at(conn: Connection, directory: Directory, size: int) -> Trust:
 # -- signing: verify first -----------------------------------------------------------------------
 
 
-STATE_FORMAT = "decision-ledger/checkpoint-state/v1"
+STATE_FORMAT = "decision-ledger/checkpoint-state/v2"
 _STATE_CONTEXT = (STATE_FORMAT + "\n").encode()
 
 
@@ -202,6 +202,7 @@ class _Verified:
     time: str
     tree: merkle.CompactRange
     directory: Directory
+    signed: dict[str, int]  # key id → how many of the entries before `size` it signed
 
 
 def sign_checkpoint(
@@ -412,7 +413,8 @@ def _state_from_json(value: dict[str, Any], genesis: bytes) -> _Verified:
     directory.procedure.objects = {
         (kind, ident): json.loads(text) for kind, ident, text in value["procedure"]
     }
-    return _Verified(size, str(value["head"]), str(value["time"]), tree, directory)
+    signed = {str(key): int(count) for key, count in value["signed"].items()}
+    return _Verified(size, str(value["head"]), str(value["time"]), tree, directory, signed)
 
 
 def _save_state(path: Path, genesis: str, verified: _Verified, key: SigningKey) -> str | None:
@@ -432,6 +434,7 @@ def _save_state(path: Path, genesis: str, verified: _Verified, key: SigningKey) 
             name: [[_plain(cell) for cell in row] for row in rows[name]] for name in LOADED_TABLES
         },
         "procedure": [[row[0], row[1], row[5]] for row in rows["procedure_state"]],
+        "signed": verified.signed,
     }
     payload = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     signature = key.sign(_STATE_CONTEXT + hashlib.sha256(payload).digest())
@@ -493,7 +496,13 @@ def _verify_since(
             yield row
 
     report = VerifyReport()
-    resume = None if start is None else Resume(first, start.head, start.time, start.directory)
+    resume = None
+    if start is not None:
+        resumed, resumed_root = start, tree.root()  # `tree` grows as entries are verified
+        resumed.directory.count_from_here(
+            lambda key_id, since: _signed_before(conn, resumed, resumed_root, key_id, since)
+        )
+        resume = Resume(first, start.head, start.time, start.directory)
     directory = verify_entries(
         rows(),
         blob_hashes=store.blob_hashes(conn),
@@ -512,7 +521,65 @@ def _verify_since(
     else:
         assert start is not None  # a ledger of `size` > 0 entries, all before the start
         head, time = start.head, start.time
-    return _Verified(size, head, time, tree, directory), roots, fixes
+    signed = {} if start is None else dict(start.signed)
+    for key_id, count in directory.counted().items():
+        signed[key_id] = signed.get(key_id, 0) + count
+    return _Verified(size, head, time, tree, directory, signed), roots, fixes
+
+
+def _signed_before(
+    conn: Connection, start: _Verified, root: bytes, key_id: str, since: str
+) -> list[int]:
+    """The seqs before `start.size` of the entries signed with `key_id` and recorded at or
+    after `since` (a revocation resumed from the record must list them in `repudiates`);
+    `root` is the tree's root at `start.size`.
+
+    Those entries were verified when the last checkpoint was signed; they are read again
+    here, each proven included in that checkpoint's tree, and counted against the record, so
+    that a row changed since (its key or time columns, its bytes, a node of the cache) cannot
+    hide one.
+
+    Raises:
+        CheckpointError: the stored entries are not those the record was made from.
+    """
+    size = start.size
+    query = (
+        select(ENTRIES.c.seq, ENTRIES.c.statement)
+        .where(ENTRIES.c.key_id == key_id, ENTRIES.c.seq < size)
+        .order_by(ENTRIES.c.seq)
+    )
+    rows = conn.execute(query).all()
+    short = short_id(key_id)
+    recorded = start.signed.get(key_id, 0)
+    if len(rows) != recorded:
+        raise CheckpointError(
+            f"{len(rows)} entries before seq {size} name key {short} in the database, but "
+            f"{recorded} did when the last checkpoint was verified: the database was changed "
+            "behind the ledger's back (`ledger verify` names the rows)",
+            seq=size - 1,
+        )
+    reader = store_tree.node_reader(conn)
+    found: list[int] = []
+    for seq, data in rows:
+        try:
+            statement = bytes(data)
+            proof = merkle.inclusion_proof(seq, size, reader)
+            merkle.verify_inclusion(seq, size, merkle.hash_leaf(statement), proof, root)
+            stmt = decode_statement(statement)
+        except (VerificationError, InputError, ValueError, TypeError) as exc:
+            raise CheckpointError(
+                f"seq {seq}, signed with key {short}, is not the entry the last checkpoint "
+                f"covered ({exc}): `ledger verify` names what changed",
+                seq=seq,
+            ) from None
+        if stmt.key != key_id:
+            raise CheckpointError(
+                f"seq {seq} names key {short} in the database, but its statement another",
+                seq=seq,
+            )
+        if stmt.recorded_at >= since:
+            found.append(seq)
+    return found
 
 
 class _CacheCheck:

@@ -224,7 +224,7 @@ def _rebuild(
             break  # a gap: the entries' checks name it; the tree stops here
         # A malformed leaf hash (the entries' checks name it) stands as one that matches
         # nothing, so that the tree, the node cache and the checkpoints after it are checked.
-        well_formed = isinstance(stored_leaf, str) and HEX64.match(stored_leaf)
+        well_formed = isinstance(stored_leaf, str) and HEX64.fullmatch(stored_leaf)
         leaf = bytes.fromhex(stored_leaf) if well_formed else MALFORMED_LEAF
         for (level, index), value in tree.append(leaf):
             key = ((index + 1) << level, level)

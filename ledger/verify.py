@@ -240,7 +240,7 @@ def verify_entries(
             if not readable:
                 # The next entry is checked against the stored leaf hash: the chain goes on.
                 stored = row.leaf_hash
-                prev_hash = stored if isinstance(stored, str) and HEX64.match(stored) else ""
+                prev_hash = stored if isinstance(stored, str) and HEX64.fullmatch(stored) else ""
                 continue
             leaf = leaf_hash(row.statement)
             leaf_hex = leaf.hex()

@@ -150,7 +150,7 @@ def key_bind(
 
     settings = state(ctx).settings()
     path = Path(request)
-    if not os.path.lexists(path) and HEX64.match(request.lower()):
+    if not os.path.lexists(path) and HEX64.fullmatch(request.lower()):
         path = _request_path(KeyStore(settings.key_dir), request.lower())
     content = service.read_key_request(path)
 

@@ -261,7 +261,10 @@ def opened(path: Path, limits: ZipLimits | None = None) -> Iterator[Path]:
         raise InputError("no such bundle (a bag directory or a .zip)", where=str(path))
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+    except (
+        zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
+        NotImplementedError,  # a version of the zip format Python does not read
+    ) as exc:  # fmt: skip
         raise InputError(f"not a bag directory or a zip file ({exc})", where=str(path)) from None
     with archive, tempfile.TemporaryDirectory(prefix="ledger-bundle-") as tmp:
         limits = limits or ZipLimits()

@@ -73,6 +73,38 @@ def _digests(path: Path) -> tuple[dict[str, str], int]:
     return {name: h.hexdigest() for name, h in hashes.items()}, size
 
 
+def _compare(
+    path: str, kind: str, digests: dict[str, str], listings: dict[str, dict[str, str]]
+) -> list[FixityProblem]:
+    """The manifests' lines for `path` against its digests.
+
+    When every manifest that lists the file disagrees with it, the file changed and is named;
+    when one agrees, the file is as written and the disagreeing manifest's line is named.
+    """
+    said = {
+        algorithm: listings[f"{kind}-{algorithm}.txt"][path]
+        for algorithm in digests
+        if path in listings.get(f"{kind}-{algorithm}.txt", {})
+    }
+    wrong = [algorithm for algorithm, digest in said.items() if digest != digests[algorithm]]
+    if not wrong:
+        return []
+    if len(wrong) == len(said):
+        return [
+            FixityProblem(path, f"its {a} is {digests[a]}, {kind}-{a}.txt says {said[a]}")
+            for a in wrong
+        ]
+    agreeing = ", ".join(f"{kind}-{a}.txt" for a in said if a not in wrong)
+    return [
+        FixityProblem(
+            f"{kind}-{a}.txt",
+            f"its line for {path} says {said[a]}, but the file's {a} is {digests[a]} "
+            f"(the file is as {agreeing} says)",
+        )
+        for a in wrong
+    ]
+
+
 def check_fixity(root: Path, files: Sequence[str], oxum: str) -> Fixity:
     """Check the bag at `root`, whose regular files are `files`, against its manifests and
     its Payload-Oxum (`oxum`, from bag-info.txt)."""
@@ -108,13 +140,7 @@ def check_fixity(root: Path, files: Sequence[str], oxum: str) -> Fixity:
         sha256[path] = digests["sha256"]
         kind = "manifest" if path in payload else "tagmanifest"
         octets += size if path in payload else 0
-        for algorithm, digest in digests.items():
-            name = f"{kind}-{algorithm}.txt"
-            said = listings.get(name, {}).get(path)
-            if said is not None and said != digest:
-                problems.append(
-                    FixityProblem(path, f"its {algorithm} is {digest}, {name} says {said}")
-                )
+        problems.extend(_compare(path, kind, digests, listings))
     if oxum != f"{octets}.{len(payload)}":
         problems.append(
             FixityProblem(

@@ -15,6 +15,7 @@ from keys import KeyStore
 from ledger import service
 from ledger.cli import app
 from ledger.entry import DEFAULT_ZONE
+from tests import tamper
 from tests.cli.conftest import PASS, ok
 from tests.procedure.bureau import Bureau, build_template
 
@@ -109,3 +110,44 @@ def test_revoking_from_now_repudiates_nothing(bureau: Bureau, tmp_path: Path) ->
     shown = json.loads(ok(run(bureau, keys, "show", seq, "--json")).stdout)
     assert "repudiates" not in shown["statement"]["body"]
     assert ok(run(bureau, keys, "verify")).exit_code == 0
+
+
+def test_a_row_hidden_from_a_backdated_revocation_stops_the_next_checkpoint(
+    bureau: Bureau, tmp_path: Path
+) -> None:
+    """The database administrator, after a checkpoint, relabels the thief's entry in the key
+    column so that the revocation's check of what it must repudiate misses it. The append is
+    taken (it asks the database); the registrar's next checkpoint, resumed from the record of
+    the last one, reads the key's earlier entries again, proven against that checkpoint, finds
+    the count changed and signs nothing; verify names the row."""
+    keys = tmp_path / "keys"
+    KeyStore(keys).save(bureau.keys["li.na"], PASS)
+    bureau.propose("d1")
+    bureau.initiate("d1")
+    now = datetime.now(UTC)
+    thief = bureau.rec(
+        "zhao.lei",
+        "draft.versioned",
+        "d1",
+        {"version": 1, "doc": bureau.doc("冒名草案"), "summary": "冒名提交的草案"},
+        recorded=(now - timedelta(hours=1)).isoformat(),
+    )
+    bureau.store.close()
+    ok(run(bureau, keys, "checkpoint"))
+    stolen = bureau.keys["zhao.lei"].key_id
+    registrar = bureau.keys["li.na"].key_id
+    tamper.sql(
+        str(bureau.db), f"UPDATE entries SET key_id = '{registrar}' WHERE seq = {thief.seq};"
+    )
+    effective = (now - timedelta(hours=2)).astimezone(DEFAULT_ZONE).isoformat(timespec="seconds")
+    revoked = ok(
+        run(bureau, keys, "key", "revoke", stolen, "--reason", "被盗", "--effective-at", effective)
+    )
+    assert "repudiates" not in revoked.stderr  # the relabelled row was not found
+    before = tamper.read(str(bureau.db), "SELECT COUNT(*) FROM checkpoints")
+    refused = run(bureau, keys, "checkpoint")
+    assert refused.exit_code == 3, refused.output
+    assert "nothing was signed or stored" in refused.stderr
+    assert f"entries before seq {thief.seq + 1} name key {stolen[:8]}" in refused.stderr
+    assert tamper.read(str(bureau.db), "SELECT COUNT(*) FROM checkpoints") == before
+    assert run(bureau, keys, "verify").exit_code == 3

@@ -450,14 +450,59 @@ def test_key_file_holding_another_key_is_invalid(saved: Saved) -> None:
 
 def test_key_file_holding_a_non_ed25519_key_is_invalid(saved: Saved) -> None:
     store = KeyStore(saved.directory)
-    ec_pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+    ec_der = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    store.path_for(saved.kid).write_bytes(
+        _encrypt_pkcs8_pem(ec_der, PASSPHRASE.encode(), cost=2**4)
+    )
+    with pytest.raises(InvalidKeyError, match="not hold an Ed25519"):
+        store.load(saved.kid, PASSPHRASE)
+
+
+def test_key_file_in_an_encryption_this_ledger_does_not_write_is_invalid(saved: Saved) -> None:
+    """PBKDF2 (cryptography's best available encryption) is not read."""
+    store = KeyStore(saved.directory)
+    pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.BestAvailableEncryption(PASSPHRASE.encode()),
     )
-    store.path_for(saved.kid).write_bytes(ec_pem)
-    with pytest.raises(InvalidKeyError, match="not hold an Ed25519"):
+    store.path_for(saved.kid).write_bytes(pem)
+    with pytest.raises(InvalidKeyError, match="not the scrypt and AES-256-CBC this ledger writes"):
         store.load(saved.kid, PASSPHRASE)
+
+
+@pytest.mark.parametrize("cost", [3, 2**16 - 1, 2**16, 2**40], ids=str)
+def test_a_scrypt_cost_openssl_cannot_take_is_invalid_not_an_openssl_error(
+    saved: Saved, cost: int
+) -> None:
+    """Found by the fuzz of key files: an scrypt cost that is not a power of two made OpenSSL
+    fail with an error of its own (a traceback); a huge one would take any memory."""
+    store = KeyStore(saved.directory)
+    seq, octets, integer = _der.encode_sequence, _der.encode_octet_string, _der.encode_integer
+    der = seq(
+        seq(
+            _der.encode_oid("1.2.840.113549.1.5.13"),
+            seq(
+                seq(
+                    _der.encode_oid("1.3.6.1.4.1.11591.4.11"),
+                    seq(octets(b"s" * 16), integer(cost), integer(8), integer(1), integer(32)),
+                ),
+                seq(_der.encode_oid("2.16.840.1.101.3.4.1.42"), octets(b"i" * 16)),
+            ),
+        ),
+        octets(b"c" * 48),
+    )
+    body = base64.b64encode(der).decode()
+    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
+    pem = "\n".join(["-----BEGIN ENCRYPTED PRIVATE KEY-----", *lines]) + "\n"
+    pem += "-----END ENCRYPTED PRIVATE KEY-----\n"
+    store.path_for(saved.kid).write_bytes(pem.encode())
+    with pytest.raises(InvalidKeyError, match="not the scrypt and AES-256-CBC this ledger writes"):
+        store.load(saved.kid, "pw")
 
 
 BAD_KIDS = [
