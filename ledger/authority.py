@@ -128,6 +128,7 @@ class Directory:
         # the derived tables is given `signed_lookup`, which asks the store.
         self._signed: dict[str, _Signed] | None = {}
         self.signed_lookup: SignedLookup | None = None
+        self._earlier: SignedLookup | None = None  # see count_from_here
 
     # -- checks -------------------------------------------------------------------------
 
@@ -297,19 +298,20 @@ class Directory:
 
     def signed_since(self, key_id: str, since: str) -> list[int]:
         """The seqs of the entries signed with `key_id` and recorded at or after `since`
-        (fixed-width UTC), ascending: those before this register was loaded, from
-        `signed_lookup`, then those it counted itself."""
-        if self.signed_lookup is None and self._signed is None:
+        (fixed-width UTC), ascending."""
+        if self._signed is not None:
+            signed = self._signed.get(key_id)
+            counted = [] if signed is None else signed.since(since)
+            return counted if self._earlier is None else self._earlier(key_id, since) + counted
+        if self.signed_lookup is None:
             raise RuntimeError("a register loaded from derived rows needs a signed_lookup")
-        found = [] if self.signed_lookup is None else self.signed_lookup(key_id, since)
-        counted = None if self._signed is None else self._signed.get(key_id)
-        return found if counted is None else found + counted.since(since)
+        return self.signed_lookup(key_id, since)
 
     def count_from_here(self, earlier: SignedLookup) -> None:
         """Count the entries applied from now on, and ask `earlier` for those before (a
         register resumed from a record of an earlier point of the chain)."""
         self._signed = {}
-        self.signed_lookup = earlier
+        self._earlier = earlier
 
     def counted(self) -> dict[str, int]:
         """How many of the entries this register applied each key signed."""
