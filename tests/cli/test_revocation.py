@@ -14,7 +14,7 @@ from typer.testing import CliRunner, Result
 from keys import KeyStore
 from ledger import service
 from ledger.cli import app
-from ledger.entry import DEFAULT_ZONE
+from ledger.entry import DEFAULT_ZONE, SignedEntry
 from tests import tamper
 from tests.cli.conftest import PASS, ok
 from tests.procedure.bureau import Bureau, build_template
@@ -36,13 +36,9 @@ def run(bureau: Bureau, keys: Path, *args: str) -> Result:
     return CliRunner().invoke(app, list(args), env=env)
 
 
-def test_a_key_revoked_from_two_hours_ago_repudiates_what_the_thief_signed(
-    bureau: Bureau, tmp_path: Path
-) -> None:
-    """zhao.lei's key was stolen two hours ago; an hour ago the thief recorded a draft of d1
-    in his name. The registrar revokes the key from two hours ago: the CLI finds and lists
-    the thief's entry, the ledger verifies, and the compliance report and both traces show
-    the entry as repudiated."""
+def _stolen_and_used(bureau: Bureau, tmp_path: Path) -> tuple[Path, SignedEntry, datetime]:
+    """The registrar's key directory; the draft of d1 the thief recorded an hour ago with
+    zhao.lei's stolen key; now."""
     keys = tmp_path / "keys"
     KeyStore(keys).save(bureau.keys["li.na"], PASS)
     bureau.propose("d1")
@@ -56,6 +52,17 @@ def test_a_key_revoked_from_two_hours_ago_repudiates_what_the_thief_signed(
         recorded=(now - timedelta(hours=1)).isoformat(),
     )
     bureau.store.close()
+    return keys, thief, now
+
+
+def test_a_key_revoked_from_two_hours_ago_repudiates_what_the_thief_signed(
+    bureau: Bureau, tmp_path: Path
+) -> None:
+    """zhao.lei's key was stolen two hours ago; an hour ago the thief recorded a draft of d1
+    in his name. The registrar revokes the key from two hours ago: the CLI finds and lists
+    the thief's entry, the ledger verifies, and the compliance report and both traces show
+    the entry as repudiated."""
+    keys, thief, now = _stolen_and_used(bureau, tmp_path)
     stolen = bureau.keys["zhao.lei"].key_id
     effective = (now - timedelta(hours=2)).astimezone(DEFAULT_ZONE).isoformat(timespec="seconds")
     revoked = ok(
@@ -120,19 +127,7 @@ def test_a_row_hidden_from_a_backdated_revocation_stops_the_next_checkpoint(
     taken (it asks the database); the registrar's next checkpoint, resumed from the record of
     the last one, reads the key's earlier entries again, proven against that checkpoint, finds
     the count changed and signs nothing; verify names the row."""
-    keys = tmp_path / "keys"
-    KeyStore(keys).save(bureau.keys["li.na"], PASS)
-    bureau.propose("d1")
-    bureau.initiate("d1")
-    now = datetime.now(UTC)
-    thief = bureau.rec(
-        "zhao.lei",
-        "draft.versioned",
-        "d1",
-        {"version": 1, "doc": bureau.doc("冒名草案"), "summary": "冒名提交的草案"},
-        recorded=(now - timedelta(hours=1)).isoformat(),
-    )
-    bureau.store.close()
+    keys, thief, now = _stolen_and_used(bureau, tmp_path)
     ok(run(bureau, keys, "checkpoint"))
     stolen = bureau.keys["zhao.lei"].key_id
     registrar = bureau.keys["li.na"].key_id
