@@ -388,6 +388,8 @@ class Checkpoint:
             raise NoteError("malformed checkpoint: the origin line is empty")
         if not _DECIMAL.fullmatch(size):
             raise NoteError(f"malformed checkpoint: tree size {size[:30]!r} is not a decimal")
+        if len(size) > 20 or int(size) >= 2**64:  # tlog-checkpoint: a uint64
+            raise NoteError(f"malformed checkpoint: tree size {size[:30]}… is beyond 2^64 − 1")
         try:
             root = _b64decode(root_line)
         except ValueError:

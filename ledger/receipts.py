@@ -52,6 +52,8 @@ _DECIMAL = re.compile(r"^(0|[1-9][0-9]*)$")
 def _decimal(text: str, what: str, where: str) -> int:
     if not _DECIMAL.fullmatch(text):
         raise InputError(f"{what} {text[:30]!r} is not a decimal number", where=where)
+    if len(text) > 20 or int(text) >= 2**64:  # tree sizes and indexes are uint64
+        raise InputError(f"{what} {text[:30]}… is beyond 2^64 − 1", where=where)
     return int(text)
 
 

@@ -181,6 +181,8 @@ def test_checkpoint_body_round_trip_and_strictness() -> None:
         "\n1\n" + note.b64(bytes(32)) + "\n",
         "origin\n1\n" + note.b64(bytes(32)) + "\n\n",
         "origin\n1\n" + note.b64(bytes(32)),
+        "origin\n18446744073709551616\n" + note.b64(bytes(32)) + "\n",  # 2**64
+        "origin\n" + "9" * 5000 + "\n" + note.b64(bytes(32)) + "\n",  # beyond int() too
     ):
         with pytest.raises(NoteError, match="malformed checkpoint"):
             note.Checkpoint.from_text(bad)
