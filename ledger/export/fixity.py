@@ -130,7 +130,7 @@ def check_fixity(root: Path, files: Sequence[str], oxum: str) -> Fixity:
             for path in sorted(set(expected) - listed.keys()):
                 problems.append(FixityProblem(path, f"is in the bag but not in {name}"))
             for path in sorted(listed.keys() - set(expected)):
-                problems.append(FixityProblem(path, f"is in {name} but not in the bag"))
+                problems.append(FixityProblem(name, f"lists {path}, which is not in the bag"))
     sha256: dict[str, str] = {}
     octets = 0
     for path in files:

@@ -314,3 +314,18 @@ def test_any_byte_changed_anywhere_fails_naming_the_file_or_seq(
     assert not report.ok, name
     wheres = [p.where or "" for p in report.problems]
     assert any(w == name or w.startswith("seq ") for w in wheres), (name, report.problems)
+
+
+def test_a_manifest_naming_a_file_the_bag_lacks_is_named(bag: Path, demo_ledger: Demo) -> None:
+    """A changed file name inside a tag manifest is that manifest's failure (found by the
+    property above: one flipped bit turned `bag-info.txt` into `` `ag-info.txt ``)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "bag"
+        shutil.copytree(bag, copy)
+        manifest = copy / "tagmanifest-sha256.txt"
+        manifest.write_bytes(manifest.read_bytes().replace(b" bag-info.txt", b" `ag-info.txt"))
+        report = check(copy, demo_ledger)
+    assert not report.ok
+    found = {(p.where, p.message) for p in report.problems}
+    assert ("tagmanifest-sha256.txt", "lists `ag-info.txt, which is not in the bag") in found
+    assert ("bag-info.txt", "is in the bag but not in tagmanifest-sha256.txt") in found
