@@ -47,7 +47,7 @@ from ledger.store import SqlStore, create_store, open_store, url_for
 from ledger.store.engine import sqlite_path
 from ledger.store.repository import Head, StoredRow
 from ledger.store.schema import check_schema
-from ledger.tree_verify import verify_tree
+from ledger.tree_verify import TreeRebuild, verify_tree
 from ledger.types import GENESIS, EntryType, lookup
 from ledger.verify import (
     PARALLEL_THRESHOLD,
@@ -484,6 +484,8 @@ def verify_ledger(
             report.add(SequenceError("the ledger has no entries, not even a genesis", seq=0))
             return report
         referenced: dict[str, int] = {}
+        tree = not schema.unreadable & {"merkle_nodes", "checkpoints", "cosignatures"}
+        rebuild = TreeRebuild(conn, report, checkpoints) if tree else None
         directory = verify_entries(
             store.rows(conn=conn),
             blob_hashes=store.blob_hashes(conn) | set(withheld),
@@ -491,6 +493,7 @@ def verify_ledger(
             referenced=referenced,
             parallel=total >= PARALLEL_THRESHOLD if parallel is None else parallel,
             progress=None if progress is None else (lambda seq: progress(seq, total)),
+            leaves=None if rebuild is None else rebuild.feed,
         )
         verify_blobs(store.blobs(conn), report, referenced)
         # A replay past a failed entry differs from the stored rows as a consequence of that
@@ -502,9 +505,14 @@ def verify_ledger(
             rebuilt = directory.table_rows()
             stored = store.derived_rows(conn, skip=schema.unreadable)
             verify_derived(stored, {name: rebuilt[name] for name in stored}, report)
-        if not schema.unreadable & {"merkle_nodes", "checkpoints", "cosignatures"}:
+        if rebuild is not None:
             report.tree = verify_tree(
-                store=store, report=report, external=checkpoints, conn=conn, directory=directory
+                store=store,
+                report=report,
+                external=checkpoints,
+                conn=conn,
+                directory=directory,
+                rebuild=rebuild,
             )
     return report
 

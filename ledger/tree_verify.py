@@ -30,6 +30,7 @@ from ledger.verify import VerifyReport, as_bytes, kind_of, shown
 
 MAX_LEVEL = 63  # a tree of at most 2**63 leaves
 MALFORMED_LEAF = bytes(32)
+LEAF_BATCH = 4096
 
 
 @dataclass
@@ -61,11 +62,14 @@ def verify_tree(
     external: Sequence[tuple[str, SignedCheckpoint]] = (),
     conn: Connection | None = None,
     directory: Directory | None = None,
+    rebuild: TreeRebuild | None = None,
 ) -> TreeReport:
     """Rebuild the Merkle tree from the leaf hashes, compare the node cache, check every stored
     checkpoint (root, signatures, cosignatures) and every external one (the ledger must extend
     it). Failures are added to `report`. `directory` is the register replayed by the chain
-    pass, when the caller has it; else it is loaded from the derived tables.
+    pass, when the caller has it; else it is loaded from the derived tables. `rebuild`, when
+    given, has been fed every stored leaf by the chain pass (which reads them anyway, so the
+    tree is built while the signature workers run); else the leaves are read here.
 
     Raises:
         StoreError: the database cannot be read.
@@ -73,14 +77,21 @@ def verify_tree(
     if conn is None:
         with store.reading() as own:
             return verify_tree(
-                store=store, report=report, external=external, conn=own, directory=directory
+                store=store,
+                report=report,
+                external=external,
+                conn=own,
+                directory=directory,
+                rebuild=rebuild,
             )
-    result = TreeReport()
+    if rebuild is None:
+        rebuild = TreeRebuild(conn, report, external)
+        for seq, stored_leaf in store_tree.stored_leaves(conn):
+            rebuild.feed(seq, stored_leaf)
+    result, stored = rebuild.result, rebuild.stored
     if directory is None:
         directory = store.directory(conn)
-    stored = _checkpoints(conn, report)
-    wanted = {size for size, _ in stored} | {cp.checkpoint.size for _, cp in external}
-    roots, size = _rebuild(conn, wanted, report, result)
+    roots, size = rebuild.finish()
     result.size = size
     result.root = b64(roots.get(size, merkle.EMPTY_ROOT))
     cosigs: dict[int, list[store_tree.StoredCosignature]] = {}
@@ -209,28 +220,66 @@ def _check_cosignatures(
             )
 
 
-def _rebuild(
-    conn: Connection, wanted: set[int], report: VerifyReport, result: TreeReport
-) -> tuple[dict[int, bytes], int]:
-    """Stream the leaves once: roots at the wanted sizes, and the node cache compared."""
-    tree = merkle.CompactRange()
-    roots: dict[int, bytes] = {0: merkle.EMPTY_ROOT}
-    stored = _nodes(conn, report)
-    pending = _next(stored)
-    for seq, stored_leaf in store_tree.stored_leaves(conn):
+class TreeRebuild:
+    """The Merkle tree rebuilt from the stored leaf hashes, fed one row at a time in seq order,
+    with the node cache compared as each node completes and the roots kept at the sizes of the
+    stored and external checkpoints. The stored checkpoints are read when it is made.
+    """
+
+    def __init__(
+        self,
+        conn: Connection,
+        report: VerifyReport,
+        external: Sequence[tuple[str, SignedCheckpoint]] = (),
+    ) -> None:
+        self.report = report
+        self.result = TreeReport()
+        self.stored = _checkpoints(conn, report)
+        self._wanted = {size for size, _ in self.stored} | {
+            cp.checkpoint.size for _, cp in external
+        }
+        self._tree = merkle.CompactRange()
+        self._roots: dict[int, bytes] = {0: merkle.EMPTY_ROOT}
+        self._nodes = _nodes(conn, report)
+        self._pending = _next(self._nodes)
+        self._stopped = False
+        self._batch: list[tuple[object, object]] = []
+
+    def feed(self, seq: object, stored_leaf: object) -> None:
+        """Take the next stored row's seq and leaf hash, as stored. Rows are taken in batches:
+        interleaving the tree's work with each entry's checks costs a tenth more time than
+        doing it a batch at a time (the caches hold one kind of work at a time)."""
+        self._batch.append((seq, stored_leaf))
+        if len(self._batch) >= LEAF_BATCH:
+            self._build()
+
+    def _build(self) -> None:
+        batch, self._batch = self._batch, []
+        for seq, stored_leaf in batch:
+            if self._stopped:
+                return
+            self._leaf(seq, stored_leaf)
+
+    def _leaf(self, seq: object, stored_leaf: object) -> None:
+        tree = self._tree
         if type(seq) is not int or seq < tree.size:
-            continue  # out of order or again: the entries' checks name it
+            return  # out of order or again: the entries' checks name it
         if seq > tree.size:
-            break  # a gap: the entries' checks name it; the tree stops here
+            self._stopped = True  # a gap: the entries' checks name it; the tree stops here
+            return
         # A malformed leaf hash (the entries' checks name it) stands as one that matches
         # nothing, so that the tree, the node cache and the checkpoints after it are checked.
-        well_formed = isinstance(stored_leaf, str) and HEX64.fullmatch(stored_leaf)
-        leaf = bytes.fromhex(stored_leaf) if well_formed else MALFORMED_LEAF
+        leaf = (
+            bytes.fromhex(stored_leaf)
+            if isinstance(stored_leaf, str) and HEX64.fullmatch(stored_leaf)
+            else MALFORMED_LEAF
+        )
+        report, pending = self.report, self._pending
         for (level, index), value in tree.append(leaf):
             key = ((index + 1) << level, level)
             while pending is not None and pending[:2] < key:
                 _cache_problem(report, pending[0], pending[1], "is not in the rebuild")
-                pending = _next(stored)
+                pending = _next(self._nodes)
             if pending is None or pending[:2] != key:
                 _cache_problem(report, key[0], level, "is missing")
             else:
@@ -239,15 +288,21 @@ def _rebuild(
                     if type(pending[2]) is not bytes:
                         state = f"is stored as {kind_of(pending[2])}, not a BLOB"
                     _cache_problem(report, key[0], level, state)
-                result.nodes += 1
-                pending = _next(stored)
-        if tree.size in wanted:
-            roots[tree.size] = tree.root()
-    while pending is not None:
-        _cache_problem(report, pending[0], pending[1], "is beyond the ledger")
-        pending = _next(stored)
-    roots[tree.size] = tree.root()
-    return roots, tree.size
+                self.result.nodes += 1
+                pending = _next(self._nodes)
+        self._pending = pending
+        if tree.size in self._wanted:
+            self._roots[tree.size] = tree.root()
+
+    def finish(self) -> tuple[dict[int, bytes], int]:
+        """The roots at the wanted sizes and at the tree's size, and that size; the cached nodes
+        beyond the tree are failures."""
+        self._build()
+        while self._pending is not None:
+            _cache_problem(self.report, self._pending[0], self._pending[1], "is beyond the ledger")
+            self._pending = _next(self._nodes)
+        self._roots[self._tree.size] = self._tree.root()
+        return self._roots, self._tree.size
 
 
 def _nodes(conn: Connection, report: VerifyReport) -> Iterator[tuple[int, int, Any]]:

@@ -92,9 +92,10 @@ Signature = Annotated[str, AfterValidator(_base64_of(64))]
 
 
 class Body(BaseModel):
-    """Base of every body schema: strict, closed, immutable."""
+    """Base of every body schema: strict, closed, immutable. Each schema's validator is built
+    when it is first used, not at import: a command uses a few of the types."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 # Kinds of collective body or unit (decision-procedure.md §4.2).

@@ -206,11 +206,15 @@ def verify_entries(
     parallel: bool = False,
     progress: Progress | None = None,
     resume: Resume | None = None,
+    leaves: Callable[[object, object], None] | None = None,
 ) -> Directory:
     """Check every entry, in order, and return the identity register they build.
 
     `referenced`, if given, is filled with the first seq that references each blob. `resume`,
     if given, says where `rows` start (else at seq 0, the genesis, with an empty register).
+    `leaves`, if given, is called with each row's seq and leaf hash as stored, before anything
+    is checked (the tree pass's `TreeRebuild.feed`, so that the tree is built while the
+    signature workers run rather than after them).
 
     Failures are added to `report`; checking goes on after a failure so that each class's first
     failing seq is found.
@@ -222,6 +226,8 @@ def verify_entries(
     )
     try:
         for row in rows:
+            if leaves is not None:
+                leaves(row.seq, row.leaf_hash)
             # (0) values of the classes the application writes (the database takes any)
             readable = True
             if (
