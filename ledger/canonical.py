@@ -2,8 +2,8 @@
 
 Writing always goes through the `rfc8785` package. Checking that stored bytes are canonical is
 on `ledger verify`'s hot path, where re-encoding with `rfc8785` would cost more than the
-signature check; `parse_canonical` therefore proves canonical form with the C JSON codec and
-falls back to `rfc8785` only where the two encoders can disagree, so the answer stays exact.
+signature check; `parse_canonical` therefore proves canonical form with orjson (compiled) and
+falls back to `rfc8785` wherever the two encoders can disagree, so the answer stays exact.
 """
 
 from __future__ import annotations
@@ -11,26 +11,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
 import rfc8785
 
 from ledger.errors import CanonicalFormError
 
 # Integers outside ±(2**53 - 1) are not exactly representable in I-JSON; rfc8785 refuses them.
 MAX_SAFE_INTEGER = 2**53 - 1
-
-
-def _has_non_bmp(data: bytes) -> bool:
-    """True if `data` holds a 4-byte UTF-8 sequence (lead byte F0-F4): a character outside the
-    BMP. JCS sorts keys by UTF-16 code units, Python by code points; the two orders differ only
-    when such characters occur. (Five memchr `in` tests: 3x faster than a regex class.)"""
-    return (
-        b"\xf0" in data or b"\xf1" in data or b"\xf2" in data or b"\xf3" in data or b"\xf4" in data
-    )
-
-
-_ENCODER = json.JSONEncoder(
-    ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
-)
 
 
 def canonical_bytes(value: Any) -> bytes:
@@ -53,19 +40,24 @@ def canonical_bytes(value: Any) -> bytes:
     return data
 
 
-class _NeedsJcs(Exception):
-    """The fast encoder might render this value differently from JCS: let rfc8785 decide."""
-
-
-def _parse_float(text: str) -> float:
-    raise _NeedsJcs  # ES6 number formatting is JCS's business
-
-
-def _parse_int(text: str) -> int:
-    number = int(text)
-    if not -MAX_SAFE_INTEGER <= number <= MAX_SAFE_INTEGER:
-        raise _NeedsJcs  # let rfc8785 refuse it
-    return number
+def _orjson_writes_jcs(value: Any) -> bool:
+    """True if orjson's output for this parsed value can only be JCS's: no float anywhere, and
+    no object key with a character outside the BMP (JCS sorts keys by UTF-16 code units,
+    orjson by code points; the two orders differ only there). Walked without recursion, so a
+    deep value cannot exhaust the stack."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if type(item) is dict:
+            for key in item:
+                if not key.isascii() and max(key) > "\uffff":
+                    return False
+            stack.extend(item.values())
+        elif type(item) is list:
+            stack.extend(item)
+        elif type(item) is float:
+            return False
+    return True
 
 
 def _reject_constant(name: str) -> Any:
@@ -73,14 +65,19 @@ def _reject_constant(name: str) -> Any:
 
 
 # Built once: json.loads(**hooks) builds a decoder and its scanner on every call.
-_FAST_DECODER = json.JSONDecoder(
-    parse_float=_parse_float, parse_int=_parse_int, parse_constant=_reject_constant
-)
 _FULL_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+_ORJSON_CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
 
 
 def parse_canonical(data: bytes) -> Any:
     """Parse stored bytes and prove they are exactly their own RFC 8785 canonical form.
+
+    The fast path: orjson parses the bytes (strict UTF-8, no NaN, no lone surrogates) and
+    writes the value again with sorted keys; equal bytes prove canonical form wherever its
+    output and JCS's cannot differ, which is when the value holds no float, no integer beyond
+    ±(2**53 - 1) (`OPT_STRICT_INTEGER` refuses those) and no key with a character outside the
+    BMP (see `_orjson_writes_jcs`). Its string escapes are JCS's for every character (a test
+    compares all of them). Anything else, and every failure, goes to `rfc8785`, which decides.
 
     Args:
         data: the stored bytes.
@@ -92,19 +89,15 @@ def parse_canonical(data: bytes) -> Any:
         CanonicalFormError: the bytes are not UTF-8 JSON, or not in canonical form.
     """
     try:
-        text = data.decode("utf-8")
-        try:
-            value = _FAST_DECODER.decode(text)
-            fast = not _has_non_bmp(data)
-        except _NeedsJcs:
-            value, fast = _FULL_DECODER.decode(text), False
+        value = orjson.loads(data)
+        if _orjson_writes_jcs(value) and orjson.dumps(value, option=_ORJSON_CANONICAL) == data:
+            return value
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
+        pass
+    try:
+        value = _FULL_DECODER.decode(data.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise CanonicalFormError(f"statement is not valid UTF-8 JSON ({exc})") from None
-    # Comparing str with str: `text` is strict UTF-8, so equal text means equal bytes. A lone
-    # surrogate (from a \ud800 escape) is written raw by the encoder, so it never compares
-    # equal and goes to rfc8785 below, as before.
-    if fast and _ENCODER.encode(value) == text:
-        return value
     try:
         if rfc8785.dumps(value) == data:
             return value

@@ -35,6 +35,7 @@ STATEMENT_FIELDS = (
     "body",
 )
 _FIELD_SET = frozenset(STATEMENT_FIELDS)
+_TEXT_FIELDS = STATEMENT_FIELDS[2:9]  # prev … key: strings, in the order Statement takes them
 
 # Identifier syntax. The pattern strings are also given to pydantic, whose (Rust) engine reads
 # `$` as the end of the text; Python's `$` also matches before a final newline, so Python code
@@ -164,22 +165,17 @@ def statement_from_json(value: Any) -> Statement:
     seq = value["seq"]
     if type(seq) is not int or seq < 0:
         raise CanonicalFormError(f"seq {seq!r} is not a non-negative integer")
-    for name in ("prev", "type", "subject", "occurred_at", "recorded_at", "actor", "key"):
-        if not isinstance(value[name], str):
-            raise CanonicalFormError(f"field {name} is not a string")
-    if not isinstance(value["body"], dict):
-        raise CanonicalFormError("body is not a JSON object")
-    return Statement(
-        seq=seq,
-        prev=value["prev"],
-        type=value["type"],
-        subject=value["subject"],
-        occurred_at=value["occurred_at"],
-        recorded_at=value["recorded_at"],
-        actor=value["actor"],
-        key=value["key"],
-        body=value["body"],
+    prev, kind, subject, occurred_at, recorded_at, actor, key = texts = tuple(
+        map(value.__getitem__, _TEXT_FIELDS)
     )
+    if not all(type(text) is str for text in texts):
+        name = next(n for n, t in zip(_TEXT_FIELDS, texts, strict=True) if type(t) is not str)
+        raise CanonicalFormError(f"field {name} is not a string")
+    body = value["body"]
+    if type(body) is not dict:
+        raise CanonicalFormError("body is not a JSON object")
+    # Positional (verify builds one per entry): the order of the dataclass's fields.
+    return Statement(seq, prev, kind, subject, occurred_at, recorded_at, actor, key, body)
 
 
 def decode_statement(data: bytes) -> Statement:

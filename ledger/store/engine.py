@@ -3,12 +3,15 @@ option for several recorders on several machines."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Executable, create_engine, event
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
 
 from ledger.errors import ConfigError
 
@@ -117,6 +120,7 @@ def tolerant_rows(
     params: Mapping[str, Any] | None = None,
     *,
     yield_per: int | None = None,
+    plain: bool = False,
 ) -> Iterator[Sequence[Any]]:
     """Execute `query` and yield its rows, streamed when `yield_per` is given, even where SQLite
     holds TEXT that is not UTF-8.
@@ -127,7 +131,13 @@ def tolerant_rows(
     and shows as an escape in a message), and the query runs again, skipping the rows already
     yielded (the same snapshot in the same order). Valid text costs nothing extra. `ledger
     verify` reads through this so that such a row is a named failure, not a crash.
+
+    With `plain`, rows on SQLite are the driver's tuples, values as stored (see
+    `_plain_sqlite_rows`); on PostgreSQL they are SQLAlchemy's rows as without it.
     """
+    if plain and conn.dialect.name == "sqlite":
+        yield from _plain_sqlite_rows(conn, query, params, yield_per or 2000)
+        return
     options = {"stream_results": True, "yield_per": yield_per} if yield_per else None
     done = 0
     while True:
@@ -138,8 +148,50 @@ def tolerant_rows(
                     yield row
             return
         except OperationalError as exc:
-            raw: Any = conn.connection.dbapi_connection
-            undecodable = "Could not decode to UTF-8" in str(exc.orig)
-            if not undecodable or raw is None or raw.text_factory is _lenient_text:
+            if not _lenient_from_now(conn, str(exc.orig)):
                 raise
-            raw.text_factory = _lenient_text
+
+
+def _lenient_from_now(conn: Connection, error: str) -> bool:
+    """After SQLite's driver failed to decode stored TEXT (`error`), decode TEXT leniently for
+    the rest of the transaction; False if that was not the failure, or was already done."""
+    raw: Any = conn.connection.dbapi_connection
+    if "Could not decode to UTF-8" not in error or raw is None or raw.text_factory is _lenient_text:
+        return False
+    raw.text_factory = _lenient_text
+    return True
+
+
+def _plain_sqlite_rows(
+    conn: Connection, query: Executable, params: Mapping[str, Any] | None, size: int
+) -> Iterator[Sequence[Any]]:
+    """`tolerant_rows` on SQLite's own cursor, in the transaction of `conn`, as plain tuples:
+    SQLAlchemy's row objects cost about as much as reading the row (`ledger verify` reads every
+    entry and every cached node). Only for queries whose columns need no result processing."""
+    if not isinstance(query, ClauseElement):
+        raise TypeError("a plain read takes a SELECT")
+    compiled = query.compile(dialect=conn.dialect)
+    if not isinstance(compiled, SQLCompiler):
+        raise TypeError("a plain read takes a SELECT")
+    bound = {**compiled.params, **(params or {})}
+    values = [bound[name] for name in compiled.positiontup or ()]
+    sql = str(compiled)
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    done = 0
+    try:
+        while True:
+            try:
+                cursor.execute(sql, values)
+                index = 0
+                while batch := cursor.fetchmany(size):
+                    for row in batch:
+                        if index >= done:
+                            done += 1
+                            yield row
+                        index += 1
+                return
+            except sqlite3.OperationalError as exc:
+                if not _lenient_from_now(conn, str(exc)):
+                    raise OperationalError(sql, values, exc) from exc
+    finally:
+        cursor.close()

@@ -575,7 +575,7 @@ def _attach_procedure(directory: Directory, conn: Connection) -> None:
 def _stream(conn: Connection, query: Any) -> Iterator[StoredRow]:
     # Values as stored: the drivers give bytes for BLOB and bytea, but SQLite may hold TEXT or
     # NULL there in a tampered file; `ledger verify` checks each value's class.
-    for row in tolerant_rows(conn, query, yield_per=2000):
+    for row in tolerant_rows(conn, query, yield_per=2000, plain=True):
         yield StoredRow._make(row)
 
 

@@ -55,7 +55,7 @@ def stored_nodes(conn: Connection) -> Iterator[tuple[Any, Any, Any]]:
     query = select(MERKLE_NODES.c.size, MERKLE_NODES.c.level, MERKLE_NODES.c.hash).order_by(
         MERKLE_NODES.c.size, MERKLE_NODES.c.level
     )
-    for row in tolerant_rows(conn, query, yield_per=4096):
+    for row in tolerant_rows(conn, query, yield_per=4096, plain=True):
         yield row[0], row[1], row[2]
 
 

@@ -117,3 +117,47 @@ def test_any_other_key_order_rejected(value: dict[str, Any]) -> None:
     if other != data:
         with pytest.raises(CanonicalFormError):
             parse_canonical(other)
+
+
+def test_fast_path_writes_every_character_as_jcs() -> None:
+    """The fast proof of canonical form rests on orjson writing every character (outside the
+    surrogates) exactly as JCS does, beside an ASCII neighbour."""
+    import orjson
+
+    for code in range(0x110000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        text = chr(code) + "a"
+        assert orjson.dumps(text) == rfc8785.dumps(text), hex(code)
+
+
+@settings(max_examples=400)
+@given(
+    st.recursive(
+        json_scalars | st.floats(allow_nan=False, allow_infinity=False),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+        max_leaves=12,
+    )
+)
+def test_any_encoding_is_judged_as_rfc8785_judges_it(value: Any) -> None:
+    """For any JSON value (floats and big numbers included) in any of several encodings, the
+    verdict of `parse_canonical` is exactly whether the bytes are rfc8785's own output."""
+    try:
+        canonical = rfc8785.dumps(value)
+    except (rfc8785.CanonicalizationError, ValueError):
+        canonical = None
+    encodings = {
+        json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True),
+        json.dumps(value, ensure_ascii=True, separators=(",", ":"), sort_keys=True),
+        json.dumps(value, ensure_ascii=False, separators=(",", ":")),
+    }
+    for text in encodings:
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:
+            continue
+        if data == canonical:
+            assert parse_canonical(data) == json.loads(data)
+        else:
+            with pytest.raises(CanonicalFormError):
+                parse_canonical(data)
