@@ -62,7 +62,7 @@ def measure(runs: int, directory: Path) -> dict[str, Any]:
     env_db = str(built.db)
     argvs = commands(ledger, env_db)
     samples: dict[str, list[float]] = {name: [] for name in argvs}
-    for name, argv in argvs.items():
+    for argv in argvs.values():
         run_once(argv)  # warm the page cache and the bytecode caches
     for round_ in range(runs):
         print(f"[bench] round {round_ + 1}/{runs}", file=sys.stderr, flush=True)
