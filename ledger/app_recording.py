@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from keys import SigningKey
 from ledger import decisions, recording, service
 from ledger.app_service import LedgerService
 from ledger.errors import InputError, RefusedError
 from ledger.recording import Attachment, Floor, Refusal, Unconfirmed
+from ledger.types import lookup
 
 Obj = dict[str, Any]
 
@@ -39,6 +40,20 @@ def choices(svc: LedgerService) -> Choices:
         organs=sorted((o.id, o.name) for o in directory.organs.values()),
         decisions=sorted(((d.id, d.title, d.status) for d in found), reverse=True),
     )
+
+
+def closed_list(entry_type: str, field: str) -> tuple[str, ...]:
+    """The values a body field of `entry_type` admits, in the order its schema declares them
+    (a meeting's stances, outcomes, recusal grounds, vote methods and results: the forms offer
+    exactly what the ledger accepts).
+
+    Raises:
+        KeyError: no such entry type or field; ValueError: the field is not a closed list.
+    """
+    values = get_args(lookup(entry_type).schema.model_fields[field].annotation)
+    if not values or not all(isinstance(value, str) for value in values):
+        raise ValueError(f"{entry_type}.{field} is not a closed list of words")
+    return values
 
 
 def new_decision_id(svc: LedgerService) -> str:

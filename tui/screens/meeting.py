@@ -9,15 +9,17 @@ so a refusal is rare; when one comes, it names the gate, its article and what wo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.widget import Widget
+from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Input, Label, Select, SelectionList, Static
+from textual.worker import Worker, WorkerState
 
 from keys import BadPassphraseError, KeysError
 from ledger import app_recording as rec
@@ -28,21 +30,36 @@ from tui.messages import EntriesAppended
 from tui.screens.base import LedgerScreen
 from tui.screens.form_keys import FIELD_KEYS, FormFocus
 from tui.screens.labels import choice_label, refusal_text, status_label
-
-STANCES = ("agree", "agree_with_modifications", "disagree", "defer", "abstain")
-OUTCOMES = (
-    "approve",
-    "approve_with_editorial_changes",
-    "approve_pending_substantive_changes",
-    "reject",
-    "defer",
-    "rediscuss",
+from tui.screens.meeting_forms import (
+    AgendaForm,
+    ConfirmForm,
+    ConveneForm,
+    DecideForm,
+    FloorForm,
+    MembersTable,
+    MinutesForm,
 )
-RECUSALS = ("self_interest", "relative", "other")
-DECLARERS = ("self", "chair")
-METHODS = ("show_of_hands", "oral", "secret_ballot")
-RESULTS = ("passed", "failed", "deferred")
+
 VOTES = {"y": "yes", "n": "no", "a": "abstain"}
+Outcome = tuple[int | None, Refusal | None]  # the seq written, or the refusal
+
+
+@dataclass(frozen=True)
+class Failed:
+    """An action that could not be carried out: the message to show."""
+
+    message: str
+
+
+def guarded(call: Callable[[], Outcome]) -> Outcome | Failed:
+    """Run a recording use case in a worker; a wrong passphrase or a ledger error becomes the
+    message the screen shows (anything else is a bug and ends the app with its traceback)."""
+    try:
+        return call()
+    except BadPassphraseError:
+        return Failed(t("unlock.wrong_passphrase"))
+    except (KeysError, LedgerError) as exc:
+        return Failed(str(exc))
 
 
 def first_vote(stance: str | None) -> str:
@@ -66,13 +83,6 @@ class Snapshot:
     unconfirmed: list[Unconfirmed]
     minutes: list[rec.MinutesTask]
     passes: list[bool]  # by the number of yes votes, when the item is decided by a vote
-
-
-def _field(label: str, widget: Widget, *, row_id: str | None = None) -> Horizontal:
-    """A labelled row of the meeting's forms."""
-    return Horizontal(
-        Label(t(label), classes="record-label"), widget, classes="record-row", id=row_id
-    )
 
 
 class MeetingScreen(FormFocus, LedgerScreen):
@@ -104,127 +114,13 @@ class MeetingScreen(FormFocus, LedgerScreen):
             yield Label(t("record.decision"), classes="record-pick-label")
             yield Select[str]([], id="meeting-decision", prompt=t("meeting.choose_decision"))
         yield Static("", id="meeting-heading")
-        with Vertical(id="meeting-convene", classes="meeting-part"):
-            yield Static("", id="meeting-convene-intro")
-            yield _field(
-                "meeting.number",
-                Input(id="meeting-number", placeholder=t("meeting.number_hint")),
-            )
-            yield _field(
-                "meeting.place",
-                Input(id="meeting-place", placeholder=t("meeting.place_hint")),
-            )
-            yield _field(
-                "meeting.present",
-                SelectionList[str](id="meeting-present", classes="record-many"),
-            )
-            yield Button(t("meeting.convene"), id="meeting-convene-go", variant="primary")
-        with Vertical(id="meeting-agenda", classes="meeting-part"):
-            yield Static("", id="meeting-agenda-intro")
-            yield Button(t("meeting.open_item"), id="meeting-open-item", variant="primary")
-        with Vertical(id="meeting-table", classes="meeting-part"):
-            yield DataTable(id="meeting-speakers", cursor_type="row", zebra_stripes=True)
-        with Vertical(id="meeting-floor", classes="meeting-part"):
-            yield _field(
-                "meeting.speaker",
-                Select[str]([], id="meeting-speaker", prompt=t("record.choose")),
-            )
-            yield _field(
-                "meeting.stance",
-                Select[str](
-                    [(choice_label(s), s) for s in STANCES],
-                    id="meeting-stance",
-                    allow_blank=False,
-                    value="agree",
-                ),
-            )
-            yield _field(
-                "meeting.reason",
-                Input(id="meeting-reason", placeholder=t("meeting.reason_hint")),
-            )
-            yield _field(
-                "meeting.passphrase",
-                Input(
-                    id="meeting-passphrase", password=True, placeholder=t("meeting.passphrase_hint")
-                ),
-            )
-            yield _field(
-                "meeting.written",
-                Input(id="meeting-written", placeholder=t("meeting.written_hint")),
-                row_id="meeting-written-row",
-            )
-            with Horizontal(classes="meeting-buttons"):
-                yield Button(t("meeting.state"), id="meeting-state-go", variant="primary")
-                yield Select[str](
-                    [(choice_label(r), r) for r in RECUSALS],
-                    id="meeting-recusal",
-                    allow_blank=False,
-                    value="self_interest",
-                )
-                yield Select[str](
-                    [(t(f"meeting.declared.{d}"), d) for d in DECLARERS],
-                    id="meeting-declared-by",
-                    allow_blank=False,
-                    value="self",
-                )
-                yield Button(t("meeting.recuse"), id="meeting-recuse-go")
-            yield Static("", id="meeting-hint")
-        with Vertical(id="meeting-decide", classes="meeting-part"):
-            yield Static("", id="meeting-decide-intro")
-            yield _field(
-                "meeting.outcome",
-                Select[str](
-                    [(choice_label(o), o) for o in OUTCOMES],
-                    id="meeting-outcome",
-                    allow_blank=False,
-                    value="approve",
-                ),
-            )
-            yield _field(
-                "meeting.divergence",
-                Input(id="meeting-divergence", placeholder=t("meeting.divergence_hint")),
-            )
-            yield _field(
-                "meeting.head_passphrase",
-                Input(
-                    id="meeting-head-passphrase",
-                    password=True,
-                    placeholder=t("meeting.head_passphrase_hint"),
-                ),
-            )
-            with Horizontal(classes="record-row", id="meeting-vote-row"):
-                yield Label(t("meeting.method"), classes="record-label")
-                yield Select[str](
-                    [(choice_label(m), m) for m in METHODS],
-                    id="meeting-method",
-                    allow_blank=False,
-                    value="show_of_hands",
-                )
-                yield Label(t("meeting.result"), classes="record-pick-label")
-                yield Select[str](
-                    [(choice_label(r), r) for r in RESULTS],
-                    id="meeting-result",
-                    allow_blank=False,
-                    value="passed",
-                )
-            yield Static("", id="meeting-vote-count")
-            yield Button(t("meeting.decide"), id="meeting-decide-go", variant="primary")
-        with Vertical(id="meeting-minutes", classes="meeting-part"):
-            yield Static("", id="meeting-minutes-intro")
-            yield _field(
-                "meeting.minutes_number",
-                Input(id="minutes-number", placeholder=t("meeting.minutes_number_hint")),
-                row_id="minutes-number-row",
-            )
-            yield _field(
-                "meeting.minutes_doc",
-                Input(id="minutes-doc", placeholder=t("meeting.minutes_doc_hint")),
-                row_id="minutes-doc-row",
-            )
-            yield Button(t("meeting.minutes_finalize"), id="minutes-go", variant="primary")
-        with Vertical(id="meeting-confirm", classes="meeting-part"):
-            yield Static("", id="meeting-confirm-list")
-            yield Button(t("meeting.confirm"), id="meeting-confirm-go")
+        yield ConveneForm()
+        yield AgendaForm()
+        yield MembersTable()
+        yield FloorForm()
+        yield DecideForm()
+        yield MinutesForm()
+        yield ConfirmForm()
         yield Static("", id="meeting-refusal")
         yield Static(t("common.loading"), id="meeting-status")
 
@@ -247,10 +143,8 @@ class MeetingScreen(FormFocus, LedgerScreen):
 
     # -- loading ------------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="meeting-load")
     def load_items(self) -> None:
-        items = rec.open_items(self.service)
-        self.app.call_from_thread(self.show_items, items)
+        self.fetch("items", partial(rec.open_items, self.service))
 
     def show_items(self, items: list[tuple[str, str, str]]) -> None:
         picker = self.query_one("#meeting-decision", Select)
@@ -277,15 +171,16 @@ class MeetingScreen(FormFocus, LedgerScreen):
             self.decision = event.value
             self.load(event.value)
 
-    @work(thread=True, exclusive=True, group="meeting-load")
     def load_confirmations(self) -> None:
-        pending = rec.unconfirmed(self.service)
-        tasks = rec.minutes_tasks(self.service)
-        self.app.call_from_thread(self.show_minutes, tasks)
-        self.app.call_from_thread(self.show_confirmations, pending)
+        self.fetch("confirmations", self.read_confirmations)
 
-    @work(thread=True, exclusive=True, group="meeting-load")
+    def read_confirmations(self) -> tuple[list[rec.MinutesTask], list[Unconfirmed]]:
+        return rec.minutes_tasks(self.service), rec.unconfirmed(self.service)
+
     def load(self, decision: str) -> None:
+        self.fetch("snapshot", partial(self.read_snapshot, decision))
+
+    def read_snapshot(self, decision: str) -> Snapshot:
         state = rec.decision(self.service, decision)
         item = None
         if state is not None and state.get("agenda") is not None:
@@ -293,7 +188,7 @@ class MeetingScreen(FormFocus, LedgerScreen):
         start = rec.start(self.service, "agenda_item.opened", decision) if state else {}
         due = rec.members_due(self.service, state["organ"]) if state else []
         passes = rec.vote_passes(self.service, item) if item is not None and item.by_vote else []
-        snapshot = Snapshot(
+        return Snapshot(
             decision,
             state,
             item,
@@ -303,7 +198,39 @@ class MeetingScreen(FormFocus, LedgerScreen):
             rec.minutes_tasks(self.service),
             passes,
         )
-        self.app.call_from_thread(self.show, snapshot)
+
+    # -- workers: each returns its result, which `finished` hands to the part that shows it --
+
+    def fetch(self, name: str, read: Callable[[], object]) -> None:
+        """Read in a worker (a newer read replaces an older one still running)."""
+        self.run_worker(read, name=name, group="meeting-load", thread=True, exclusive=True)
+
+    def act(self, call: Callable[[], Outcome], *, then: str = "done") -> None:
+        """Carry out a recording use case in a worker; `then` names what shows its outcome."""
+        self.run_worker(
+            partial(guarded, call), name=then, group="meeting-act", thread=True, exclusive=True
+        )
+
+    @on(Worker.StateChanged)
+    def finished(self, event: Worker.StateChanged) -> None:
+        worker: Worker[Any] = event.worker
+        result = worker.result
+        if worker.state is not WorkerState.SUCCESS or worker.node is not self or result is None:
+            return
+        if worker.name == "items":
+            self.show_items(result)
+        elif worker.name == "confirmations":
+            tasks, pending = result
+            self.show_minutes(tasks)
+            self.show_confirmations(pending)
+        elif worker.name == "snapshot":
+            self.show(result)
+        elif isinstance(result, Failed):
+            self.failed(result.message)
+        elif worker.name == "decided":
+            self.decided(*result)
+        else:
+            self.done(*result)
 
     # -- showing ------------------------------------------------------------------------------
 
@@ -539,19 +466,10 @@ class MeetingScreen(FormFocus, LedgerScreen):
         task = self.tasks[0]
         number = self.query_one("#minutes-number", Input).value
         doc = self.query_one("#minutes-doc", Input).value
-        self.run_minutes(task, number, doc)
-
-    @work(thread=True, exclusive=True, group="meeting-act")
-    def run_minutes(self, task: rec.MinutesTask, number: str, doc: str) -> None:
-        try:
-            if task.action == "finalize":
-                seq, refusal = rec.finalize_minutes(self.service, task.meeting, number, doc)
-            else:
-                seq, refusal = rec.confirm_minutes(self.service, task)
-        except LedgerError as exc:
-            self.app.call_from_thread(self.failed, str(exc))
-            return
-        self.app.call_from_thread(self.done, seq, refusal)
+        if task.action == "finalize":
+            self.act(partial(rec.finalize_minutes, self.service, task.meeting, number, doc))
+        else:
+            self.act(partial(rec.confirm_minutes, self.service, task))
 
     def show_confirmations(self, pending: list[Unconfirmed]) -> None:
         self.pending = pending
@@ -619,31 +537,14 @@ class MeetingScreen(FormFocus, LedgerScreen):
         number = self.query_one("#meeting-number", Input).value
         place = self.query_one("#meeting-place", Input).value
         present = list(self.query_one("#meeting-present", SelectionList).selected)
-        self.run_convene(snapshot.state["organ"], number, place, present)
-
-    @work(thread=True, exclusive=True, group="meeting-act")
-    def run_convene(self, organ: str, number: str, place: str, present: list[str]) -> None:
-        try:
-            seq, refusal = rec.convene(self.service, "", organ, number, place, present)
-        except LedgerError as exc:
-            self.app.call_from_thread(self.failed, str(exc))
-            return
-        self.app.call_from_thread(self.done, seq, refusal)
+        organ = snapshot.state["organ"]
+        self.act(partial(rec.convene, self.service, "", organ, number, place, present))
 
     @on(Button.Pressed, "#meeting-open-item")
     def open_item(self) -> None:
         if self.decision is None or not self.begin():
             return
-        self.run_open_item(self.decision)
-
-    @work(thread=True, exclusive=True, group="meeting-act")
-    def run_open_item(self, decision: str) -> None:
-        try:
-            seq, refusal = rec.open_item(self.service, decision)
-        except LedgerError as exc:
-            self.app.call_from_thread(self.failed, str(exc))
-            return
-        self.app.call_from_thread(self.done, seq, refusal)
+        self.act(partial(rec.open_item, self.service, self.decision))
 
     @on(Input.Submitted, "#meeting-passphrase")
     @on(Input.Submitted, "#meeting-reason")
@@ -661,23 +562,18 @@ class MeetingScreen(FormFocus, LedgerScreen):
         written = self.query_one("#meeting-written", Input).value
         if snapshot.floor.speaker(person).present:
             written = ""
-        self.run_position(snapshot.floor, person, stance, reason, secret, written)
-
-    @work(thread=True, exclusive=True, group="meeting-act")
-    def run_position(
-        self, item: Floor, person: str, stance: str, reason: str, secret: str, written: str
-    ) -> None:
-        try:
-            seq, refusal = rec.state_position(
-                self.service, item, person, stance, reason, secret or None, written or None
+        self.act(
+            partial(
+                rec.state_position,
+                self.service,
+                snapshot.floor,
+                person,
+                stance,
+                reason,
+                secret or None,
+                written or None,
             )
-        except BadPassphraseError:
-            self.app.call_from_thread(self.failed, t("unlock.wrong_passphrase"))
-            return
-        except (KeysError, LedgerError) as exc:
-            self.app.call_from_thread(self.failed, str(exc))
-            return
-        self.app.call_from_thread(self.done, seq, refusal)
+        )
 
     @on(Button.Pressed, "#meeting-recuse-go")
     def recuse(self) -> None:
@@ -689,16 +585,7 @@ class MeetingScreen(FormFocus, LedgerScreen):
         declared_by = str(self.query_one("#meeting-declared-by", Select).value)
         if not isinstance(person, str) or not isinstance(reason, str) or not self.begin():
             return
-        self.run_recuse(snapshot.floor, person, reason, declared_by)
-
-    @work(thread=True, exclusive=True, group="meeting-act")
-    def run_recuse(self, item: Floor, person: str, reason: str, declared_by: str) -> None:
-        try:
-            seq, refusal = rec.recuse(self.service, item, person, reason, declared_by)
-        except LedgerError as exc:
-            self.app.call_from_thread(self.failed, str(exc))
-            return
-        self.app.call_from_thread(self.done, seq, refusal)
+        self.act(partial(rec.recuse, self.service, snapshot.floor, person, reason, declared_by))
 
     @on(Input.Submitted, "#meeting-head-passphrase")
     @on(Input.Submitted, "#meeting-divergence")
@@ -711,33 +598,16 @@ class MeetingScreen(FormFocus, LedgerScreen):
         if item.by_vote:
             method = str(self.query_one("#meeting-method", Select).value)
             result = str(self.query_one("#meeting-result", Select).value)
-            self.run_vote(item, dict(self.votes), method, result)
+            votes = dict(self.votes)
+            self.act(partial(rec.vote, self.service, item, method, votes, result), then="decided")
             return
         outcome = self.query_one("#meeting-outcome", Select).value
         reason = self.query_one("#meeting-divergence", Input).value
         secret = self.query_one("#meeting-head-passphrase", Input).value
-        self.run_decide(item, str(outcome), reason, secret)
-
-    @work(thread=True, exclusive=True, group="meeting-act")
-    def run_decide(self, item: Floor, outcome: str, reason: str, secret: str) -> None:
-        try:
-            seq, refusal = rec.head_decides(self.service, item, outcome, reason, secret or None)
-        except BadPassphraseError:
-            self.app.call_from_thread(self.failed, t("unlock.wrong_passphrase"))
-            return
-        except (KeysError, LedgerError) as exc:
-            self.app.call_from_thread(self.failed, str(exc))
-            return
-        self.app.call_from_thread(self.decided, seq, refusal)
-
-    @work(thread=True, exclusive=True, group="meeting-act")
-    def run_vote(self, item: Floor, votes: dict[str, str], method: str, result: str) -> None:
-        try:
-            seq, refusal = rec.vote(self.service, item, method, votes, result)
-        except LedgerError as exc:
-            self.app.call_from_thread(self.failed, str(exc))
-            return
-        self.app.call_from_thread(self.decided, seq, refusal)
+        self.act(
+            partial(rec.head_decides, self.service, item, str(outcome), reason, secret or None),
+            then="decided",
+        )
 
     def decided(self, seq: int | None, refusal: Refusal | None) -> None:
         if refusal is None and seq is not None:
@@ -750,13 +620,4 @@ class MeetingScreen(FormFocus, LedgerScreen):
     def confirm(self) -> None:
         if not self.pending or not self.begin():
             return
-        self.run_confirm(self.pending[0])
-
-    @work(thread=True, exclusive=True, group="meeting-act")
-    def run_confirm(self, pending: Unconfirmed) -> None:
-        try:
-            seq, refusal = rec.confirm(self.service, pending)
-        except LedgerError as exc:
-            self.app.call_from_thread(self.failed, str(exc))
-            return
-        self.app.call_from_thread(self.done, seq, refusal)
+        self.act(partial(rec.confirm, self.service, self.pending[0]))
