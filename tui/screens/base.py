@@ -2,27 +2,54 @@
 
 `LedgerScreen` gives a screen the service (`self.service`), localised key bindings (write the
 catalog key as a binding's description: `Binding("f", "find", "decisions.find")`) and the
-shell's header and footer. Screens call the service only from `@work(thread=True)` workers
-and hand results back with `self.app.call_from_thread(...)`.
+shell's header and footer. Screens call the service only in workers, through `fetch`: the worker
+returns its result, and the screen shows it when the worker has finished (a newer fetch of the
+same group replaces an older one, whose result is dropped).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 from textual.app import ComposeResult
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Header
+from textual.worker import Worker, WorkerState
 
 from ledger.app_service import LedgerService
+from ledger.errors import LedgerError
 from tui.i18n import has, t
 
 if TYPE_CHECKING:
     from tui.app import LedgerApp
 
 ResultT = TypeVar("ResultT")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Caught:
+    """A worker's call refused with an expected error: the screen shows it, nothing crashes."""
+
+    error: Exception
+
+
+@dataclass(frozen=True)
+class Pending(Generic[T]):
+    """What shows a fetch's result, and what shows its refusal."""
+
+    then: Callable[[T], None]
+    failed: Callable[[Exception], None]
+
+
+def _caught(read: Callable[[], T], errors: tuple[type[Exception], ...]) -> T | Caught:
+    try:
+        return read()
+    except errors as exc:
+        return Caught(exc)
 
 
 def localize_bindings(node: DOMNode) -> None:
@@ -33,7 +60,65 @@ def localize_bindings(node: DOMNode) -> None:
         ]
 
 
-class LedgerScreen(Screen[None]):
+if TYPE_CHECKING:
+    _Screen = Screen[Any]
+else:
+    _Screen = object  # a mixin: a second Screen base would put its styles above a modal's
+
+
+class Fetching(_Screen):
+    """A screen that calls the service in workers and shows what they return (`fetch`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fetches: dict[Worker[Any], Pending[Any]] = {}
+
+    def fetch(
+        self,
+        read: Callable[[], T],
+        then: Callable[[T], None],
+        *,
+        group: str,
+        failed: Callable[[Exception], None] | None = None,
+        errors: tuple[type[Exception], ...] = (LedgerError,),
+    ) -> None:
+        """Run `read` (it may block: the database, scrypt, signatures) in a worker thread, then
+        show its result with `then`. One of `errors` raised by `read` goes to `failed` (by
+        default a notification with its message); any other exception is a bug and ends the app
+        with its traceback. A newer fetch of the same `group` replaces an older one."""
+        worker = self.run_worker(
+            lambda: _caught(read, errors), group=group, thread=True, exclusive=True
+        )
+        self.fetches[worker] = Pending(then, failed or self.notify_error)
+
+    def notify_error(self, error: Exception) -> None:
+        self.notify(str(error), severity="error")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.state in (WorkerState.PENDING, WorkerState.RUNNING):
+            return
+        pending = self.fetches.pop(worker, None)
+        if pending is None or worker.state is not WorkerState.SUCCESS:
+            return  # cancelled (replaced by a newer fetch), or failed and already reported
+        result = worker.result
+        if isinstance(result, Caught):
+            pending.failed(result.error)
+        else:
+            pending.then(result)
+
+    @property
+    def ledger_app(self) -> LedgerApp:
+        from tui.app import LedgerApp
+
+        return cast(LedgerApp, self.app)
+
+    @property
+    def service(self) -> LedgerService:
+        return self.ledger_app.service
+
+
+class LedgerScreen(Fetching, Screen[None]):
     """A place of the app: header, the screen's body (`body()`), footer.
 
     A screen with a `reload()` that is not showing when the ledger changes (entries appended
@@ -64,16 +149,6 @@ class LedgerScreen(Screen[None]):
         if not self.RELOADS_ON_RESUME:
             self.refresh_if_stale()
 
-    @property
-    def ledger_app(self) -> LedgerApp:
-        from tui.app import LedgerApp
-
-        return cast(LedgerApp, self.app)
-
-    @property
-    def service(self) -> LedgerService:
-        return self.ledger_app.service
-
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="")
         yield from self.body()
@@ -84,7 +159,7 @@ class LedgerScreen(Screen[None]):
         yield from ()
 
 
-class LedgerModal(ModalScreen[ResultT]):
+class LedgerModal(Fetching, ModalScreen[ResultT]):
     """A modal dialog with localised bindings."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -6,14 +6,12 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Button, Static
 
 from ledger.app_service import CheckpointInfo
-from ledger.errors import LedgerError
 from tui.format import when
 from tui.i18n import t
 from tui.messages import CheckpointSigned
@@ -43,15 +41,12 @@ class CheckpointScreen(LedgerScreen):
     def reload(self) -> None:
         self.load()
 
-    @work(thread=True, exclusive=True, group="checkpoint")
     def load(self) -> None:
-        try:
-            info = self.service.last_checkpoint()
-            size = self.service.store.count()
-        except LedgerError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
-            return
-        self.app.call_from_thread(self.show, info, size)
+        self.fetch(
+            lambda: (self.service.last_checkpoint(), self.service.store.count()),
+            lambda found: self.show(*found),
+            group="checkpoint",
+        )
 
     def show(self, info: CheckpointInfo | None, size: int) -> None:
         panel = self.query_one("#checkpoint-last", Panel)
@@ -93,15 +88,13 @@ class CheckpointScreen(LedgerScreen):
         self.say(t("checkpoint.signing"), "")
         self.sign()
 
-    @work(thread=True, exclusive=True, group="checkpoint-sign")
     def sign(self) -> None:
-        try:
-            info, new = self.service.sign_checkpoint()
-            size = self.service.store.count()
-        except LedgerError as exc:
-            self.app.call_from_thread(self.refused, str(exc))
-            return
-        self.app.call_from_thread(self.signed, info, new, size)
+        self.fetch(
+            lambda: (*self.service.sign_checkpoint(), self.service.store.count()),
+            lambda done: self.signed(*done),
+            group="checkpoint-sign",
+            failed=lambda error: self.refused(str(error)),
+        )
 
     def refused(self, message: str) -> None:
         self.query_one("#checkpoint-sign", Button).disabled = False

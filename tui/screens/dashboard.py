@@ -9,14 +9,12 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.widgets import DataTable
 
 from ledger.app_service import Overview
-from ledger.errors import LedgerError
 from tui.format import percent, short_hash, status_label, when
 from tui.i18n import t
 from tui.screens.base import LedgerScreen
@@ -64,14 +62,8 @@ class DashboardScreen(LedgerScreen):
     def reload(self) -> None:
         self.load()
 
-    @work(thread=True, exclusive=True, group="dashboard")
     def load(self) -> None:
-        try:
-            overview = self.service.overview()
-        except LedgerError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
-            return
-        self.app.call_from_thread(self.show, overview)
+        self.fetch(self.service.overview, self.show, group="dashboard")
 
     def show(self, o: Overview) -> None:
         self.query_one("#dash-ledger", Panel).show_pairs(

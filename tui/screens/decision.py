@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from ledger.app_service import TimelineItem
-from ledger.errors import LedgerError
 from tui.format import label, short_hash, status_label, when
 from tui.i18n import t
 from tui.screens.base import LedgerScreen
@@ -80,19 +79,16 @@ class DecisionScreen(LedgerScreen):
         self.query_one("#decision-tabs", TabbedContent).active = name
         self.query_one(f"#{name} DataTable", DataTable).focus()
 
-    @work(thread=True, exclusive=True, group="decision")
     def load(self, ident: str) -> None:
-        try:
-            view = DecisionView(
-                self.service.decision(ident),
-                self.service.timeline(ident),
-                self.service.compliance(ident),
-                self.service.trace(ident),
-            )
-        except LedgerError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
-            return
-        self.app.call_from_thread(self.show, view)
+        self.fetch(lambda: self.read(ident), self.show, group="decision")
+
+    def read(self, ident: str) -> DecisionView:
+        return DecisionView(
+            self.service.decision(ident),
+            self.service.timeline(ident),
+            self.service.compliance(ident),
+            self.service.trace(ident),
+        )
 
     def show(self, view: DecisionView) -> None:
         state, report = view.state, view.compliance

@@ -6,16 +6,14 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Select, Static
-from textual.worker import get_current_worker
 
 from ledger.app_service import DecisionFilters, DecisionPage, DecisionQuery
-from ledger.errors import LedgerError
 from tui.format import status_label
 from tui.i18n import t
 from tui.screens.base import LedgerScreen
@@ -72,14 +70,8 @@ class DecisionsScreen(LedgerScreen):
     def reload(self) -> None:
         self.load(self.query_state, self.page_offset, None)  # the ledger may have grown
 
-    @work(thread=True, exclusive=True, group="decision-filters")
     def load_filters(self) -> None:
-        try:
-            filters = self.service.decision_filters()
-        except LedgerError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
-            return
-        self.app.call_from_thread(self.show_filters, filters)
+        self.fetch(self.service.decision_filters, self.show_filters, group="decision-filters")
 
     def show_filters(self, filters: DecisionFilters) -> None:
         self.query_one("#decision-status", Select).set_options(
@@ -90,15 +82,12 @@ class DecisionsScreen(LedgerScreen):
             (name, ident) for ident, name in filters.organs
         )
 
-    @work(thread=True, exclusive=True, group="decision-page")
     def load(self, query: DecisionQuery, offset: int, total: int | None) -> None:
-        try:
-            page = self.service.decisions_page(query, offset=offset, limit=PAGE, total=total)
-        except LedgerError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
-            return
-        if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self.show_page, query, page)
+        self.fetch(
+            lambda: self.service.decisions_page(query, offset=offset, limit=PAGE, total=total),
+            lambda page: self.show_page(query, page),
+            group="decision-page",
+        )
 
     def show_page(self, query: DecisionQuery, page: DecisionPage) -> None:
         if query != self.query_state:

@@ -11,7 +11,7 @@ import time
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -49,8 +49,11 @@ def field_name(where: str | None) -> str | None:
     return t(key) + (" " + t("export.line", n=line) if line else "")
 
 
-def error_text(exc: LedgerError) -> str:
-    """The ledger's message, with the field it is about named in the current language."""
+def error_text(exc: Exception) -> str:
+    """The ledger's message, with the field it is about named in the current language (the
+    file system's refusal as it says it)."""
+    if not isinstance(exc, LedgerError):
+        return t("app.error", message=str(exc))
     if isinstance(exc, InputError):
         field = field_name(exc.where)
         if field is not None:
@@ -130,15 +133,16 @@ class ExportScreen(LedgerScreen):
     def reload(self) -> None:
         self.load()
 
-    @work(thread=True, exclusive=True, group="export-load")
     def load(self) -> None:
-        try:
-            names = app_exports.suggested_names(self.service)
-            choices = app_exports.decision_choices(self.service)
-        except LedgerError as exc:
-            self.app.call_from_thread(self.say, error_text(exc), "bold red")
-            return
-        self.app.call_from_thread(self.show_choices, names, choices)
+        self.fetch(
+            lambda: (
+                app_exports.suggested_names(self.service),
+                app_exports.decision_choices(self.service),
+            ),
+            lambda found: self.show_choices(*found),
+            group="export-load",
+            failed=lambda error: self.say(error_text(error), "bold red"),
+        )
 
     def show_choices(self, names: dict[str, str], choices: list[tuple[str, str]]) -> None:
         first = not self.names
@@ -253,7 +257,6 @@ class ExportScreen(LedgerScreen):
         self.say(t(f"export.running_{kind}"), "")
         self.run_export(kind, form)
 
-    @work(thread=True, exclusive=True, group="export")
     def run_export(self, kind: str, form: dict[str, str]) -> None:
         last = [0.0]
 
@@ -263,21 +266,20 @@ class ExportScreen(LedgerScreen):
                 last[0] = now
                 self.app.call_from_thread(self.advance, done, total)
 
-        try:
-            result: ExportDone | ReportDone
+        def export() -> ExportDone | ReportDone:
             if kind == "bundle":
-                result = app_exports.bundle(self.service, progress=progress, **form)
-            elif kind == "dossier":
-                result = app_exports.dossier(self.service, progress=progress, **form)
-            else:
-                result = app_exports.annual_report(self.service, progress=progress, **form)
-        except LedgerError as exc:
-            self.app.call_from_thread(self.refused, error_text(exc))
-            return
-        except OSError as exc:  # the file system refused (permissions, a full disk)
-            self.app.call_from_thread(self.refused, t("app.error", message=str(exc)))
-            return
-        self.app.call_from_thread(self.finished, result)
+                return app_exports.bundle(self.service, progress=progress, **form)
+            if kind == "dossier":
+                return app_exports.dossier(self.service, progress=progress, **form)
+            return app_exports.annual_report(self.service, progress=progress, **form)
+
+        self.fetch(
+            export,
+            self.finished,
+            group="export",
+            failed=lambda error: self.refused(error_text(error)),
+            errors=(LedgerError, OSError),  # OSError: the file system refused (a full disk)
+        )
 
     def advance(self, done: int, total: int) -> None:
         self.query_one("#export-progress", ProgressBar).update(total=total, progress=done)

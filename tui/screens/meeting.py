@@ -19,7 +19,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Input, Label, Select, SelectionList, Static
-from textual.worker import Worker, WorkerState
 
 from keys import BadPassphraseError, KeysError
 from ledger import app_recording as rec
@@ -42,24 +41,6 @@ from tui.screens.meeting_forms import (
 
 VOTES = {"y": "yes", "n": "no", "a": "abstain"}
 Outcome = tuple[int | None, Refusal | None]  # the seq written, or the refusal
-
-
-@dataclass(frozen=True)
-class Failed:
-    """An action that could not be carried out: the message to show."""
-
-    message: str
-
-
-def guarded(call: Callable[[], Outcome]) -> Outcome | Failed:
-    """Run a recording use case in a worker; a wrong passphrase or a ledger error becomes the
-    message the screen shows (anything else is a bug and ends the app with its traceback)."""
-    try:
-        return call()
-    except BadPassphraseError:
-        return Failed(t("unlock.wrong_passphrase"))
-    except (KeysError, LedgerError) as exc:
-        return Failed(str(exc))
 
 
 def first_vote(stance: str | None) -> str:
@@ -144,7 +125,7 @@ class MeetingScreen(FormFocus, LedgerScreen):
     # -- loading ------------------------------------------------------------------------------
 
     def load_items(self) -> None:
-        self.fetch("items", partial(rec.open_items, self.service))
+        self.fetch(partial(rec.open_items, self.service), self.show_items, group="meeting-load")
 
     def show_items(self, items: list[tuple[str, str, str]]) -> None:
         picker = self.query_one("#meeting-decision", Select)
@@ -172,13 +153,17 @@ class MeetingScreen(FormFocus, LedgerScreen):
             self.load(event.value)
 
     def load_confirmations(self) -> None:
-        self.fetch("confirmations", self.read_confirmations)
+        self.fetch(self.read_confirmations, self.show_pending, group="meeting-load")
 
     def read_confirmations(self) -> tuple[list[rec.MinutesTask], list[Unconfirmed]]:
         return rec.minutes_tasks(self.service), rec.unconfirmed(self.service)
 
+    def show_pending(self, found: tuple[list[rec.MinutesTask], list[Unconfirmed]]) -> None:
+        self.show_minutes(found[0])
+        self.show_confirmations(found[1])
+
     def load(self, decision: str) -> None:
-        self.fetch("snapshot", partial(self.read_snapshot, decision))
+        self.fetch(partial(self.read_snapshot, decision), self.show, group="meeting-load")
 
     def read_snapshot(self, decision: str) -> Snapshot:
         state = rec.decision(self.service, decision)
@@ -199,38 +184,20 @@ class MeetingScreen(FormFocus, LedgerScreen):
             passes,
         )
 
-    # -- workers: each returns its result, which `finished` hands to the part that shows it --
-
-    def fetch(self, name: str, read: Callable[[], object]) -> None:
-        """Read in a worker (a newer read replaces an older one still running)."""
-        self.run_worker(read, name=name, group="meeting-load", thread=True, exclusive=True)
-
-    def act(self, call: Callable[[], Outcome], *, then: str = "done") -> None:
-        """Carry out a recording use case in a worker; `then` names what shows its outcome."""
-        self.run_worker(
-            partial(guarded, call), name=then, group="meeting-act", thread=True, exclusive=True
+    def act(self, call: Callable[[], Outcome], *, decides: bool = False) -> None:
+        """Carry out a recording use case in a worker; its outcome shows when it is done."""
+        show = self.decided if decides else self.done
+        self.fetch(
+            call,
+            lambda outcome: show(*outcome),
+            group="meeting-act",
+            failed=self.refused_by,
+            errors=(KeysError, LedgerError),
         )
 
-    @on(Worker.StateChanged)
-    def finished(self, event: Worker.StateChanged) -> None:
-        worker: Worker[Any] = event.worker
-        result = worker.result
-        if worker.state is not WorkerState.SUCCESS or worker.node is not self or result is None:
-            return
-        if worker.name == "items":
-            self.show_items(result)
-        elif worker.name == "confirmations":
-            tasks, pending = result
-            self.show_minutes(tasks)
-            self.show_confirmations(pending)
-        elif worker.name == "snapshot":
-            self.show(result)
-        elif isinstance(result, Failed):
-            self.failed(result.message)
-        elif worker.name == "decided":
-            self.decided(*result)
-        else:
-            self.done(*result)
+    def refused_by(self, error: Exception) -> None:
+        wrong = isinstance(error, BadPassphraseError)
+        self.failed(t("unlock.wrong_passphrase") if wrong else str(error))
 
     # -- showing ------------------------------------------------------------------------------
 
@@ -599,14 +566,14 @@ class MeetingScreen(FormFocus, LedgerScreen):
             method = str(self.query_one("#meeting-method", Select).value)
             result = str(self.query_one("#meeting-result", Select).value)
             votes = dict(self.votes)
-            self.act(partial(rec.vote, self.service, item, method, votes, result), then="decided")
+            self.act(partial(rec.vote, self.service, item, method, votes, result), decides=True)
             return
         outcome = self.query_one("#meeting-outcome", Select).value
         reason = self.query_one("#meeting-divergence", Input).value
         secret = self.query_one("#meeting-head-passphrase", Input).value
         self.act(
             partial(rec.head_decides, self.service, item, str(outcome), reason, secret or None),
-            then="decided",
+            decides=True,
         )
 
     def decided(self, seq: int | None, refusal: Refusal | None) -> None:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Input
 
 from ledger.app_service import PersonChoice
-from ledger.errors import LedgerError
 from tui.i18n import t
 from tui.screens.base import LedgerScreen
 
@@ -42,14 +41,8 @@ class PeopleScreen(LedgerScreen):
     def reload(self) -> None:
         self.load()
 
-    @work(thread=True, exclusive=True, group="people")
     def load(self) -> None:
-        try:
-            people = self.service.people()
-        except LedgerError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
-            return
-        self.app.call_from_thread(self.show, people)
+        self.fetch(self.service.people, self.show, group="people")
 
     def show(self, people: list[PersonChoice]) -> None:
         self.people = people

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable
 
-from ledger.errors import LedgerError
 from tui.format import label, short_hash, when
 from tui.i18n import t
 from tui.screens.base import LedgerScreen
@@ -48,16 +47,14 @@ class PersonScreen(LedgerScreen):
     def action_back(self) -> None:
         self.app.pop_screen()
 
-    @work(thread=True, exclusive=True, group="person")
     def load(self, ident: str) -> None:
-        try:
-            person = self.service.person(ident)
-            subjects = [item["subject"] for item in person["involvement"]]
-            person["decisions"] = self.service.which_decisions(subjects)
-        except LedgerError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
-            return
-        self.app.call_from_thread(self.show, person)
+        self.fetch(lambda: self.read(ident), self.show, group="person")
+
+    def read(self, ident: str) -> dict[str, Any]:
+        person = self.service.person(ident)
+        subjects = [item["subject"] for item in person["involvement"]]
+        person["decisions"] = self.service.which_decisions(subjects)
+        return person
 
     def show(self, person: dict[str, Any]) -> None:
         head = self.query_one("#person-head", Panel)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -12,7 +12,7 @@ from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from keys import BadPassphraseError, KeysError
-from ledger.app_service import LedgerService, PersonChoice
+from ledger.app_service import PersonChoice
 from ledger.errors import LedgerError
 from tui.i18n import pad, t
 from tui.screens.base import LedgerModal
@@ -29,13 +29,6 @@ class UnlockScreen(LedgerModal[str | None]):
         super().__init__()
         self.people: list[PersonChoice] = []
 
-    @property
-    def service(self) -> LedgerService:
-        from tui.app import LedgerApp
-
-        assert isinstance(self.app, LedgerApp)
-        return self.app.service
-
     def compose(self) -> ComposeResult:
         with Vertical(id="unlock-dialog"):
             yield Label(t("unlock.title"), id="unlock-title")
@@ -51,10 +44,8 @@ class UnlockScreen(LedgerModal[str | None]):
     def on_mount(self) -> None:
         self.load_people()
 
-    @work(thread=True, exclusive=True)
     def load_people(self) -> None:
-        people = self.service.people()
-        self.app.call_from_thread(self.show_people, people)
+        self.fetch(self.service.people, self.show_people, group="unlock-people")
 
     def show_people(self, people: list[PersonChoice]) -> None:
         self.people = people
@@ -90,16 +81,21 @@ class UnlockScreen(LedgerModal[str | None]):
         self.query_one("#unlock-go", Button).disabled = True
         self.unlock(person, secret)
 
-    @work(thread=True, exclusive=True)
     def unlock(self, person: str, secret: str) -> None:
-        try:
-            self.service.unlock(person, secret)
-        except BadPassphraseError:
-            self.app.call_from_thread(self.failed, t("unlock.wrong_passphrase"))
-        except (KeysError, LedgerError) as exc:
-            self.app.call_from_thread(self.failed, str(exc))
-        else:
-            self.app.call_from_thread(self.dismiss, person)
+        self.fetch(
+            lambda: self.service.unlock(person, secret),
+            lambda _: self.unlocked(person),
+            group="unlock",
+            failed=self.refused_by,
+            errors=(KeysError, LedgerError),
+        )
+
+    def unlocked(self, person: str) -> None:
+        self.dismiss(person)
+
+    def refused_by(self, error: Exception) -> None:
+        wrong = isinstance(error, BadPassphraseError)
+        self.failed(t("unlock.wrong_passphrase") if wrong else str(error))
 
     def failed(self, message: str) -> None:
         self.show_error(message)

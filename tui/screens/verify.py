@@ -6,13 +6,11 @@ import time
 from typing import ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Button, DataTable, ProgressBar, Static
 
 from ledger.app_service import VerifyResult
-from ledger.errors import LedgerError
 from tui.format import when
 from tui.i18n import t
 from tui.messages import VerificationFinished
@@ -41,11 +39,12 @@ class VerifyScreen(LedgerScreen):
         self.query_one("#verify-first", Static).display = False
         self.show_last()
 
-    @work(thread=True, exclusive=True, group="verify-last")
     def show_last(self) -> None:
-        last = self.service.last_verify()
+        self.fetch(self.service.last_verify, self.show_kept, group="verify-last")
+
+    def show_kept(self, last: VerifyResult | None) -> None:
         if last is not None:
-            self.app.call_from_thread(self.show, last, True)
+            self.show(last, True)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "verify-start":
@@ -62,7 +61,6 @@ class VerifyScreen(LedgerScreen):
         self.query_one("#verify-failures", DataTable).display = False
         self.run_verify()
 
-    @work(thread=True, exclusive=True, group="verify")
     def run_verify(self) -> None:
         last = [0.0]
 
@@ -72,12 +70,12 @@ class VerifyScreen(LedgerScreen):
                 last[0] = now
                 self.app.call_from_thread(self.advance, done, total)
 
-        try:
-            result = self.service.verify(progress)
-        except LedgerError as exc:
-            self.app.call_from_thread(self.crashed, str(exc))
-            return
-        self.app.call_from_thread(self.show, result, False)
+        self.fetch(
+            lambda: self.service.verify(progress),
+            lambda result: self.show(result, False),
+            group="verify",
+            failed=lambda error: self.crashed(str(error)),
+        )
 
     def advance(self, done: int, total: int) -> None:
         self.query_one("#verify-progress", ProgressBar).update(total=total, progress=done)
