@@ -34,10 +34,10 @@ from keys import KeysError, KeyStore, SigningKey, verify_signature
 from ledger import checkpoints as ledger_checkpoints
 from ledger import decisions, service
 from ledger.entry import (
-    DEFAULT_ZONE,
     SignedEntry,
     decode_statement,
     leaf_hash,
+    ledger_today,
     signing_message,
 )
 from ledger.errors import EntryNotFoundError, LedgerError, RefusedError
@@ -217,7 +217,7 @@ class LedgerService:
 
     def today(self) -> str:
         """Today's date where the ledger's business happens (Asia/Shanghai)."""
-        return self.clock().astimezone(DEFAULT_ZONE).date().isoformat()
+        return ledger_today(self.clock())
 
     # -- who is signing ---------------------------------------------------------------------
 
@@ -310,42 +310,8 @@ class LedgerService:
         )
 
     def overdue(self) -> list[dict[str, Any]]:
-        """Catalog matters not decided by their planned date, as `decisions.overdue` computes
-        them, reading only the decisions that name a late item (not every decision)."""
-        today = self.today()
-        with self.store.reading() as conn:
-            catalogs = [
-                json.loads(data)
-                for data in conn.execute(
-                    select(STATE.c.data).where(STATE.c.kind == "catalog").order_by(STATE.c.id)
-                ).scalars()
-            ]
-            late = [
-                (catalog["id"], item)
-                for catalog in catalogs
-                for item in catalog["items"].values()
-                if item["planned_decision_by"] < today
-            ]
-            if not late:
-                return []
-            wanted = {
-                json.dumps({"item": item["id"]}, ensure_ascii=False, separators=(",", ":"))[1:-1]
-                for _, item in late
-            }
-            found = conn.execute(
-                select(STATE.c.data)
-                .where(
-                    STATE.c.kind == "decision",
-                    or_(*(STATE.c.data.contains(w, autoescape=True) for w in sorted(wanted))),
-                )
-                .order_by(STATE.c.id)
-            ).scalars()
-            by_item = {}
-            for decision in map(json.loads, found):
-                scope = decision["scope"]
-                if scope.get("item"):
-                    by_item[(scope["catalog"], scope["item"])] = decision
-        return decisions.late_items(catalogs, by_item, today)
+        """Catalog matters not decided by their planned date, as of the service's today."""
+        return decisions.overdue(store=self.store, as_of=self.today())
 
     # -- decisions --------------------------------------------------------------------------
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
-from ledger.entry import decode_statement
+from ledger.entry import decode_statement, ledger_today
 from ledger.errors import InputError
 from ledger.procedure.compliance import position_summary, report
 from ledger.procedure.state import PROFILES, Procedure
@@ -368,14 +368,46 @@ def trace_person(*, store: SqlStore, person: str) -> Obj:
 
 
 def overdue(*, store: SqlStore, as_of: str | None = None) -> list[Obj]:
-    """Catalog matters not decided by their planned date (G17, Art. 38 久拖不决)."""
-    today = as_of or date.today().isoformat()
-    by_item = {}
-    for decision in _objects(store, "decision"):
-        scope = decision["scope"]
-        if scope.get("item"):
-            by_item[(scope["catalog"], scope["item"])] = decision
-    return late_items(_objects(store, "catalog"), by_item, today)
+    """Catalog matters not decided by their planned date (G17, Art. 38 久拖不决), as of
+    `as_of` (YYYY-MM-DD; by default today where the ledger's business happens, see
+    `ledger_today`). Only the decisions that name a late item are read, not every decision."""
+    today = as_of or ledger_today(datetime.now(UTC))
+    state = DERIVED["procedure_state"]
+    with store.reading() as conn:
+        catalogs = [
+            json.loads(data)
+            for data in conn.execute(
+                select(state.c.data).where(state.c.kind == "catalog").order_by(state.c.id)
+            ).scalars()
+        ]
+        late = [
+            item
+            for catalog in catalogs
+            for item in catalog["items"].values()
+            if item["planned_decision_by"] < today
+        ]
+        if not late:
+            return []
+        # Each late item's id as it stands in a decision's JSON scope (`"item":"…"`): a cheap
+        # filter in SQL, exact after parsing.
+        wanted = {
+            json.dumps({"item": item["id"]}, ensure_ascii=False, separators=(",", ":"))[1:-1]
+            for item in late
+        }
+        found = conn.execute(
+            select(state.c.data)
+            .where(
+                state.c.kind == "decision",
+                or_(*(state.c.data.contains(w, autoescape=True) for w in sorted(wanted))),
+            )
+            .order_by(state.c.id)
+        ).scalars()
+        by_item = {}
+        for decision in map(json.loads, found):
+            scope = decision["scope"]
+            if scope.get("item"):
+                by_item[(scope["catalog"], scope["item"])] = decision
+    return late_items(catalogs, by_item, today)
 
 
 def late_items(

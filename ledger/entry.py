@@ -265,6 +265,13 @@ def parse_day(text: str, *, where: str) -> date:
         raise InputError(f"{text!r} is not a date YYYY-MM-DD ({exc})", where=where) from None
 
 
+def ledger_today(moment: datetime) -> str:
+    """The date (YYYY-MM-DD) of an aware moment where the ledger's business happens (UTC+08:00):
+    every "today" of the ledger (undue delay, the dashboard) is this one, never the date of the
+    machine's own time zone."""
+    return moment.astimezone(DEFAULT_ZONE).date().isoformat()
+
+
 def format_local(moment: datetime) -> str:
     """Render an aware datetime as RFC 3339 with its own offset, to the second."""
     if moment.tzinfo is None:
