@@ -69,9 +69,6 @@ def encode_octet_string(value: bytes) -> bytes:
 
     Returns:
         Its DER encoding.
-
-    Raises:
-        Nothing.
     """
     return _encode_tlv(TAG_OCTET_STRING, value)
 
@@ -110,9 +107,6 @@ def encode_sequence(*elements: bytes) -> bytes:
 
     Returns:
         Its DER encoding.
-
-    Raises:
-        Nothing.
     """
     return _encode_tlv(TAG_SEQUENCE, b"".join(elements))
 

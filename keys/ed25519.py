@@ -62,9 +62,6 @@ class SigningKey:
         Args:
             private_key: The ``cryptography`` private key to wrap.
 
-        Returns:
-            None.
-
         Raises:
             InvalidKeyError: ``private_key`` is not an Ed25519 private key.
         """
@@ -99,14 +96,8 @@ class SigningKey:
     def generate(cls) -> SigningKey:
         """Generate a new random signing key from the operating system's CSPRNG.
 
-        Args:
-            None.
-
         Returns:
             A new :class:`SigningKey`.
-
-        Raises:
-            Nothing.
         """
         return cls(Ed25519PrivateKey.generate())
 
@@ -145,9 +136,6 @@ class SigningKey:
 
         Returns:
             The public key bytes.
-
-        Raises:
-            Nothing.
         """
         return self._public_key
 
@@ -157,9 +145,6 @@ class SigningKey:
 
         Returns:
             The 64-character key id.
-
-        Raises:
-            Nothing.
         """
         return self._key_id
 
@@ -182,14 +167,8 @@ class SigningKey:
     def _private_pkcs8_der(self) -> bytes:
         """Return the unencrypted PKCS#8 DER of the private key (for :mod:`keys.keystore` only).
 
-        Args:
-            None.
-
         Returns:
             The DER-encoded, unencrypted PKCS#8 ``PrivateKeyInfo``.  Handle with care.
-
-        Raises:
-            Nothing.
         """
         return self._key.private_bytes(
             serialization.Encoding.DER,
@@ -200,22 +179,13 @@ class SigningKey:
     def __repr__(self) -> str:
         """Return ``SigningKey(key_id='<first 8 hex chars>…')``; never any private material.
 
-        Args:
-            None.
-
         Returns:
             The representation.
-
-        Raises:
-            Nothing.
         """
         return f"{type(self).__name__}(key_id={short_id(self._key_id)!r})"
 
     def __reduce__(self) -> NoReturn:
         """Refuse pickling and copying, which would serialise the private key.
-
-        Args:
-            None.
 
         Returns:
             Never returns.

@@ -31,12 +31,6 @@ class KeysError(Exception):
             *args: The exception arguments; normally one human-readable message.
             hint: Advice for this particular error, replacing the class's default advice in
                 :meth:`diagnostics`.
-
-        Returns:
-            None.
-
-        Raises:
-            Nothing.
         """
         super().__init__(*args)
         self._hint = hint
@@ -44,14 +38,8 @@ class KeysError(Exception):
     def diagnostics(self) -> str:
         """Return a one-paragraph, human-readable explanation of the error.
 
-        Args:
-            None.
-
         Returns:
             The error message, followed by advice on what to do about it when there is any.
-
-        Raises:
-            Nothing.
         """
         message = str(self)
         hint = self.hint if self._hint is None else self._hint

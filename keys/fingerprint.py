@@ -60,8 +60,5 @@ def short_id(kid: str) -> str:
 
     Returns:
         The first 8 characters of ``kid`` followed by a horizontal ellipsis, e.g. ``"3fa2b1c0…"``.
-
-    Raises:
-        Nothing.
     """
     return f"{kid[:_SHORT_ID_LENGTH]}…"

@@ -278,12 +278,6 @@ class KeyStore:
 
         Args:
             directory: The key directory.
-
-        Returns:
-            None.
-
-        Raises:
-            Nothing.
         """
         self._directory = Path(directory)
 
@@ -293,23 +287,14 @@ class KeyStore:
 
         Returns:
             The directory given to the constructor.
-
-        Raises:
-            Nothing.
         """
         return self._directory
 
     def __repr__(self) -> str:
         """Return ``KeyStore(directory=...)``.
 
-        Args:
-            None.
-
         Returns:
             The representation.
-
-        Raises:
-            Nothing.
         """
         return f"{type(self).__name__}(directory={str(self._directory)!r})"
 
@@ -357,9 +342,6 @@ class KeyStore:
 
     def list_ids(self) -> list[str]:
         """List the key ids that have a private key file in the store.
-
-        Args:
-            None.
 
         Returns:
             The key ids, sorted; empty if the directory does not exist.
