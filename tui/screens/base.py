@@ -3,21 +3,21 @@
 `LedgerScreen` gives a screen the service (`self.service`), localised key bindings (write the
 catalog key as a binding's description: `Binding("f", "find", "decisions.find")`) and the
 shell's header and footer. Screens call the service only in workers, through `fetch`: the worker
-returns its result, and the screen shows it when the worker has finished (a newer fetch of the
-same group replaces an older one, whose result is dropped).
+reads, and the screen shows what it read (a newer fetch of the same group replaces an older one,
+whose result is dropped).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from textual.app import ComposeResult
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Header
-from textual.worker import Worker, WorkerState
+from textual.worker import get_current_worker
 
 from ledger.app_service import LedgerService
 from ledger.errors import LedgerError
@@ -35,14 +35,6 @@ class Caught:
     """A worker's call refused with an expected error: the screen shows it, nothing crashes."""
 
     error: Exception
-
-
-@dataclass(frozen=True)
-class Pending(Generic[T]):
-    """What shows a fetch's result, and what shows its refusal."""
-
-    then: Callable[[T], None]
-    failed: Callable[[Exception], None]
 
 
 def _caught(read: Callable[[], T], errors: tuple[type[Exception], ...]) -> T | Caught:
@@ -69,10 +61,6 @@ else:
 class Fetching(_Screen):
     """A screen that calls the service in workers and shows what they return (`fetch`)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fetches: dict[Worker[Any], Pending[Any]] = {}
-
     def fetch(
         self,
         read: Callable[[], T],
@@ -85,27 +73,26 @@ class Fetching(_Screen):
         """Run `read` (it may block: the database, scrypt, signatures) in a worker thread, then
         show its result with `then`. One of `errors` raised by `read` goes to `failed` (by
         default a notification with its message); any other exception is a bug and ends the app
-        with its traceback. A newer fetch of the same `group` replaces an older one."""
-        worker = self.run_worker(
-            lambda: _caught(read, errors), group=group, thread=True, exclusive=True
-        )
-        self.fetches[worker] = Pending(then, failed or self.notify_error)
+        with its traceback. A newer fetch of the same `group` replaces an older one, and what
+        the older one read is not shown.
+
+        The result is shown before the worker ends (the one hand-back to the app's thread is
+        here), so that whoever waits for the workers sees the screen they left."""
+        show_failure = failed or self.notify_error
+
+        def work() -> None:
+            outcome = _caught(read, errors)
+            if get_current_worker().is_cancelled:
+                return
+            if isinstance(outcome, Caught):
+                self.app.call_from_thread(show_failure, outcome.error)
+            else:
+                self.app.call_from_thread(then, outcome)
+
+        self.run_worker(work, group=group, thread=True, exclusive=True)
 
     def notify_error(self, error: Exception) -> None:
         self.notify(str(error), severity="error")
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if worker.state in (WorkerState.PENDING, WorkerState.RUNNING):
-            return
-        pending = self.fetches.pop(worker, None)
-        if pending is None or worker.state is not WorkerState.SUCCESS:
-            return  # cancelled (replaced by a newer fetch), or failed and already reported
-        result = worker.result
-        if isinstance(result, Caught):
-            pending.failed(result.error)
-        else:
-            pending.then(result)
 
     @property
     def ledger_app(self) -> LedgerApp:
