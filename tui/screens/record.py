@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -24,7 +24,6 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, SelectionList, Static
 
 from ledger import app_recording as rec
-from ledger.errors import LedgerError
 from ledger.recording import (
     FieldError,
     FieldSpec,
@@ -197,6 +196,16 @@ class ReasonScreen(LedgerModal[str | None]):
         self.dismiss(None)
 
 
+@dataclass(frozen=True)
+class Saved:
+    """What saving a form came to: its fields' problems, the seq it was written at, or the
+    ledger's refusal."""
+
+    problems: dict[str, FieldError] | None = None
+    seq: int | None = None
+    refusal: Refusal | None = None
+
+
 class RecordScreen(FormFocus, LedgerScreen):
     """Record a new decision or the next step of one."""
 
@@ -251,11 +260,12 @@ class RecordScreen(FormFocus, LedgerScreen):
 
     # -- the decision and the step ------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="record-load")
     def load_subjects(self) -> None:
-        choices = rec.choices(self.service)
-        new_id = rec.new_decision_id(self.service)
-        self.app.call_from_thread(self.show_subjects, choices, new_id)
+        self.fetch(
+            lambda: (rec.choices(self.service), rec.new_decision_id(self.service)),
+            lambda found: self.show_subjects(*found),
+            group="record-load",
+        )
 
     def show_subjects(self, choices: rec.Choices, new_id: str) -> None:
         self.choices, self.new_id = choices, new_id
@@ -280,15 +290,22 @@ class RecordScreen(FormFocus, LedgerScreen):
         self.subject = None if value == NEW else value
         self.load_steps(self.subject)
 
-    @work(thread=True, exclusive=True, group="record-load")
     def load_steps(self, subject: str | None) -> None:
+        self.fetch(
+            lambda: self.read_steps(subject),
+            lambda found: self.show_steps(subject, *found),
+            group="record-load",
+        )
+
+    def read_steps(self, subject: str | None) -> tuple[list[str], list[tuple[str, str]]]:
+        """The steps that may come next for `subject`, and its drafts (newest first)."""
         steps = rec.steps(self.service, subject)
         state = None if subject is None else rec.decision(self.service, subject)
         drafts = []
         if state is not None:
             for doc in reversed(state["draft_order"]):
                 drafts.append((doc, f"v{state['drafts'][doc]['version']}  {doc[:12]}…"))
-        self.app.call_from_thread(self.show_steps, subject, steps, drafts)
+        return steps, drafts
 
     def show_steps(self, subject: str | None, steps: list[str], drafts: list[Any]) -> None:
         if subject != self.subject:
@@ -313,11 +330,15 @@ class RecordScreen(FormFocus, LedgerScreen):
         self.entry_type = entry_type
         self.load_form(entry_type, self.subject)
 
-    @work(thread=True, exclusive=True, group="record-load")
     def load_form(self, entry_type: str, subject: str | None) -> None:
-        values = rec.start(self.service, entry_type, subject)
-        other = rec.subject_for(self.service, entry_type, subject)
-        self.app.call_from_thread(self.build_form, entry_type, subject, values, other)
+        self.fetch(
+            lambda: (
+                rec.start(self.service, entry_type, subject),
+                rec.subject_for(self.service, entry_type, subject),
+            ),
+            lambda found: self.build_form(entry_type, subject, *found),
+            group="record-load",
+        )
 
     def build_form(
         self, entry_type: str, subject: str | None, values: dict[str, Any], other: str
@@ -542,32 +563,45 @@ class RecordScreen(FormFocus, LedgerScreen):
         self.set_status(t("record.checking"))
         self.save(self.entry_type, subject, self.values(), None)
 
-    @work(thread=True, exclusive=True, group="record-save")
     def save(
         self, entry_type: str, subject: str, values: dict[str, Any], reason: tuple[str, str] | None
     ) -> None:
-        try:
-            for path, leaf in self.form_leaves.items():
-                raw = values.get(path)
-                if leaf.spec.kind == "blob" and isinstance(raw, str) and raw.strip():
-                    if not looks_like_hash(raw.strip().lower()):
-                        values[path] = rec.attach(self.service, raw.strip()).sha256
-            body, problems = build_body(entry_type, nest(values))
-            if problems:
-                self.app.call_from_thread(self.show_problems, problems)
-                return
-            if reason is not None:
-                body = with_reason(entry_type, body, *reason)
-            refusal = rec.preflight(self.service, entry_type, subject, body)
-            if refusal is None:
-                seq, refusal = rec.record(self.service, entry_type, subject, body)
-                if seq is not None:
-                    self.app.call_from_thread(self.recorded, subject, seq)
-                    return
-            assert refusal is not None
-            self.app.call_from_thread(self.refused, entry_type, subject, values, refusal)
-        except LedgerError as exc:
-            self.app.call_from_thread(self.failed, str(exc))
+        self.fetch(
+            lambda: self.write(entry_type, subject, values, reason),
+            lambda saved: self.saved(entry_type, subject, values, saved),
+            group="record-save",
+            failed=lambda error: self.failed(str(error)),
+        )
+
+    def write(
+        self, entry_type: str, subject: str, values: dict[str, Any], reason: tuple[str, str] | None
+    ) -> Saved:
+        """Store the documents named by path, build the body, run the gates, and sign."""
+        for path, leaf in self.form_leaves.items():
+            raw = values.get(path)
+            if leaf.spec.kind == "blob" and isinstance(raw, str) and raw.strip():
+                if not looks_like_hash(raw.strip().lower()):
+                    values[path] = rec.attach(self.service, raw.strip()).sha256
+        body, problems = build_body(entry_type, nest(values))
+        if problems:
+            return Saved(problems=problems)
+        if reason is not None:
+            body = with_reason(entry_type, body, *reason)
+        refusal = rec.preflight(self.service, entry_type, subject, body)
+        if refusal is None:
+            seq, refusal = rec.record(self.service, entry_type, subject, body)
+            if seq is not None:
+                return Saved(seq=seq)
+        assert refusal is not None
+        return Saved(refusal=refusal)
+
+    def saved(self, entry_type: str, subject: str, values: dict[str, Any], saved: Saved) -> None:
+        if saved.problems:
+            self.show_problems(saved.problems)
+        elif saved.seq is not None:
+            self.recorded(subject, saved.seq)
+        elif saved.refusal is not None:
+            self.refused(entry_type, subject, values, saved.refusal)
 
     def show_problems(self, problems: dict[str, FieldError]) -> None:
         self.busy = False
