@@ -40,8 +40,10 @@ def refusal_text(refusal: Refusal) -> str:
         t(f"record.gate_{breach.strength}", gate=breach.gate, article=breach.citation),
         t(f"record.gate.{breach.gate}.rule"),
         t("record.ledger_says", message=breach.finding),
-        t("record.remedy", remedy=t(f"remedy.{breach.remedy}")),
     ]
+    if breach.conflicting_seq is not None:
+        lines.append(t("record.see_seq", seq=breach.conflicting_seq))
+    lines.append(t("record.remedy", remedy=t(f"remedy.{breach.remedy}")))
     return "\n".join(lines)
 
 
