@@ -5,6 +5,8 @@ The CLI maps these classes to exit codes in exactly one place (`ledger/cli/exit_
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 
 class LedgerError(Exception):
     """Base class of every error the core raises on purpose."""
@@ -46,7 +48,66 @@ class InputError(LedgerError):
 
 
 class RefusedError(LedgerError):
-    """A well-formed entry breaks a rule of the ledger (authority, key, state); nothing written."""
+    """A well-formed entry breaks a rule of the ledger (authority, key, state); nothing written.
+
+    `field` is the body field the refusal concerns (`person`, `named.2`), when it concerns one.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+DECREE_713 = "Decree 713"
+
+
+def citation(article: str | None, instrument: str) -> str:
+    """How a basis is cited: the article alone for Decree 713, else with its instrument."""
+    if instrument == DECREE_713:
+        return article or instrument
+    return f"{article}, {instrument}" if article else instrument
+
+
+@dataclass(frozen=True)
+class GateBreach:
+    """What a gate of the decision procedure found wrong, as fields a person's words are made
+    from: the gate, its rule and legal basis, its strength, the finding, the body field and the
+    earlier entry it concerns (when it concerns one), and the code of the remedy that would
+    satisfy it (its words are in the message catalogs, under `remedy.<code>`)."""
+
+    gate: str
+    rule: str
+    article: str | None
+    instrument: str
+    strength: str
+    remedy: str
+    finding: str
+    field: str | None = None
+    conflicting_seq: int | None = None
+
+    @property
+    def citation(self) -> str:
+        return citation(self.article, self.instrument)
+
+    @property
+    def text(self) -> str:
+        """The finding, led by the gate and its basis: `G5 (Art. 25): …`."""
+        return f"{self.gate} ({self.citation}): {self.finding}"
+
+
+class GateRefusal(RefusedError):
+    """An append refused by a gate of the decision procedure: `breach` says which and why, and
+    `seq` is the seq the entry would have had. Nothing was written."""
+
+    def __init__(self, breach: GateBreach, *, seq: int | None = None, note: str = "") -> None:
+        super().__init__(f"{breach.text}{note}; nothing was written", field=breach.field)
+        self.breach = breach
+        self.seq = seq
+
+    @property
+    def gate(self) -> str:
+        return self.breach.gate
 
 
 class VerificationError(LedgerError):
@@ -106,9 +167,16 @@ class KeyValidityError(VerificationError):
 
 
 class AuthorityError(VerificationError):
-    """The actor was not allowed to author this entry, or the entry breaks a ledger rule."""
+    """The actor was not allowed to author this entry, or the entry breaks a ledger rule.
+
+    `field` is the body field it concerns (`person`, `named.2`), when it concerns one.
+    """
 
     kind = "authority"
+
+    def __init__(self, message: str, *, seq: int | None = None, field: str | None = None) -> None:
+        super().__init__(message, seq=seq)
+        self.field = field
 
 
 class SchemaError(VerificationError):
@@ -137,13 +205,18 @@ class DerivedStateError(VerificationError):
 
 class GateError(VerificationError):
     """An entry breaks a gate of the decision procedure (G1–G17), or meets a soft gate without
-    the reason it needs. The message starts with the gate and its article: `G5 (Art. 25): …`."""
+    the reason it needs. `breach` says which and why; the message starts with the gate and its
+    article: `G5 (Art. 25): …`."""
 
     kind = "gate"
 
-    def __init__(self, gate: str, message: str, *, seq: int | None = None) -> None:
-        super().__init__(message, seq=seq)
-        self.gate = gate
+    def __init__(self, breach: GateBreach, *, seq: int | None = None) -> None:
+        super().__init__(breach.text, seq=seq)
+        self.breach = breach
+
+    @property
+    def gate(self) -> str:
+        return self.breach.gate
 
 
 class ProofError(VerificationError):

@@ -27,13 +27,29 @@ from sqlalchemy import select
 
 from ledger import inputs, service
 from ledger.entry import DEFAULT_ZONE, HEX64, ZERO_HASH, Statement, format_local
-from ledger.errors import GateError, InputError, LedgerError, RefusedError, VerificationError
+from ledger.errors import (
+    AuthorityError,
+    GateBreach,
+    GateError,
+    GateRefusal,
+    InputError,
+    LedgerError,
+    RefusedError,
+    VerificationError,
+)
 from ledger.procedure import bodies
 from ledger.procedure.drafting import eligible_drafts, required_steps
 from ledger.procedure.gates import GATES
 from ledger.procedure.meeting import majority_view
 from ledger.procedure.profile import RuleProfile
-from ledger.procedure.state import APPROVING, NEEDS_REASON, PROFILES, STEP_ENTRIES, VOTING_ROLES
+from ledger.procedure.state import (
+    APPROVING,
+    NEEDS_REASON,
+    PROFILES,
+    STEP_ENTRIES,
+    VOTING_ROLES,
+    body_field,
+)
 from ledger.store import SqlStore
 from ledger.store.tables import BLOBS, DERIVED
 from ledger.types import Day, Hash, Id, Name, Text, describe_validation, lookup
@@ -670,84 +686,47 @@ def _open_meeting(store: SqlStore, organ: str, day: str) -> Obj | None:
 
 # -- refusals: the gate, its rule and article, what would satisfy it ---------------------------
 
-# What would satisfy each gate, in the words a recorder acts on.
-REMEDIES: dict[str, str] = {
-    "G1": "record decision.initiated and undertaking_unit.assigned first",
-    "G2": "complete each required step, or record step.determined as exempt with its legal "
-    "basis, before submitting for legality review",
-    "G3": "give a comment period of at least the profile's minimum days, or record why it is "
-    "shorter",
-    "G4": "deliver the hearing materials earlier, or record why they reached participants late",
-    "G5": "put on the agenda only a draft with a lawful legality opinion (or an exploratory one "
-    "with the legal risks disclosed), given before the meeting",
-    "G6": "let the legality review run the profile's minimum working days, or record why it "
-    "was shorter",
-    "G7": "deliberate in a meeting (not by circulation or countersigning) of the organ that "
-    "decides",
-    "G8": "more members must be present after recusals; record the item at a meeting with quorum",
-    "G9": "record the position of every present member who has not recused, the head last",
-    "G10": "state the divergence reason when the head decides against the majority",
-    "G11": "a vote passes only with the share of members due the profile requires; record the "
-    "result the counts give",
-    "G12": "record party_committee.reported before publishing",
-    "G13": "publish the approved draft, or an editorial revision of it recorded with "
-    "draft.versioned (editorial_of)",
-    "G14": "choose an evaluator that did not argue or assess the decision before it was taken",
-    "G15": "decide the new decision first; an emergency suspension needs its reason and the "
-    "execution issues it rests on",
-    "G16": "archive within the profile's deadline, or record why it is late",
-    "G17": "decide the matter, or record why it is late",
-}
-
-_GATE_AT_START = re.compile(r"^(G\d+) \(")
-_FIELD_IN = re.compile(r"\bbody\.([A-Za-z_][\w.]*)")
-
 
 @dataclass(frozen=True)
 class Refusal:
     """Why the ledger would not take (or did not take) an entry.
 
-    For a gate: its id, article, rule and strength, and `remedy`, what would satisfy it; a soft
-    gate (`needs_reason`) takes the entry once a reason is recorded (`with_reason`). `field` is
-    the body field the message names, when it names one.
+    For a gate, `breach` carries its id, rule, article and instrument, strength, the code of the
+    remedy that would satisfy it and the earlier entry it conflicts with; a soft gate
+    (`needs_reason`) takes the entry once a reason is recorded (`with_reason`). `message` is the
+    ledger's finding; `field` is the body field it concerns, when it concerns one.
     """
 
     message: str
-    gate: str | None = None
-    article: str | None = None
-    rule: str | None = None
-    strength: str | None = None
-    remedy: str | None = None
     field: str | None = None
+    breach: GateBreach | None = None
+
+    @property
+    def gate(self) -> str | None:
+        return None if self.breach is None else self.breach.gate
 
     @property
     def needs_reason(self) -> bool:
-        return self.strength == "soft"
+        return self.breach is not None and self.breach.strength == "soft"
+
+
+_NOTHING_WRITTEN = "; nothing was written"
 
 
 def explain(error: LedgerError) -> Refusal:
-    """The refusal an error from `preflight` or an append amounts to."""
-    message = error.message if isinstance(error, InputError | VerificationError) else str(error)
-    message = message.removesuffix("; nothing was written")
-    gate = error.gate if isinstance(error, GateError) else None
-    if gate is None:
-        found = _GATE_AT_START.match(message)
-        gate = found.group(1) if found and found.group(1) in GATES else None
-    where = error.where if isinstance(error, InputError) else None
-    named = _FIELD_IN.search(where or message)
-    field_path = named.group(1).rstrip(".") if named else None
-    if gate is None:
-        return Refusal(message, field=field_path)
-    info = GATES[gate]
-    return Refusal(
-        message,
-        gate=gate,
-        article=info.article,
-        rule=info.rule,
-        strength=info.strength,
-        remedy=REMEDIES.get(gate),
-        field=field_path,
-    )
+    """The refusal an error from `preflight` or an append amounts to, from its fields."""
+    if isinstance(error, GateRefusal | GateError):
+        return Refusal(error.breach.finding, field=error.breach.field, breach=error.breach)
+    if isinstance(error, InputError):
+        return Refusal(error.message, field=body_field(error.where))
+    if isinstance(error, RefusedError):
+        # The CLI's diagnostics say nothing was written; a form says it in its own words.
+        return Refusal(error.message.removesuffix(_NOTHING_WRITTEN), field=error.field)
+    if isinstance(error, VerificationError):
+        return Refusal(
+            error.message, field=error.field if isinstance(error, AuthorityError) else None
+        )
+    return Refusal(str(error))
 
 
 def with_reason(entry_type: str, body: Obj, gate: str, reason: str) -> Obj:
@@ -1136,21 +1115,25 @@ def head_decision_draft(
     signer: Any,
     occurred_at: str | None = None,
 ) -> service.Draft:
-    """The head's decision. Raises InputError when members are still to speak, or when it
-    goes against the majority without the divergence reason (G10)."""
+    """The head's decision.
+
+    Raises:
+        InputError: the item is decided by a vote.
+        GateRefusal: members are still to speak (G9), or the decision goes against the majority
+            without the divergence reason (G10).
+    """
     if item.by_vote:
         raise InputError(f"this item is decided by a vote ({item.rule})", where="outcome")
     if not item.ready:
-        raise InputError(
-            f"G9 ({GATES['G9'].article}): still to speak: {', '.join(item.waiting)}",
-            where="outcome",
-        )
+        raise GateRefusal(GATES["G9"].breach(f"still to speak: {', '.join(item.waiting)}"))
     reason = (reason or "").strip() or None
     if item.diverges(outcome) and reason is None:
-        raise InputError(
-            f"G10 ({GATES['G10'].article}): the majority's view is "
-            f"{str(item.majority).replace('_', ' ')}; state the divergence reason",
-            where="divergence_reason",
+        raise GateRefusal(
+            GATES["G10"].breach(
+                f"the majority's view is {str(item.majority).replace('_', ' ')}; state the "
+                "divergence reason",
+                field="divergence_reason",
+            )
         )
     body = bodies.head_decision_body(item.meeting, outcome, reason)
     return service.Draft("head_decision.made", item.decision, body, actor, signer, occurred_at)
@@ -1229,7 +1212,6 @@ def unconfirmed(*, store: SqlStore, person: str) -> list[Unconfirmed]:
 
 
 __all__ = [
-    "REMEDIES",
     "Attachment",
     "FieldError",
     "FieldSpec",

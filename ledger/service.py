@@ -33,7 +33,10 @@ from ledger.entry import (
     signing_message,
 )
 from ledger.errors import (
+    AuthorityError,
     FutureTimeError,
+    GateError,
+    GateRefusal,
     InputError,
     LedgerError,
     RefusedError,
@@ -213,14 +216,23 @@ def append_batch(
             entry = _seal(draft, head, recorded_time(moment, head, rules), moment)
             try:
                 directory.check(entry.statement)
+            except GateError as exc:
+                raise GateRefusal(exc.breach, seq=entry.seq, note=_nth(index, drafts)) from None
             except VerificationError as exc:
-                where = f" (entry {index + 1} of {len(drafts)})" if len(drafts) > 1 else ""
-                raise RefusedError(f"{exc.message}{where}; nothing was written") from None
+                field = exc.field if isinstance(exc, AuthorityError) else None
+                raise RefusedError(
+                    f"{exc.message}{_nth(index, drafts)}; nothing was written", field=field
+                ) from None
             changes += directory.apply(entry.statement)
             sealed.append(entry)
             head = Head(entry.seq, entry.leaf_hash, entry.statement.recorded_at)
         tx.insert_many(sealed, changes)
     return sealed
+
+
+def _nth(index: int, drafts: list[Draft]) -> str:
+    """Which entry of a batch was refused (nothing for a single entry)."""
+    return f" (entry {index + 1} of {len(drafts)})" if len(drafts) > 1 else ""
 
 
 def _count_batch(directory: Directory, sealed: list[SignedEntry]) -> None:

@@ -6,6 +6,8 @@ people can add strings without touching the same file:
 - `common.toml`: the app shell, navigation, shared words (yes/no, statuses, errors);
 - `browse.toml`: unlock, dashboard, decisions, people, verify, checkpoint;
 - `record.toml`: the recording forms and the meeting (owned by the recording screens).
+- `refusals.toml`: what would satisfy a gate, by the remedy code a refusal carries (the CLI
+  prints the English from here too).
 
 Every `*.toml` in a language's folder is loaded and merged; nested tables flatten to dotted
 keys (`[dashboard] title = "…"` is `dashboard.title`). A key defined in two files is an

@@ -1,5 +1,6 @@
 """One decorator turns the core's errors into a message on stderr and an exit code, and refuses
-an argument that is not text before any command sees it."""
+an argument that is not text before any command sees it. A gate's refusal also names the rule,
+the field and the earlier entry it concerns, and what would satisfy it."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import typer
 
 from keys import KeysError
 from ledger.cli.exit_codes import exit_code_for
-from ledger.errors import InputError, LedgerError
+from ledger.errors import GateBreach, GateRefusal, InputError, LedgerError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -30,10 +31,27 @@ def handles_ledger_errors(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
         except (LedgerError, KeysError) as exc:
             typer.echo(f"error: {exc.diagnostics()}", err=True)
+            if isinstance(exc, GateRefusal):
+                typer.echo("\n".join(gate_lines(exc.breach)), err=True)
             raise typer.Exit(code=exit_code_for(exc)) from None
 
     setattr(wrapper, MARKER, True)
     return wrapper
+
+
+def gate_lines(breach: GateBreach) -> list[str]:
+    """What a gate's refusal adds below the error line: its rule, the field and the earlier entry
+    it concerns, and what would satisfy it (in English, from the message catalog)."""
+    # The remedies' words live in the message catalogs the TUI speaks from; read on a refusal only.
+    from tui.i18n import DEFAULT_LANGUAGE, catalog
+
+    lines = [f"  rule: {breach.rule}"]
+    if breach.field is not None:
+        lines.append(f"  field: body.{breach.field}")
+    if breach.conflicting_seq is not None:
+        lines.append(f"  conflicts with: seq {breach.conflicting_seq}")
+    lines.append(f"  to proceed: {catalog(DEFAULT_LANGUAGE)[f'remedy.{breach.remedy}']}")
+    return lines
 
 
 def _refuse_undecodable(func: Callable[..., Any], kwargs: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ from ledger.procedure.state import (
     DECIDED,
     Obj,
     Tx,
+    body_field,
     handles,
     profile_at,
 )
@@ -45,6 +46,8 @@ def _published(tx: Tx, body: Obj) -> None:
             "G13",
             f"the published document {doc[:12]}… is not the approved draft "
             f"{approved[:12]}… nor an editorial revision of it",
+            field="published_doc",
+            conflicting_seq=decision["decided"]["seq"],
         )
     decision["published"] = {
         "seq": tx.seq,
@@ -97,6 +100,7 @@ def _evaluation(tx: Tx, body: Obj) -> None:
                 "G14",
                 f"{unit} was the undertaking unit of this decision; it cannot "
                 "evaluate its own argumentation",
+                field="evaluator_unit",
             )
     prior_names: set[str] = set()
     for step in decision["steps"].values():
@@ -109,6 +113,7 @@ def _evaluation(tx: Tx, body: Obj) -> None:
             "G14",
             f"{body['evaluator']} did the pre-decision argumentation or "
             "assessment of this decision",
+            field="evaluator",
         )
     decision["evaluations"].append(
         {
@@ -144,6 +149,8 @@ def _suspended(tx: Tx, body: Obj) -> None:
             "G15",
             f"grounds seq {bad[0]} is not an execution issue or public "
             f"feedback of decision {decision['id']} (Art. 35)",
+            field=f"grounds.{body['grounds'].index(bad[0])}",
+            conflicting_seq=bad[0],
         )
     decision["status"] = "suspended"
     decision["suspension"] = {"seq": tx.seq, "reason": body["reason"]}
@@ -153,12 +160,13 @@ def _suspended(tx: Tx, body: Obj) -> None:
 def _successor(tx: Tx, ident: str, where: str) -> Obj:
     successor = tx.need("decision", ident, write=False, where=where)
     if successor["id"] == tx.stmt.subject:
-        raise tx.wrong(f"{where}: a decision cannot replace itself")
+        raise tx.wrong("a decision cannot replace itself", where=where)
     if successor["decided"] is None:
         raise tx.gate(
             "G15",
             f"the new decision {ident} has not passed its own procedure "
             f"(it is {successor['status']}); it must be decided first",
+            field=body_field(where),
         )
     return successor
 
@@ -198,6 +206,7 @@ def _archived(tx: Tx, body: Obj) -> None:
             f"archived {days} days after the decision, later than {limit}",
             decision,
             body.get("exceptions", {}),
+            field="archived_at",
         )
     decision["archives"].append(
         {"seq": tx.seq, "no": body["archive_no"], "complete": body["complete"], "days": days}
@@ -244,7 +253,7 @@ def _case_closed(tx: Tx, body: Obj) -> None:
         raise tx.wrong(f"case {case['id']} is already closed")
     for index, finding in enumerate(body.get("findings", [])):
         if finding["person"] not in case["subjects"]:
-            raise tx.wrong(f"body.findings.{index}.person: not a subject of the case")
+            raise tx.wrong("not a subject of the case", where=f"body.findings.{index}.person")
     case["status"] = "closed"
     case["closed_seq"] = tx.seq
 
@@ -303,7 +312,7 @@ def _doc_outcome(tx: Tx, body: Obj) -> None:
 @handles("entry.corrected")
 def _corrected(tx: Tx, body: Obj) -> None:
     if body["corrects"] >= tx.seq:
-        raise tx.wrong(f"body.corrects: seq {body['corrects']} is not an earlier entry")
+        raise tx.wrong(f"seq {body['corrects']} is not an earlier entry", where="body.corrects")
     for kind in ("decision", "meeting", "normative_doc", "case", "catalog"):
         target = tx.get(kind, tx.stmt.subject)
         if target is not None:

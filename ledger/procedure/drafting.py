@@ -46,7 +46,9 @@ def _profile_versioned(tx: Tx, body: Obj) -> None:
     if tx.stmt.subject in names:
         raise tx.wrong(f"rule profile {tx.stmt.subject} already exists; choose a new name")
     if body["version"] <= newest["version"]:
-        raise tx.wrong(f"body.version: {body['version']} is not after version {newest['version']}")
+        raise tx.wrong(
+            f"{body['version']} is not after version {newest['version']}", where="body.version"
+        )
     rules = body["rules"]
     for unit in ("legality_review_unit", "party_committee"):
         if rules.get(unit) is not None:
@@ -69,7 +71,7 @@ def _check_items(tx: Tx, items: list[Obj], existing: set[str]) -> None:
     seen = set(existing)
     for index, item in enumerate(items):
         if item["id"] in seen:
-            raise tx.wrong(f"body.items.{index}.id: item {item['id']} appears twice")
+            raise tx.wrong(f"item {item['id']} appears twice", where=f"body.items.{index}.id")
         seen.add(item["id"])
         tx.organ(item["undertaking_unit"], f"body.items.{index}.undertaking_unit")
 
@@ -97,7 +99,9 @@ def _catalog_adjusted(tx: Tx, body: Obj) -> None:
     catalog = tx.need("catalog", tx.stmt.subject)
     for index, item in enumerate(body.get("remove", [])):
         if item not in catalog["items"]:
-            raise tx.wrong(f"body.remove.{index}: no item {item} in catalog {catalog['id']}")
+            raise tx.wrong(
+                f"no item {item} in catalog {catalog['id']}", where=f"body.remove.{index}"
+            )
     _check_items(tx, body.get("add", []), set(catalog["items"]) | set(catalog["removed"]))
     for item in body.get("remove", []):
         catalog["removed"][item] = {"seq": tx.seq, "reason": body["reason"]}
@@ -114,24 +118,29 @@ def _proposed(tx: Tx, body: Obj) -> None:
     organ = tx.organ(body["organ"], "body.organ")
     if organ["kind"] not in DELIBERATIVE_KINDS:
         raise tx.wrong(
-            f"body.organ: {organ['id']} is a {organ['kind']}, not a collective organ that "
-            f"decides ({', '.join(DELIBERATIVE_KINDS)})"
+            f"{organ['id']} is a {organ['kind']}, not a collective organ that "
+            f"decides ({', '.join(DELIBERATIVE_KINDS)})",
+            where="body.organ",
         )
     scope, planned, hearing = body["scope"], None, False
     if (scope.get("catalog") is None) != (scope.get("item") is None):
-        raise tx.wrong("body.scope: give both catalog and item, or neither")
+        raise tx.wrong("give both catalog and item, or neither", where="body.scope")
     if scope.get("catalog") is not None:
         catalog = tx.need("catalog", scope["catalog"], write=False, where="body.scope.catalog")
         item = catalog["items"].get(scope["item"])
         if item is None:
-            raise tx.wrong(f"body.scope.item: no item {scope['item']} in {catalog['id']}")
+            raise tx.wrong(f"no item {scope['item']} in {catalog['id']}", where="body.scope.item")
         planned = item["planned_decision_by"]
         hearing = item.get("hearing_required", False)
     if body["applicability"] == "excluded" and body.get("excluded_reason") is None:
-        raise tx.wrong("body.excluded_reason: an excluded matter needs its Art. 3 ¶2 reason")
+        raise tx.wrong(
+            "an excluded matter needs its Art. 3 ¶2 reason", where="body.excluded_reason"
+        )
     confidentiality = body["confidentiality"]
     if confidentiality["level"] != "public" and confidentiality.get("legal_basis") is None:
-        raise tx.wrong("body.confidentiality.legal_basis: non-disclosure needs a legal basis")
+        raise tx.wrong(
+            "non-disclosure needs a legal basis", where="body.confidentiality.legal_basis"
+        )
     for index, person in enumerate(body.get("personnel", [])):
         tx.person(person, f"body.personnel.{index}")
     for index, link in enumerate(body.get("links", [])):
@@ -235,31 +244,33 @@ def _draft(tx: Tx, body: Obj) -> None:
         decided = decision.get("decided")
         if decided is None or decided["draft"] != editorial:
             raise tx.wrong(
-                "body.editorial_of: an editorial revision must be of the approved draft"
-                + (f" ({decided['draft'][:12]}…)" if decided else "; nothing is approved yet")
+                "an editorial revision must be of the approved draft"
+                + (f" ({decided['draft'][:12]}…)" if decided else "; nothing is approved yet"),
+                where="body.editorial_of",
             )
         if decided["outcome"] != "approve_with_editorial_changes":
             raise tx.wrong(
-                "body.editorial_of: the decision was approved without editorial changes; "
-                "a changed text needs a new deliberation"
+                "the decision was approved without editorial changes; "
+                "a changed text needs a new deliberation",
+                where="body.editorial_of",
             )
     else:
         tx.drafting(decision)
     if body["doc"] in decision["drafts"]:
         raise tx.wrong(
-            f"body.doc: {body['doc'][:12]}… is already draft "
-            f"v{decision['drafts'][body['doc']]['version']}"
+            f"{body['doc'][:12]}… is already draft v{decision['drafts'][body['doc']]['version']}",
+            where="body.doc",
         )
     newest = max((d["version"] for d in decision["drafts"].values()), default=0)
     if body["version"] <= newest:
-        raise tx.wrong(f"body.version: {body['version']} is not after v{newest}")
+        raise tx.wrong(f"{body['version']} is not after v{newest}", where="body.version")
     responds = body.get("responds_to_review")
     if responds is not None:
         opinion = latest_opinion(decision, responds)
         if opinion is None or opinion["opinion"] != "lawful_subject_to_changes":
             raise tx.wrong(
-                f"body.responds_to_review: draft {responds[:12]}… has no legality opinion "
-                "asking for changes"
+                f"draft {responds[:12]}… has no legality opinion asking for changes",
+                where="body.responds_to_review",
             )
     decision["drafts"][body["doc"]] = {
         "version": body["version"],
@@ -308,15 +319,15 @@ def _step_determined(tx: Tx, body: Obj) -> None:
     step, determination = body["step"], body["determination"]
     if determination == "not_applicable":
         if body.get("reason") is None:
-            raise tx.wrong("body.reason: a step that does not apply needs the reason")
+            raise tx.wrong("a step that does not apply needs the reason", where="body.reason")
         why = required_steps(decision, tx.profile(decision)).get(step)
         if why is not None and not why.startswith("determined"):
             raise tx.wrong(
-                f"body.determination: {step} is required here ({why}); it can only be "
-                "exempt, with a legal basis"
+                f"{step} is required here ({why}); it can only be exempt, with a legal basis",
+                where="body.determination",
             )
     if determination == "exempt" and body.get("legal_basis") is None:
-        raise tx.wrong("body.legal_basis: an exemption needs its legal basis")
+        raise tx.wrong("an exemption needs its legal basis", where="body.legal_basis")
     record = decision["steps"].setdefault(step, {})
     record.update(
         {
@@ -348,14 +359,15 @@ def _step(tx: Tx, body: Obj) -> None:
         disagreeing = [u["organ"] for u in body["units"] if u["position"] == "disagree"]
         if disagreeing and not body.get("disputes"):
             raise tx.wrong(
-                f"body.disputes: {', '.join(disagreeing)} disagree; Art. 13 requires the points "
-                "of dispute, each side's view and the undertaking unit's reasons"
+                f"{', '.join(disagreeing)} disagree; Art. 13 requires the points "
+                "of dispute, each side's view and the undertaking unit's reasons",
+                where="body.disputes",
             )
         extra["disputes"] = len(body.get("disputes", []))
     elif kind == "public_comment.opened":
         days = days_between(body["published_at"], body["deadline"])
         if days < 0:
-            raise tx.wrong("body.deadline: the deadline is before publication")
+            raise tx.wrong("the deadline is before publication", where="body.deadline")
         if days < profile.comment_min_days:
             tx.soft(
                 "G3",
@@ -363,20 +375,21 @@ def _step(tx: Tx, body: Obj) -> None:
                 f"{profile.comment_min_days} the rule profile requires",
                 decision,
                 body.get("exceptions", {}),
+                field="deadline",
             )
         extra["period_days"] = days
     elif kind == "public_participation.completed":
         for index, item in enumerate(body.get("dispositions", [])):
             if item["disposition"] != "adopted" and item.get("reason") is None:
                 raise tx.wrong(
-                    f"body.dispositions.{index}.reason: an opinion not (fully) adopted needs "
-                    "the reason (Art. 18)"
+                    "an opinion not (fully) adopted needs the reason (Art. 18)",
+                    where=f"body.dispositions.{index}.reason",
                 )
         extra["opinions"] = body["opinions_received"]
     elif kind == "hearing.held":
         days = days_between(body["materials_delivered_at"], body["held_at"])
         if days < 0:
-            raise tx.wrong("body.materials_delivered_at: after the hearing was held")
+            raise tx.wrong("after the hearing was held", where="body.materials_delivered_at")
         if days < profile.hearing_materials_min_days:
             tx.soft(
                 "G4",
@@ -384,13 +397,15 @@ def _step(tx: Tx, body: Obj) -> None:
                 f"hearing, fewer than {profile.hearing_materials_min_days}",
                 decision,
                 body.get("exceptions", {}),
+                field="materials_delivered_at",
             )
     elif kind == "expert_argumentation.completed":
         interested = [e["name"] for e in body["experts"] if not e["no_direct_interest"]]
         if interested:
             raise tx.wrong(
-                f"body.experts: {', '.join(interested)} declared a direct interest; Art. 20 "
-                "excludes them from the argumentation"
+                f"{', '.join(interested)} declared a direct interest; Art. 20 "
+                "excludes them from the argumentation",
+                where="body.experts",
             )
         extra["experts"] = [
             {
@@ -496,8 +511,9 @@ def _same_draft(tx: Tx, decision: Obj, draft: str) -> None:
     submitted = decision["review"]["submitted"]["draft"]
     if draft != submitted:
         raise tx.wrong(
-            f"body.draft: {draft[:12]}… is not the draft under review ({submitted[:12]}…); "
-            "an opinion binds to the draft it reviewed"
+            f"{draft[:12]}… is not the draft under review ({submitted[:12]}…); "
+            "an opinion binds to the draft it reviewed",
+            where="body.draft",
         )
 
 
@@ -509,16 +525,18 @@ def _review_opinion(tx: Tx, body: Obj) -> None:
     opinion, checks = body["opinion"], body["checks"]
     failed = [name for name in ("authority", "procedure", "content") if not checks[name]["ok"]]
     if opinion == "lawful" and failed:
-        raise tx.wrong(f"body.opinion: lawful, but the {', '.join(failed)} check failed")
+        raise tx.wrong(f"lawful, but the {', '.join(failed)} check failed", where="body.opinion")
     if opinion == "unlawful" and not failed:
-        raise tx.wrong("body.opinion: unlawful, but all three Art. 27 checks passed")
+        raise tx.wrong("unlawful, but all three Art. 27 checks passed", where="body.opinion")
     if opinion == "lawful_subject_to_changes" and body.get("required_changes") is None:
-        raise tx.wrong("body.required_changes: name the changes the draft needs")
+        raise tx.wrong("name the changes the draft needs", where="body.required_changes")
     if opinion == "exploratory_with_disclosed_legal_risk":
         if "exploratory_reform" not in decision["flags"]:
-            raise tx.wrong("body.opinion: only a decision flagged exploratory_reform qualifies")
+            raise tx.wrong(
+                "only a decision flagged exploratory_reform qualifies", where="body.opinion"
+            )
         if body.get("risk_statement") is None:
-            raise tx.wrong("body.risk_statement: Art. 25 requires the legal risks stated")
+            raise tx.wrong("Art. 25 requires the legal risks stated", where="body.risk_statement")
     profile = tx.profile(decision)
     submitted = decision["review"]["submitted"]
     days = profile.working_days(submitted["at"][:10], tx.day)
@@ -529,6 +547,7 @@ def _review_opinion(tx: Tx, body: Obj) -> None:
             f"{profile.legality_review_min_working_days}",
             decision,
             body.get("exceptions", {}),
+            conflicting_seq=submitted["seq"],
         )
     decision["review"]["opinions"].append(
         {

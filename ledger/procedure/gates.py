@@ -10,15 +10,42 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from ledger.errors import GateError
+from ledger.errors import DECREE_713, GateBreach, GateError, citation
 
 
 @dataclass(frozen=True)
 class Gate:
+    """A gate: its rule, its basis (an article of `instrument`, or the instrument alone), how
+    hard it is, and the code of the remedy that satisfies it (`remedy.<code>` in the message
+    catalogs holds its words)."""
+
     id: str
-    article: str
+    article: str | None
     strength: Literal["hard", "soft", "report"]
     rule: str
+    remedy: str
+    instrument: str = DECREE_713
+
+    @property
+    def citation(self) -> str:
+        """`Art. 25`, or the article with its instrument when that is not Decree 713."""
+        return citation(self.article, self.instrument)
+
+    def breach(
+        self, finding: str, *, field: str | None = None, conflicting_seq: int | None = None
+    ) -> GateBreach:
+        """What this gate found wrong, with the field and earlier entry it concerns."""
+        return GateBreach(
+            gate=self.id,
+            rule=self.rule,
+            article=self.article,
+            instrument=self.instrument,
+            strength=self.strength,
+            remedy=self.remedy,
+            finding=finding,
+            field=field,
+            conflicting_seq=conflicting_seq,
+        )
 
 
 GATES: dict[str, Gate] = {
@@ -29,6 +56,7 @@ GATES: dict[str, Gate] = {
             "Art. 10–11",
             "hard",
             "no drafting before the decision is initiated and an undertaking unit assigned",
+            remedy="initiate_and_assign_unit_first",
         ),
         Gate(
             "G2",
@@ -36,13 +64,21 @@ GATES: dict[str, Gate] = {
             "hard",
             "no legality review before every required consultation step is completed or "
             "validly exempted",
+            remedy="complete_or_exempt_each_step",
         ),
-        Gate("G3", "Art. 15", "soft", "public comment lasts at least the profile's minimum days"),
+        Gate(
+            "G3",
+            "Art. 15",
+            "soft",
+            "public comment lasts at least the profile's minimum days",
+            remedy="lengthen_comment_or_give_reason",
+        ),
         Gate(
             "G4",
             "Art. 16",
             "soft",
             "hearing materials reach participants the profile's minimum days before",
+            remedy="deliver_materials_earlier_or_give_reason",
         ),
         Gate(
             "G5",
@@ -50,12 +86,14 @@ GATES: dict[str, Gate] = {
             "hard",
             "only a draft with a lawful (or exploratory, risk-disclosed) legality opinion on "
             "that very draft goes on the agenda",
+            remedy="agenda_only_a_cleared_draft",
         ),
         Gate(
             "G6",
             "Art. 26",
             "soft",
             "legality review takes at least the profile's minimum working days",
+            remedy="full_review_or_give_reason",
         ),
         Gate(
             "G7",
@@ -63,35 +101,57 @@ GATES: dict[str, Gate] = {
             "hard",
             "deliberation only in a meeting of the deciding organ; no circulation or "
             "countersigning",
+            remedy="deliberate_in_a_meeting_of_the_organ",
         ),
         Gate(
-            "G8", "Art. 30; local and cadre rules", "hard", "quorum met for the item after recusals"
+            "G8",
+            "Art. 30; local and cadre rules",
+            "hard",
+            "quorum met for the item after recusals",
+            remedy="meet_the_quorum",
         ),
         Gate(
             "G9",
             "Art. 30",
             "hard",
             "a position from every present, non-recused member; the head speaks last",
+            remedy="every_position_head_last",
         ),
         Gate(
             "G10",
             "Art. 30",
             "hard",
             "the head states the reason when deciding against the majority",
+            remedy="state_the_divergence_reason",
         ),
         Gate(
             "G11",
-            "cadre rules",
+            None,
             "hard",
             "a vote passes only with the share of members due the profile requires",
+            remedy="record_the_result_the_counts_give",
+            instrument="cadre rules",
         ),
-        Gate("G12", "Art. 31", "hard", "published only after the report to the Party committee"),
-        Gate("G13", "Art. 30, 32", "hard", "the published document is the approved draft"),
+        Gate(
+            "G12",
+            "Art. 31",
+            "hard",
+            "published only after the report to the Party committee",
+            remedy="report_to_the_party_committee_first",
+        ),
+        Gate(
+            "G13",
+            "Art. 30, 32",
+            "hard",
+            "the published document is the approved draft",
+            remedy="publish_the_approved_draft",
+        ),
         Gate(
             "G14",
             "Art. 36",
             "hard",
             "the post-evaluator did not do the main pre-decision argumentation or evaluation",
+            remedy="choose_an_independent_evaluator",
         ),
         Gate(
             "G15",
@@ -99,21 +159,44 @@ GATES: dict[str, Gate] = {
             "hard",
             "an adjustment or stop needs a new decision that passed the gates; an emergency "
             "suspension needs a reason and Art. 35 grounds",
+            remedy="decide_the_new_decision_first",
         ),
-        Gate("G16", "Art. 33", "soft", "archived within the profile's deadline"),
+        Gate(
+            "G16",
+            "Art. 33",
+            "soft",
+            "archived within the profile's deadline",
+            remedy="archive_in_time_or_give_reason",
+        ),
         Gate(
             "G17",
             "Art. 38",
             "report",
             "matters not decided by their planned date are reported as undue delay",
+            remedy="decide_or_give_reason",
         ),
     )
 }
 
 
-def refuse(gate: str, message: str, *, seq: int | None = None) -> GateError:
-    """A gate error whose message starts with the gate and its article."""
-    return GateError(gate, f"{gate} ({GATES[gate].article}): {message}", seq=seq)
+def refuse(
+    gate: str,
+    finding: str,
+    *,
+    seq: int | None = None,
+    field: str | None = None,
+    conflicting_seq: int | None = None,
+) -> GateError:
+    """The error of gate `gate` finding `finding` in the entry at `seq`; its message starts with
+    the gate and its article. `field` is the body field the finding concerns (`draft`,
+    `named.2`), `conflicting_seq` the earlier entry it conflicts with."""
+    breach = GATES[gate].breach(finding, field=field, conflicting_seq=conflicting_seq)
+    return GateError(breach, seq=seq)
 
 
-__all__ = ["GATES", "Gate", "refuse"]
+def remedy_codes() -> set[str]:
+    """Every remedy code a refusal can carry."""
+    return {gate.remedy for gate in GATES.values()}
+
+
+__all__ = ["GATES", "Gate", "refuse", "remedy_codes"]

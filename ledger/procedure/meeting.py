@@ -38,14 +38,21 @@ def _convened(tx: Tx, body: Obj) -> None:
             "G7",
             f"a collective decision cannot be taken by {body['form'].replace('_', ' ')}; "
             "it needs a meeting",
+            field="form",
         )
     if organ["kind"] not in DELIBERATIVE_KINDS:
-        raise tx.gate("G7", f"{organ['id']} is a {organ['kind']}, not an organ that deliberates")
+        raise tx.gate(
+            "G7",
+            f"{organ['id']} is a {organ['kind']}, not an organ that deliberates",
+            field="organ",
+        )
     due = tx.directory.holders_at(organ["id"], VOTING_ROLES, tx.day)
     if not due:
-        raise tx.wrong(f"body.organ: {organ['id']} has no members on {tx.day}")
+        raise tx.wrong(f"{organ['id']} has no members on {tx.day}", where="body.organ")
     if body["chair"] not in due:
-        raise tx.wrong(f"body.chair: {body['chair']} is not a member of {organ['id']} on {tx.day}")
+        raise tx.wrong(
+            f"{body['chair']} is not a member of {organ['id']} on {tx.day}", where="body.chair"
+        )
     tx.person(body["recorder"], "body.recorder")
     if tx.stmt.actor not in (body["chair"], body["recorder"]):
         raise tx.wrong("the chair or the recorder records the meeting")
@@ -116,7 +123,7 @@ def _minutes(tx: Tx, body: Obj) -> None:
 def _minutes_confirmed(tx: Tx, body: Obj) -> None:
     meeting = tx.need("meeting", tx.stmt.subject)
     if meeting["minutes"] is None or meeting["minutes"]["doc"] != body["doc"]:
-        raise tx.wrong("body.doc: these are not the final minutes of the meeting")
+        raise tx.wrong("these are not the final minutes of the meeting", where="body.doc")
     if tx.stmt.actor not in (meeting["present"] or []) + [meeting["chair"]]:
         raise tx.wrong(f"{tx.stmt.actor} was not at the meeting")
     meeting["confirmations"].append({"person": tx.stmt.actor, "seq": tx.seq})
@@ -140,6 +147,8 @@ def _agenda(tx: Tx, body: Obj) -> None:
             "G7",
             f"decision {decision['id']} is for {decision['organ']} to decide; "
             f"{meeting['id']} is a meeting of {meeting['organ']}",
+            field="meeting",
+            conflicting_seq=meeting["first_seq"],
         )
     if meeting["present"] is None:
         raise tx.wrong(f"record the attendance of {meeting['id']} first")
@@ -160,13 +169,20 @@ def _agenda(tx: Tx, body: Obj) -> None:
             else f"has a legality opinion of {latest['opinion']} (seq {latest['seq']}), "
             "not a lawful one"
         )
-        raise tx.gate("G5", f"draft {body['draft'][:12]}… {state}, so it cannot go on the agenda")
+        raise tx.gate(
+            "G5",
+            f"draft {body['draft'][:12]}… {state}, so it cannot go on the agenda",
+            field="draft",
+            conflicting_seq=None if latest is None else latest["seq"],
+        )
     cleared_at = str(cleared.get("applied_at", cleared["at"]))
     if before(meeting["at"], cleared_at):
         raise tx.gate(
             "G5",
             f"meeting {meeting['id']} ({meeting['at']}) is before the legality opinion "
             f"it depends on (seq {cleared['seq']}, {cleared_at})",
+            field="meeting",
+            conflicting_seq=cleared["seq"],
         )
     tx.person(body["presenter"], "body.presenter")
     decision["agenda"] = {
@@ -190,8 +206,8 @@ def _open_item(tx: Tx, body: Obj) -> tuple[Obj, Obj, Obj]:
     agenda = decision["agenda"]
     if agenda["meeting"] != body["meeting"]:
         raise tx.wrong(
-            f"body.meeting: decision {decision['id']} is before {agenda['meeting']}, "
-            f"not {body['meeting']}"
+            f"decision {decision['id']} is before {agenda['meeting']}, not {body['meeting']}",
+            where="body.meeting",
         )
     meeting = tx.need("meeting", body["meeting"], where="body.meeting")
     return decision, agenda, meeting
@@ -206,9 +222,9 @@ def _recusal(tx: Tx, body: Obj) -> None:
     decision, agenda, meeting = _open_item(tx, body)
     person = body["person"]
     if person not in meeting["present"]:
-        raise tx.wrong(f"body.person: {person} is not present at {meeting['id']}")
+        raise tx.wrong(f"{person} is not present at {meeting['id']}", where="body.person")
     if person in agenda["positions"]:
-        raise tx.wrong(f"body.person: {person} has already stated a position on this item")
+        raise tx.wrong(f"{person} has already stated a position on this item", where="body.person")
     if body["declared_by"] == "self" and tx.stmt.actor not in (person, meeting["recorder"]):
         raise tx.wrong("a recusal declared by the member is recorded by them or the recorder")
     agenda["recusals"][person] = {"seq": tx.seq, "reason": body["reason"]}
@@ -231,30 +247,32 @@ def _position(tx: Tx, body: Obj) -> None:
         )
     if person in agenda["recusals"]:
         raise tx.wrong(
-            f"body.person: {person} recused from this item "
-            f"(seq {agenda['recusals'][person]['seq']})"
+            f"{person} recused from this item (seq {agenda['recusals'][person]['seq']})",
+            where="body.person",
         )
     written = body.get("written_opinion_doc") is not None
     if person not in meeting["present"]:
         if person not in meeting["due"]:
-            raise tx.wrong(f"body.person: {person} is not a member due at {meeting['id']}")
+            raise tx.wrong(f"{person} is not a member due at {meeting['id']}", where="body.person")
         if not written:
             raise tx.wrong(
-                f"body.person: {person} is absent from {meeting['id']}; an absent member's "
-                "view is recorded only as a written opinion (written_opinion_doc)"
+                f"{person} is absent from {meeting['id']}; an absent member's "
+                "view is recorded only as a written opinion (written_opinion_doc)",
+                where="body.person",
             )
     if person in agenda["positions"]:
         raise tx.wrong(
-            f"body.person: {person} has already stated a position "
-            f"(seq {agenda['positions'][person]['seq']})"
+            f"{person} has already stated a position (seq {agenda['positions'][person]['seq']})",
+            where="body.person",
         )
     if stance in NEEDS_REASON and body.get("reason") is None:
-        raise tx.wrong(f"body.reason: a {stance} position needs its reason (Art. 30)")
+        raise tx.wrong(f"a {stance} position needs its reason (Art. 30)", where="body.reason")
     if stance == "abstain" and agenda["rule"] == "head_decides_after_discussion":
-        raise tx.wrong("body.stance: abstain applies only where the organ votes")
+        raise tx.wrong("abstain applies only where the organ votes", where="body.stance")
     if body["order"] <= agenda["last_order"]:
         raise tx.wrong(
-            f"body.order: {body['order']} is not after the last speaker ({agenda['last_order']})"
+            f"{body['order']} is not after the last speaker ({agenda['last_order']})",
+            where="body.order",
         )
     head = _is_head(tx, meeting, person)
     if agenda["head_spoke"] is not None and not written:
@@ -262,13 +280,19 @@ def _position(tx: Tx, body: Obj) -> None:
             "G9",
             f"the head spoke at order {agenda['head_spoke']}; the head speaks "
             f"last, so {person} cannot speak after",
+            field="person",
+            conflicting_seq=next(
+                p["seq"] for p in agenda["positions"].values() if p["order"] == agenda["head_spoke"]
+            ),
         )
     if head:
         waiting = [
             p for p in _voting(agenda, meeting) if p != person and p not in agenda["positions"]
         ]
         if waiting:
-            raise tx.gate("G9", f"the head speaks last; still to speak: {', '.join(waiting)}")
+            raise tx.gate(
+                "G9", f"the head speaks last; still to speak: {', '.join(waiting)}", field="person"
+            )
         agenda["head_spoke"] = body["order"]
     agenda["last_order"] = body["order"]
     agenda["positions"][person] = {
@@ -313,8 +337,9 @@ def _position_confirmed(tx: Tx, body: Obj) -> None:
         tx.involve(person, decision["id"], "confirmed_position", position_seq=position["seq"])
         return
     raise tx.wrong(
-        f"body.position_seq: seq {body['position_seq']} is not {person}'s position at "
-        f"{body['meeting']} on decision {decision['id']}"
+        f"seq {body['position_seq']} is not {person}'s position at "
+        f"{body['meeting']} on decision {decision['id']}",
+        where="body.position_seq",
     )
 
 
@@ -378,19 +403,22 @@ def _vote(tx: Tx, body: Obj) -> None:
     for index, vote in enumerate(named):
         if vote["person"] in agenda["recusals"]:
             raise tx.wrong(
-                f"body.named.{index}: {vote['person']} recused from this item and cannot vote"
+                f"{vote['person']} recused from this item and cannot vote",
+                where=f"body.named.{index}",
             )
         if vote["person"] not in voters:
-            raise tx.wrong(f"body.named.{index}: {vote['person']} is not present")
+            raise tx.wrong(f"{vote['person']} is not present", where=f"body.named.{index}")
     if body["method"] == "secret_ballot" and named:
-        raise tx.wrong("body.named: a secret ballot records counts only")
+        raise tx.wrong("a secret ballot records counts only", where="body.named")
     if named:
         tally = {k: sum(1 for v in named if v["vote"] == k) for k in ("yes", "no", "abstain")}
         if any(tally[k] != counts.get(k, 0) for k in tally):
-            raise tx.wrong(f"body.counts: the named votes add up to {tally}")
+            raise tx.wrong(f"the named votes add up to {tally}", where="body.counts")
     cast = counts["yes"] + counts["no"] + counts.get("abstain", 0) + counts.get("invalid", 0)
     if cast > len(voters):
-        raise tx.wrong(f"body.counts: {cast} votes from {len(voters)} members entitled to vote")
+        raise tx.wrong(
+            f"{cast} votes from {len(voters)} members entitled to vote", where="body.counts"
+        )
     profile = tx.profile(decision)
     due = len([p for p in meeting["due"] if p not in agenda["recusals"]])
     rule = agenda["rule"]
@@ -410,9 +438,10 @@ def _vote(tx: Tx, body: Obj) -> None:
             "G11",
             f"{counts['yes']} yes of {base} {label} is not "
             f"{threshold.describe()}; the item does not pass",
+            field="result",
         )
     if body["result"] == "failed" and passes:
-        raise tx.wrong(f"body.result: {counts['yes']} yes of {base} {label} passes")
+        raise tx.wrong(f"{counts['yes']} yes of {base} {label} passes", where="body.result")
     for vote in named:
         tx.involve(
             vote["person"], decision["id"], "voter", meeting=meeting["id"], vote=vote["vote"]
@@ -457,6 +486,7 @@ def _head_decision(tx: Tx, body: Obj) -> None:
             "G10",
             f"the majority of members' positions is to {view}"
             f" but the head decides {outcome}; record divergence_reason",
+            field="divergence_reason",
         )
     tx.involve(
         tx.stmt.actor,

@@ -201,7 +201,7 @@ class Tx:
         found = self.get(kind, ident, write=write)
         if found is None:
             hint = f" (record {_CREATOR[kind]} first)" if kind in _CREATOR else ""
-            raise self.wrong(f"{where}: no {kind} {ident!r} in this ledger{hint}")
+            raise self.wrong(f"no {kind} {ident!r} in this ledger{hint}", where=where)
         return found
 
     def involve(self, person: str, subject: str, role: str, **detail: Any) -> None:
@@ -209,18 +209,39 @@ class Tx:
 
     # -- refusing -----------------------------------------------------------------------------
 
-    def wrong(self, message: str) -> AuthorityError:
-        return AuthorityError(f"{self.stmt.type}: {message}", seq=self.seq)
+    def wrong(self, message: str, *, where: str | None = None) -> AuthorityError:
+        """A record that cannot be true; `where` names the place (`body.person`, `subject`)."""
+        text = f"{self.stmt.type}: {where}: {message}" if where else f"{self.stmt.type}: {message}"
+        return AuthorityError(text, seq=self.seq, field=body_field(where))
 
-    def gate(self, gate: str, message: str) -> GateError:
-        return gate_error(gate, message, seq=self.seq)
+    def gate(
+        self,
+        gate: str,
+        message: str,
+        *,
+        field: str | None = None,
+        conflicting_seq: int | None = None,
+    ) -> GateError:
+        return gate_error(gate, message, seq=self.seq, field=field, conflicting_seq=conflicting_seq)
 
-    def soft(self, gate: str, message: str, decision: Obj, exceptions: dict[str, str]) -> None:
+    def soft(
+        self,
+        gate: str,
+        message: str,
+        decision: Obj,
+        exceptions: dict[str, str],
+        *,
+        field: str | None = None,
+        conflicting_seq: int | None = None,
+    ) -> None:
         """A soft gate tripped: accept with the recorded reason, or refuse asking for one."""
         reason = exceptions.get(gate)
         if reason is None:
             raise self.gate(
-                gate, f"{message}; to proceed anyway, record the reason as exceptions.{gate}"
+                gate,
+                f"{message}; to proceed anyway, record the reason as exceptions.{gate}",
+                field=field,
+                conflicting_seq=conflicting_seq,
             )
         decision["exceptions"].append(
             {"gate": gate, "seq": self.seq, "reason": reason, "finding": message}
@@ -230,13 +251,13 @@ class Tx:
 
     def person(self, ident: str, where: str) -> str:
         if ident not in self.directory.persons:
-            raise self.wrong(f"{where}: {ident!r} is not a registered person")
+            raise self.wrong(f"{ident!r} is not a registered person", where=where)
         return ident
 
     def organ(self, ident: str, where: str) -> Obj:
         organ = self.directory.organs.get(ident)
         if organ is None:
-            raise self.wrong(f"{where}: no organ {ident!r} in this ledger")
+            raise self.wrong(f"no organ {ident!r} in this ledger", where=where)
         return {"id": organ.id, "kind": organ.kind, "name": organ.name}
 
     def head_of(self, organ: str, day: str) -> list[str]:
@@ -273,8 +294,9 @@ class Tx:
         draft: Obj | None = decision["drafts"].get(doc)
         if draft is None:
             raise self.wrong(
-                f"{where}: {doc[:12]}… is not a draft of decision {decision['id']} "
-                "(record it with draft.versioned first)"
+                f"{doc[:12]}… is not a draft of decision {decision['id']} "
+                "(record it with draft.versioned first)",
+                where=where,
             )
         return draft
 
@@ -292,6 +314,13 @@ _CREATOR = {
     "normative_doc": "normative_doc.registered",
     "case": "accountability.case_opened",
 }
+
+
+def body_field(where: str | None) -> str | None:
+    """The body field a place names (`body.named.2` → `named.2`); None for another place."""
+    if where is None or not where.startswith("body."):
+        return None
+    return where.removeprefix("body.")
 
 
 def before(first: str, second: str) -> bool:
@@ -326,4 +355,13 @@ def profile_at(tx: Tx, day: str) -> str | None:
     return chosen
 
 
-__all__ = ["HANDLERS", "PROFILES", "Procedure", "Tx", "handles", "before", "profile_at"]
+__all__ = [
+    "HANDLERS",
+    "PROFILES",
+    "Procedure",
+    "Tx",
+    "before",
+    "body_field",
+    "handles",
+    "profile_at",
+]

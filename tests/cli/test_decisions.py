@@ -11,6 +11,7 @@ from typer.testing import CliRunner, Result
 
 from ledger import demo
 from ledger.cli import app
+from ledger.procedure.gates import GATES
 
 
 @pytest.fixture(scope="module")
@@ -171,3 +172,40 @@ def test_decision_new_and_a_refused_gate(year: demo.Demo, tmp_path: Path) -> Non
     assert gate.exit_code == 7
     assert "is not a draft of decision d2020-07" in gate.stderr
     assert "nothing was written" in gate.stderr
+
+
+def test_a_gate_refusal_names_the_gate_rule_field_and_remedy(
+    year: demo.Demo, tmp_path: Path
+) -> None:
+    """Guards the CLI's words for a gate's refusal: the gate and its article, the rule, the
+    body field, and what would satisfy it, from the remedy's catalog text; exit 7, nothing
+    written."""
+    shown = json.loads(run(year, "show", "decision", "d2020-07", "--json").stdout)
+    (draft,) = shown["decision"]["drafts"]
+    agenda = tmp_path / "agenda.toml"
+    agenda.write_text(
+        f'meeting = "mtg-2020-15"\nitem = 2\ndraft = "{draft}"\npresenter = "zhao.lei"\n',
+        encoding="utf-8",
+    )
+    before = run(year, "log").stdout.count("\n")
+    gate = run(
+        year,
+        "record",
+        "agenda_item.opened",
+        "--file",
+        str(agenda),
+        "--as",
+        "huang.li",
+        "--subject",
+        "d2020-07",
+    )
+    assert gate.exit_code == 7
+    assert gate.stderr.splitlines() == [
+        f"error: G5 (Art. 25): draft {draft[:12]}… has no legality opinion, so it cannot go on "
+        "the agenda; nothing was written",
+        f"  rule: {GATES['G5'].rule}",
+        "  field: body.draft",
+        "  to proceed: put on the agenda only a draft with a lawful legality opinion (or an "
+        "exploratory one with the legal risks disclosed), given before the meeting",
+    ]
+    assert run(year, "log").stdout.count("\n") == before

@@ -9,18 +9,41 @@ from typing import Any
 import pytest
 
 from ledger import decisions, service
-from ledger.errors import RefusedError
+from ledger.errors import GateRefusal, RefusedError
 from ledger.procedure.gates import GATES
 from tests.procedure.bureau import ALL, MEMBERS, Bureau
 
 
-def refused(bureau: Bureau, gate: str, step: Callable[[], Any]) -> str:
-    """Run `step`, expect `gate` to refuse it, and check that nothing was written."""
+def refused(
+    bureau: Bureau,
+    gate: str,
+    step: Callable[[], Any],
+    *,
+    field: str | None,
+    conflicting_seq: int | None = None,
+) -> str:
+    """Run `step`, expect `gate` to refuse it with the gate's article, rule and remedy code
+    from its table entry, naming `field` and `conflicting_seq`, and check that nothing was
+    written. Guards the refusal's fields against drifting from the gate's definition."""
     before = bureau.count()
-    with pytest.raises(RefusedError) as caught:
+    with pytest.raises(GateRefusal) as caught:
         step()
-    message = str(caught.value)
-    assert message.startswith(f"{gate} ({GATES[gate].article}): "), message
+    refusal = caught.value
+    tabled, breach = GATES[gate], refusal.breach
+    assert (breach.gate, breach.article, breach.instrument) == (
+        gate,
+        tabled.article,
+        tabled.instrument,
+    )
+    assert (breach.rule, breach.strength, breach.remedy) == (
+        tabled.rule,
+        tabled.strength,
+        tabled.remedy,
+    )
+    assert (breach.field, breach.conflicting_seq) == (field, conflicting_seq), breach
+    assert refusal.field == field and refusal.seq == before
+    message = str(refusal)
+    assert message.startswith(f"{gate} ({tabled.citation}): "), message
     assert message.endswith("nothing was written")
     assert bureau.count() == before
     return message
@@ -33,15 +56,17 @@ def report(bureau: Bureau, ident: str = "d1") -> dict[str, Any]:
 
 def test_every_gate_is_tabled_with_an_article() -> None:
     assert list(GATES) == [f"G{n}" for n in range(1, 18)]
-    assert all(g.article and g.rule for g in GATES.values())
+    assert all(g.citation and g.rule and g.remedy for g in GATES.values())
+    assert {g.instrument for g in GATES.values()} == {"Decree 713", "cadre rules"}
+    assert GATES["G11"].citation == "cadre rules" and GATES["G5"].citation == "Art. 25"
 
 
 def test_g1_no_drafting_before_initiation_and_unit(bureau: Bureau) -> None:
     bureau.propose()
-    message = refused(bureau, "G1", lambda: bureau.draft())
+    message = refused(bureau, "G1", lambda: bureau.draft(), field=None)
     assert "decision.initiated and undertaking_unit.assigned" in message
     bureau.rec("zhang.wei", "decision.initiated", "d1", {"by": "head"})
-    message = refused(bureau, "G1", lambda: bureau.draft())
+    message = refused(bureau, "G1", lambda: bureau.draft(), field=None)
     assert "record undertaking_unit.assigned" in message
     bureau.rec(
         "huang.li",
@@ -58,7 +83,7 @@ def test_g2_no_legality_review_before_required_steps(bureau: Bureau) -> None:
     bureau.initiate()
     draft = bureau.draft()
     bureau.participate("d1", draft)
-    message = refused(bureau, "G2", lambda: bureau.submit("d1", draft))
+    message = refused(bureau, "G2", lambda: bureau.submit("d1", draft), field=None)
     assert "expert_argumentation (flag technical)" in message
     assert "risk_assessment (flag stability_risk)" in message
     bureau.rec(
@@ -108,7 +133,9 @@ def test_g3_short_comment_period_needs_a_reason(bureau: Bureau) -> None:
     bureau.propose()
     bureau.initiate()
     draft = bureau.draft()
-    message = refused(bureau, "G3", lambda: bureau.participate("d1", draft, days=20))
+    message = refused(
+        bureau, "G3", lambda: bureau.participate("d1", draft, days=20), field="deadline"
+    )
     assert "20 days, shorter than the 30" in message
     assert "exceptions.G3" in message
     bureau.participate("d1", draft, days=20, exceptions={"G3": "开学在即，依第十五条说明缩短理由"})
@@ -142,7 +169,9 @@ def test_g4_hearing_materials_late_need_a_reason(bureau: Bureau) -> None:
     bureau.propose()
     bureau.initiate()
     draft = bureau.draft()
-    message = refused(bureau, "G4", lambda: _hearing(bureau, draft, "2021-03-09"))
+    message = refused(
+        bureau, "G4", lambda: _hearing(bureau, draft, "2021-03-09"), field="materials_delivered_at"
+    )
     assert "3 days before the hearing, fewer than 7" in message
     _hearing(bureau, draft, "2021-03-09", exceptions={"G4": "补充材料系应参加人要求提供"})
     state = decisions.get_decision(store=bureau.store, decision="d1")
@@ -167,7 +196,7 @@ def test_g5_unreviewed_draft_stays_off_the_agenda(bureau: Bureau) -> None:
     draft = bureau.draft()
     bureau.participate("d1", draft)
     bureau.meeting()
-    message = refused(bureau, "G5", lambda: bureau.item("d1", "m1", draft))
+    message = refused(bureau, "G5", lambda: bureau.item("d1", "m1", draft), field="draft")
     assert f"draft {draft[:12]}… has no legality opinion" in message
     assert "cannot go on the agenda" in message
 
@@ -178,9 +207,15 @@ def test_g5_unlawful_then_fixed_and_reviewed_again(bureau: Bureau) -> None:
     first = bureau.draft()
     bureau.participate("d1", first)
     bureau.submit("d1", first)
-    bureau.opinion("d1", first, "unlawful")
+    unlawful = bureau.opinion("d1", first, "unlawful")
     bureau.meeting("m1")
-    message = refused(bureau, "G5", lambda: bureau.item("d1", "m1", first))
+    message = refused(
+        bureau,
+        "G5",
+        lambda: bureau.item("d1", "m1", first),
+        field="draft",
+        conflicting_seq=unlawful.seq,
+    )
     assert "legality opinion of unlawful" in message
     second = bureau.draft(version=2)
     bureau.submit("d1", second)
@@ -196,7 +231,7 @@ def test_g5_a_newer_unreviewed_draft_cannot_replace_the_reviewed_one(bureau: Bur
     bureau.ready()
     newer = bureau.draft(version=2)
     bureau.meeting()
-    refused(bureau, "G5", lambda: bureau.item("d1", "m1", newer))
+    refused(bureau, "G5", lambda: bureau.item("d1", "m1", newer), field="draft")
 
 
 def test_g5_lawful_subject_to_changes_clears_the_draft_that_applies_them(bureau: Bureau) -> None:
@@ -205,9 +240,17 @@ def test_g5_lawful_subject_to_changes_clears_the_draft_that_applies_them(bureau:
     first = bureau.draft()
     bureau.participate("d1", first)
     bureau.submit("d1", first)
-    bureau.opinion("d1", first, "lawful_subject_to_changes", required_changes="删除第五条")
+    opinion = bureau.opinion(
+        "d1", first, "lawful_subject_to_changes", required_changes="删除第五条"
+    )
     bureau.meeting("m1")
-    refused(bureau, "G5", lambda: bureau.item("d1", "m1", first))
+    refused(
+        bureau,
+        "G5",
+        lambda: bureau.item("d1", "m1", first),
+        field="draft",
+        conflicting_seq=opinion.seq,
+    )
     second = bureau.draft(version=2, responds_to_review=first)
     bureau.meeting("m2")
     bureau.item("d1", "m2", second)
@@ -215,6 +258,7 @@ def test_g5_lawful_subject_to_changes_clears_the_draft_that_applies_them(bureau:
 
 def test_g5_a_meeting_before_the_review_it_depends_on(bureau: Bureau) -> None:
     draft = bureau.ready()
+    opinion_seq = bureau.count() - 1
     opinion_day = bureau.day
     bureau.meeting("m1", days=0)
     convened = bureau.store.get(bureau.count() - 2)
@@ -236,7 +280,13 @@ def test_g5_a_meeting_before_the_review_it_depends_on(bureau: Bureau) -> None:
         recorded=bureau.at(),
     )
     bureau.rec("huang.li", "attendance.recorded", "m0", {"present": ALL})
-    message = refused(bureau, "G5", lambda: bureau.item("d1", "m0", draft))
+    message = refused(
+        bureau,
+        "G5",
+        lambda: bureau.item("d1", "m0", draft),
+        field="meeting",
+        conflicting_seq=opinion_seq,
+    )
     assert "is before the legality opinion it depends on" in message
 
 
@@ -245,8 +295,15 @@ def test_g6_short_legality_review_needs_a_reason(bureau: Bureau) -> None:
     bureau.initiate()
     draft = bureau.draft()
     bureau.participate("d1", draft)
+    submitted = bureau.count()
     bureau.submit("d1", draft)
-    message = refused(bureau, "G6", lambda: bureau.opinion("d1", draft, days=3))
+    message = refused(
+        bureau,
+        "G6",
+        lambda: bureau.opinion("d1", draft, days=3),
+        field=None,
+        conflicting_seq=submitted,
+    )
     assert "working days, fewer than 7" in message
     bureau.opinion("d1", draft, days=0, exceptions={"G6": "上级限期报送，经分管领导同意加快审查"})
     assert [e["gate"] for e in report(bureau)["exceptions"]] == ["G6"]
@@ -269,14 +326,22 @@ def test_g7_no_decision_by_circulation(bureau: Bureau) -> None:
                 "recorder": "huang.li",
             },
         ),
+        field="form",
     )
     assert "cannot be taken by circulation" in message
 
 
 def test_g7_only_the_deciding_organ_deliberates(bureau: Bureau) -> None:
     draft = bureau.ready()
+    convened = bureau.count()
     bureau.meeting("pg1", organ="party-group", present=ALL)
-    message = refused(bureau, "G7", lambda: bureau.item("d1", "pg1", draft))
+    message = refused(
+        bureau,
+        "G7",
+        lambda: bureau.item("d1", "pg1", draft),
+        field="meeting",
+        conflicting_seq=convened,
+    )
     assert "is for bureau-meeting to decide" in message
 
 
@@ -285,7 +350,7 @@ def test_g8_quorum(bureau: Bureau) -> None:
     bureau.meeting("m1", present=["zhang.wei", "liu.yang"])
     bureau.item("d1", "m1", draft)
     bureau.speak("d1", "m1", {"liu.yang": "agree"})
-    message = refused(bureau, "G8", lambda: bureau.head("d1", "m1"))
+    message = refused(bureau, "G8", lambda: bureau.head("d1", "m1"), field=None)
     assert "2 of 4 members due are present after recusals; the quorum is more than 1/2" in message
 
 
@@ -300,7 +365,7 @@ def test_g8_quorum_counts_recusals(bureau: Bureau) -> None:
             "d1",
             {"meeting": "m1", "person": person, "reason": "relative", "declared_by": "self"},
         )
-    message = refused(bureau, "G8", lambda: bureau.head("d1", "m1"))
+    message = refused(bureau, "G8", lambda: bureau.head("d1", "m1"), field=None)
     assert "1 of 2 members due are present after recusals" in message
 
 
@@ -318,9 +383,14 @@ def test_g9_the_head_speaks_last(bureau: Bureau) -> None:
     bureau.meeting()
     bureau.item("d1", "m1", draft)
     bureau.position("d1", "m1", "liu.yang", 1, "agree")
-    message = refused(bureau, "G9", lambda: bureau.position("d1", "m1", "zhang.wei", 2, "agree"))
+    message = refused(
+        bureau,
+        "G9",
+        lambda: bureau.position("d1", "m1", "zhang.wei", 2, "agree"),
+        field="person",
+    )
     assert "still to speak: chen.jing, zhou.min" in message
-    message = refused(bureau, "G9", lambda: bureau.head("d1", "m1"))
+    message = refused(bureau, "G9", lambda: bureau.head("d1", "m1"), field=None)
     assert "no position recorded yet for chen.jing, zhou.min" in message
     bureau.position("d1", "m1", "chen.jing", 2, "agree")
     bureau.position("d1", "m1", "zhou.min", 3, "agree")
@@ -355,7 +425,9 @@ def test_g10_the_head_departs_from_the_majority_only_with_a_reason(bureau: Burea
     bureau.meeting()
     bureau.item("d1", "m1", draft)
     bureau.speak("d1", "m1", {"liu.yang": "disagree", "chen.jing": "disagree", "zhou.min": "agree"})
-    message = refused(bureau, "G10", lambda: bureau.head("d1", "m1", "approve"))
+    message = refused(
+        bureau, "G10", lambda: bureau.head("d1", "m1", "approve"), field="divergence_reason"
+    )
     assert "majority of members' positions is to not approve" in message
     bureau.head("d1", "m1", "approve", reason="时间紧迫，已责成补充调研")
     result = report(bureau)
@@ -399,13 +471,13 @@ def _vote(bureau: Bureau, yes: int, no: int, result: str) -> None:
 
 def test_g8_cadre_items_need_two_thirds_present(bureau: Bureau) -> None:
     _cadre_meeting(bureau, ["zhang.wei", "liu.yang"])
-    message = refused(bureau, "G8", lambda: _vote(bureau, 2, 0, "passed"))
+    message = refused(bureau, "G8", lambda: _vote(bureau, 2, 0, "passed"), field=None)
     assert "the quorum is at least 2/3" in message
 
 
 def test_g11_a_cadre_vote_passes_only_with_more_than_half_of_members_due(bureau: Bureau) -> None:
     _cadre_meeting(bureau, ["zhang.wei", "liu.yang", "zhou.min"])
-    message = refused(bureau, "G11", lambda: _vote(bureau, 2, 1, "passed"))
+    message = refused(bureau, "G11", lambda: _vote(bureau, 2, 1, "passed"), field="result")
     assert "2 yes of 4 members due is not more than 1/2" in message
     _vote(bureau, 3, 0, "passed")
     assert decisions.get_decision(store=bureau.store, decision="d1")["status"] == "awaiting_issue"
@@ -419,7 +491,12 @@ def test_g12_publication_waits_for_the_party_committee(bureau: Bureau) -> None:
         "published_doc": draft,
         "ref": "示教发〔2021〕1号",
     }
-    refused(bureau, "G12", lambda: bureau.rec("huang.li", "decision.published", "d1", publish))
+    refused(
+        bureau,
+        "G12",
+        lambda: bureau.rec("huang.li", "decision.published", "d1", publish),
+        field=None,
+    )
     bureau.rec(
         "huang.li",
         "party_committee.reported",
@@ -444,8 +521,13 @@ def test_g13_only_the_approved_text_is_published(bureau: Bureau) -> None:
         "published_doc": other,
         "ref": "示教发〔2021〕1号",
     }
+    approval = decisions.get_decision(store=bureau.store, decision="d1")["decided"]["seq"]
     message = refused(
-        bureau, "G13", lambda: bureau.rec("huang.li", "decision.published", "d1", publish)
+        bureau,
+        "G13",
+        lambda: bureau.rec("huang.li", "decision.published", "d1", publish),
+        field="published_doc",
+        conflicting_seq=approval,
     )
     assert "is not the approved draft" in message
 
@@ -484,7 +566,10 @@ def test_g14_the_evaluator_did_not_argue_the_decision(bureau: Bureau) -> None:
         "evaluator_unit": "basic-edu",
     }
     message = refused(
-        bureau, "G14", lambda: bureau.rec("huang.li", "post_evaluation.started", "d1", start)
+        bureau,
+        "G14",
+        lambda: bureau.rec("huang.li", "post_evaluation.started", "d1", start),
+        field="evaluator_unit",
     )
     assert "basic-edu was the undertaking unit" in message
     bureau.rec(
@@ -537,6 +622,7 @@ def test_g14_an_expert_institution_does_not_evaluate_its_own_argument(bureau: Bu
             "d1",
             {"trigger": "many_opinions", "evaluator": "示例教育研究院"},
         ),
+        field="evaluator",
     )
 
 
@@ -545,7 +631,10 @@ def test_g15_adjustment_needs_a_decided_new_decision(bureau: Bureau) -> None:
     bureau.propose("d2", links=[{"type": "adjusts", "target": "d1"}])
     adjust = {"kind": "modify", "new_decision": "d2", "reason": "评估后调整"}
     message = refused(
-        bureau, "G15", lambda: bureau.rec("huang.li", "decision.adjusted", "d1", adjust)
+        bureau,
+        "G15",
+        lambda: bureau.rec("huang.li", "decision.adjusted", "d1", adjust),
+        field="new_decision",
     )
     assert "the new decision d2 has not passed its own procedure (it is proposed)" in message
     bureau.initiate("d2")
@@ -566,7 +655,11 @@ def test_g15_emergency_suspension_needs_art35_grounds(bureau: Bureau) -> None:
     unrelated = bureau.count() - 1
     suspend = {"reason": "紧急情况", "grounds": [unrelated]}
     message = refused(
-        bureau, "G15", lambda: bureau.rec("zhang.wei", "decision.suspended", "d1", suspend)
+        bureau,
+        "G15",
+        lambda: bureau.rec("zhang.wei", "decision.suspended", "d1", suspend),
+        field="grounds.0",
+        conflicting_seq=unrelated,
     )
     assert f"grounds seq {unrelated} is not an execution issue" in message
     issue = bureau.rec(
@@ -591,7 +684,12 @@ def test_g16_late_archive_needs_a_reason(bureau: Bureau) -> None:
         "archived_at": late,
         "complete": True,
     }
-    message = refused(bureau, "G16", lambda: bureau.rec("huang.li", "archive.filed", "d1", archive))
+    message = refused(
+        bureau,
+        "G16",
+        lambda: bureau.rec("huang.li", "archive.filed", "d1", archive),
+        field="archived_at",
+    )
     assert "later than 30" in message
     bureau.rec("huang.li", "archive.filed", "d1", {**archive, "exceptions": {"G16": "档案室搬迁"}})
     assert [e["gate"] for e in report(bureau)["exceptions"]] == ["G16"]

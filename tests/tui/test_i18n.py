@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from ledger.procedure.gates import remedy_codes
 from tui import i18n
 
 TUI = Path(i18n.__file__).parent
@@ -23,6 +24,17 @@ def test_every_key_is_in_every_language() -> None:
     everything = set().union(*keys.values())
     for lang, found in keys.items():
         assert not sorted(everything - found), f"{lang} lacks these keys"
+
+
+def test_every_remedy_code_has_its_words_in_every_language() -> None:
+    """Guards a gate whose remedy code has no words (the CLI and the TUI would show the code),
+    and words left behind for a code no gate carries."""
+    codes = remedy_codes()
+    for lang in i18n.LANGUAGES:
+        found = {
+            key.removeprefix("remedy.") for key in i18n.catalog(lang) if key.startswith("remedy.")
+        }
+        assert found == codes, lang
 
 
 def test_placeholders_agree_across_languages() -> None:

@@ -10,13 +10,22 @@ import pytest
 from textual.widgets import DataTable, Static
 
 from ledger.errors import VerificationError
+from ledger.procedure.gates import GATES
+from ledger.recording import Refusal
 from tests import tamper
 from tests.tui.conftest import SIZE, DemoCopy
 from tests.tui.test_flows import rows, settle, text
 from tui import i18n
 from tui.app import LedgerApp
 from tui.screens.decision import DecisionScreen
-from tui.screens.labels import basis_text, entry_type_name, finding_name, post_at, role_name
+from tui.screens.labels import (
+    basis_text,
+    entry_type_name,
+    finding_name,
+    post_at,
+    refusal_text,
+    role_name,
+)
 from tui.screens.verify import VerifyScreen
 
 MakeApp = Callable[..., LedgerApp]
@@ -119,3 +128,26 @@ async def test_a_tampered_ledger_names_the_failure_kind(
         failures = rows(app.screen.query_one("#verify-failures", DataTable))
     assert f"[{name}]" in first and "200" in first and "[signature]" not in first
     assert failures[0][:2] == [name, "200"]
+
+
+@pytest.mark.parametrize("language", i18n.LANGUAGES)
+def test_a_refusal_is_worded_from_its_fields(language: str) -> None:
+    """Guards the refusal panel against words taken from anything but the refusal's fields: the
+    gate and its citation, the rule and the remedy in the reader's language, the finding, and
+    the earlier entry it concerns."""
+    breach = GATES["G11"].breach("2 yes of 4 members due", field="result", conflicting_seq=41)
+    i18n.use(language)
+    try:
+        shown = refusal_text(Refusal(breach.finding, field=breach.field, breach=breach))
+        plain = refusal_text(Refusal("the ledger is read-only"))
+    finally:
+        i18n.use("en")
+    words = i18n.catalog(language)
+    assert shown.splitlines() == [
+        words["record.gate_hard"].format(gate="G11", article="cadre rules"),
+        words["record.gate.G11.rule"],
+        words["record.ledger_says"].format(message="2 yes of 4 members due"),
+        words["record.see_seq"].format(seq=41),
+        words["record.remedy"].format(remedy=words["remedy.record_the_result_the_counts_give"]),
+    ]
+    assert plain == words["record.refused"].format(message="the ledger is read-only")

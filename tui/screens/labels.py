@@ -32,16 +32,18 @@ def field_error(problem: FieldError) -> str:
 
 
 def refusal_text(refusal: Refusal) -> str:
-    """A refusal: the gate, its article and rule, the ledger's message, what would satisfy it."""
-    if refusal.gate is None:
+    """A refusal: the gate, its article and rule, the ledger's finding, what would satisfy it."""
+    breach = refusal.breach
+    if breach is None:
         return t("record.refused", message=refusal.message)
-    gate = refusal.gate
     lines = [
-        t(f"record.gate_{refusal.strength}", gate=gate, article=str(refusal.article)),
-        t(f"record.gate.{gate}.rule"),
-        t("record.ledger_says", message=refusal.message),
-        t("record.remedy", remedy=t(f"record.gate.{gate}.remedy")),
+        t(f"record.gate_{breach.strength}", gate=breach.gate, article=breach.citation),
+        t(f"record.gate.{breach.gate}.rule"),
+        t("record.ledger_says", message=breach.finding),
     ]
+    if breach.conflicting_seq is not None:
+        lines.append(t("record.see_seq", seq=breach.conflicting_seq))
+    lines.append(t("record.remedy", remedy=t(f"remedy.{breach.remedy}")))
     return "\n".join(lines)
 
 
