@@ -40,7 +40,7 @@ from ledger.merkle import CompactRange
 from ledger.procedure.state import Procedure
 from ledger.store import migrations
 from ledger.store.engine import make_engine, safe_url, sqlite_path, tolerant_rows
-from ledger.store.schema import append_only_sql
+from ledger.store.schema import append_only_sql, check_schema
 from ledger.store.tables import AUTHENTICATED, BLOBS, DERIVED, ENTRIES, SCHEMA_VERSION, table
 from ledger.store.tree import extend_nodes
 
@@ -226,8 +226,8 @@ class SqlStore:
         if an entry was appended since, or the version table changed, nothing is done.
 
         Raises:
-            StoreError: the ledger changed since it was verified, or a migration failed
-                (nothing was changed).
+            StoreError: the ledger changed since it was verified, a migration failed, or the
+                tables it left are not this release's (nothing was changed).
             LaterSchemaError: the schema is not one this release can upgrade.
         """
         with self.writing() as tx:
@@ -252,6 +252,12 @@ class SqlStore:
                 raise StoreError(
                     f"a migration failed: {_reason(exc)}; nothing was upgraded"
                 ) from None
+            # The tables must now be what this release creates, before anything is committed.
+            schema = check_schema(tx.conn, reached)
+            if not schema.ok:
+                raise StoreError(
+                    f"after the migrations, {schema.differences[0][1]}; nothing was upgraded"
+                )
         self.recorded = migrations.Recorded(table=True, values=(reached,))
         return recorded, reached
 
