@@ -13,6 +13,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner, Result
 
 from ledger.cli import app
+from ledger.errors import StoreError
 from ledger.store import create_store, open_store
 from ledger.store.migrations import HEAD, VERSION_TABLE
 from ledger.store.repository import table_names
@@ -112,6 +113,18 @@ def test_upgrade_of_a_tampered_ledger_is_refused_and_changes_nothing(old_ledger:
     assert "nothing was upgraded" in result.stderr
     assert dump(old_ledger) == before
     assert run(old_ledger, "log").exit_code == 8  # still the old schema
+
+
+def test_upgrade_refuses_a_ledger_that_moved_since_it_was_verified(old_ledger: Path) -> None:
+    """The migrations run only on the head that was verified (an append in between would
+    otherwise be upgraded unverified)."""
+    store = open_store(str(old_ledger), older=True)
+    try:
+        with pytest.raises(StoreError, match="changed while it was being verified"):
+            store.upgrade("0" * 64)
+    finally:
+        store.close()
+    assert run(old_ledger, "log").exit_code == 8  # nothing was upgraded
 
 
 # -- PostgreSQL ----------------------------------------------------------------------------------
