@@ -403,11 +403,11 @@ def _version_differences(conn: Connection, revision: str) -> list[tuple[str, str
     if recorded.revision == revision:
         return []
     if len(recorded.values) != 1:
-        state = f"holds {len(recorded.values)} rows, not one"
+        state = f"holds {len(recorded.values)} rows, not one naming revision {revision}"
     else:
         later = " (a later release's?)" if recorded.state == "later" else ""
-        state = f"records {recorded.describe()}{later}, not {revision}"
-    return [(VERSION_TABLE, f"table {VERSION_TABLE}: the schema's revision {state}")]
+        state = f"records {recorded.describe()}{later}, not revision {revision}"
+    return [(VERSION_TABLE, f"table {VERSION_TABLE} {state}")]
 
 
 # What a summary names first: the table, its keys and triggers, then its columns and the rest.

@@ -132,22 +132,22 @@ def run(db: str, *args: str) -> Result:
         (
             "UPDATE alembic_version SET version_num = '0002'",
             "recorded by a later release (schema revision '0002'; this release knows up to 0001)",
-            "the schema's revision records revision '0002' (a later release's?), not 0001",
+            "records revision '0002' (a later release's?), not revision 0001",
         ),
         (
             "UPDATE alembic_version SET version_num = '0001 '",
             "alembic_version table was changed (revision '0001 ', which no release writes)",
-            "the schema's revision records revision '0001 ', not 0001",
+            "records revision '0001 ', not revision 0001",
         ),
         (
             "DELETE FROM alembic_version",
             "alembic_version table was changed (a version table of 0 rows",
-            "the schema's revision holds 0 rows, not one",
+            "holds 0 rows, not one naming revision 0001",
         ),
         (
             "INSERT INTO alembic_version VALUES ('0000')",
             "alembic_version table was changed (a version table of 2 rows",
-            "the schema's revision holds 2 rows, not one",
+            "holds 2 rows, not one naming revision 0001",
         ),
     ],
     ids=["later", "changed", "empty", "two rows"],
@@ -165,7 +165,7 @@ def test_a_version_table_changed_by_hand(
     assert refusal in log.stderr
     verify = run(ledger.db, "verify")
     assert verify.exit_code == 3, verify.output
-    assert f"FAIL [db_schema] table alembic_version: {failure}" in verify.stderr
+    assert f"FAIL [db_schema] table alembic_version {failure}" in verify.stderr
     assert run(ledger.db, "db", "upgrade").exit_code == 8
     assert run(ledger.db, "log").exit_code == 8
 
