@@ -139,7 +139,7 @@ def migrate_ledger(*, source: str, target: str) -> Migration:
             with src.reading() as snapshot, dst.writing() as tx:
                 for name in table_names():
                     if name == VERSION_TABLE:
-                        continue  # both are at this release's revision: the target since made
+                        continue  # the target was made at this release's revision, as the source is
                     stream = src.dump(snapshot, name)
                     if name == "entries":
                         stream = _noting_head(stream, last)

@@ -1,6 +1,6 @@
 """Schema revisions: the chain Alembic finds, the facts kept for each revision, migrations run
-in the caller's one transaction on both backends, and a version table that says something else
-than this release's revision named by every command and reported by verify."""
+in the caller's one transaction on both backends, and a version table that names another
+revision than this release's: refused by every command, reported by verify."""
 
 from __future__ import annotations
 

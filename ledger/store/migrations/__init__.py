@@ -122,6 +122,7 @@ def upgrade(conn: Connection, recorded: Recorded, *, versions: Path = VERSIONS) 
         return start
 
     def steps(heads: Any, _context: Any) -> Any:
+        # as Alembic's own `command.upgrade` plans the steps from the recorded heads
         return script._upgrade_revs(target, heads)
 
     context = MigrationContext.configure(
