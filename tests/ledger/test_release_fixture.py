@@ -10,14 +10,16 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from typer.testing import CliRunner, Result
 
 from ledger.cli import app
 from ledger.errors import StoreError
 from ledger.store import create_store, open_store
 from ledger.store.migrations import HEAD, VERSION_TABLE
+from ledger.store.postgres import grant_sql
 from ledger.store.repository import table_names
-from tests.backends import Backend
+from tests.backends import Backend, PostgresBackend
 from tests.tamper import sql
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "release-0.1.0" / "demo.sqlite3"
@@ -151,8 +153,16 @@ def release_ledger_on(backend: Backend, directory: Path) -> str:
 @pytest.mark.postgres
 def test_release_0_1_0_demo_upgrades_on_postgresql(pg_backend: Backend, tmp_path: Path) -> None:
     """The acceptance on PostgreSQL: the old layout gives the message, the owner upgrades it,
-    it verifies (also as the recorders' role), and a second upgrade is a no-op."""
+    it verifies, a second upgrade is a no-op, and the recorders' role reads it once granted
+    again (until then it is told so)."""
     db = release_ledger_on(pg_backend, tmp_path)
+    assert isinstance(pg_backend, PostgresBackend)
+    server = pg_backend.server
+    # the recorders' role as release 0.1.0's `ledger db grant` left it
+    granted = [line for line in grant_sql(db, server.app_role) if VERSION_TABLE not in line]
+    server.run(db, ";".join(granted))
+    recorder = make_url(db).set(username=server.app_role, password=server.app_password)
+    as_recorder = recorder.render_as_string(hide_password=False)
     refused = run(db, "verify")
     assert refused.exit_code == 8 and "run `ledger db upgrade`" in refused.stderr
     result = run(db, "db", "upgrade")
@@ -161,9 +171,11 @@ def test_release_0_1_0_demo_upgrades_on_postgresql(pg_backend: Backend, tmp_path
     assert_verifies(db)
     again = run(db, "db", "upgrade")
     assert again.exit_code == 0 and again.stdout.startswith(f"ok: already at revision {HEAD}")
-    recorder = pg_backend.recorder_db(db)
-    assert_verifies(recorder)
-    assert run(recorder, "decisions").exit_code == 0
+    ungranted = run(as_recorder, "log")
+    assert ungranted.exit_code == 4 and "ledger db grant" in ungranted.stderr
+    assert pg_backend.recorder_db(db) == as_recorder  # the grant, run again
+    assert_verifies(as_recorder)
+    assert run(as_recorder, "decisions").exit_code == 0
 
 
 @pytest.mark.postgres
