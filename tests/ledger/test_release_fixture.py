@@ -69,6 +69,7 @@ def assert_verifies(db: str | Path) -> None:
         ("decisions",),
         ("show", "0"),
         ("checkpoint", "--verifier-key"),
+        ("tui",),
         ("migrate", "--from", "{db}", "--to", "{dir}/copy.db"),
     ],
     ids=lambda command: " ".join(command[:2]),
