@@ -4,6 +4,7 @@ revision than this release's: refused by every command, reported by verify."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from typer.testing import CliRunner, Result
 from ledger.cli import app
 from ledger.store import SqlStore, create_store, migrations
 from ledger.store.migrations import HEAD, REVISIONS, VERSION_TABLE, VERSIONS
-from ledger.store.schema import SNAPSHOTS, check_schema, snapshot
+from ledger.store.schema import SNAPSHOTS, actual_facts, check_schema, snapshot
 from ledger.store.tables import SCHEMA_VERSION
 from tests.backends import Backend, SqliteBackend
 from tests.builders import new_ledger
@@ -49,6 +50,14 @@ def test_the_heads_facts_are_kept_for_later_releases() -> None:
         "regenerate with: python -c 'from ledger.store.schema import snapshot; print(snapshot(), "
         'end="")\' > ledger/store/migrations/schema/HEAD.json'
     )
+
+
+def test_the_kept_facts_are_what_the_database_holds(tmp_path: Path, backend: Backend) -> None:
+    ledger = new_ledger(tmp_path, backend=backend)
+    kept = json.loads((SNAPSHOTS / f"{HEAD}.json").read_text("utf-8"))
+    with ledger.store.reading() as conn:
+        facts = {(table, item): fact for table, item, fact in kept[conn.dialect.name]}
+        assert actual_facts(conn) == facts
 
 
 def test_a_new_ledger_records_the_head(tmp_path: Path, backend: Backend) -> None:
