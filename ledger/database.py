@@ -15,6 +15,7 @@ from ledger.errors import ConfigError, InputError, StoreError, VerificationError
 from ledger.service import verify_ledger
 from ledger.store import create_store, open_store, url_for
 from ledger.store.engine import is_postgres
+from ledger.store.migrations import HEAD, VERSION_TABLE
 from ledger.store.postgres import grant_sql, run_grant
 from ledger.store.repository import ENTRY_COLUMNS, table_names
 from ledger.verify import VerifyReport
@@ -45,6 +46,50 @@ def grant_statements(*, db: str, role: str, execute: bool = False) -> list[str]:
         return run_grant(store, role)
     finally:
         store.close()
+
+
+@dataclass(frozen=True)
+class Upgrade:
+    """What `upgrade_ledger` did: the schema before (in words) and the revision after, and the
+    ledger it verified first."""
+
+    before: str
+    after: str
+    changed: bool
+    entries: int
+    head: str | None
+
+
+def upgrade_ledger(*, db: str) -> Upgrade:
+    """Bring the ledger at `db` to this release's schema revision.
+
+    The ledger is verified first, as its own schema revision has it; then every pending
+    migration is applied in one transaction holding the append lock, which also checks that
+    nothing was appended since the verification. A ledger already at this release's revision
+    is verified and left as it is.
+
+    Raises:
+        ConfigError, LedgerNotFoundError, StoreError: the database cannot be opened or written,
+            or it changed during the verification (nothing was upgraded).
+        LaterSchemaError: a later release's schema, or a changed version table.
+        VerificationError: the ledger fails verification (nothing was upgraded).
+    """
+    store = open_store(db, older=True)
+    try:
+        report = verify_ledger(store=store)
+        if not report.ok:
+            first = report.ordered()[0]
+            raise VerificationError(
+                f"the ledger fails verification: [{first.kind}] {first.describe()}; nothing was "
+                "upgraded (`ledger verify` lists every failure)"
+            )
+        before = store.recorded
+        if before.state == "current":
+            return Upgrade(before.describe(), HEAD, False, report.entries, report.head)
+        before, after = store.upgrade(report.head)
+    finally:
+        store.close()
+    return Upgrade(before.describe(), after, True, report.entries, report.head)
 
 
 @dataclass(frozen=True)
@@ -93,6 +138,8 @@ def migrate_ledger(*, source: str, target: str) -> Migration:
             last: list[str] = []
             with src.reading() as snapshot, dst.writing() as tx:
                 for name in table_names():
+                    if name == VERSION_TABLE:
+                        continue  # the target was made at this release's revision, as the source is
                     stream = src.dump(snapshot, name)
                     if name == "entries":
                         stream = _noting_head(stream, last)

@@ -28,6 +28,18 @@ class LedgerNotFoundError(StoreError):
     """There is no ledger at the given location."""
 
 
+class SchemaRevisionError(StoreError):
+    """The ledger's tables are not at the schema revision of this release."""
+
+
+class OutdatedSchemaError(SchemaRevisionError):
+    """The ledger's tables are an earlier release's: `ledger db upgrade` brings them forward."""
+
+
+class LaterSchemaError(SchemaRevisionError):
+    """The ledger's tables are a later release's, or its version table was changed by hand."""
+
+
 class EntryNotFoundError(StoreError):
     """No entry (or blob) has the requested sequence number or hash."""
 

@@ -486,7 +486,7 @@ def verify_ledger(
     report = VerifyReport()
     with store.reading() as conn:
         # (0) the tables, keys, constraints and triggers are those the application creates
-        schema = check_schema(conn)
+        schema = check_schema(conn, store.recorded.schema)
         report_schema(schema, report)
         if schema.unreadable & {"entries", "blobs"}:
             return report  # nothing can be checked; the schema failures say why
@@ -570,9 +570,14 @@ def repudiation_for(*, store: SqlStore, key_id: str, effective_at: str) -> list[
     return store.directory().signed_since(key_id, since)
 
 
-def open_ledger(db: str) -> SqlStore:
-    """Open an existing ledger. Raises ConfigError, LedgerNotFoundError, StoreError."""
-    return open_store(db)
+def open_ledger(db: str, *, unknown: bool = False) -> SqlStore:
+    """Open an existing ledger at this release's schema revision; with `unknown`, also one whose
+    version table names a revision this release does not know (to verify it).
+
+    Raises:
+        ConfigError, LedgerNotFoundError, SchemaRevisionError, StoreError.
+    """
+    return open_store(db, unknown=unknown)
 
 
 __all__ = [

@@ -1,4 +1,5 @@
-"""`ledger db grant` and `ledger migrate`: where a ledger lives, and who may write it."""
+"""`ledger db upgrade`, `ledger db grant` and `ledger migrate`: the ledger's schema, where it
+lives, and who may write it."""
 
 from __future__ import annotations
 
@@ -11,8 +12,30 @@ from ledger.cli.errors import handles_ledger_errors
 from ledger.cli.output import data, info
 
 db_app = typer.Typer(
-    help="PostgreSQL: the privileges of the role recorders connect as.", no_args_is_help=True
+    help="The ledger's database: its schema revision, and (PostgreSQL) the privileges of the "
+    "role recorders connect as.",
+    no_args_is_help=True,
 )
+
+
+@db_app.command("upgrade")
+@handles_ledger_errors
+def upgrade(ctx: typer.Context) -> None:
+    """Bring the ledger's tables to this release's schema revision: verify the ledger first
+    (exit 3 if it fails, nothing changed), then apply every pending migration in one
+    transaction. Stop the recorders first; on PostgreSQL connect as the tables' owner. Running
+    it again changes nothing.
+
+    Example: ledger --db bureau.db db upgrade
+    """
+    from ledger import database
+
+    done = database.upgrade_ledger(db=state(ctx).settings().db)
+    verified = f"{done.entries} entries verified, head {done.head}"
+    if done.changed:
+        data(f"ok: upgraded from {done.before} to revision {done.after} ({verified})")
+    else:
+        data(f"ok: already at revision {done.after} ({verified}); nothing to do")
 
 
 @db_app.command("grant")

@@ -10,6 +10,7 @@ from ledger.errors import (
     InputError,
     LedgerError,
     RefusedError,
+    SchemaRevisionError,
     StoreError,
     VerificationError,
 )
@@ -25,12 +26,14 @@ class ExitCode(IntEnum):
     KEYS = 5  # wrong passphrase, missing or unreadable key file
     INPUT = 6  # a malformed body or file: nothing was written
     REFUSED = 7  # well-formed, but a ledger rule refuses it: nothing was written
+    SCHEMA = 8  # the ledger's tables are an earlier release's (ledger db upgrade) or a later one's
     INTERRUPTED = 130  # Ctrl-C
 
 
 EPILOG = (
     "Exit codes: 0 ok, 2 usage, 3 verification failed, 4 store, 5 keys, "
-    "6 invalid input, 7 refused by a rule, 130 interrupted, 1 unexpected error."
+    "6 invalid input, 7 refused by a rule, 8 schema of another release (ledger db upgrade), "
+    "130 interrupted, 1 unexpected error."
 )
 
 
@@ -44,6 +47,8 @@ def exit_code_for(exc: BaseException) -> ExitCode:
         return ExitCode.INPUT
     if isinstance(exc, RefusedError):
         return ExitCode.REFUSED
+    if isinstance(exc, SchemaRevisionError):
+        return ExitCode.SCHEMA
     if isinstance(exc, StoreError):
         return ExitCode.STORE
     if isinstance(exc, ConfigError):

@@ -105,7 +105,7 @@ def verify(
         from ledger.cli.exports import verify_bundle
 
         return verify_bundle(bundle, trust or [], kept, as_json)
-    store = service.open_ledger(state(ctx).settings().db)
+    store = service.open_ledger(state(ctx).settings().db, unknown=True)
     show = sys.stderr.isatty() and not as_json
 
     def progress(done: int, total: int) -> None:

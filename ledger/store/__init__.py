@@ -6,13 +6,13 @@ from ledger.store.engine import url_for
 from ledger.store.repository import Head, SqlStore, StoredRow, WriteTx
 
 
-def open_store(db: str) -> SqlStore:
-    """Open the existing ledger at `db` (a path or a URL).
+def open_store(db: str, *, older: bool = False, unknown: bool = False) -> SqlStore:
+    """Open the existing ledger at `db` (a path or a URL); see `SqlStore.open`.
 
     Raises:
-        ConfigError, LedgerNotFoundError, StoreError.
+        ConfigError, LedgerNotFoundError, SchemaRevisionError, StoreError.
     """
-    return SqlStore.open(url_for(db))
+    return SqlStore.open(url_for(db), older=older, unknown=unknown)
 
 
 def create_store(db: str) -> SqlStore:

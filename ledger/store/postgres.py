@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from ledger.errors import InputError, StoreError
+from ledger.store.migrations import VERSION_TABLE
 from ledger.store.repository import SqlStore, table_names
 from ledger.store.tables import AUTHENTICATED
 
@@ -28,7 +29,7 @@ FORBIDDEN = ("UPDATE", "DELETE", "TRUNCATE", "TRIGGER", "REFERENCES")
 def grant_sql(url: str, role: str) -> list[str]:
     """The statements giving `role` what a recorder needs on the ledger at `url`, and no more:
     SELECT and INSERT on the authenticated tables; SELECT, INSERT, UPDATE and DELETE on the
-    derived ones. Running them again changes nothing.
+    derived ones; SELECT on the version table. Running them again changes nothing.
 
     Raises:
         InputError: `role` is not a plain identifier.
@@ -46,6 +47,8 @@ def grant_sql(url: str, role: str) -> list[str]:
     ]
     for name in table_names():
         allowed = "SELECT, INSERT" if name in AUTHENTICATED else "SELECT, INSERT, UPDATE, DELETE"
+        if name == VERSION_TABLE:
+            allowed = "SELECT"  # only `ledger db upgrade`, run by the owner, changes it
         statements += [
             f"REVOKE ALL ON TABLE {_ident(name)} FROM {who}",
             f"GRANT {allowed} ON TABLE {_ident(name)} TO {who}",

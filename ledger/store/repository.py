@@ -30,15 +30,18 @@ from ledger.authority import DERIVED_TABLES, LOADED_TABLES, Directory, Row
 from ledger.entry import SignedEntry, decode_statement
 from ledger.errors import (
     EntryNotFoundError,
+    LaterSchemaError,
     LedgerNotFoundError,
+    OutdatedSchemaError,
     StoreError,
     VerificationError,
 )
 from ledger.merkle import CompactRange
 from ledger.procedure.state import Procedure
+from ledger.store import migrations
 from ledger.store.engine import make_engine, safe_url, sqlite_path, tolerant_rows
-from ledger.store.schema import append_only_sql
-from ledger.store.tables import AUTHENTICATED, BLOBS, DERIVED, ENTRIES, table
+from ledger.store.schema import append_only_sql, check_schema
+from ledger.store.tables import AUTHENTICATED, BLOBS, DERIVED, ENTRIES, SCHEMA_VERSION, table
 from ledger.store.tree import extend_nodes
 
 _PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
@@ -96,15 +99,25 @@ class SqlStore:
         self.engine = engine
         self.url = url
         self._register: _Register | None = None
+        # what the version table said when the ledger was opened (or made)
+        self.recorded = migrations.Recorded(table=True, values=(migrations.HEAD,))
 
     # -- opening ------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, url: str) -> SqlStore:
-        """Open an existing ledger.
+    def open(cls, url: str, *, older: bool = False, unknown: bool = False) -> SqlStore:
+        """Open an existing ledger whose tables are at this release's schema revision.
+
+        Args:
+            older: also open one of an earlier revision (for `ledger db upgrade`).
+            unknown: also open one whose version table names no revision this release knows
+                (for `ledger verify`, which reports it).
 
         Raises:
             LedgerNotFoundError: no database there, or it holds no ledger.
+            OutdatedSchemaError: (unless `older`) an earlier release's schema.
+            LaterSchemaError: (unless `unknown`) a later release's schema, or a changed version
+                table.
             StoreError: the database cannot be read.
         """
         path = sqlite_path(url)
@@ -119,6 +132,29 @@ class SqlStore:
             raise StoreError(f"cannot open database {safe_url(url)}: {_reason(exc)}") from None
         if "entries" not in present:
             raise LedgerNotFoundError(f"{safe_url(url)} is a database but holds no ledger")
+        try:
+            with store.engine.connect() as conn, conn.begin():
+                store.recorded = migrations.read(conn, present)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot open database {safe_url(url)}: {_reason(exc)}") from None
+        where, state = path or safe_url(url), store.recorded.state
+        if state == "older" and not older:
+            raise OutdatedSchemaError(
+                f"{where} holds a ledger of an earlier release ({store.recorded.describe()}; "
+                f"this release's is revision {migrations.HEAD}): run `ledger db upgrade`"
+            )
+        if state == "later" and not unknown:
+            raise LaterSchemaError(
+                f"{where} holds a ledger recorded by a later release (schema "
+                f"{store.recorded.describe()}; this release knows up to {migrations.HEAD}): "
+                "use that release or a newer one"
+            )
+        if state == "changed" and not unknown:
+            raise LaterSchemaError(
+                f"{where} holds a ledger whose {migrations.VERSION_TABLE} table was changed "
+                f"({store.recorded.describe()}, which no release writes): `ledger verify` "
+                "reports it"
+            )
         return store
 
     @classmethod
@@ -153,6 +189,7 @@ class SqlStore:
                 SQLModel.metadata.create_all(conn)
                 for statement in append_only_sql(conn.dialect.name):
                     conn.execute(text(statement))
+                conn.execute(insert(SCHEMA_VERSION).values(version_num=migrations.HEAD))
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot create a ledger at {safe_url(url)}: {_reason(exc)}") from None
         return store
@@ -180,6 +217,49 @@ class SqlStore:
             raise StoreError(f"cannot remove {safe_url(self.url)}: {_reason(exc)}") from None
         finally:
             self.close()
+
+    def upgrade(self, verified_head: str | None) -> tuple[migrations.Recorded, str]:
+        """Apply the pending migrations in one transaction holding the append lock; return what
+        the version table said before and the revision reached.
+
+        `verified_head` is the leaf hash of the head that the caller verified this ledger at:
+        if an entry was appended since, or the version table changed, nothing is done.
+
+        Raises:
+            StoreError: the ledger changed since it was verified, a migration failed, or the
+                tables it left are not this release's (nothing was changed).
+            LaterSchemaError: the schema is not one this release can upgrade.
+        """
+        with self.writing() as tx:
+            head = _head(tx.conn)
+            present = set(inspect(tx.conn).get_table_names())
+            recorded = migrations.read(tx.conn, present)
+            if (None if head is None else head.leaf_hash) != verified_head or (
+                recorded != self.recorded
+            ):
+                raise StoreError(
+                    "the ledger changed while it was being verified; nothing was upgraded "
+                    "(stop the recorders, then run `ledger db upgrade` again)"
+                )
+            if recorded.state not in ("current", "older"):
+                raise LaterSchemaError(
+                    f"{safe_url(self.url)} has {recorded.describe()}, which this release "
+                    "cannot upgrade"
+                )
+            try:
+                reached = migrations.upgrade(tx.conn, recorded)
+            except SQLAlchemyError as exc:
+                raise StoreError(
+                    f"a migration failed: {_reason(exc)}; nothing was upgraded"
+                ) from None
+            # The tables must now be what this release creates, before anything is committed.
+            schema = check_schema(tx.conn, reached)
+            if not schema.ok:
+                raise StoreError(
+                    f"after the migrations, {schema.differences[0][1]}; nothing was upgraded"
+                )
+        self.recorded = migrations.Recorded(table=True, values=(reached,))
+        return recorded, reached
 
     # -- writing ------------------------------------------------------------------------
 

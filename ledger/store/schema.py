@@ -14,15 +14,22 @@ blobs_no_update")` — and described in words, so that a difference reads as a s
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Dialect, UniqueConstraint, text
 from sqlmodel import SQLModel
 
+from ledger.store import migrations
 from ledger.store.engine import tolerant_rows
 from ledger.store.tables import AUTHENTICATED
+
+VERSION_TABLE = migrations.VERSION_TABLE
+# The facts of each earlier revision, as they were when it was the head (one file per revision).
+SNAPSHOTS = Path(migrations.__file__).parent / "schema"
 
 Facts = dict[tuple[str, str], str]
 
@@ -126,7 +133,35 @@ def _index(columns: Sequence[Any], unique: bool, partial: bool) -> str:
     return f"{'unique ' if unique else ''}on {_columns(columns)}{' (partial)' if partial else ''}"
 
 
-def expected_facts(dialect: Dialect) -> Facts:
+def expected_facts(dialect: Dialect, revision: str | None = migrations.HEAD) -> Facts:
+    """The facts of every ledger table at schema `revision` on `dialect`: at the head, as
+    `SqlStore.create` makes them; at an earlier revision, as recorded when it was the head
+    (`migrations/schema/REVISION.json`); for None, release 0.1.0's tables (the baseline's but
+    the version table)."""
+    if revision is None:
+        baseline = expected_facts(dialect, migrations.BASELINE)
+        return {key: value for key, value in baseline.items() if key[0] != VERSION_TABLE}
+    if revision != migrations.HEAD:
+        recorded = json.loads((SNAPSHOTS / f"{revision}.json").read_text("utf-8"))
+        return {(table, item): fact for table, item, fact in recorded[dialect.name]}
+    return head_facts(dialect)
+
+
+def snapshot() -> str:
+    """The head's facts on SQLite and PostgreSQL as `migrations/schema/HEAD.json` keeps them,
+    so that they are still known when a later revision is the head."""
+    from sqlalchemy.dialects.postgresql.base import PGDialect
+    from sqlalchemy.dialects.sqlite.base import SQLiteDialect
+
+    parts = []
+    for dialect in (SQLiteDialect(), PGDialect()):  # type: ignore[no-untyped-call]
+        facts = sorted([table, item, fact] for (table, item), fact in head_facts(dialect).items())
+        lines = ",\n".join(f"  {json.dumps(fact, ensure_ascii=False)}" for fact in facts)
+        parts.append(f' "{dialect.name}": [\n{lines}\n ]')
+    return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
+def head_facts(dialect: Dialect) -> Facts:
     """The facts of every ledger table as `SqlStore.create` makes them on `dialect`."""
     facts: Facts = {}
     for tbl in SQLModel.metadata.sorted_tables:
@@ -323,9 +358,11 @@ def actual_facts(conn: Connection) -> Facts:
     return _sqlite_facts(conn, tables)
 
 
-def check_schema(conn: Connection) -> SchemaReport:
-    """Compare every ledger table with what the application creates (see the module doc)."""
-    expected = expected_facts(conn.dialect)
+def check_schema(conn: Connection, revision: str | None = migrations.HEAD) -> SchemaReport:
+    """Compare every ledger table with what the application creates at schema `revision`
+    (None: release 0.1.0's tables), and the version table's row with `revision` (see the
+    module doc)."""
+    expected = expected_facts(conn.dialect, revision)
     actual = actual_facts(conn)
     order = {tbl.name: index for index, tbl in enumerate(SQLModel.metadata.sorted_tables)}
     differences: list[tuple[str, str]] = []
@@ -355,7 +392,22 @@ def check_schema(conn: Connection) -> SchemaReport:
             differences.append((table, f"table {table}: the {item} is altered: {have}"))
         else:
             differences.append((table, f"table {table}: the {item} is {have}, not {want}"))
+    if revision is not None and (VERSION_TABLE, TABLE) in actual:
+        differences += _version_differences(conn, revision)
     return SchemaReport(differences, frozenset(unreadable))
+
+
+def _version_differences(conn: Connection, revision: str) -> list[tuple[str, str]]:
+    """The version table must hold one row: the revision its tables are at."""
+    recorded = migrations.read(conn, [VERSION_TABLE])
+    if recorded.revision == revision:
+        return []
+    if len(recorded.values) != 1:
+        state = f"holds {len(recorded.values)} rows, not one naming revision {revision}"
+    else:
+        later = " (a later release's?)" if recorded.state == "later" else ""
+        state = f"records {recorded.describe()}{later}, not revision {revision}"
+    return [(VERSION_TABLE, f"table {VERSION_TABLE} {state}")]
 
 
 # What a summary names first: the table, its keys and triggers, then its columns and the rest.
@@ -372,4 +424,4 @@ def _long(item: str, description: str | None) -> bool:
     return description == "present" or item.startswith(("trigger ", "function "))
 
 
-__all__ = ["SchemaReport", "append_only_sql", "check_schema", "expected_facts"]
+__all__ = ["SchemaReport", "append_only_sql", "check_schema", "expected_facts", "head_facts"]

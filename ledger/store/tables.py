@@ -168,3 +168,17 @@ MERKLE_NODES = table(MerkleNodeRow)
 CHECKPOINTS = table(CheckpointRow)
 COSIGNATURES = table(CosignatureRow)
 AUTHENTICATED = (*AUTHENTICATED, "checkpoints", "cosignatures")
+
+
+# -- the schema's revision ------------------------------------------------------------------------
+# One row: the revision of `ledger.store.migrations` the tables are at. Declared here, as Alembic
+# makes it, so that a new ledger has it and `ledger verify` checks both the table and its row.
+
+
+class SchemaVersionRow(SQLModel, table=True):
+    __tablename__ = "alembic_version"
+
+    version_num: str = Field(primary_key=True, max_length=32)
+
+
+SCHEMA_VERSION = table(SchemaVersionRow)

@@ -21,6 +21,7 @@ def test_codes_are_the_documented_numbers() -> None:
         "KEYS": 5,
         "INPUT": 6,
         "REFUSED": 7,
+        "SCHEMA": 8,
         "INTERRUPTED": 130,
     }
     for code in ExitCode:
@@ -68,6 +69,13 @@ def test_refused(ready: Cli) -> None:
     result = ready("person", "add", "--id", "wang.fang", "--name", "又一个")
     assert result.exit_code == ExitCode.REFUSED
     assert "already registered" in result.stderr
+
+
+def test_schema(ready: Cli) -> None:
+    sql(str(ready.db), "DROP TABLE alembic_version;")
+    result = ready("log")
+    assert result.exit_code == ExitCode.SCHEMA
+    assert "run `ledger db upgrade`" in result.stderr
 
 
 def test_interrupted(ready: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
