@@ -34,9 +34,10 @@ from ledger.procedure.gates import GATES
 from ledger.procedure.meeting import majority_view
 from ledger.procedure.profile import RuleProfile
 from ledger.procedure.state import APPROVING, NEEDS_REASON, PROFILES, STEP_ENTRIES, VOTING_ROLES
+from ledger.registry import lookup
 from ledger.store import SqlStore
 from ledger.store.tables import BLOBS, DERIVED
-from ledger.types import Day, Hash, Id, Name, Text, describe_validation, lookup
+from ledger.types import Day, Hash, Id, Name, Text, describe_validation
 
 Obj = dict[str, Any]
 STATE = DERIVED["procedure_state"]
