@@ -17,7 +17,7 @@ from ledger import decisions, recording, service
 from ledger.app_service import LedgerService
 from ledger.errors import InputError, RefusedError
 from ledger.recording import Attachment, Floor, Refusal, Unconfirmed
-from ledger.types import lookup
+from ledger.registry import lookup
 
 Obj = dict[str, Any]
 

@@ -33,7 +33,8 @@ from ledger.errors import (
     seq_list,
 )
 from ledger.procedure.state import Procedure
-from ledger.types import GENESIS, lookup
+from ledger.registry import lookup
+from ledger.types import GENESIS
 
 _STAMP_WIDTH = len("2020-01-01T00:00:00.000000Z")
 

@@ -50,9 +50,10 @@ from ledger.procedure.state import (
     VOTING_ROLES,
     body_field,
 )
+from ledger.registry import lookup
 from ledger.store import SqlStore
 from ledger.store.tables import BLOBS, DERIVED
-from ledger.types import Day, Hash, Id, Name, Text, describe_validation, lookup
+from ledger.types import Day, Hash, Id, Name, Text, describe_validation
 
 Obj = dict[str, Any]
 STATE = DERIVED["procedure_state"]

@@ -46,12 +46,13 @@ from ledger.errors import (
 )
 from ledger.note import SignedCheckpoint
 from ledger.procedure.profile import RuleProfile
+from ledger.registry import lookup
 from ledger.store import SqlStore, create_store, open_store, url_for
 from ledger.store.engine import sqlite_path
 from ledger.store.repository import Head, StoredRow
 from ledger.store.schema import check_schema
 from ledger.tree_verify import TreeRebuild, verify_tree
-from ledger.types import GENESIS, EntryType, lookup
+from ledger.types import GENESIS, EntryType
 from ledger.verify import (
     PARALLEL_THRESHOLD,
     VerifyReport,

@@ -1,8 +1,9 @@
 """Entry types: each type's body schema, default subject, author rule and blob references.
 
 Bodies are validated strictly: no unknown fields, no missing ones, no float where an integer is
-required (amounts are integer fen), no coercion of strings to numbers. The decision procedure's
-types register here too, in their own issue.
+required (amounts are integer fen), no coercion of strings to numbers. This module holds the
+base types and the identity types; `ledger.registry` holds every type, the procedure's and the
+exports' too.
 """
 
 from __future__ import annotations
@@ -287,31 +288,6 @@ def _reject_floats(value: Any, where: str) -> None:
             _reject_floats(item, f"{where}[{index}]")
 
 
-REGISTRY: dict[str, EntryType] = {}
-
-
-def register(entry_type: EntryType) -> None:
-    """Add an entry type to the registry (each name once)."""
-    if entry_type.name in REGISTRY:
-        raise ValueError(f"entry type {entry_type.name} registered twice")
-    REGISTRY[entry_type.name] = entry_type
-
-
-def lookup(name: str) -> EntryType:
-    """Return the entry type called `name`.
-
-    Raises:
-        InputError: no such type; the message lists the known ones.
-    """
-    try:
-        return REGISTRY[name]
-    except KeyError:
-        known = ", ".join(sorted(REGISTRY))
-        raise InputError(
-            f"unknown entry type {name!r}; known types: {known}", where="TYPE"
-        ) from None
-
-
 GENESIS = "ledger.genesis"
 IDENTITY_TYPES = (
     "person.registered",
@@ -322,24 +298,19 @@ IDENTITY_TYPES = (
     "membership.ended",
 )
 
-register(EntryType(GENESIS, Genesis, "registrar", "the ledger's first entry"))
-register(EntryType("person.registered", PersonRegistered, "registrar", "register a person"))
-register(EntryType("key.bound", KeyBound, "registrar", "bind a public key to a person"))
-register(EntryType("key.revoked", KeyRevoked, "registrar", "revoke a person's key"))
-register(EntryType("organ.created", OrganCreated, "registrar", "set up an organ or unit"))
-register(EntryType("membership.started", MembershipStarted, "registrar", "a person takes a role"))
-register(EntryType("membership.ended", MembershipEnded, "registrar", "a person leaves a role"))
-register(
+ENTRY_TYPES = (
+    EntryType(GENESIS, Genesis, "registrar", "the ledger's first entry"),
+    EntryType("person.registered", PersonRegistered, "registrar", "register a person"),
+    EntryType("key.bound", KeyBound, "registrar", "bind a public key to a person"),
+    EntryType("key.revoked", KeyRevoked, "registrar", "revoke a person's key"),
+    EntryType("organ.created", OrganCreated, "registrar", "set up an organ or unit"),
+    EntryType("membership.started", MembershipStarted, "registrar", "a person takes a role"),
+    EntryType("membership.ended", MembershipEnded, "registrar", "a person leaves a role"),
     EntryType(
         "note",
         Note,
         "any",
         "free text, optionally with attachments",
         blob_refs=lambda body: list(body.get("attachments", [])),
-    )
+    ),
 )
-
-# The decision procedure's types register themselves on import; every reader of the registry
-# comes through this module, so they are always present.
-import ledger.export.produced  # noqa: E402, F401  (registers export.produced)
-import ledger.procedure  # noqa: E402, F401  (its package registers the types)

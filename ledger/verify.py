@@ -44,9 +44,9 @@ from ledger.errors import (
     StorageError,
     VerificationError,
 )
+from ledger.registry import lookup
 from ledger.store.repository import StoredRow
 from ledger.store.schema import SchemaReport
-from ledger.types import lookup
 
 BATCH = 2048
 PARALLEL_THRESHOLD = 4096  # below this, worker start-up costs more than it saves

@@ -49,7 +49,7 @@ def new(
     from keys import KeyStore
     from ledger import decisions, service
     from ledger.entry import parse_time
-    from ledger.types import lookup
+    from ledger.registry import lookup
 
     settings = state(ctx).settings()
     body = load_body(file)

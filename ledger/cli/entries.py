@@ -55,7 +55,7 @@ def record(
     from keys import KeyStore
     from ledger import service
     from ledger.entry import parse_time
-    from ledger.types import lookup
+    from ledger.registry import lookup
 
     settings = state(ctx).settings()
     entry_type_info = lookup(entry_type)

@@ -43,9 +43,10 @@ from ledger.export import render
 from ledger.export.bag import BagWriter, bag_files, file_sha256
 from ledger.export.bag_read import json_line
 from ledger.note import SignedCheckpoint, b64
+from ledger.registry import lookup
 from ledger.store import SqlStore
 from ledger.store import tree as store_tree
-from ledger.types import GENESIS, IDENTITY_TYPES, lookup
+from ledger.types import GENESIS, IDENTITY_TYPES
 
 FORMAT_VERSION = 2
 """Bump when any file the writer produces changes, however slightly: a verifier writes every

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from ledger.types import Body, Day, EntryType, Hash, Id, Text, register
+from ledger.types import Body, Day, EntryType, Hash, Id, Text
 
 EXPORT_PRODUCED = "export.produced"
 
@@ -43,4 +43,4 @@ class ExportProduced(Body):
     withheld: list[Withheld] = Field(default_factory=list, max_length=10_000)
 
 
-register(EntryType(EXPORT_PRODUCED, ExportProduced, "any", "an export for auditors"))
+ENTRY_TYPES = (EntryType(EXPORT_PRODUCED, ExportProduced, "any", "an export for auditors"),)

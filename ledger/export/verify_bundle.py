@@ -60,6 +60,7 @@ from ledger.export.verify_bag import (
     trusted_checkpoint,
     written_again,
 )
+from ledger.export.verify_dossier import verify_dossier
 from ledger.note import SignedCheckpoint
 from ledger.receipts import Trust
 from ledger.store import SqlStore
@@ -131,8 +132,6 @@ def _verify_bag(
     if report.kind == "bundle":
         _verify_full(root, info, signed, cp, kept, report, progress)
     else:
-        from ledger.export.verify_dossier import verify_dossier
-
         verify_dossier(root, info, signed, cp, trust, report)
 
 

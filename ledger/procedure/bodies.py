@@ -1,4 +1,5 @@
-"""The procedure's entry types (decision-procedure.md §4.3): body schemas, registered on import.
+"""The procedure's entry types (decision-procedure.md §4.3): their body schemas, collected by
+`ledger.registry`.
 
 Conventions, so that a reader of any body knows what its fields mean:
 - the subject of a decision's entries is the decision id; of a meeting's own entries the meeting
@@ -17,7 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from ledger.procedure.profile import RuleProfile
-from ledger.types import Body, Day, EntryType, Hash, Id, Name, Text, register
+from ledger.types import Body, Day, EntryType, Hash, Id, Name, Text
 
 Seq = Annotated[int, Field(ge=0)]
 Gate = Literal["G3", "G4", "G6", "G16"]  # the soft gates
@@ -704,7 +705,7 @@ def head_decision_body(meeting: str, outcome: str, reason: str | None = None) ->
     return body
 
 
-# -- registration --------------------------------------------------------------------------------
+# -- entry types --------------------------------------------------------------------------------
 
 
 def doc_refs(body: dict[str, Any]) -> list[str]:
@@ -797,13 +798,13 @@ TYPES: list[tuple[str, type[Body], str]] = [
 
 REGISTRAR_TYPES = {"rule_profile.versioned"}
 
-for _name, _schema, _summary in TYPES:
-    register(
-        EntryType(
-            _name,
-            _schema,
-            "registrar" if _name in REGISTRAR_TYPES else "any",
-            _summary,
-            blob_refs=doc_refs,
-        )
+ENTRY_TYPES = tuple(
+    EntryType(
+        name,
+        schema,
+        "registrar" if name in REGISTRAR_TYPES else "any",
+        summary,
+        blob_refs=doc_refs,
     )
+    for name, schema, summary in TYPES
+)

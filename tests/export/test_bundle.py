@@ -21,7 +21,7 @@ from ledger.export.produced import EXPORT_PRODUCED
 from ledger.export.verify_bundle import BundleReport, verify_bundle
 from ledger.note import SignedCheckpoint, ed25519_key
 from ledger.receipts import Trust
-from ledger.types import lookup
+from ledger.registry import lookup
 from tests.builders import seeded_key
 from tests.export.conftest import Demo
 from tests.export.forge import failures, resign, set_label, verify

@@ -19,8 +19,8 @@ from ledger.entry import (
     TYPE_PATTERN,
 )
 from ledger.errors import InputError
+from ledger.registry import lookup
 from ledger.store.postgres import ROLE_PATTERN
-from ledger.types import lookup
 from tests.builders import new_ledger
 from tests.tamper import forge_next
 

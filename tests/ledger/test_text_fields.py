@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ledger.errors import InputError
-from ledger.types import lookup
+from ledger.registry import lookup
 
 
 @pytest.mark.parametrize("name", ["a\x00b", "张\n伟", "tab\there", "bell\x07", "c1\x85"])

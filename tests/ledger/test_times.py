@@ -21,7 +21,7 @@ from ledger.entry import (
     parse_time,
 )
 from ledger.errors import InputError
-from ledger.types import lookup
+from ledger.registry import lookup
 from tests.builders import new_ledger
 from tests.tamper import forge_next
 

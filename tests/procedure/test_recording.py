@@ -22,7 +22,7 @@ from ledger.app_service import LedgerService
 from ledger.errors import GateRefusal, InputError
 from ledger.procedure import bodies
 from ledger.procedure.gates import GATES
-from ledger.types import lookup
+from ledger.registry import lookup
 from tests.procedure.bureau import ALL, MEMBERS, Bureau, open_copy
 
 

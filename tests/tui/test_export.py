@@ -21,7 +21,7 @@ from ledger.entry import decode_statement
 from ledger.errors import InputError
 from ledger.export.verify_bundle import verify_bundle
 from ledger.receipts import Trust
-from ledger.types import lookup
+from ledger.registry import lookup
 from tests.builders import Clock, new_ledger
 from tests.tui.conftest import SIZE
 from tui.app import LedgerApp
