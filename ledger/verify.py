@@ -122,13 +122,7 @@ _COLUMNS = ("prev", "type", "subject", "occurred_at", "recorded_at", "actor", "k
 
 
 class _Signatures:
-    """Checks signatures in batches: in worker processes when the ledger is large, one fewer
-    than the cores, and in this process whenever every worker already has its queue full.
-
-    The main process has its own work per entry (parsing, hashes, the register, the tree); a
-    worker for every core would leave three processes on two cores, each slowed by the others.
-    With one core left to the main process, it checks a batch itself whenever the workers are
-    behind, so every core stays busy and none waits."""
+    """Checks signatures in batches, in worker processes when the ledger is large."""
 
     def __init__(self, report: VerifyReport, parallel: bool) -> None:
         self.report = report
@@ -136,10 +130,10 @@ class _Signatures:
         self.seqs: list[int] = []
         self.keys: list[str] = []
         self.pending: list[tuple[Future[list[int]], list[int], list[str]]] = []
-        workers = (os.cpu_count() or 1) - 1
+        workers = os.cpu_count() or 1
         self.pool = (
             ProcessPoolExecutor(workers, mp_context=_context())
-            if parallel and workers > 0
+            if parallel and workers > 1
             else None
         )
         self.limit = 2 * workers
@@ -156,12 +150,12 @@ class _Signatures:
             return
         batch, seqs, kids = self.batch, self.seqs, self.keys
         self.batch, self.seqs, self.keys = [], [], []
-        while self.pending and self.pending[0][0].done():
-            self._collect_one()
-        if self.pool is None or len(self.pending) >= self.limit:
+        if self.pool is None:
             self._record(verify_many(batch), seqs, kids)
             return
         self.pending.append((self.pool.submit(verify_many, batch), seqs, kids))
+        while len(self.pending) >= self.limit:
+            self._collect_one()
 
     def _collect_one(self) -> None:
         future, seqs, kids = self.pending.pop(0)

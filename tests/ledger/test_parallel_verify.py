@@ -1,6 +1,5 @@
-"""Verify's signature checks on a ledger large enough for worker processes: batches checked by
-the workers and batches the main process checks itself (when the workers' queues are full) give
-the same report as checking every signature in one process."""
+"""Verify's signature checks on a ledger large enough for worker processes: the batches the
+workers check give the same report as checking every signature in one process."""
 
 from __future__ import annotations
 
