@@ -13,7 +13,7 @@ from typing import Any
 
 from ledger.errors import ConfigError, InputError, StoreError, VerificationError
 from ledger.service import verify_ledger
-from ledger.store import create_store, open_store, url_for
+from ledger.store import SqlStore, create_store, open_store, url_for
 from ledger.store.engine import is_postgres
 from ledger.store.migrations import HEAD, VERSION_TABLE
 from ledger.store.postgres import grant_sql, run_grant
@@ -76,13 +76,9 @@ def upgrade_ledger(*, db: str) -> Upgrade:
     """
     store = open_store(db, older=True)
     try:
-        report = verify_ledger(store=store)
-        if not report.ok:
-            first = report.ordered()[0]
-            raise VerificationError(
-                f"the ledger fails verification: [{first.kind}] {first.describe()}; nothing was "
-                "upgraded (`ledger verify` lists every failure)"
-            )
+        report = _verified(
+            store, "the ledger", "nothing was upgraded (`ledger verify` lists every failure)"
+        )
         before = store.recorded
         if before.state == "current":
             return Upgrade(before.describe(), HEAD, False, report.entries, report.head)
@@ -90,6 +86,21 @@ def upgrade_ledger(*, db: str) -> Upgrade:
     finally:
         store.close()
     return Upgrade(before.describe(), after, True, report.entries, report.head)
+
+
+def _verified(store: SqlStore, what: str, consequence: str) -> VerifyReport:
+    """Verify `store` before changing or copying it.
+
+    Raises:
+        VerificationError: naming `what`, its first failure and the `consequence`.
+    """
+    report = verify_ledger(store=store)
+    if not report.ok:
+        first = report.ordered()[0]
+        raise VerificationError(
+            f"{what} fails verification: [{first.kind}] {first.describe()}; {consequence}"
+        )
+    return report
 
 
 @dataclass(frozen=True)
@@ -125,13 +136,7 @@ def migrate_ledger(*, source: str, target: str) -> Migration:
         raise InputError("--from and --to are the same database", where="--to")
     src = open_store(source)
     try:
-        report = verify_ledger(store=src)
-        if not report.ok:
-            first = report.ordered()[0]
-            raise VerificationError(
-                f"the ledger to copy fails verification: [{first.kind}] {first.describe()}; "
-                "nothing was copied"
-            )
+        report = _verified(src, "the ledger to copy", "nothing was copied")
         dst = create_store(target)
         try:
             rows: dict[str, int] = {}

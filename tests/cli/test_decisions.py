@@ -118,6 +118,26 @@ def test_mistakes(year: demo.Demo, args: tuple[str, ...], code: int, message: st
     assert "Traceback" not in result.stderr + result.stdout
 
 
+def open_item_of_d2020_07(year: demo.Demo, tmp_path: Path, draft: str) -> Result:
+    """huang.li puts d2020-07 (draft `draft`) on the agenda of mtg-2020-15, at the CLI."""
+    agenda = tmp_path / "agenda.toml"
+    agenda.write_text(
+        f'meeting = "mtg-2020-15"\nitem = 2\ndraft = "{draft}"\npresenter = "zhao.lei"\n',
+        encoding="utf-8",
+    )
+    return run(
+        year,
+        "record",
+        "agenda_item.opened",
+        "--file",
+        str(agenda),
+        "--as",
+        "huang.li",
+        "--subject",
+        "d2020-07",
+    )
+
+
 def test_decision_new_and_a_refused_gate(year: demo.Demo, tmp_path: Path) -> None:
     body = tmp_path / "proposal.json"
     proposal = {
@@ -153,22 +173,7 @@ def test_decision_new_and_a_refused_gate(year: demo.Demo, tmp_path: Path) -> Non
     shown = json.loads(run(year, "show", "decision", "d2021-01", "--json").stdout)
     assert shown["decision"]["title"] == proposal["title"]
     assert run(year, "log").stdout.count("\n") == before + 1
-    agenda = tmp_path / "agenda.toml"
-    agenda.write_text(
-        f'meeting = "mtg-2020-15"\nitem = 2\ndraft = "{"0" * 64}"\npresenter = "zhao.lei"\n',
-        encoding="utf-8",
-    )
-    gate = run(
-        year,
-        "record",
-        "agenda_item.opened",
-        "--file",
-        str(agenda),
-        "--as",
-        "huang.li",
-        "--subject",
-        "d2020-07",
-    )
+    gate = open_item_of_d2020_07(year, tmp_path, "0" * 64)
     assert gate.exit_code == 7
     assert "is not a draft of decision d2020-07" in gate.stderr
     assert "nothing was written" in gate.stderr
@@ -182,23 +187,8 @@ def test_a_gate_refusal_names_the_gate_rule_field_and_remedy(
     written."""
     shown = json.loads(run(year, "show", "decision", "d2020-07", "--json").stdout)
     (draft,) = shown["decision"]["drafts"]
-    agenda = tmp_path / "agenda.toml"
-    agenda.write_text(
-        f'meeting = "mtg-2020-15"\nitem = 2\ndraft = "{draft}"\npresenter = "zhao.lei"\n',
-        encoding="utf-8",
-    )
     before = run(year, "log").stdout.count("\n")
-    gate = run(
-        year,
-        "record",
-        "agenda_item.opened",
-        "--file",
-        str(agenda),
-        "--as",
-        "huang.li",
-        "--subject",
-        "d2020-07",
-    )
+    gate = open_item_of_d2020_07(year, tmp_path, draft)
     assert gate.exit_code == 7
     assert gate.stderr.splitlines() == [
         f"error: G5 (Art. 25): draft {draft[:12]}… has no legality opinion, so it cannot go on "
