@@ -40,7 +40,7 @@ from ledger.errors import (
 from ledger.procedure import bodies
 from ledger.procedure.drafting import eligible_drafts, required_steps
 from ledger.procedure.gates import GATES
-from ledger.procedure.meeting import majority_view
+from ledger.procedure.meeting import majority_view, vote_threshold
 from ledger.procedure.profile import RuleProfile
 from ledger.procedure.state import (
     APPROVING,
@@ -1157,12 +1157,7 @@ def vote_passes(*, store: SqlStore, item: Floor) -> list[bool]:
     profile = profile_of(store, state["profile"])
     due = len([s for s in item.speakers if not s.recused])
     voters = len([s for s in item.speakers if s.voting])
-    if item.rule in ("cadre", "majority_of_members_due"):
-        threshold, base = profile.cadre_pass, due
-    elif item.rule == "two_thirds_of_members_due":
-        threshold, base = type(profile.cadre_pass)(share="2/3", more_than=False), due
-    else:
-        threshold, base = profile.quorum, voters
+    threshold, base, _ = vote_threshold(profile, item.rule, due, voters)
     return [threshold.met(yes, base) for yes in range(voters + 1)]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.procedure.drafting import eligible_drafts, latest_opinion
+from ledger.procedure.profile import RuleProfile, Threshold
 from ledger.procedure.state import (
     AGREEING,
     APPROVING,
@@ -419,19 +420,8 @@ def _vote(tx: Tx, body: Obj) -> None:
         raise tx.wrong(
             f"{cast} votes from {len(voters)} members entitled to vote", where="body.counts"
         )
-    profile = tx.profile(decision)
     due = len([p for p in meeting["due"] if p not in agenda["recusals"]])
-    rule = agenda["rule"]
-    if rule in ("cadre", "majority_of_members_due"):
-        threshold, base, label = profile.cadre_pass, due, "members due"
-    elif rule == "two_thirds_of_members_due":
-        threshold, base, label = (
-            type(profile.cadre_pass)(share="2/3", more_than=False),
-            due,
-            "members due",
-        )
-    else:
-        threshold, base, label = profile.quorum, len(voters), "members present"
+    threshold, base, label = vote_threshold(tx.profile(decision), agenda["rule"], due, len(voters))
     passes = threshold.met(counts["yes"], base)
     if body["result"] == "passed" and not passes:
         raise tx.gate(
@@ -447,6 +437,20 @@ def _vote(tx: Tx, body: Obj) -> None:
             vote["person"], decision["id"], "voter", meeting=meeting["id"], vote=vote["vote"]
         )
     _decide(tx, decision, agenda, body["result"], counts=counts, method=body["method"])
+
+
+def vote_threshold(
+    profile: RuleProfile, rule: str, due: int, present: int
+) -> tuple[Threshold, int, str]:
+    """G11: the share of yes votes an item decided by `rule` needs, the number it is a share of,
+    and what that number counts. Cadre items (and a majority of members due) take the profile's
+    share of the members due after recusals (cadre rules); two thirds of the members due where the
+    rule says so; otherwise the profile's share of the members present and voting."""
+    if rule in ("cadre", "majority_of_members_due"):
+        return profile.cadre_pass, due, "members due"
+    if rule == "two_thirds_of_members_due":
+        return Threshold(share="2/3", more_than=False), due, "members due"
+    return profile.quorum, present, "members present"
 
 
 def majority_view(agenda: Obj) -> str | None:
