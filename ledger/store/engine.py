@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Executable, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
@@ -190,8 +191,12 @@ def _plain_sqlite_rows(
                             yield row
                         index += 1
                 return
-            except sqlite3.OperationalError as exc:
-                if not _lenient_from_now(conn, str(exc)):
-                    raise OperationalError(sql, values, exc) from exc
+            except sqlite3.Error as exc:
+                if isinstance(exc, sqlite3.OperationalError) and _lenient_from_now(conn, str(exc)):
+                    continue
+                # As SQLAlchemy would have raised it (a damaged file: DatabaseError), so that
+                # the store's readers report it as they report any other driver error.
+                raise DBAPIError.instance(sql, values, exc, sqlite3.Error) from exc
     finally:
-        cursor.close()
+        with suppress(sqlite3.Error):  # the connection may be gone with the failure
+            cursor.close()

@@ -3,12 +3,15 @@ workers check give the same report as checking every signature in one process.""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from ledger import service
+from ledger.cli import app
 from ledger.verify import BATCH, PARALLEL_THRESHOLD
 from tests import tamper
 from tests.builders import LedgerFixture, new_ledger
@@ -72,3 +75,34 @@ def test_bad_signatures_in_every_batch_are_named_as_in_one_process(
         failure = report.failures["signature"]
         assert (failure.seq, failure.count) == (10, 3)
         assert "signature does not verify" in failure.message
+
+
+def test_a_damaged_page_met_while_streaming_is_a_store_error(
+    large: LedgerFixture, tmp_path: Path
+) -> None:
+    """A page of the entries table overwritten with junk halfway through the stream verify
+    reads (SQLite's own cursor): one error line, exit 4, no traceback."""
+    copy = tmp_path / "ledger.db"
+    large.store.close()
+    copy.write_bytes(Path(large.db).read_bytes())
+    large.store = service.open_ledger(large.db)
+    conn = sqlite3.connect(copy)
+    try:
+        size = conn.execute("PRAGMA page_size").fetchone()[0]
+        leaves = [p for (p,) in conn.execute(DBSTAT_LEAVES)]
+    finally:
+        conn.close()
+    assert len(leaves) > 100
+    with copy.open("r+b") as handle:
+        handle.seek((leaves[len(leaves) // 2] - 1) * size)
+        handle.write(b"\xde\xad\xbe\xef" * (size // 4))
+    result = CliRunner().invoke(app, ["--db", str(copy), "verify"])
+    assert result.exit_code == 4, result.output
+    assert result.stderr == (
+        "error: the database refused the read: database disk image is malformed\n"
+    )
+
+
+DBSTAT_LEAVES = (
+    "SELECT pageno FROM dbstat WHERE name = 'entries' AND pagetype = 'leaf' ORDER BY pageno"
+)
