@@ -571,14 +571,15 @@ def repudiation_for(*, store: SqlStore, key_id: str, effective_at: str) -> list[
     return store.directory().signed_since(key_id, since)
 
 
-def open_ledger(db: str, *, unknown: bool = False) -> SqlStore:
-    """Open an existing ledger at this release's schema revision; with `unknown`, also one whose
-    version table names a revision this release does not know (to verify it).
+def open_ledger(db: str, *, older: bool = False, unknown: bool = False) -> SqlStore:
+    """Open an existing ledger at this release's schema revision; with `older`, also one of an
+    earlier revision, and with `unknown` one whose version table names a revision this release
+    does not know (to verify them: see `SqlStore.open`).
 
     Raises:
         ConfigError, LedgerNotFoundError, SchemaRevisionError, StoreError.
     """
-    return open_store(db, unknown=unknown)
+    return open_store(db, older=older, unknown=unknown)
 
 
 __all__ = [

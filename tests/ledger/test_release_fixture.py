@@ -64,7 +64,6 @@ def assert_verifies(db: str | Path) -> None:
 @pytest.mark.parametrize(
     "command",
     [
-        ("verify",),
         ("log",),
         ("decisions",),
         ("show", "0"),
@@ -86,6 +85,34 @@ def test_release_0_1_0_ledger_names_the_upgrade(old_ledger: Path, command: tuple
     assert "earlier release" in line and "run `ledger db upgrade`" in line, line
     assert dump(old_ledger) == before
     assert not (old_ledger.parent / "copy.db").exists()
+
+
+def test_release_0_1_0_ledger_verifies_as_it_is(old_ledger: Path) -> None:
+    """An auditor's copy needs no upgrade: `ledger verify` checks the ledger against release
+    0.1.0's tables, says so, and writes nothing."""
+    before = dump(old_ledger)
+    assert_verifies(old_ledger)
+    result = run(old_ledger, "verify")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[-1] == (
+        "its tables are release 0.1.0's schema (no revision recorded), verified as such; "
+        "`ledger db upgrade` brings them to this release's"
+    )
+    assert dump(old_ledger) == before
+
+
+def test_release_0_1_0_ledger_with_a_dropped_trigger_fails_verification(old_ledger: Path) -> None:
+    """Verified as release 0.1.0's tables, not taken on their word: a trigger dropped from the
+    old ledger is a failure."""
+    conn = sqlite3.connect(old_ledger)
+    try:
+        conn.execute("DROP TRIGGER entries_no_update")
+        conn.commit()
+    finally:
+        conn.close()
+    result = run(old_ledger, "verify")
+    assert result.exit_code == 3, result.output
+    assert "entries_no_update" in result.stderr
 
 
 def test_release_0_1_0_demo_upgrades_then_verifies(old_ledger: Path) -> None:
@@ -153,7 +180,8 @@ def release_ledger_on(backend: Backend, directory: Path) -> str:
 
 @pytest.mark.postgres
 def test_release_0_1_0_demo_upgrades_on_postgresql(pg_backend: Backend, tmp_path: Path) -> None:
-    """The acceptance on PostgreSQL: the old layout gives the message, the owner upgrades it,
+    """The acceptance on PostgreSQL: the old layout gives the message (and verifies as it
+    is), the owner upgrades it,
     it verifies, a second upgrade is a no-op, and the recorders' role reads it once granted
     again (until then it is told so)."""
     db = release_ledger_on(pg_backend, tmp_path)
@@ -164,8 +192,9 @@ def test_release_0_1_0_demo_upgrades_on_postgresql(pg_backend: Backend, tmp_path
     server.run(db, ";".join(granted))
     recorder = make_url(db).set(username=server.app_role, password=server.app_password)
     as_recorder = recorder.render_as_string(hide_password=False)
-    refused = run(db, "verify")
+    refused = run(db, "log")
     assert refused.exit_code == 8 and "run `ledger db upgrade`" in refused.stderr
+    assert_verifies(db)  # as release 0.1.0's tables, before the upgrade
     result = run(db, "db", "upgrade")
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("ok: upgraded from release 0.1.0's schema")
