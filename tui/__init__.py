@@ -1,1 +1,1 @@
-"""The terminal UI (arrives with its own issue)."""
+"""The terminal UI: screens over the ledger's service facade (`ledger.app_service`)."""
