@@ -10,7 +10,7 @@ whose result is dropped).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from textual.app import ComposeResult
@@ -28,20 +28,6 @@ if TYPE_CHECKING:
 
 ResultT = TypeVar("ResultT")
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Caught:
-    """A worker's call refused with an expected error: the screen shows it, nothing crashes."""
-
-    error: Exception
-
-
-def _caught(read: Callable[[], T], errors: tuple[type[Exception], ...]) -> T | Caught:
-    try:
-        return read()
-    except errors as exc:
-        return Caught(exc)
 
 
 def localize_bindings(node: DOMNode) -> None:
@@ -81,13 +67,14 @@ class Fetching(_Screen):
         show_failure = failed or self.notify_error
 
         def work() -> None:
-            outcome = _caught(read, errors)
-            if get_current_worker().is_cancelled:
+            try:
+                result = read()
+            except errors as exc:
+                if not get_current_worker().is_cancelled:
+                    self.app.call_from_thread(show_failure, exc)
                 return
-            if isinstance(outcome, Caught):
-                self.app.call_from_thread(show_failure, outcome.error)
-            else:
-                self.app.call_from_thread(then, outcome)
+            if not get_current_worker().is_cancelled:
+                self.app.call_from_thread(then, result)
 
         self.run_worker(work, group=group, thread=True, exclusive=True)
 
