@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ledger import demo
+from ledger.app import demo
 
 LIBRARIES = "import sqlalchemy, sqlmodel, pydantic, typer"
 

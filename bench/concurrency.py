@@ -45,7 +45,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # tests.*: backends, builders, the appender process
 
 from bench.verify import note_text  # noqa: E402  (the same text as the verify bench)
-from ledger import database, service  # noqa: E402
+from ledger.app import database  # noqa: E402
+from ledger.append import Draft, append_batch  # noqa: E402
+from ledger.store import open_store  # noqa: E402
+from ledger.verification import verify_ledger  # noqa: E402
 from tests.backends import Backend, libpq_url, make_backend, pg_available  # noqa: E402
 from tests.builders import LedgerFixture, new_ledger, seeded_key  # noqa: E402
 
@@ -112,7 +115,7 @@ def appenders(ledger: LedgerFixture, writers: int, per_writer: int, work: Path) 
 
 
 def check(ledger: LedgerFixture, expected: int) -> None:
-    report = service.verify_ledger(store=ledger.store)
+    report = verify_ledger(store=ledger.store)
     if not report.ok or report.entries != expected:
         raise RuntimeError(f"the ledger does not verify: {report.to_json()}")
 
@@ -175,17 +178,17 @@ def build_for_verify(backend: Backend, directory: Path, entries: int) -> LedgerF
         for _ in range(count):
             person = rng.choice(PEOPLE[:4])
             body = {"text": note_text(rng)}
-            drafts.append(service.Draft("note", "meeting-1", body, person, keys[person]))
-        service.append_batch(store=ledger.store, drafts=drafts, now=ledger.clock)
+            drafts.append(Draft("note", "meeting-1", body, person, keys[person]))
+        append_batch(store=ledger.store, drafts=drafts, now=ledger.clock)
         done += count
         log(f"  built {done:,} of {entries:,}")
     return ledger
 
 
 def time_verify(db: str) -> float:
-    store = service.open_ledger(db)
+    store = open_store(db)
     started = time.perf_counter()
-    report = service.verify_ledger(store=store)
+    report = verify_ledger(store=store)
     elapsed = time.perf_counter() - started
     store.close()
     if not report.ok:

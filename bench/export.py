@@ -45,10 +45,10 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 sys.path.insert(0, {root!r})
-from ledger import service
 from ledger.export.service import export_bundle
 from tests.builders import seeded_key
-store = service.open_ledger({db!r})
+from ledger.store import open_store
+store = open_store({db!r})
 export_bundle(store=store, out=Path({out!r}), exporter="wang.fang", key=seeded_key("wang.fang"),
               now=datetime.now(UTC))
 store.close()
@@ -70,10 +70,11 @@ def measured(command: list[str], env: dict[str, str] | None = None) -> tuple[flo
 
 
 def sign_checkpoint(db: str) -> int:
-    from ledger import checkpoints, service
+    from ledger import checkpoints
+    from ledger.store import open_store
     from tests.builders import seeded_key
 
-    store = service.open_ledger(db)
+    store = open_store(db)
     try:
         signed, _ = checkpoints.sign_checkpoint(store=store, keys=[seeded_key("li.na")])
         return signed.checkpoint.size
@@ -82,13 +83,13 @@ def sign_checkpoint(db: str) -> int:
 
 
 def run(entries: int, work: Path) -> dict[str, Any]:
-    from ledger import service
     from ledger.checkpoints import current_log_keys
+    from ledger.store import open_store
 
     times: dict[str, float] = {}
     db, count = build(work, entries, 0, times)
     size = sign_checkpoint(db)
-    store = service.open_ledger(db)
+    store = open_store(db)
     vkey = current_log_keys(store)[0].encode()
     store.close()
     env = dict(os.environ, LEDGER_DB=db)

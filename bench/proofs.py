@@ -36,7 +36,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from ledger import checkpoints, merkle, service, tree_verify
+from ledger import checkpoints, merkle, tree_verify
+from ledger.append import Draft, append_batch
 from ledger.store import tree as store_tree
 from ledger.verify import VerifyReport
 
@@ -72,11 +73,11 @@ def build(directory: Path, entries: int) -> Any:
     while done < entries:
         n = min(CHUNK, entries - done)
         drafts = [
-            service.Draft("note", "meeting-1", {"text": f"第 {done + i} 条记录。"}, "wang.fang",
+            Draft("note", "meeting-1", {"text": f"第 {done + i} 条记录。"}, "wang.fang",
                           ledger.keys["wang.fang"])
             for i in range(n)
         ]  # fmt: skip
-        service.append_batch(store=ledger.store, drafts=drafts, now=ledger.clock)
+        append_batch(store=ledger.store, drafts=drafts, now=ledger.clock)
         done += n
         if done % 100_000 < CHUNK:
             rate = done / (time.perf_counter() - start)
@@ -121,12 +122,12 @@ def run(entries: int, samples: int, directory: Path) -> dict[str, Any]:
     signing, appending = [], []
     for round_ in range(5):
         drafts = [
-            service.Draft("note", "meeting-2", {"text": f"补充 {round_}-{i}"}, "wang.fang",
+            Draft("note", "meeting-2", {"text": f"补充 {round_}-{i}"}, "wang.fang",
                           ledger.keys["wang.fang"])
             for i in range(1_000)
         ]  # fmt: skip
         start = time.perf_counter()
-        service.append_batch(store=store, drafts=drafts, now=ledger.clock)
+        append_batch(store=store, drafts=drafts, now=ledger.clock)
         appending.append(time.perf_counter() - start)
         start = time.perf_counter()
         checkpoints.sign_checkpoint(store=store, keys=[registrar], state_dir=state)

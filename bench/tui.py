@@ -4,7 +4,7 @@
 
 1. Builds (or reuses, when DIR/bench-tui-N.db exists) a ledger of N real signed entries: the
    demo bureau (seeded keys), then D decisions, each proposed and initiated (2 entries, through
-   the procedure's gates), and `note` entries up to N, with `service.append_batch`.
+   the procedure's gates), and `note` entries up to N, with `append_batch`.
 2. Runs the real `LedgerApp` headless (Textual's pilot, 120×40) and times, from the app's
    start, until the dashboard shows its figures (the overview worker has filled the screen).
 3. Opens the decision list and times P pages forward with PgDn, each from the key press until
@@ -30,8 +30,11 @@ from pathlib import Path
 from typing import Any
 
 from keys import SigningKey
-from ledger import demo, service
-from ledger.app_service import DecisionQuery, LedgerService
+from ledger.app import Ledger, decisions, demo
+from ledger.app.decisions import DecisionQuery
+from ledger.app.overview import overview
+from ledger.append import Draft, append_batch
+from ledger.store import open_store
 
 DEFAULT_ENTRIES = 1_000_000
 DEFAULT_DECISIONS = 100_000
@@ -53,7 +56,7 @@ def build(path: Path, entries: int, count: int) -> None:
     """The demo bureau, `count` decisions (proposed and initiated), notes up to `entries`."""
     directory = path.parent / f"{path.stem}-demo"
     built = demo.build(directory, seed=SEED)
-    store = service.open_ledger(str(built.db))
+    store = open_store(str(built.db))
     rng = random.Random(713)
     moment = datetime(2021, 2, 1, 1, tzinfo=UTC)
 
@@ -62,7 +65,7 @@ def build(path: Path, entries: int, count: int) -> None:
         moment += timedelta(milliseconds=10)
         return moment
 
-    def decision(number: int) -> list[service.Draft]:
+    def decision(number: int) -> list[Draft]:
         year = 2021 + number % 4
         ident = f"d{year}-{number:06d}"
         title = f"示例区{rng.choice(TITLES)}方案（第{number}号）"
@@ -78,26 +81,26 @@ def build(path: Path, entries: int, count: int) -> None:
         }
         initiated = {"by": "head", "note": "同意立项，按重大行政决策程序办理。"}
         return [
-            service.Draft("decision.proposed", ident, body, "huang.li", key("huang.li")),
-            service.Draft("decision.initiated", ident, initiated, "zhang.wei", key("zhang.wei")),
+            Draft("decision.proposed", ident, body, "huang.li", key("huang.li")),
+            Draft("decision.initiated", ident, initiated, "zhang.wei", key("zhang.wei")),
         ]
 
     start = time.perf_counter()
-    drafts: list[service.Draft] = []
+    drafts: list[Draft] = []
     for number in range(1, count + 1):
         drafts += decision(number)
         if len(drafts) >= CHUNK:
-            service.append_batch(store=store, drafts=drafts, now=clock)
+            append_batch(store=store, drafts=drafts, now=clock)
             drafts = []
             log(f"decisions: {number}/{count} ({time.perf_counter() - start:.0f} s)")
     if drafts:
-        service.append_batch(store=store, drafts=drafts, now=clock)
+        append_batch(store=store, drafts=drafts, now=clock)
     total = store.count()
     people = ["liu.yang", "chen.jing", "zhou.min", "wu.xia"]
     while total < entries:
         n = min(CHUNK, entries - total)
         notes = [
-            service.Draft(
+            Draft(
                 "note",
                 f"mtg-2021-{rng.randint(1, 99):02d}",
                 {"text": "会议记录补充说明：" + "、".join(rng.sample(TITLES, 3))},
@@ -106,7 +109,7 @@ def build(path: Path, entries: int, count: int) -> None:
             )
             for person in (rng.choice(people) for _ in range(n))
         ]
-        service.append_batch(store=store, drafts=notes, now=clock)
+        append_batch(store=store, drafts=notes, now=clock)
         total += n
         log(f"notes: {total}/{entries} entries ({time.perf_counter() - start:.0f} s)")
     store.close()
@@ -128,17 +131,17 @@ async def measure(db: Path, pages: int) -> dict[str, Any]:
     from tui.app import LedgerApp
     from tui.screens.decisions import PAGE, DecisionsScreen
 
-    service_ = LedgerService.open(str(db), state_dir=Path(tempfile.mkdtemp()))
+    ledger = Ledger.open(str(db), home=Path(tempfile.mkdtemp()))
     figures: dict[str, Any] = {}
     started = time.perf_counter()
-    app = LedgerApp(service_, ask_unlock=False)
+    app = LedgerApp(ledger, ask_unlock=False)
     async with app.run_test(size=SIZE) as pilot:
         status = app.screen.query_one("#dash-status", DataTable)
         while status.row_count == 0:
             await asyncio.sleep(0.005)
         figures["dashboard_s"] = time.perf_counter() - started
         overview_start = time.perf_counter()
-        service_.overview()
+        overview(ledger)
         figures["overview_s"] = time.perf_counter() - overview_start
 
         begin = time.perf_counter()
@@ -190,10 +193,10 @@ async def measure(db: Path, pages: int) -> dict[str, Any]:
         query_times = []
         for offset in range(0, pages * PAGE, PAGE):
             begin = time.perf_counter()
-            service_.decisions_page(DecisionQuery(), offset=offset, limit=PAGE)
+            decisions.page(ledger, DecisionQuery(), offset=offset, limit=PAGE)
             query_times.append(time.perf_counter() - begin)
         figures["page_query_s"] = query_times
-    service_.close()
+    ledger.close()
     return figures
 
 
@@ -238,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         build(db, args.entries, args.decisions)
     figures = asyncio.run(measure(db, args.pages))
-    store = service.open_ledger(str(db))
+    store = open_store(str(db))
     figures["entries"] = store.count()
     store.close()
     figures["db_mib"] = db.stat().st_size / 2**20

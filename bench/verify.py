@@ -45,8 +45,10 @@ from pathlib import Path
 from typing import Any
 
 from keys import verify_many
-from ledger import service
+from ledger.append import Draft, append_batch, append_entry
 from ledger.entry import LEAF_PREFIX, SIGNING_CONTEXT
+from ledger.store import open_store
+from ledger.verification import verify_ledger
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_ENTRIES = 20_000
@@ -122,12 +124,12 @@ def build(db_dir: Path, entries: int, appends: int, times: dict[str, float]) -> 
     signers = [(person, ledger.keys[person]) for person in PEOPLE]
     rng = random.Random(SEED)
 
-    def drafts(count: int) -> list[service.Draft]:
+    def drafts(count: int) -> list[Draft]:
         result = []
         for _ in range(count):
             person, key = rng.choice(signers)
             subject = f"meeting-{rng.randint(1, 200)}"
-            result.append(service.Draft("note", subject, {"text": note_text(rng)}, person, key))
+            result.append(Draft("note", subject, {"text": note_text(rng)}, person, key))
         return result
 
     def clock() -> datetime:
@@ -137,14 +139,14 @@ def build(db_dir: Path, entries: int, appends: int, times: dict[str, float]) -> 
     while done < entries:
         chunk = drafts(min(CHUNK, entries - done))
         with timer(times, "bulk"):
-            service.append_batch(store=store, drafts=chunk, now=clock)
+            append_batch(store=store, drafts=chunk, now=clock)
         done += len(chunk)
         log(f"bulk import: {done}/{entries} entries")
 
     singles = drafts(appends)
     with timer(times, "single"):
         for draft in singles:
-            service.append_entry(store=store, draft=draft, now=clock())
+            append_entry(store=store, draft=draft, now=clock())
     log(f"single appends: {appends}")
     count = store.count()
     store.close()
@@ -228,10 +230,10 @@ def _cpu(who: int) -> float:
 def verify_in_process(db: str, entries: int) -> tuple[float, float, float]:
     """Time `service.verify_ledger`; return wall seconds and the CPU seconds spent by this
     process and by its (reaped) worker processes."""
-    store = service.open_ledger(db)
+    store = open_store(db)
     main, workers = _cpu(resource.RUSAGE_SELF), _cpu(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    report = service.verify_ledger(store=store)
+    report = verify_ledger(store=store)
     elapsed = time.perf_counter() - start
     main, workers = _cpu(resource.RUSAGE_SELF) - main, _cpu(resource.RUSAGE_CHILDREN) - workers
     store.close()
@@ -245,7 +247,7 @@ def verify_in_process(db: str, entries: int) -> tuple[float, float, float]:
 
 def load_raw(db: str) -> list[tuple[bytes, bytes, bytes]]:
     """Every entry's (statement, signature, public key), read into memory."""
-    store = service.open_ledger(db)
+    store = open_store(db)
     public = {kid: record.public_key for kid, record in store.directory().keys.items()}
     raw = [(row.statement, row.signature, public[row.key_id]) for row in store.rows()]
     store.close()

@@ -133,8 +133,15 @@ class Directory:
 
     # -- checks -------------------------------------------------------------------------
 
-    def check(self, stmt: Statement) -> KeyRecord:
+    def check(
+        self, stmt: Statement, *, schema_checked: bool = False, staged: Any = None
+    ) -> KeyRecord:
         """Check everything about `stmt` that depends on the register, before it is applied.
+
+        An append that validated the body a moment before passes `schema_checked`; one whose
+        procedure check already ran against this very head for the same statement (a preflight,
+        see `ledger.append.check_draft`) passes what that check staged as `staged`, and the
+        gates are not run again. A replay passes neither.
 
         Returns:
             The key record the statement must be signed with.
@@ -159,12 +166,13 @@ class Directory:
             raise AuthorityError("only seq 0 is, and must be, the genesis entry", seq=seq)
         try:
             entry_type = lookup(stmt.type)
-            entry_type.validate(stmt.body)
+            if not schema_checked:
+                entry_type.validate(stmt.body)
         except InputError as exc:
             raise SchemaError(f"{stmt.type}: {exc.diagnostics()}", seq=seq) from None
         if stmt.type == GENESIS:
             genesis_key = self._check_genesis(stmt)
-            self.procedure.check(stmt, self)
+            self.procedure.check(stmt, self, staged=staged)
             return genesis_key
         if stmt.actor not in self.persons:
             raise AuthorityError(f"actor {stmt.actor!r} is not a registered person", seq=seq)
@@ -191,7 +199,7 @@ class Directory:
                 seq=seq,
             )
         self._check_state(stmt)
-        self.procedure.check(stmt, self)
+        self.procedure.check(stmt, self, staged=staged)
         return key
 
     def _check_genesis(self, stmt: Statement) -> KeyRecord:

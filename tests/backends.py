@@ -23,7 +23,7 @@ from typing import Any, Protocol
 import pytest
 from sqlalchemy.engine import make_url
 
-from ledger import database
+from ledger.app import database
 
 PG_URL_ENV = "LEDGER_TEST_PG_URL"
 SKIP_REASON = (

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from keys import SigningKey
-from ledger import service
+from keys import KeyStore, SigningKey
+from ledger.app import Ledger, entries
+from ledger.app.identity import LedgerIdentity, init_ledger
+from ledger.append import Draft, append_entry
 from ledger.entry import SignedEntry, possession_message
-from ledger.store import SqlStore
+from ledger.store import SqlStore, open_store
 
 if TYPE_CHECKING:
     from tests.backends import Backend
@@ -57,8 +60,8 @@ class LedgerFixture:
     def append(
         self, entry_type: str, subject: str, body: dict[str, Any], actor: str = "li.na"
     ) -> SignedEntry:
-        draft = service.Draft(entry_type, subject, body, actor, self.keys[actor])
-        return service.append_entry(store=self.store, draft=draft, now=self.clock())
+        draft = Draft(entry_type, subject, body, actor, self.keys[actor])
+        return append_entry(store=self.store, draft=draft, now=self.clock())
 
     def register(self, person: str, name: str) -> SigningKey:
         """Register `person` and bind a fresh seeded key; return the key."""
@@ -91,12 +94,12 @@ def new_ledger(
     db = str(directory / name) if backend is None else backend.new_db(directory)
     clock = Clock()
     registrar = seeded_key("li.na")
-    identity = service.LedgerIdentity(ORIGIN, "示例区教育局", "li.na", "李娜")
-    store, _ = service.init_ledger(db=db, identity=identity, registrar_key=registrar, now=clock())
+    identity = LedgerIdentity(ORIGIN, "示例区教育局", "li.na", "李娜")
+    store, _ = init_ledger(db=db, identity=identity, registrar_key=registrar, now=clock())
     recorder = db if backend is None else backend.recorder_db(db)
     if recorder != db:
         store.close()
-        db, store = recorder, service.open_ledger(recorder)
+        db, store = recorder, open_store(recorder)
     return LedgerFixture(db=db, store=store, keys={"li.na": registrar}, clock=clock)
 
 
@@ -119,7 +122,7 @@ def sample_ledger(directory: Path, backend: Backend | None = None) -> LedgerFixt
         "zhao.lei",
         {"organ": "bureau-meeting", "role": "member", "from": "2020-01-01"},
     )
-    digest = service.add_blob(store=ledger.store, data="会议材料 v1".encode())
+    digest = entries.add_blob(Ledger(ledger.store), "会议材料 v1".encode())
     ledger.append(
         "note", "meeting-1", {"text": "材料已分发", "attachments": [digest]}, actor="wang.fang"
     )
@@ -138,3 +141,12 @@ def sample_ledger(directory: Path, backend: Backend | None = None) -> LedgerFixt
     )
     ledger.note("zhao.lei", "新密钥签名。")
     return ledger
+
+
+def unlock(
+    *, store: SqlStore, keystore: KeyStore, person: str, passphrase: Callable[[], str]
+) -> SigningKey:
+    """`person`'s newest valid key in `keystore` (see `Ledger.key_for`)."""
+    from ledger.app import Ledger
+
+    return Ledger(store, keystore=keystore).key_for(person, passphrase)

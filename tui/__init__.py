@@ -1,1 +1,1 @@
-"""The terminal UI: screens over the ledger's service facade (`ledger.app_service`)."""
+"""The terminal UI: screens over the application layer (`ledger.app`)."""

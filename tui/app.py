@@ -1,6 +1,6 @@
 """LedgerApp: the shell every screen plugs into.
 
-The app receives a `LedgerService` and never opens the database itself. Each place of
+The app receives a `Ledger` (`ledger.app`) and never opens the database itself. Each place of
 `tui.screens.PLACES` is a Textual mode (its own screen stack, kept while you look elsewhere),
 reached by its key, by the command palette (ctrl+p) or from the footer. `u` switches who is
 signing (the unlock dialog), `q` quits. Places that sign (`Place.signs`) ask for a key first.
@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.screen import ModalScreen, Screen
 
-from ledger.app_service import LedgerService
+from ledger.app import Ledger
 from tui import i18n
 from tui.i18n import t
 from tui.messages import EntriesAppended, Unlocked
@@ -29,7 +29,7 @@ class LedgerApp(App[None]):
     """The decision ledger's terminal UI.
 
     Args:
-        service: the open ledger and keys (the app closes nothing: the caller owns it).
+        ledger: the open ledger and keys (the app closes nothing: the caller owns it).
         language: one of `tui.i18n.LANGUAGES`.
         start: the place shown first.
         ask_unlock: open the unlock dialog at start when there is a key directory.
@@ -49,7 +49,7 @@ class LedgerApp(App[None]):
 
     def __init__(
         self,
-        service: LedgerService,
+        ledger: Ledger,
         *,
         language: str = i18n.DEFAULT_LANGUAGE,
         start: str = "dashboard",
@@ -58,7 +58,7 @@ class LedgerApp(App[None]):
         i18n.use(language)
         super().__init__()
         localize_bindings(self)
-        self.service = service
+        self.ledger = ledger
         self.language = language
         self.start = start
         self.ask_unlock = ask_unlock
@@ -68,15 +68,15 @@ class LedgerApp(App[None]):
         self.title = t("app.title")
         self.update_sub_title()
         self.switch_mode(self.start)
-        if self.ask_unlock and self.service.keystore is not None:
+        if self.ask_unlock and self.ledger.keystore is not None:
             self.action_unlock()
 
     def update_sub_title(self) -> None:
         """Show who signs, or that the session is read-only."""
-        if self.service.actor is None:
+        if self.ledger.actor is None:
             self.sub_title = t("app.read_only")
         else:
-            who = f"{self.service.actor_name} ({self.service.actor})"
+            who = f"{self.ledger.actor_name} ({self.ledger.actor})"
             self.sub_title = t("app.signing_as", person=who)
 
     # -- navigation -------------------------------------------------------------------------
@@ -89,7 +89,7 @@ class LedgerApp(App[None]):
     def action_go(self, name: str) -> None:
         """Show the place `name`; a place that signs asks for a key first."""
         target = place(name)
-        if target.signs and self.service.read_only:
+        if target.signs and self.ledger.read_only:
             self.notify(t("app.needs_key"), severity="warning")
             self.action_unlock(then=name)
             return

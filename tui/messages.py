@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from ledger.app_service import CheckpointInfo, VerifyResult
+from ledger.app.checkpoints import CheckpointInfo
+from ledger.app.verification import VerifyResult
 
 
 @dataclass

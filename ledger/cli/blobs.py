@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ledger.cli.context import state
+from ledger.cli.context import open_ledger
 from ledger.cli.errors import handles_ledger_errors
 from ledger.cli.output import Output, data, info
 
@@ -24,12 +24,12 @@ def add(
 
     Example: ledger blob add draft-v2.pdf
     """
-    from ledger import inputs, service
+    from ledger import inputs
+    from ledger.app import entries
 
     content = inputs.read_file(file, limit=inputs.MAX_DOCUMENT)
-    store = service.open_ledger(state(ctx).settings().db)
-    digest = service.add_blob(store=store, data=content)
-    store.close()
+    with open_ledger(ctx) as ledger:
+        digest = entries.add_blob(ledger, content)
     info(f"stored {file} ({len(content)} bytes)")
     data(digest)
 
@@ -45,10 +45,9 @@ def get(
 
     Example: ledger blob get 9f3c… --out draft.pdf
     """
-    from ledger import service
+    from ledger.app import entries
 
     with Output(out) as output:
-        store = service.open_ledger(state(ctx).settings().db)
-        content = service.get_blob(store=store, sha256=sha256.lower())
-        store.close()
+        with open_ledger(ctx) as ledger:
+            content = entries.get_blob(ledger, sha256.lower())
         output.emit(content)

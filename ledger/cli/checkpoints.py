@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ledger.cli.context import now, passphrase, state
+from ledger.cli.context import now, open_ledger, passphrase
 from ledger.cli.errors import handles_ledger_errors
 from ledger.cli.output import Output, data, info
 from ledger.cli.params import natural
 from ledger.errors import InputError
 
 if TYPE_CHECKING:
-    from ledger.checkpoints import Signing
+    from ledger.app.checkpoints import Signing
     from ledger.note import SignedCheckpoint, VerifierKey
 
 checkpoint_app = typer.Typer(
@@ -108,30 +108,19 @@ def checkpoint(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from keys import KeyStore
-    from ledger import checkpoints, service
-    from ledger.settings import default_home
+    from ledger.app import checkpoints
 
-    settings = state(ctx).settings()
-    store = service.open_ledger(settings.db)
-    try:
+    with open_ledger(ctx) as ledger:
         if verifier_key:
-            for key in checkpoints.current_log_keys(store):
+            for key in checkpoints.verifier_keys(ledger):
                 data(key.encode())
             return
         with Output(out) as output:
-            keys = checkpoints.signing_keys(
-                store=store,
-                keystore=KeyStore(settings.key_dir),
-                passphrase=lambda kid: passphrase(f"Passphrase for registrar key {kid[:12]}…"),
+            done, keys = checkpoints.sign(
+                ledger, lambda kid: passphrase(f"Passphrase for registrar key {kid[:12]}…")
             )
-            done = checkpoints.sign_verified(
-                store=store, keys=keys, state_dir=default_home() / "checkpoints"
-            )
-            _report_signing(done, len(keys))
+            _report_signing(done, keys)
             output.emit(done.checkpoint.encode().decode("utf-8"))
-    finally:
-        store.close()
 
 
 def _report_signing(done: Signing, keys: int) -> None:
@@ -166,14 +155,11 @@ def checkpoint_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
     Example: ledger checkpoint list
     """
-    from ledger import checkpoints, service
+    from ledger.app import checkpoints
     from ledger.note import b64
 
-    store = service.open_ledger(state(ctx).settings().db)
-    try:
-        rows = checkpoints.list_checkpoints(store=store)
-    finally:
-        store.close()
+    with open_ledger(ctx) as ledger:
+        rows = checkpoints.listing(ledger)
     for cp, count in rows:
         if as_json:
             value = {"size": cp.size, "root": b64(cp.root), "cosignatures": count}
@@ -196,13 +182,10 @@ def checkpoint_show(
 
     Example: ledger checkpoint show 14
     """
-    from ledger import checkpoints, service
+    from ledger.app import checkpoints
 
-    store = service.open_ledger(state(ctx).settings().db)
-    try:
-        signed = checkpoints.stored_checkpoint(store=store, size=size)
-    finally:
-        store.close()
+    with open_ledger(ctx) as ledger:
+        signed = checkpoints.stored(ledger, size)
     _emit(signed.encode().decode("utf-8"), out)
 
 
@@ -217,7 +200,7 @@ def checkpoint_add_cosignatures(
 
     Example: ledger checkpoint add-cosignatures cosigned.txt --witness-key legal.example/w1+…
     """
-    from ledger import checkpoints, service
+    from ledger.app import checkpoints
 
     keys = parse_keys(witness_key, "--witness-key")
     if not keys:
@@ -226,11 +209,8 @@ def checkpoint_add_cosignatures(
         )
     raw = read_file(file)
     read_checkpoint(file)
-    store = service.open_ledger(state(ctx).settings().db)
-    try:
-        size, added = checkpoints.add_cosignatures(store=store, data=raw, witness_keys=keys)
-    finally:
-        store.close()
+    with open_ledger(ctx) as ledger:
+        size, added = checkpoints.add_cosignatures(ledger, raw, keys)
     info(f"checkpoint of size {size}: {len(added)} new cosignature(s)")
     for label in added:
         data(label)
@@ -255,14 +235,11 @@ def prove_inclusion(
 
     Example: ledger prove inclusion 5 --out entry-5.tlog-proof
     """
-    from ledger import checkpoints, service
+    from ledger.app import checkpoints
 
     given = None if checkpoint is None else read_checkpoint(checkpoint)
-    store = service.open_ledger(state(ctx).settings().db)
-    try:
-        proof = checkpoints.prove_inclusion(store=store, seq=seq, checkpoint=given)
-    finally:
-        store.close()
+    with open_ledger(ctx) as ledger:
+        proof = checkpoints.prove_inclusion(ledger, seq, given)
     text = json.dumps(proof.to_json(), ensure_ascii=False) + "\n" if as_json else proof.to_text()
     _emit(text, out)
 
@@ -287,13 +264,10 @@ def prove_consistency(
 
     Example: ledger prove consistency 14 40 --out proof-14-40.txt
     """
-    from ledger import checkpoints, service
+    from ledger.app import checkpoints
 
-    store = service.open_ledger(state(ctx).settings().db)
-    try:
-        proof = checkpoints.prove_consistency(store=store, old=old, new=new)
-    finally:
-        store.close()
+    with open_ledger(ctx) as ledger:
+        proof = checkpoints.prove_consistency(ledger, old, new)
     text = json.dumps(proof.to_json(), ensure_ascii=False) + "\n" if as_json else proof.to_text()
     _emit(text, out)
 

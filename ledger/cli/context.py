@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from ledger.errors import InputError
 from ledger.settings import Settings, resolve
+
+if TYPE_CHECKING:
+    from ledger.app import Ledger
 
 PASSPHRASE_ENV = "LEDGER_PASSPHRASE"
 
@@ -34,6 +38,38 @@ def state(ctx: typer.Context) -> State:
     if not isinstance(root.obj, State):
         root.obj = State()
     return root.obj
+
+
+def open_ledger(ctx: typer.Context, *, older: bool = False, unknown: bool = False) -> Ledger:
+    """The ledger of the root options (`--db`, `--key-dir`), at the system clock; use it in a
+    `with` block so that it is closed whatever happens. `older` and `unknown` open a ledger of
+    another schema revision too (see `Ledger.open`)."""
+    from ledger.app import Ledger
+
+    settings = state(ctx).settings()
+    return Ledger.open(
+        settings.db, key_dir=settings.key_dir, clock=now, older=older, unknown=unknown
+    )
+
+
+def key_prompt(person: str) -> Callable[[], str]:
+    """Ask for `person`'s passphrase, when the key is found (see `Ledger.key_for`)."""
+    return lambda: passphrase(f"Passphrase for {person}'s key")
+
+
+def check_options(*, subject: str | None = None, occurred_at: str | None = None) -> None:
+    """Check a subject id and a business time given as options, naming the option.
+
+    Raises:
+        InputError: naming `--subject` or `--occurred-at`.
+    """
+    from ledger.app.entries import check_id
+    from ledger.entry import parse_time
+
+    if subject is not None:
+        check_id(subject, where="--subject")
+    if occurred_at is not None:
+        parse_time(occurred_at, where="--occurred-at")
 
 
 def now() -> datetime:

@@ -28,7 +28,7 @@ def upgrade(ctx: typer.Context) -> None:
 
     Example: ledger --db bureau.db db upgrade
     """
-    from ledger import database
+    from ledger.app import database
 
     done = database.upgrade_ledger(db=state(ctx).settings().db)
     verified = f"{done.entries} entries verified, head {done.head}"
@@ -57,7 +57,7 @@ def grant(
 
     Example: ledger --db postgresql+psycopg://owner@db.example/ledger db grant ledger_app
     """
-    from ledger import database
+    from ledger.app import database
 
     statements = database.grant_statements(db=state(ctx).settings().db, role=role, execute=execute)
     for statement in statements:
@@ -79,8 +79,8 @@ def migrate(
 
     Example: ledger migrate --from bureau.db --to postgresql+psycopg://owner@db.example/ledger
     """
-    from ledger import database
-    from ledger.store.engine import safe_url
+    from ledger.app import database
+    from ledger.app.database import safe_url
 
     info(f"copying {safe_url(source)} to {safe_url(target)} …")
     moved = database.migrate_ledger(source=source, target=target)

@@ -4,26 +4,17 @@ and the decision view of `ledger show`."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
-from ledger.cli.context import load_body, now, passphrase, state
+from ledger.cli.context import key_prompt, load_body, open_ledger
 from ledger.cli.errors import handles_ledger_errors
 from ledger.cli.output import data, info, json_line
 from ledger.cli.params import year as year_param
 
-if TYPE_CHECKING:
-    from ledger.store import SqlStore
-
 decision_app = typer.Typer(help="Start a decision.", no_args_is_help=True)
 trace_app = typer.Typer(help="Responsibility trace (倒查).", no_args_is_help=True)
-
-
-def _store(ctx: typer.Context) -> SqlStore:
-    from ledger import service
-
-    return service.open_ledger(state(ctx).settings().db)
 
 
 @decision_app.command("new")
@@ -46,30 +37,27 @@ def new(
 
     Example: ledger decision new --file proposal.toml --as wang.qiang
     """
-    from keys import KeyStore
-    from ledger import decisions, service
+    from ledger.app import appending, decisions
+    from ledger.app.entries import check_id
     from ledger.entry import parse_time
-    from ledger.registry import lookup
 
-    settings = state(ctx).settings()
     body = load_body(file)
-    lookup("decision.proposed").validate(body)
-    moment = now()
+    year = None
     if occurred_at is not None:
-        moment = parse_time(occurred_at, where="--occurred-at")
-    store = service.open_ledger(settings.db)
-    if ident is None:
-        ident = decisions.next_decision_id(store=store, year=moment.year)
-    service.check_id(ident, where="--id")
-    signer = service.unlock(
-        store=store,
-        keystore=KeyStore(settings.key_dir),
-        person=actor,
-        passphrase=lambda: passphrase(f"Passphrase for {actor}'s key"),
-    )
-    draft = service.Draft("decision.proposed", ident, body, actor, signer, occurred_at)
-    entry = service.append_entry(store=store, draft=draft, now=now())
-    store.close()
+        year = parse_time(occurred_at, where="--occurred-at").year
+    with open_ledger(ctx) as ledger:
+        if ident is None:
+            ident = decisions.next_decision_id(ledger, year)
+        check_id(ident, where="--id")
+        entry = appending.record_as(
+            ledger,
+            "decision.proposed",
+            ident,
+            body,
+            actor=actor,
+            passphrase=key_prompt(actor),
+            occurred_at=occurred_at,
+        )
     info(f"proposed decision {ident} as seq {entry.seq}")
     data(ident)
 
@@ -94,13 +82,10 @@ def decisions_list(
 
     Example: ledger decisions --status drafting --year 2020
     """
-    from ledger import decisions
+    from ledger.app import decisions
 
-    store = _store(ctx)
-    found = decisions.list_decisions(
-        store=store, status=status, scope=scope, year=year, organ=organ
-    )
-    store.close()
+    with open_ledger(ctx) as ledger:
+        found = decisions.list_decisions(ledger, status=status, scope=scope, year=year, organ=organ)
     for item in found:
         if as_json:
             json_line(item.to_json())
@@ -116,12 +101,11 @@ def show_decision(ctx: typer.Context, ident: str, as_json: bool) -> None:
     """The decision's page: its state and its timeline, entry by entry."""
     import json
 
-    from ledger import decisions
+    from ledger.app import decisions
 
-    store = _store(ctx)
-    state_ = decisions.get_decision(store=store, decision=ident)
-    rows = decisions.timeline(store=store, decision=ident)
-    store.close()
+    with open_ledger(ctx) as ledger:
+        state_ = decisions.get_decision(ledger, ident)
+        rows = decisions.timeline(ledger, ident)
     if as_json:
         json_line(
             {
@@ -184,14 +168,13 @@ def check(
 
     Example: ledger check d2020-02
     """
-    from ledger import decisions
+    from ledger.app import accountability
     from ledger.errors import InputError
 
     if (ident is None) == (not all_):
         raise InputError("give one decision id, or --all", where="ID")
-    store = _store(ctx)
-    reports = decisions.check(store=store, decision=ident)
-    store.close()
+    with open_ledger(ctx) as ledger:
+        reports = accountability.check(ledger, ident)
     for report in reports:
         if as_json:
             json_line(report)
@@ -230,11 +213,10 @@ def trace_decision(
 
     Example: ledger trace decision d2020-02
     """
-    from ledger import decisions
+    from ledger.app import accountability
 
-    store = _store(ctx)
-    trace = decisions.trace_decision(store=store, decision=ident)
-    store.close()
+    with open_ledger(ctx) as ledger:
+        trace = accountability.trace_decision(ledger, ident)
     if as_json:
         json_line(trace)
         return
@@ -290,11 +272,10 @@ def trace_person(
 
     Example: ledger trace person chen.jing
     """
-    from ledger import decisions
+    from ledger.app import accountability
 
-    store = _store(ctx)
-    trace = decisions.trace_person(store=store, person=ident)
-    store.close()
+    with open_ledger(ctx) as ledger:
+        trace = accountability.trace_person(ledger, ident)
     if as_json:
         json_line(trace)
         return
@@ -343,14 +324,13 @@ def overdue(
 
     Example: ledger overdue --as-of 2020-12-31
     """
-    from ledger import decisions
+    from ledger.app import accountability
     from ledger.entry import parse_day
 
     if as_of is not None:
         parse_day(as_of, where="--as-of")
-    store = _store(ctx)
-    late = decisions.overdue(store=store, as_of=as_of)
-    store.close()
+    with open_ledger(ctx) as ledger:
+        late = accountability.overdue(ledger, as_of)
     for item in late:
         if as_json:
             json_line(item)

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ledger.cli.context import load_body, now, passphrase, state
+from ledger.cli.context import check_options, key_prompt, load_body, open_ledger
 from ledger.cli.errors import handles_ledger_errors
 from ledger.cli.output import data, entry_json, info, json_line, short
 from ledger.cli.params import natural
 
 if TYPE_CHECKING:
-    from ledger.store.repository import StoredRow
+    from ledger.app.entries import StoredRow
 
 
 def log_line(row: StoredRow) -> str:
@@ -52,28 +52,21 @@ def record(
 
     Example: ledger record note --file note.toml --as wang.fang --subject meeting-2020-07
     """
-    from keys import KeyStore
-    from ledger import service
-    from ledger.entry import parse_time
-    from ledger.registry import lookup
+    from ledger.app import appending, entries
 
-    settings = state(ctx).settings()
-    entry_type_info = lookup(entry_type)
+    entries.entry_type(entry_type)  # an unknown type is named before the body is read
     body = load_body(file)
-    entry_type_info.validate(body)
-    service.check_id(subject, where="--subject")
-    if occurred_at is not None:
-        parse_time(occurred_at, where="--occurred-at")
-    store = service.open_ledger(settings.db)
-    signer = service.unlock(
-        store=store,
-        keystore=KeyStore(settings.key_dir),
-        person=actor,
-        passphrase=lambda: passphrase(f"Passphrase for {actor}'s key"),
-    )
-    draft = service.Draft(entry_type, subject, body, actor, signer, occurred_at)
-    entry = service.append_entry(store=store, draft=draft, now=now())
-    store.close()
+    check_options(subject=subject, occurred_at=occurred_at)
+    with open_ledger(ctx) as ledger:
+        entry = appending.record_as(
+            ledger,
+            entry_type,
+            subject,
+            body,
+            actor=actor,
+            passphrase=key_prompt(actor),
+            occurred_at=occurred_at,
+        )
     info(f"recorded {entry_type} as seq {entry.seq}")
     data(f"{entry.seq}\t{entry.leaf_hash}")
 
@@ -97,24 +90,23 @@ def log(
 
     Example: ledger log --type key.bound --json
     """
-    from ledger import service
+    from ledger.app import entries
 
-    store = service.open_ledger(state(ctx).settings().db)
-    rows = service.list_entries(
-        store=store,
-        entry_type=entry_type,
-        actor=actor,
-        subject=subject,
-        since=since,
-        limit=limit,
-        newest_first=newest_first,
-    )
-    for row in rows:
-        if as_json:
-            json_line(entry_json(row.seq, row.leaf_hash, row.statement, row.signature))
-        else:
-            data(log_line(row))
-    store.close()
+    with open_ledger(ctx) as ledger:
+        rows = entries.list_entries(
+            ledger,
+            entry_type=entry_type,
+            actor=actor,
+            subject=subject,
+            since=since,
+            limit=limit,
+            newest_first=newest_first,
+        )
+        for row in rows:
+            if as_json:
+                json_line(entry_json(row.seq, row.leaf_hash, row.statement, row.signature))
+            else:
+                data(log_line(row))
 
 
 @handles_ledger_errors
@@ -133,7 +125,7 @@ def show(
 
     Example: ledger show 0; ledger show decision d2020-02
     """
-    from ledger import service
+    from ledger.app import entries
     from ledger.errors import InputError
     from ledger.inputs import parse_natural
 
@@ -148,9 +140,8 @@ def show(
         raise InputError(f"{what!r} is not a seq; use `ledger show SEQ` or "
                          "`ledger show decision ID`", where="SEQ")  # fmt: skip
     seq = parse_natural(what, where="SEQ")  # isdigit() also takes `²` and `٣`
-    store = service.open_ledger(state(ctx).settings().db)
-    entry = service.get_entry(store=store, seq=seq)
-    store.close()
+    with open_ledger(ctx) as ledger:
+        entry = entries.get_entry(ledger, seq)
     rendered = entry_json(entry.seq, entry.leaf_hash, entry.data, entry.signature)
     if as_json:
         json_line(rendered)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ledger.cli.context import now, passphrase, state
+from ledger.cli.context import key_prompt, open_ledger
 from ledger.cli.errors import handles_ledger_errors
 from ledger.cli.exit_codes import ExitCode
 from ledger.cli.output import data, info
@@ -19,10 +19,9 @@ from ledger.cli.params import year as year_param
 from ledger.errors import InputError
 
 if TYPE_CHECKING:
-    from keys import SigningKey
-    from ledger.export.service import ExportResult
+    from ledger.app import Ledger
+    from ledger.app.exports import ExportResult
     from ledger.note import SignedCheckpoint
-    from ledger.store import SqlStore
 
 export_app = typer.Typer(
     help="Exports for auditors, verifiable offline with `ledger verify --bundle`.",
@@ -53,23 +52,15 @@ def _progress(what: str) -> tuple[Callable[[int, int], None], Callable[[], None]
     return progress, clear
 
 
-def _unlock(ctx: typer.Context, actor: str) -> tuple[SqlStore, SigningKey]:
-    from keys import KeyStore
-    from ledger import service
-
-    settings = state(ctx).settings()
-    store = service.open_ledger(settings.db)
+def _unlocked(ctx: typer.Context, actor: str) -> Ledger:
+    """The ledger, with `actor`'s key unlocked (closed again if that fails)."""
+    ledger = open_ledger(ctx)
     try:
-        key = service.unlock(
-            store=store,
-            keystore=KeyStore(settings.key_dir),
-            person=actor,
-            passphrase=lambda: passphrase(f"Passphrase for {actor}'s key"),
-        )
+        ledger.unlock(actor, key_prompt(actor))
     except BaseException:
-        store.close()
+        ledger.close()
         raise
-    return store, key
+    return ledger
 
 
 def _done(result: ExportResult) -> None:
@@ -113,9 +104,9 @@ def bundle(
     Example: ledger export bundle --out audit-2020.zip --as wu.xia --from 2020-01-01
     --to 2020-12-31 --withhold 3fa2… --reason "涉密，依《保密法》不予提供"
     """
+    from ledger.app import exports
+    from ledger.app.exports import Scope, check_out
     from ledger.entry import HEX64
-    from ledger.export.bundle import Scope
-    from ledger.export.service import check_out, export_bundle
 
     withheld = list(withhold or [])
     reasons = list(reason or [])
@@ -130,16 +121,12 @@ def bundle(
             raise InputError(f"{digest!r} is not a SHA-256 hex hash", where="--withhold")
     check_out(out)
     scope = Scope(from_date, to_date, tuple(zip(withheld, reasons, strict=True)))
-    store, key = _unlock(ctx, actor)
     progress, clear = _progress("exporting")
-    try:
-        result = export_bundle(
-            store=store, out=out, exporter=actor, key=key, now=now(), scope=scope,
-            progress=progress,
-        )  # fmt: skip
-    finally:
-        clear()
-        store.close()
+    with _unlocked(ctx, actor) as ledger:
+        try:
+            result = exports.export_bundle(ledger, out=out, scope=scope, progress=progress)
+        finally:
+            clear()
     _done(result)
 
 
@@ -156,17 +143,12 @@ def dossier(
 
     Example: ledger export dossier d2020-01 --out d2020-01.zip --as wu.xia
     """
-    from ledger.export.dossier import export_dossier
-    from ledger.export.service import check_out
+    from ledger.app import exports
+    from ledger.app.exports import check_out
 
     check_out(out)
-    store, key = _unlock(ctx, actor)
-    try:
-        result = export_dossier(
-            store=store, decision=decision, out=out, exporter=actor, key=key, now=now()
-        )
-    finally:
-        store.close()
+    with _unlocked(ctx, actor) as ledger:
+        result = exports.export_dossier(ledger, decision, out=out)
     _done(result)
 
 
@@ -188,18 +170,13 @@ def annual(
 
     Example: ledger report annual --year 2020 --format html > report-2020.html
     """
-    from ledger import service
-    from ledger.export.annual import annual_report, render_html, render_json, render_md
+    from ledger.app import exports
 
-    renderers = {"md": render_md, "html": render_html, "json": render_json}
-    if fmt not in renderers:
+    if fmt not in exports.REPORT_FORMATS:
         raise InputError(f"unknown format {fmt!r}; use md, html or json", where="--format")
-    store = service.open_ledger(state(ctx).settings().db)
-    try:
-        stats = annual_report(store=store, year=year)
-    finally:
-        store.close()
-    sys.stdout.buffer.write(renderers[fmt](stats))
+    with open_ledger(ctx) as ledger:
+        stats = exports.annual_report(ledger, year)
+    sys.stdout.buffer.write(exports.render(stats, fmt))
     sys.stdout.flush()
 
 

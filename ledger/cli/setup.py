@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from ledger.cli.context import now, passphrase, state
+from ledger.cli.context import now, open_ledger, passphrase, state
 from ledger.cli.errors import handles_ledger_errors
 from ledger.cli.exit_codes import ExitCode
 from ledger.cli.output import data, info
@@ -33,29 +33,18 @@ def init(
     Example: ledger init --origin edu.example.gov.cn/decisions --organisation 区教育局
     --registrar-id li.na --registrar-name 李娜
     """
-    from keys import KeyStore, SigningKey
-    from ledger import checkpoints, service
-    from ledger.errors import LedgerError
-    from ledger.store.engine import safe_url
+    from ledger.app import identity
+    from ledger.app.database import safe_url
 
     settings = state(ctx).settings()
-    identity = service.LedgerIdentity(origin, organisation, registrar_id, registrar_name)
-    service.check_init(db=settings.db, identity=identity)
-    checkpoints.check_origin(origin, where="--origin")  # a name every checkpoint can carry
+    given = identity.LedgerIdentity(origin, organisation, registrar_id, registrar_name)
+    identity.check_init(db=settings.db, identity=given)
     secret = passphrase(f"New passphrase for {registrar_id}'s key", confirm=True)
-    key = SigningKey.generate()
-    keystore = KeyStore(settings.key_dir)
-    key_file = keystore.save(key, secret)
-    try:
-        store, genesis = service.init_ledger(
-            db=settings.db, identity=identity, registrar_key=key, now=now()
-        )
-    except LedgerError:
-        keystore.discard(key.key_id)  # never used: no ledger names it
-        raise
-    store.close()
+    genesis, key_file = identity.create(
+        db=settings.db, key_dir=settings.key_dir, identity=given, secret=secret, now=now()
+    )
     info(f"created ledger {origin} at {safe_url(settings.db)}")
-    info(f"registrar {registrar_id}: key {key.key_id} in {key_file}")
+    info(f"registrar {registrar_id}: key {genesis.statement.key} in {key_file}")
     data(f"{genesis.seq}\t{genesis.leaf_hash}")
 
 
@@ -97,7 +86,7 @@ def verify(
 
     Example: ledger verify --bundle audit-2020.zip --trust "$(cat bureau.vkey)"
     """
-    from ledger import service
+    from ledger.app import verification
     from ledger.cli.checkpoints import read_checkpoint
 
     kept = [(str(path), read_checkpoint(path)) for path in checkpoint or []]
@@ -107,7 +96,6 @@ def verify(
         return verify_bundle(bundle, trust or [], kept, as_json)
     # Verifying changes nothing, so a ledger of any revision is verified as its own revision
     # defines it: an auditor's copy of an earlier release's ledger needs no upgrade first.
-    store = service.open_ledger(state(ctx).settings().db, older=True, unknown=True)
     show = sys.stderr.isatty() and not as_json
 
     def progress(done: int, total: int) -> None:
@@ -115,10 +103,9 @@ def verify(
             sys.stderr.write(f"\rverifying… {done:,} of {total:,} entries ({done / total:.0%})")
             sys.stderr.flush()
 
-    try:
-        report = service.verify_ledger(store=store, progress=progress, checkpoints=kept, now=now())
-    finally:
-        store.close()
+    with open_ledger(ctx, older=True, unknown=True) as ledger:
+        report = verification.verify(ledger, progress=progress, checkpoints=kept)
+        schema = ledger.store.recorded
     tree = report.tree
     if show:
         sys.stderr.write("\r\033[K")
@@ -132,9 +119,9 @@ def verify(
         )
         for kept_cp in tree.extends:
             info(f"extends checkpoint {kept_cp['file']} (size {kept_cp['size']})")
-        if store.recorded.state == "older":
+        if schema.state == "older":
             info(
-                f"its tables are {store.recorded.describe()}, verified as such; "
+                f"its tables are {schema.describe()}, verified as such; "
                 "`ledger db upgrade` brings them to this release's"
             )
     else:
@@ -155,31 +142,30 @@ def demo(
 
     Example: ledger demo --dir /tmp/ledger-demo
     """
-    from ledger import decisions, service
-    from ledger import demo as demo_ledger
+    from ledger.app import Ledger, accountability, verification
+    from ledger.app import demo as demo_ledger
 
     info(f"building the demo ledger in {directory}/ …")
     built = demo_ledger.build(directory)
     info(f"demo passphrase for every key: {built.passphrase}")
     info("")
-    store = service.open_ledger(str(built.db))
-    data(f"示例区教育局 2020: {built.entries} entries")
-    data("")
-    data("decision\tstatus\tcompliance\trecord\ttitle")
-    for checked in decisions.check(store=store):
-        data(
-            f"{checked['decision']}\t{checked['status']}\t{checked['compliance_status']}\t"
-            f"{checked['record_completeness']}\t{checked['title']}"
-        )
-    data("")
-    for refusal in built.refusals:
-        data(f"refused as it should be: {refusal}")
-    data("")
-    data("checkpoint signed by the registrar (hand it to the auditors):")
-    data(built.checkpoint.rstrip("\n"))
-    data("")
-    report = service.verify_ledger(store=store)
-    store.close()
+    with Ledger.open(str(built.db)) as ledger:
+        data(f"示例区教育局 2020: {built.entries} entries")
+        data("")
+        data("decision\tstatus\tcompliance\trecord\ttitle")
+        for checked in accountability.check(ledger):
+            data(
+                f"{checked['decision']}\t{checked['status']}\t{checked['compliance_status']}\t"
+                f"{checked['record_completeness']}\t{checked['title']}"
+            )
+        data("")
+        for refusal in built.refusals:
+            data(f"refused as it should be: {refusal}")
+        data("")
+        data("checkpoint signed by the registrar (hand it to the auditors):")
+        data(built.checkpoint.rstrip("\n"))
+        data("")
+        report = verification.verify(ledger)
     data(
         f"ledger verify: {'ok' if report.ok else 'FAILED'}: {report.entries} entries, "
         f"{report.blobs} blobs, head {report.head}"

@@ -40,7 +40,7 @@ def tui(
 
     Example: ledger tui --demo --lang zh-Hans
     """
-    from ledger.app_service import LedgerService
+    from ledger.app import Ledger
     from tui.i18n import CatalogError, resolve_language
 
     try:
@@ -50,19 +50,16 @@ def tui(
     settings = state(ctx).settings()
     db, key_dir = settings.db, settings.key_dir
     if demo:
-        from ledger import demo as demo_ledger
+        from ledger.app import demo as demo_ledger
 
         info(f"building the demo ledger in {directory}/ …")
         built = demo_ledger.build(directory)
         info(f"demo passphrase for every key: {built.passphrase}")
         db, key_dir = str(built.db), built.key_dir
-    service = LedgerService.open(db, key_dir=key_dir)
-    try:
+    with Ledger.open(db, key_dir=key_dir) as ledger:
         from tui.app import LedgerApp
 
-        LedgerApp(service, language=language).run()
-    finally:
-        service.close()
+        LedgerApp(ledger, language=language).run()
 
 
 def register(app: typer.Typer) -> None:

@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ledger import decisions
+from ledger.app import accountability, decisions
+from ledger.app.ledger import Ledger
 from ledger.export import render
 from ledger.export.bundle import bound_checkpoint
 from ledger.export.service import state_at
@@ -76,7 +77,7 @@ def _normative(view: SqlStore, year: int) -> Obj:
     query = select(state.c.data).where(state.c.kind == "normative_doc", state.c.year == year)
     with view.reading() as conn:
         docs = [json.loads(d) for d in conn.execute(query.order_by(state.c.id)).scalars()]
-    rates = decisions.filing_rates(store=view, year=year)
+    rates = accountability.filing_rates(Ledger(view), year)
     required = [d["id"] for d in docs]
     filed = [d["id"] for d in docs if d["filed"] is not None]
     lists = {
@@ -107,11 +108,11 @@ def annual_report(
     cp = bound_checkpoint(store)
     size = cp.checkpoint.size
     with state_at(store, size) as view:
-        summaries = decisions.list_decisions(store=view, year=year)
+        summaries = decisions.list_decisions(Ledger(view), year=year)
         states, reports = [], []
         for done, summary in enumerate(summaries, 1):
-            states.append(decisions.get_decision(store=view, decision=summary.id))
-            reports.append(decisions.check(store=view, decision=summary.id)[0])
+            states.append(decisions.get_decision(Ledger(view), summary.id))
+            reports.append(accountability.check(Ledger(view), summary.id)[0])
             if progress is not None:
                 progress(done, len(summaries))
         decided = [d for d in states if d["decided"] is not None]

@@ -35,7 +35,9 @@ from pathlib import Path
 from typing import Any
 
 from keys import SigningKey
-from ledger import checkpoints, decisions
+from ledger import checkpoints
+from ledger.app import accountability, decisions
+from ledger.app.ledger import Ledger
 from ledger.canonical import canonical_bytes
 from ledger.entry import decode_statement
 from ledger.errors import EntryNotFoundError, InputError, RefusedError, VerificationError
@@ -233,10 +235,10 @@ def write_bundle(
     )
     bag.add("ledger/keys.json", keys_json(view))
     in_scope = [
-        d for d in decisions.list_decisions(store=view)
-        if scope.covers(decisions.get_decision(store=view, decision=d.id)["proposed_at"][:10])
+        d for d in decisions.list_decisions(Ledger(view))
+        if scope.covers(decisions.get_decision(Ledger(view), d.id)["proposed_at"][:10])
     ]  # fmt: skip
-    reports = [decisions.check(store=view, decision=d.id)[0] for d in in_scope]
+    reports = [accountability.check(Ledger(view), d.id)[0] for d in in_scope]
     bag.add("reports/compliance.json", _pretty(reports))
     bag.add("reports/compliance.csv", _compliance_csv(reports))
     bag.add(
@@ -318,7 +320,7 @@ def _decisions_html(
         ),
     ]  # fmt: skip
     for summary, report in zip(in_scope, reports, strict=True):
-        rows = decisions.timeline(store=view, decision=summary.id)
+        rows = decisions.timeline(Ledger(view), summary.id)
         parts.append(f"<section class=\"decision\">\n<h2>{render.text(summary.id)} "
                      f"{render.text(summary.title)}</h2>\n")  # fmt: skip
         parts.append(

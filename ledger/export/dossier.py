@@ -27,7 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from keys import SigningKey
-from ledger import decisions, merkle
+from ledger import merkle
+from ledger.app import accountability, decisions
+from ledger.app.ledger import Ledger
 from ledger.entry import decode_statement
 from ledger.errors import RefusedError, VerificationError
 from ledger.export import render
@@ -76,8 +78,8 @@ def select(view: SqlStore, decision: str, size: int) -> list[int]:
     Raises:
         InputError: no such decision in `view`.
     """
-    known = {d.id for d in decisions.list_decisions(store=view)}
-    decisions.get_decision(store=view, decision=decision)
+    known = {d.id for d in decisions.list_decisions(Ledger(view))}
+    decisions.get_decision(Ledger(view), decision)
     chosen = {row.seq for row in view.rows(until=size - 1) if row.type in REGISTER}
     todo, seen = [decision], set()
     while todo:
@@ -85,8 +87,8 @@ def select(view: SqlStore, decision: str, size: int) -> list[int]:
         if current in seen:
             continue
         seen.add(current)
-        trace = decisions.trace_decision(store=view, decision=current)
-        found = {row.seq: row.statement for row in decisions.timeline(store=view, decision=current)}
+        trace = accountability.trace_decision(Ledger(view), current)
+        found = {row.seq: row.statement for row in decisions.timeline(Ledger(view), current)}
         for seq in {p["seq"] for p in trace["people"]} - found.keys():
             found[seq] = view.get(seq).data
         for seq, data in found.items():
@@ -144,7 +146,7 @@ def export_dossier(
     cp = bound_checkpoint(store)
     size = cp.checkpoint.size
     with state_at(store, size) as view, tempfile.TemporaryDirectory(prefix="ledger-") as work:
-        decisions.get_decision(store=view, decision=decision)
+        decisions.get_decision(Ledger(view), decision)
         check_exporter(view, cp, exporter, key)
         seqs = select(view, decision, size)
         entries = [(seq, entry.data, entry.signature) for seq in seqs
@@ -236,7 +238,7 @@ def write_dossier(
 def dossier_data(view: SqlStore, decision: str) -> dict[str, Any]:
     """What the readable dossier shows: the state, timeline, trace and compliance report."""
     directory = view.directory()
-    state = decisions.get_decision(store=view, decision=decision)
+    state = decisions.get_decision(Ledger(view), decision)
     timeline = [
         {
             "seq": row.seq,
@@ -246,9 +248,9 @@ def dossier_data(view: SqlStore, decision: str) -> dict[str, Any]:
             "actor": row.actor,
             "name": directory.persons[row.actor].name if row.actor in directory.persons else None,
         }
-        for row in decisions.timeline(store=view, decision=decision)
+        for row in decisions.timeline(Ledger(view), decision)
     ]
-    trace = decisions.trace_decision(store=view, decision=decision)
+    trace = accountability.trace_decision(Ledger(view), decision)
     # The trace lists several roles of one entry in the order its rows were stored, which a
     # replay need not repeat: the dossier orders them by seq, role and person.
     trace["people"].sort(key=lambda p: (p["seq"], p["role"], p["person"]))
@@ -256,7 +258,7 @@ def dossier_data(view: SqlStore, decision: str) -> dict[str, Any]:
         "decision": state,
         "timeline": timeline,
         "trace": trace,
-        "compliance": decisions.check(store=view, decision=decision)[0],
+        "compliance": accountability.check(Ledger(view), decision)[0],
     }
 
 

@@ -1,11 +1,12 @@
 """A ledger rebuilt from canonical entries, in a new SQLite file.
 
 `ledger verify --bundle` loads a bag's entries here, byte for byte, and then runs the ordinary
-`service.verify_ledger` on the result, so a bundle is checked by exactly the code that checks a
-database. Exports use it too, to read the ledger as it stood at a checkpoint when entries were
-appended since. Every entry row is inserted as given, at its position in the stream (a statement
-that says another seq is reported by verify, not corrected here); the derived tables and the
-Merkle node cache are what a replay of the entries gives, as an append would have written them.
+`verify_ledger` (`ledger.verification`) on the result, so a bundle is checked by exactly the code
+that checks a database. Exports use it too, to read the ledger as it stood at a checkpoint when
+entries were appended since. Every entry row is inserted as given, at its position in the stream
+(a statement that says another seq is reported by verify, not corrected here); the derived
+tables and the Merkle node cache are what a replay of the entries gives, as an append would have
+written them.
 """
 
 from __future__ import annotations

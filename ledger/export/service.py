@@ -1,7 +1,7 @@
 """The export use cases: write a bundle or a dossier, sign it, record `export.produced`.
 
-Like `ledger.service`, every function takes its inputs as keyword arguments (the store, the
-exporter's unlocked key, the clock) and nothing here prompts or prints. Long work reports
+Every function takes its inputs as keyword arguments (the store, the exporter's unlocked key,
+the clock) and nothing here prompts or prints. Long work reports
 through `progress(done, total)`.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from keys import SigningKey, short_id
-from ledger import service
+from ledger.append import Draft, append_entry
 from ledger.entry import SignedEntry
 from ledger.errors import InputError, RefusedError
 from ledger.export.bag import write_zip
@@ -160,9 +160,9 @@ def record_export(
     now: datetime,
     out: Path,
 ) -> SignedEntry:
-    draft = service.Draft(EXPORT_PRODUCED, f"export-{digest[:16]}", body, exporter, key)
+    draft = Draft(EXPORT_PRODUCED, f"export-{digest[:16]}", body, exporter, key)
     try:
-        return service.append_entry(store=store, draft=draft, now=now)
+        return append_entry(store=store, draft=draft, now=now)
     except BaseException:
         # An export that is not recorded is not handed out.
         if out.is_dir():

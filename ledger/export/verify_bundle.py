@@ -15,7 +15,7 @@ bag already known to be damaged (every failure of the stage is named, with its f
    (a mismatch is reported and the verification goes on, so that a changed entry is named by
    its seq);
 3. for a bundle, the entries, loaded byte for byte into a new temporary ledger and checked by
-   the ordinary `service.verify_ledger` (canonical form, hashes, chain, signatures, keys,
+   the ordinary `verify_ledger` (canonical form, hashes, chain, signatures, keys,
    authority, gates, blobs, the Merkle tree and every stored checkpoint and cosignature),
    equal in number to the checkpoint's size, every checkpoint the auditor kept extended, the
    exporter's signature;
@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 
-from ledger import checkpoints, service
+from ledger import checkpoints
 from ledger.entry import decode_statement
 from ledger.errors import EntryNotFoundError, VerificationError
 from ledger.export import bag_read, render
@@ -65,6 +65,7 @@ from ledger.note import SignedCheckpoint
 from ledger.receipts import Trust
 from ledger.store import SqlStore
 from ledger.store.tree import StoredCosignature
+from ledger.verification import verify_ledger
 
 Progress = Callable[[int, int], None]
 __all__ = ["BundleReport", "Problem", "verify_bundle"]
@@ -265,7 +266,7 @@ def _verify_full(
         )  # fmt: skip
         try:
             external = [(CHECKPOINT, cp), *kept]
-            verified = service.verify_ledger(
+            verified = verify_ledger(
                 store=store, checkpoints=external, withheld=set(withheld),
                 progress=None if progress is None else (lambda d, t: progress(t + d, 2 * t)),
             )  # fmt: skip

@@ -84,19 +84,28 @@ class Procedure:
         self.involvements: list[Row] = []
         self._staged: tuple[int, Tx] | None = None
 
-    def check(self, stmt: Statement, directory: Any) -> None:
-        """Check `stmt` against the state and stage its changes for `apply`.
+    def check(self, stmt: Statement, directory: Any, *, staged: Tx | None = None) -> None:
+        """Check `stmt` against the state and stage its changes for `apply`. `staged` is what
+        an earlier check of the same statement at the same head staged (see `staged`): it is
+        taken as it is, and no gate runs again.
 
         Raises:
             GateError, AuthorityError: with `stmt.seq`; nothing is staged.
         """
         self._staged = None
+        if staged is not None:
+            self._staged = (stmt.seq, staged)
+            return
         handler = HANDLERS.get(stmt.type)
         if handler is None:  # identity entries and notes: nothing of the procedure's
             return
         tx = Tx(self, stmt, directory)
         handler(tx, stmt.body)
         self._staged = (stmt.seq, tx)
+
+    def staged(self) -> Tx | None:
+        """What the last `check` staged (None: nothing of the procedure's, or nothing yet)."""
+        return None if self._staged is None else self._staged[1]
 
     def apply(self, stmt: Statement) -> list[tuple[str, Row]]:
         """Commit what `check` staged for `stmt`; return the derived rows it changed."""

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from ledger import demo
+from ledger.app import demo
 from ledger.cli import app
 from ledger.procedure.gates import GATES
 

@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from keys import KeyStore
-from ledger import service
 from ledger.cli import app
 from ledger.entry import DEFAULT_ZONE, SignedEntry
+from ledger.store import open_store
 from tests import tamper
 from tests.cli.conftest import PASS, ok
 from tests.procedure.bureau import Bureau, build_template
@@ -24,7 +24,7 @@ from tests.procedure.bureau import Bureau, build_template
 def bureau(tmp_path: Path) -> Iterator[Bureau]:
     db = tmp_path / "ledger.db"
     build_template(db)
-    store = service.open_ledger(str(db))
+    store = open_store(str(db))
     try:
         yield Bureau(store, db)
     finally:

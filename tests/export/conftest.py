@@ -11,14 +11,15 @@ from pathlib import Path
 import pytest
 
 from keys import KeyStore, SigningKey
-from ledger import checkpoints, demo, service
+from ledger import checkpoints
+from ledger.app import Ledger, demo, entries
 from ledger.checkpoints import current_log_keys
 from ledger.export.bundle import Scope
 from ledger.export.dossier import export_dossier
 from ledger.export.service import ExportResult, export_bundle
 from ledger.receipts import Trust
-from ledger.store import SqlStore
-from tests.builders import LedgerFixture, new_ledger
+from ledger.store import SqlStore, open_store
+from tests.builders import LedgerFixture, new_ledger, unlock
 
 NOW = datetime(2021, 2, 1, 2, 0, tzinfo=UTC)
 EXPORTER = "wu.xia"
@@ -30,12 +31,12 @@ class Demo:
     root: Path
 
     def store(self) -> SqlStore:
-        return service.open_ledger(str(self.built.db))
+        return open_store(str(self.built.db))
 
     def key(self, person: str = EXPORTER) -> SigningKey:
         store = self.store()
         try:
-            return service.unlock(
+            return unlock(
                 store=store,
                 keystore=KeyStore(self.built.key_dir),
                 person=person,
@@ -114,7 +115,7 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Small]:
     ledger.append("organ.created", "bureau-meeting", organ)
     for number, title in enumerate(TITLES, start=1):
         _propose(ledger, f"d2020-{number:02d}", title)
-    blob = service.add_blob(store=ledger.store, data="会议材料 第1稿".encode())
+    blob = entries.add_blob(Ledger(ledger.store), "会议材料 第1稿".encode())
     ledger.append("note", "d2020-01", {"text": "材料已分发", "attachments": [blob]}, "zhao.lei")
     checkpoints.sign_checkpoint(store=ledger.store, keys=[ledger.keys["li.na"]])
     key = ledger.keys["wu.xia"]

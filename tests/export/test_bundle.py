@@ -13,7 +13,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger import service
 from ledger.entry import decode_statement
 from ledger.export.bag import bag_files
 from ledger.export.bundle import SIGNATURE_FILE, Scope
@@ -22,6 +21,7 @@ from ledger.export.verify_bundle import BundleReport, verify_bundle
 from ledger.note import SignedCheckpoint, ed25519_key
 from ledger.receipts import Trust
 from ledger.registry import lookup
+from ledger.verification import verify_ledger
 from tests.builders import seeded_key
 from tests.export.conftest import Demo
 from tests.export.forge import failures, resign, set_label, verify
@@ -78,7 +78,7 @@ def test_the_export_is_recorded_with_the_bundle_hash_and_the_ledger_still_verifi
     assert check(tmp_path / "b", demo_ledger).bundle_hash == result.bundle_hash
     store = demo_ledger.store()
     try:
-        assert service.verify_ledger(store=store).ok
+        assert verify_ledger(store=store).ok
     finally:
         store.close()
 

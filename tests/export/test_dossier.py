@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ledger.decisions import list_decisions
+from ledger.app import Ledger
+from ledger.app.decisions import list_decisions
 from ledger.export.dossier import export_dossier
 from ledger.export.service import ExportResult
 from ledger.export.verify_bundle import verify_bundle
@@ -159,7 +160,7 @@ def test_every_demo_decision_has_a_dossier_that_verifies(demo_ledger: Demo, tmp_
     dossier's entries as from the whole ledger, and the dossier verifies."""
     store = demo_ledger.store()
     try:
-        ids = [d.id for d in list_decisions(store=store)]
+        ids = [d.id for d in list_decisions(Ledger(store))]
     finally:
         store.close()
     assert len(ids) == 6

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from ledger import database, service
+from ledger.app import database
 from ledger.export.bag import bag_files
 from ledger.export.service import export_bundle
 from ledger.export.verify_bundle import verify_bundle
+from ledger.store import open_store
+from ledger.verification import verify_ledger
 from tests.backends import Backend
 from tests.export.conftest import EXPORTER, NOW, Demo
 
@@ -23,10 +25,10 @@ def test_a_postgresql_ledger_exports_the_same_bytes_as_its_sqlite_copy(
     target = pg_backend.new_db(tmp_path)
     database.migrate_ledger(source=str(demo_ledger.built.db), target=target)
     key = demo_ledger.key()
-    store = service.open_ledger(target)
+    store = open_store(target)
     try:
         export_bundle(store=store, out=tmp_path / "pg", exporter=EXPORTER, key=key, now=NOW)
-        assert service.verify_ledger(store=store).ok  # with its export.produced appended
+        assert verify_ledger(store=store).ok  # with its export.produced appended
     finally:
         store.close()
     demo_ledger.export(tmp_path / "sqlite")

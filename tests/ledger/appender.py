@@ -20,7 +20,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ledger import service
+from ledger.append import Draft, append_entry
+from ledger.store import open_store
 from tests.builders import seeded_key
 
 START_TIMEOUT_S = 120.0
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--register", action="store_true", help="register people, not notes")
     args = parser.parse_args(argv)
 
-    store = service.open_ledger(args.db)
+    store = open_store(args.db)
     key = seeded_key(args.person)
     if args.ready is not None:
         args.ready.touch()
@@ -61,11 +62,11 @@ def main(argv: list[str] | None = None) -> int:
     for index in range(args.count):
         if args.register:
             body = {"name": f"人员{index}"}
-            draft = service.Draft("person.registered", f"p{index}", body, args.person, key)
+            draft = Draft("person.registered", f"p{index}", body, args.person, key)
         else:
             body = {"text": note_text(args.person, index)}
-            draft = service.Draft("note", "meeting-1", body, args.person, key)
-        entry = service.append_entry(store=store, draft=draft, now=datetime.now(UTC))
+            draft = Draft("note", "meeting-1", body, args.person, key)
+        entry = append_entry(store=store, draft=draft, now=datetime.now(UTC))
         seqs.append(entry.seq)
     finished = time.time()
     store.close()

@@ -13,9 +13,10 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from ledger import service
+from ledger.app import Ledger, identity
 from ledger.entry import ZERO_HASH, decode_statement, leaf_hash
 from ledger.errors import RefusedError
+from ledger.verification import verify_ledger
 from tests.backends import SKIP_REASON, Backend, make_backend, pg_available
 from tests.builders import LedgerFixture, new_ledger, seeded_key
 
@@ -64,8 +65,8 @@ class LedgerMachine(RuleBasedStateMachine):
         moment = self.ledger.clock.moment.isoformat()
         body: dict[str, Any] = {"key_id": old.key_id, "effective_at": moment, "reason": "rotation"}
         # after the clock went back, entries the old key signed may carry later times
-        repudiated = service.repudiation_for(
-            store=self.ledger.store, key_id=old.key_id, effective_at=moment
+        repudiated = identity.repudiation_for(
+            Ledger(self.ledger.store), key_id=old.key_id, effective_at=moment
         )
         if repudiated:
             body["repudiates"] = repudiated
@@ -91,7 +92,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @invariant()
     def verifies(self) -> None:
-        report = service.verify_ledger(store=self.ledger.store)
+        report = verify_ledger(store=self.ledger.store)
         assert report.ok, report.to_json()
         assert report.entries == self.count
 

@@ -18,9 +18,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from ledger import service
+from ledger.append import Draft, append_entry
 from ledger.cli import app
 from ledger.errors import RefusedError
+from ledger.store import open_store
+from ledger.verification import verify_ledger
 from tests.backends import Backend
 from tests.builders import LedgerFixture, new_ledger
 from tests.tamper import sql
@@ -108,8 +110,8 @@ def test_an_entry_from_the_future_fails_verify_and_blocks_appends(
     ledger.clock.moment = datetime.now(UTC) + timedelta(days=3 * 365)
     future = ledger.note("li.na", "来自三年后的机器")
     now = datetime.now(UTC)
-    assert service.verify_ledger(store=ledger.store).ok  # without a clock, nothing to compare
-    report = service.verify_ledger(store=ledger.store, now=now)
+    assert verify_ledger(store=ledger.store).ok  # without a clock, nothing to compare
+    report = verify_ledger(store=ledger.store, now=now)
     assert list(report.failures) == ["future"], report.to_json()
     assert report.failures["future"].seq == future.seq
     assert future.statement.recorded_at in report.failures["future"].message
@@ -131,7 +133,7 @@ def test_the_first_entry_from_the_future_is_named(tmp_path: Path) -> None:
     first = ledger.note("li.na", "来自未来")
     for number in range(6):
         ledger.note("li.na", f"之后第{number}条")
-    report = service.verify_ledger(store=ledger.store, now=datetime.now(UTC))
+    report = verify_ledger(store=ledger.store, now=datetime.now(UTC))
     assert report.failures["future"].seq == first.seq
 
 
@@ -143,10 +145,10 @@ def test_a_head_time_changed_by_hand_is_a_refusal_not_a_crash(tmp_path: Path) ->
     result = sql(ledger.db, f"UPDATE entries SET recorded_at = 'x' WHERE seq = {head.seq};")
     assert result.returncode == 0, result.stderr
     ledger.store.close()
-    store = service.open_ledger(ledger.db)  # reads the head afresh
-    draft = service.Draft("note", "m1", {"text": "x"}, "li.na", ledger.keys["li.na"])
+    store = open_store(ledger.db)  # reads the head afresh
+    draft = Draft("note", "m1", {"text": "x"}, "li.na", ledger.keys["li.na"])
     try:
         with pytest.raises(RefusedError, match="run `ledger verify`"):
-            service.append_entry(store=store, draft=draft, now=ledger.clock())
+            append_entry(store=store, draft=draft, now=ledger.clock())
     finally:
         store.close()

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from ledger import service
 from ledger.entry import decode_statement
+from ledger.verification import verify_ledger
 from tests.backends import Backend
 from tests.builders import LedgerFixture, SystemClock, new_ledger
 from tests.ledger.appender import note_text
@@ -89,7 +89,7 @@ def assert_sound(ledger: LedgerFixture, *, decoded_from: int = 0) -> int:
     Rows from `decoded_from` on are decoded one by one (earlier ones were checked before).
     """
     store = ledger.store
-    report = service.verify_ledger(store=store)
+    report = verify_ledger(store=store)
     assert report.ok, [failure.describe() for failure in report.ordered()]
     head = store.head()
     assert head is not None

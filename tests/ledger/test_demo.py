@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from keys import KeyStore
-from ledger import decisions, demo, service
+from ledger.app import Ledger, accountability, demo
 from ledger.errors import InputError
-from ledger.store import SqlStore
+from ledger.store import SqlStore, open_store
+from ledger.verification import verify_ledger
 
 
 @pytest.fixture(scope="module")
@@ -21,13 +22,13 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> demo.Demo:
 
 @pytest.fixture
 def store(built: demo.Demo) -> Iterator[SqlStore]:
-    opened = service.open_ledger(str(built.db))
+    opened = open_store(str(built.db))
     yield opened
     opened.close()
 
 
 def test_demo_builds_and_verifies(built: demo.Demo, store: SqlStore) -> None:
-    report = service.verify_ledger(store=store)
+    report = verify_ledger(store=store)
     assert report.ok, report.to_json()
     assert report.entries == built.entries > 300
     # The year closes with a registrar-signed checkpoint of the whole ledger.
@@ -42,7 +43,7 @@ def test_demo_builds_and_verifies(built: demo.Demo, store: SqlStore) -> None:
 
 
 def test_every_decision_ends_as_scripted(store: SqlStore) -> None:
-    reports = decisions.check(store=store)
+    reports = accountability.check(Ledger(store))
     found = {r["decision"]: (r["status"], r["compliance_status"]) for r in reports}
     assert found == demo.SCRIPTED
     late = next(r for r in reports if r["decision"] == "d2020-07")
@@ -57,7 +58,7 @@ def test_the_legality_gate_refused_the_unlawful_draft(built: demo.Demo) -> None:
 
 
 def test_the_dissent_is_in_the_trace(store: SqlStore) -> None:
-    trace = decisions.trace_decision(store=store, decision="d2020-01")
+    trace = accountability.trace_decision(Ledger(store), "d2020-01")
     dissent = [p for p in trace["people"] if p.get("dissent")]
     assert [(p["person"], p["stance"]) for p in dissent] == [("zhou.min", "disagree")]
     assert dissent[0]["reason"].startswith("维修资金向城区学校倾斜")
@@ -69,13 +70,13 @@ def test_the_dissent_is_in_the_trace(store: SqlStore) -> None:
 
 
 def test_the_head_states_why_he_departs_from_the_majority(store: SqlStore) -> None:
-    (report,) = decisions.check(store=store, decision="d2020-02")
+    (report,) = accountability.check(Ledger(store), "d2020-02")
     (divergence,) = report["head_divergence"]
     assert divergence["reason"].startswith("秋季入学登记时间节点紧迫")
 
 
 def test_the_person_who_changed_posts_and_keys_is_traced_across_both(store: SqlStore) -> None:
-    trace = decisions.trace_person(store=store, person="chen.jing")
+    trace = accountability.trace_person(Ledger(store), "chen.jing")
     posts = [(p["organ"], p["role"], p["from"], p["to"]) for p in trace["posts"]]
     assert ("bureau-meeting", "deputy", "2017-06-01", "2020-09-30") in posts
     assert ("supervision-office", "head", "2020-10-09", None) in posts
@@ -90,9 +91,9 @@ def test_the_person_who_changed_posts_and_keys_is_traced_across_both(store: SqlS
 
 
 def test_undue_delay_and_filing_rates_come_from_the_data(store: SqlStore) -> None:
-    late = decisions.overdue(store=store, as_of="2020-12-31")
+    late = accountability.overdue(Ledger(store), "2020-12-31")
     assert [(r["decision"], r["days_overdue"]) for r in late] == [("d2020-07", 61)]
-    rates = decisions.filing_rates(store=store, year=2020)
+    rates = accountability.filing_rates(Ledger(store), 2020)
     assert rates["filing_rate"]["numerator"] == 62
     assert rates["filing_rate"]["denominator"] == demo.NORMATIVE_COUNT == 63
     assert rates["filing_rate"]["short"] == ["nd-2020-40"]

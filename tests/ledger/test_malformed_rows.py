@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from ledger import checkpoints, service
+from ledger import checkpoints
 from ledger.note import cosigner, cosigner_key, sign_note
+from ledger.verification import verify_ledger
 from ledger.verify import VerifyReport
 from tests.backends import Backend, libpq_url
 from tests.builders import LedgerFixture, sample_ledger, seeded_key
@@ -50,13 +51,13 @@ def witnessed_sample(directory: Path, backend: Backend) -> LedgerFixture:
 @pytest.fixture
 def witnessed(tmp_path: Path, backend: Backend) -> Iterator[LedgerFixture]:
     ledger = witnessed_sample(tmp_path, backend)
-    assert service.verify_ledger(store=ledger.store).ok
+    assert verify_ledger(store=ledger.store).ok
     yield ledger
     ledger.store.close()
 
 
 def verify(ledger: LedgerFixture) -> VerifyReport:
-    return service.verify_ledger(store=ledger.store)
+    return verify_ledger(store=ledger.store)
 
 
 def statement(db: str, seq: int) -> bytes:

@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from ledger import checkpoints, database, service
+from ledger import checkpoints
+from ledger.app import database
 from ledger.cli import app
 from ledger.errors import InputError, StoreError, VerificationError
 from ledger.store import open_store
 from ledger.store.repository import table_names
+from ledger.verification import verify_ledger
 from tests.backends import Backend, PostgresServer
 from tests.builders import LedgerFixture, new_ledger
 from tests.tamper import read, sql
@@ -59,7 +61,7 @@ def test_round_trip_gives_identical_bytes(
     back = str(tmp_path / "back.db")
     home = database.migrate_ledger(source=middle, target=back)
 
-    original = service.verify_ledger(store=sample.store)
+    original = verify_ledger(store=sample.store)
     assert there.head == home.head == original.head
     assert there.root is not None and there.root == home.root == original.tree.root
     assert there.rows == home.rows
@@ -146,7 +148,7 @@ def test_migrate_command(tmp_path: Path, pg_backend: Backend) -> None:
     runner = CliRunner()
     result = runner.invoke(app, ["migrate", "--from", source.db, "--to", target])
     assert result.exit_code == 0, result.output
-    report = service.verify_ledger(store=source.store)
+    report = verify_ledger(store=source.store)
     assert result.stdout == (
         f"ok: 3 entries copied; both verify to head {report.head}, Merkle root {report.tree.root}\n"
     )

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ledger import service
+from ledger.append import Draft, append_batch
 from ledger.cli import app
+from ledger.store import open_store
+from ledger.verification import verify_ledger
 from ledger.verify import BATCH, PARALLEL_THRESHOLD
 from tests import tamper
 from tests.builders import LedgerFixture, new_ledger
@@ -32,16 +34,16 @@ def large(tmp_path_factory: pytest.TempPathFactory) -> LedgerFixture:
         return moment
 
     drafts = [
-        service.Draft("note", f"meeting-{n % 50}", {"text": f"第{n}号会议纪要"}, "wang.fang", key)
+        Draft("note", f"meeting-{n % 50}", {"text": f"第{n}号会议纪要"}, "wang.fang", key)
         for n in range(NOTES)
     ]
-    service.append_batch(store=ledger.store, drafts=drafts, now=clock)
+    append_batch(store=ledger.store, drafts=drafts, now=clock)
     return ledger
 
 
 def test_large_ledger_verifies_in_parallel(large: LedgerFixture) -> None:
     assert large.store.count() >= PARALLEL_THRESHOLD
-    report = service.verify_ledger(store=large.store, parallel=True)
+    report = verify_ledger(store=large.store, parallel=True)
     assert report.ok, report.failures
 
 
@@ -53,7 +55,7 @@ def test_bad_signatures_in_every_batch_are_named_as_in_one_process(
     copy = tmp_path / "ledger.db"
     large.store.close()
     copy.write_bytes(Path(large.db).read_bytes())
-    large.store = service.open_ledger(large.db)
+    large.store = open_store(large.db)
     seqs = (10, 2 * BATCH + 7, 4 * BATCH + 50)
     for seq in seqs:
         [(signature,)] = tamper.read(str(copy), f"SELECT signature FROM entries WHERE seq = {seq}")
@@ -64,10 +66,10 @@ def test_bad_signatures_in_every_batch_are_named_as_in_one_process(
             f"UPDATE entries SET signature = {tamper.hexlit(str(copy), flipped)} WHERE seq = {seq}",
         )
         assert result.returncode == 0, result.stderr
-    store = service.open_ledger(str(copy))
+    store = open_store(str(copy))
     try:
-        together = service.verify_ledger(store=store, parallel=True)
-        alone = service.verify_ledger(store=store, parallel=False)
+        together = verify_ledger(store=store, parallel=True)
+        alone = verify_ledger(store=store, parallel=False)
     finally:
         store.close()
     assert set(together.failures) == set(alone.failures) == {"signature"}
@@ -85,7 +87,7 @@ def test_a_damaged_page_met_while_streaming_is_a_store_error(
     copy = tmp_path / "ledger.db"
     large.store.close()
     copy.write_bytes(Path(large.db).read_bytes())
-    large.store = service.open_ledger(large.db)
+    large.store = open_store(large.db)
     conn = sqlite3.connect(copy)
     try:
         size = conn.execute("PRAGMA page_size").fetchone()[0]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger import service
+from ledger.append import check_id
 from ledger.entry import (
     HEX64,
     ID_PATTERN,
@@ -21,6 +21,7 @@ from ledger.entry import (
 from ledger.errors import InputError
 from ledger.registry import lookup
 from ledger.store.postgres import ROLE_PATTERN
+from ledger.verification import verify_ledger
 from tests.builders import new_ledger
 from tests.tamper import forge_next
 
@@ -60,7 +61,7 @@ def test_the_patterns_refuse_a_trailing_newline(
 
 def test_check_id_refuses_a_trailing_newline() -> None:
     with pytest.raises(InputError, match="'zhou.min\\\\n' is not a valid id") as caught:
-        service.check_id("zhou.min\n", where="--id")
+        check_id("zhou.min\n", where="--id")
     assert caught.value.where == "--id"
 
 
@@ -95,6 +96,6 @@ def test_a_forged_subject_with_a_newline_fails_verify(tmp_path: Path) -> None:
     """An entry inserted by hand, signed by the registrar, about `zhou.min⏎`: verify names it."""
     ledger = new_ledger(tmp_path)
     seq = forge_next(ledger, "person.registered", "zhou.min\n", {"name": "周敏"})
-    report = service.verify_ledger(store=ledger.store)
+    report = verify_ledger(store=ledger.store)
     assert report.failures["schema"].seq == seq, report.to_json()
     assert "is not a valid id" in report.failures["schema"].message

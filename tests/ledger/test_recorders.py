@@ -15,9 +15,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
-from ledger import demo, service
-from ledger.store import SqlStore, WriteTx
+from ledger.app import demo
+from ledger.app.identity import LedgerIdentity, init_ledger
+from ledger.store import SqlStore, WriteTx, open_store
 from ledger.store.repository import table_names
+from ledger.verification import verify_ledger
 from tests.backends import Backend
 from tests.builders import seeded_key
 
@@ -39,14 +41,14 @@ def build_year(db: str, recorders: int) -> list[str]:
     people = [demo.REGISTRAR, *demo.PEOPLE, *demo.LATER]
     keys = {person: seeded_key(person) for person, _ in people}
     rotated = seeded_key("chen.jing/2")
-    identity = service.LedgerIdentity(demo.ORIGIN, demo.ORGANISATION, *demo.REGISTRAR)
-    first, _ = service.init_ledger(
+    identity = LedgerIdentity(demo.ORIGIN, demo.ORGANISATION, *demo.REGISTRAR)
+    first, _ = init_ledger(
         db=db,
         identity=identity,
         registrar_key=keys[demo.REGISTRAR[0]],
         now=datetime.fromisoformat("2020-01-02T08:30:00+08:00"),
     )
-    stores = [first, *(service.open_ledger(db) for _ in range(recorders - 1))]
+    stores = [first, *(open_store(db) for _ in range(recorders - 1))]
     try:
         scribe = demo._Scribe(cast(SqlStore, TakingTurns(stores)), keys)
         scribe.pending = {"chen.jing": rotated}
@@ -61,9 +63,9 @@ def build_year(db: str, recorders: int) -> list[str]:
 
 
 def everything(db: str) -> dict[str, list[tuple[Any, ...]]]:
-    store = service.open_ledger(db)
+    store = open_store(db)
     try:
-        report = service.verify_ledger(store=store)
+        report = verify_ledger(store=store)
         assert report.ok, report.to_json()
         with store.reading() as conn:
             return {name: list(store.dump(conn, name)) for name in table_names()}

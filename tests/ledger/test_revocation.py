@@ -15,10 +15,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from ledger import service
+from ledger.app import Ledger, identity
+from ledger.append import Draft, append_batch
 from ledger.cli import app
 from ledger.entry import SignedEntry
 from ledger.errors import RefusedError
+from ledger.verification import verify_ledger
 from tests.backends import Backend
 from tests.builders import LedgerFixture, new_ledger
 from tests.tamper import forge_next
@@ -87,12 +89,12 @@ def test_the_exact_list_is_taken_and_verifies(tmp_path: Path, backend: Backend) 
     exactly the entries signed at or after the effective time; with it the revocation is taken,
     the ledger verifies, and the key signs nothing more."""
     case = theft(tmp_path, backend)
-    listed = service.repudiation_for(
-        store=case.ledger.store, key_id=case.key_id, effective_at=case.effective_at
+    listed = identity.repudiation_for(
+        Ledger(case.ledger.store), key_id=case.key_id, effective_at=case.effective_at
     )
     assert listed == [e.seq for e in case.stolen]
     case.ledger.append("key.revoked", "wang.fang", revocation(case, listed))
-    assert service.verify_ledger(store=case.ledger.store).ok
+    assert verify_ledger(store=case.ledger.store).ok
     with pytest.raises(RefusedError, match="revoked"):
         case.ledger.note("wang.fang", "吊销之后")
 
@@ -118,7 +120,7 @@ def test_a_revocation_of_the_old_form_still_verifies(sample: LedgerFixture) -> N
     the key's last entry needs no list (the sample ledger holds one)."""
     revoked = list(sample.store.rows(where={"type": "key.revoked"}))
     assert len(revoked) == 1 and b"repudiates" not in revoked[0].statement
-    assert service.verify_ledger(store=sample.store).ok
+    assert verify_ledger(store=sample.store).ok
 
 
 def _forged_revocation(case: Theft, repudiates: list[int] | None) -> int:
@@ -135,7 +137,7 @@ def test_a_forged_revocation_without_the_exact_list_fails_verify(
     3 and names the revocation's seq under its own failure kind."""
     case = theft(tmp_path, backend)
     seq = _forged_revocation(case, listed)
-    report = service.verify_ledger(store=case.ledger.store)
+    report = verify_ledger(store=case.ledger.store)
     # the forger did not extend the Merkle node cache: that is reported too, as it is for
     # every entry inserted by hand (tests/ledger/test_tamper.py)
     assert set(report.failures) == {"revocation", "merkle_cache"}, report.to_json()
@@ -153,7 +155,7 @@ def test_a_forged_revocation_with_the_exact_list_verifies(tmp_path: Path) -> Non
     derived row and the Merkle node cache)."""
     case = theft(tmp_path)
     _forged_revocation(case, [4, 6])
-    report = service.verify_ledger(store=case.ledger.store)
+    report = verify_ledger(store=case.ledger.store)
     assert set(report.failures) == {"derived", "merkle_cache"}, report.to_json()
 
 
@@ -167,8 +169,8 @@ def test_a_batch_counts_its_own_entries(tmp_path: Path, backend: Backend) -> Non
     assert head is not None
     listed = [e.seq for e in case.stolen] + [head.seq + 1]
     drafts = [
-        service.Draft("note", "m1", {"text": "同一批次"}, "wang.fang", wang),
-        service.Draft("key.revoked", "wang.fang", revocation(case, listed), "li.na", registrar),
+        Draft("note", "m1", {"text": "同一批次"}, "wang.fang", wang),
+        Draft("key.revoked", "wang.fang", revocation(case, listed), "li.na", registrar),
     ]
-    service.append_batch(store=ledger.store, drafts=drafts, now=ledger.clock)
-    assert service.verify_ledger(store=ledger.store).ok
+    append_batch(store=ledger.store, drafts=drafts, now=ledger.clock)
+    assert verify_ledger(store=ledger.store).ok

@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from ledger import checkpoints, demo, merkle, service, tree_verify
+from ledger import checkpoints, merkle, tree_verify
+from ledger.app import demo
 from ledger.errors import CheckpointError, EntryHashError
-from ledger.store import SqlStore
+from ledger.store import SqlStore, open_store
 from ledger.store.tables import ENTRIES
+from ledger.verification import verify_ledger
 from ledger.verify import VerifyReport
 from tests.builders import LedgerFixture, seeded_key
 from tests.tamper import forge_append, hexlit, next_statement, read, sql
@@ -71,7 +73,7 @@ def refused(ledger: LedgerFixture, state: Path | None, stored: int = 14) -> Chec
 
 
 def whole_verify(ledger: LedgerFixture) -> VerifyReport:
-    return service.verify_ledger(store=ledger.store)
+    return verify_ledger(store=ledger.store)
 
 
 # -- entries nobody verified are not signed ---------------------------------------------------
@@ -292,7 +294,7 @@ def test_the_tree_pass_agrees_after_resumed_signing(sample: LedgerFixture, state
 @pytest.fixture(scope="module")
 def demo_ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[demo.Demo, SqlStore]]:
     built = demo.build(tmp_path_factory.mktemp("demo") / "d")
-    store = service.open_ledger(str(built.db))
+    store = open_store(str(built.db))
     yield built, store
     store.close()
 

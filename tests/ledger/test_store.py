@@ -16,11 +16,13 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from ledger import service
+from ledger.app import Ledger, entries
+from ledger.append import Draft, append_entry
 from ledger.entry import Statement, format_utc
 from ledger.errors import ConfigError, LedgerNotFoundError, RefusedError, StoreError
 from ledger.store import create_store, open_store, url_for
 from ledger.store.postgres import grant_sql
+from ledger.verification import verify_ledger
 from tests.backends import Backend, PostgresServer, libpq_url
 from tests.builders import LedgerFixture, new_ledger, seeded_key
 from tests.ledger.test_concurrency import ROOT, spawn_appender, wait_ready
@@ -61,7 +63,7 @@ def test_a_fork_is_refused_by_unique_seq_and_prev(tmp_path: Path, backend: Backe
         with pytest.raises(AssertionError, match="(?i)unique|duplicate"):
             forge_append(ledger.db, stmt, ledger.keys["li.na"])
     assert ledger.store.head() == head
-    assert service.verify_ledger(store=ledger.store).ok
+    assert verify_ledger(store=ledger.store).ok
 
 
 def test_verify_reads_one_snapshot_while_others_append(tmp_path: Path, backend: Backend) -> None:
@@ -77,7 +79,7 @@ def test_verify_reads_one_snapshot_while_others_append(tmp_path: Path, backend: 
         start.touch()
         seen: list[int] = []
         while proc.poll() is None or not seen:
-            report = service.verify_ledger(store=ledger.store)
+            report = verify_ledger(store=ledger.store)
             assert report.ok, report.to_json()
             seen.append(report.entries)
         out, err = proc.communicate(timeout=120)
@@ -88,7 +90,7 @@ def test_verify_reads_one_snapshot_while_others_append(tmp_path: Path, backend: 
             proc.communicate()
     assert seen == sorted(seen)
     assert len(seen) > 3, seen
-    assert service.verify_ledger(store=ledger.store).entries == 301
+    assert verify_ledger(store=ledger.store).entries == 301
 
 
 @PG
@@ -112,7 +114,7 @@ def test_the_app_role_cannot_change_signed_rows(
     """Guards the grant: connected as the application role (which appends and reads), the
     server itself refuses any change to entries and blobs, and any way round the triggers."""
     ledger = new_ledger(tmp_path, backend=pg_backend)
-    service.add_blob(store=ledger.store, data=b"minutes")
+    entries.add_blob(Ledger(ledger.store), b"minutes")
     ledger.register("wang.fang", "王芳")
     assert make_url(ledger.db).username == PostgresServer.get().app_role
     before = read(ledger.db, "SELECT count(*), sum(length(statement)) FROM entries")
@@ -123,7 +125,7 @@ def test_the_app_role_cannot_change_signed_rows(
         conn.execute(statement.encode())
     assert read(ledger.db, "SELECT count(*), sum(length(statement)) FROM entries") == before
     assert read(ledger.db, "SELECT count(*) FROM blobs") == [(1,)]
-    assert service.verify_ledger(store=ledger.store).ok
+    assert verify_ledger(store=ledger.store).ok
 
 
 @PG
@@ -167,7 +169,7 @@ def test_grant_refuses_a_role_that_could_still_change_rows(
 
 
 def service_grant(db: str, role: str) -> list[str]:
-    from ledger import database
+    from ledger.app import database
 
     return database.grant_statements(db=db, role=role, execute=True)
 
@@ -257,7 +259,7 @@ def test_each_append_sees_what_other_writers_recorded(tmp_path: Path, backend: B
     ledger = new_ledger(tmp_path, backend=backend)
     wang = ledger.register("wang.fang", "王芳")
     first = ledger.note("wang.fang", "第一条")  # this store now keeps its register
-    other = service.open_ledger(ledger.db)
+    other = open_store(ledger.db)
     try:
         # backdated before the note: the other writer's register must know the note to list it
         revoke = {
@@ -270,13 +272,13 @@ def test_each_append_sees_what_other_writers_recorded(tmp_path: Path, backend: B
             ("key.revoked", "wang.fang", revoke),
             ("person.registered", "zhao.lei", {"name": "赵磊"}),
         ):
-            draft = service.Draft(entry_type, subject, body, "li.na", ledger.keys["li.na"])
-            service.append_entry(store=other, draft=draft, now=ledger.clock())
+            draft = Draft(entry_type, subject, body, "li.na", ledger.keys["li.na"])
+            append_entry(store=other, draft=draft, now=ledger.clock())
     finally:
         other.close()
     with pytest.raises(RefusedError, match="revoked"):
         ledger.note("wang.fang", "吊销之后")
     ledger.bind("zhao.lei", seeded_key("zhao.lei"))
     ledger.note("zhao.lei", "新人")
-    report = service.verify_ledger(store=ledger.store)
+    report = verify_ledger(store=ledger.store)
     assert report.ok and report.entries == 8

@@ -17,9 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from ledger import service
 from ledger.cli import app
+from ledger.store import open_store
 from ledger.store.repository import ENTRY_COLUMNS
+from ledger.verification import verify_ledger
 from ledger.verify import VerifyReport
 from tests.backends import Backend
 from tests.builders import LedgerFixture, sample_ledger, seeded_key
@@ -40,7 +41,7 @@ COLUMNS = ENTRY_COLUMNS
 
 
 def verify(ledger: LedgerFixture) -> VerifyReport:
-    return service.verify_ledger(store=ledger.store)
+    return verify_ledger(store=ledger.store)
 
 
 def first_seq(report: VerifyReport) -> int | None:
@@ -278,7 +279,7 @@ def bureau_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo bureau with decision d1 drafting (its last entry is seq 45), built once."""
     path = tmp_path_factory.mktemp("bureau") / "bureau.db"
     build_template(path)
-    store = service.open_ledger(str(path))
+    store = open_store(str(path))
     Bureau(store, path).propose("d1")
     Bureau(store, path).rec("zhang.wei", "decision.initiated", "d1", {"by": "head"})
     store.close()
@@ -296,7 +297,7 @@ def bureau_db(bureau_file: Path, tmp_path: Path, backend: Backend) -> Iterator[s
     owner = backend.new_db(tmp_path)
     build_template(owner)
     db = backend.recorder_db(owner)
-    store = service.open_ledger(db)
+    store = open_store(db)
     Bureau(store, db).propose("d1")
     Bureau(store, db).rec("zhang.wei", "decision.initiated", "d1", {"by": "head"})
     store.close()

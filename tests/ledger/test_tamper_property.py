@@ -28,10 +28,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from ledger import checkpoints, service
+from ledger import checkpoints
 from ledger.cli import app
 from ledger.note import cosigner, cosigner_key, sign_note
+from ledger.store import open_store
 from ledger.store.repository import table_names
+from ledger.verification import verify_ledger
 from tests.builders import seeded_key
 from tests.procedure.bureau import ALL, Bureau, build_template
 from tests.tamper import sql
@@ -72,7 +74,7 @@ def ledger(tmp_path_factory: pytest.TempPathFactory) -> Ledger:
     """The bureau with a decision and random notes, checkpointed and cosigned, built once."""
     path = tmp_path_factory.mktemp("random") / "ledger.db"
     build_template(path)
-    store = service.open_ledger(str(path))
+    store = open_store(str(path))
     bureau = Bureau(store, path)
     rng = random.Random(713)
     bureau.propose("d1")
@@ -98,7 +100,7 @@ def ledger(tmp_path_factory: pytest.TempPathFactory) -> Ledger:
         witness_keys=[cosigner_key("w.example", witness.public_key)],
     )
     notes(rng.randint(2, 4))
-    assert service.verify_ledger(store=store).ok
+    assert verify_ledger(store=store).ok
     store.close()
     rows: dict[str, list[tuple[int, dict[str, Stored]]]] = {}
     conn = sqlite3.connect(path)

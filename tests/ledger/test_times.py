@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger import service
+from ledger.append import Draft, append_entry
 from ledger.entry import (
     format_utc,
     is_utc_stamp,
@@ -22,6 +22,7 @@ from ledger.entry import (
 )
 from ledger.errors import InputError
 from ledger.registry import lookup
+from ledger.verification import verify_ledger
 from tests.builders import new_ledger
 from tests.tamper import forge_next
 
@@ -123,11 +124,11 @@ def test_a_revocation_with_an_absurd_effective_time_is_refused(
 
 def test_an_absurd_occurred_at_is_refused(tmp_path: Path) -> None:
     ledger = new_ledger(tmp_path)
-    draft = service.Draft(
+    draft = Draft(
         "note", "m1", {"text": "x"}, "li.na", ledger.keys["li.na"], "0001-01-01T00:00:00+08:00"
     )
     with pytest.raises(InputError, match="the year 1 is out of range") as caught:
-        service.append_entry(store=ledger.store, draft=draft, now=ledger.clock())
+        append_entry(store=ledger.store, draft=draft, now=ledger.clock())
     assert caught.value.where == "--occurred-at"
 
 
@@ -146,7 +147,7 @@ def test_a_forged_revocation_from_year_999_fails_verify(tmp_path: Path) -> None:
     key = ledger.register("wang.fang", "王芳")
     body = {"key_id": key.key_id, "effective_at": "0999-06-01T00:00:00Z", "reason": "伪造"}
     seq = forge_next(ledger, "key.revoked", "wang.fang", body)
-    report = service.verify_ledger(store=ledger.store)
+    report = verify_ledger(store=ledger.store)
     assert report.failures["schema"].seq == seq, report.to_json()
     assert "the year 999 is out of range" in report.failures["schema"].message
 
@@ -158,7 +159,7 @@ def test_a_forged_recorded_at_out_of_range_fails_verify(tmp_path: Path, recorded
     ledger = new_ledger(tmp_path)
     ledger.register("wang.fang", "王芳")
     seq = forge_next(ledger, "note", "m1", {"text": "x"}, recorded_at=recorded_at)
-    report = service.verify_ledger(store=ledger.store)
+    report = verify_ledger(store=ledger.store)
     assert report.failures["schema"].seq == seq, report.to_json()
     assert "is not a fixed-width UTC time of the years 1900 to 2200" in (
         report.failures["schema"].message

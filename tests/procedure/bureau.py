@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from keys import SigningKey
-from ledger import demo, service
+from ledger.app import Ledger, demo, entries
+from ledger.app.identity import LedgerIdentity, init_ledger
+from ledger.append import Draft, append_entry
 from ledger.entry import SignedEntry
 from ledger.procedure.bodies import head_decision_body, position_body
-from ledger.store import SqlStore
+from ledger.store import SqlStore, open_store
 from tests.builders import seeded_key
 
 ALL = ["zhang.wei", "liu.yang", "chen.jing", "zhou.min"]
@@ -33,8 +35,8 @@ def _keys() -> dict[str, SigningKey]:
 def build_template(db: Path | str) -> None:
     """The bureau with its people, posts and rule profile, closed so a file can be copied."""
     keys = _keys()
-    identity = service.LedgerIdentity(demo.ORIGIN, demo.ORGANISATION, *demo.REGISTRAR)
-    store, _ = service.init_ledger(
+    identity = LedgerIdentity(demo.ORIGIN, demo.ORGANISATION, *demo.REGISTRAR)
+    store, _ = init_ledger(
         db=str(db),
         identity=identity,
         registrar_key=keys["li.na"],
@@ -78,12 +80,12 @@ class Bureau:
         """Record at business time `at` (default: the next step), on a machine whose clock
         says `recorded` (default: `at`)."""
         at = at or self.at()
-        draft = service.Draft(kind, subject, body, actor, self.keys[actor], at)
+        draft = Draft(kind, subject, body, actor, self.keys[actor], at)
         now = datetime.fromisoformat(recorded or at)
-        return service.append_entry(store=self.store, draft=draft, now=now)
+        return append_entry(store=self.store, draft=draft, now=now)
 
     def doc(self, text: str) -> str:
-        return service.add_blob(store=self.store, data=text.encode("utf-8"))
+        return entries.add_blob(Ledger(self.store), text.encode("utf-8"))
 
     def count(self) -> int:
         return self.store.count()
@@ -293,7 +295,7 @@ class Bureau:
 
 def open_copy(template: Path, target: Path) -> Iterator[Bureau]:
     shutil.copyfile(template, target)
-    store = service.open_ledger(str(target))
+    store = open_store(str(target))
     try:
         yield Bureau(store, target)
     finally:

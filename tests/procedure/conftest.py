@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger import service
+from ledger.store import open_store
 from tests.backends import Backend
 from tests.procedure.bureau import Bureau, build_template, open_copy
 
@@ -29,7 +29,7 @@ def bureau(bureau_template: Path, tmp_path: Path, backend: Backend) -> Iterator[
     owner = backend.new_db(tmp_path)
     build_template(owner)
     db = backend.recorder_db(owner)
-    store = service.open_ledger(db)
+    store = open_store(db)
     try:
         yield Bureau(store, db)
     finally:

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from ledger import decisions, service
+from ledger.app import Ledger, accountability, decisions
 from ledger.errors import GateRefusal, RefusedError
 from ledger.procedure.gates import GATES
+from ledger.verification import verify_ledger
 from tests.procedure.bureau import ALL, MEMBERS, Bureau
 
 
@@ -50,7 +51,7 @@ def refused(
 
 
 def report(bureau: Bureau, ident: str = "d1") -> dict[str, Any]:
-    (result,) = decisions.check(store=bureau.store, decision=ident)
+    (result,) = accountability.check(Ledger(bureau.store), ident)
     return result
 
 
@@ -75,7 +76,7 @@ def test_g1_no_drafting_before_initiation_and_unit(bureau: Bureau) -> None:
         {"lead": "basic-edu", "leaders": ["zhao.lei"]},
     )
     bureau.draft()
-    assert decisions.get_decision(store=bureau.store, decision="d1")["status"] == "drafting"
+    assert decisions.get_decision(Ledger(bureau.store), "d1")["status"] == "drafting"
 
 
 def test_g2_no_legality_review_before_required_steps(bureau: Bureau) -> None:
@@ -174,7 +175,7 @@ def test_g4_hearing_materials_late_need_a_reason(bureau: Bureau) -> None:
     )
     assert "3 days before the hearing, fewer than 7" in message
     _hearing(bureau, draft, "2021-03-09", exceptions={"G4": "补充材料系应参加人要求提供"})
-    state = decisions.get_decision(store=bureau.store, decision="d1")
+    state = decisions.get_decision(Ledger(bureau.store), "d1")
     assert "completed_seq" in state["steps"]["hearing"]
     assert [(e["gate"], e["reason"]) for e in state["exceptions"]] == [
         ("G4", "补充材料系应参加人要求提供")
@@ -185,7 +186,7 @@ def test_g4_passes_with_seven_days(bureau: Bureau) -> None:
     bureau.propose()
     bureau.initiate()
     _hearing(bureau, bureau.draft(), "2021-03-05")
-    state = decisions.get_decision(store=bureau.store, decision="d1")
+    state = decisions.get_decision(Ledger(bureau.store), "d1")
     assert "completed_seq" in state["steps"]["hearing"]
     assert state["exceptions"] == []
 
@@ -222,9 +223,7 @@ def test_g5_unlawful_then_fixed_and_reviewed_again(bureau: Bureau) -> None:
     bureau.opinion("d1", second)
     bureau.meeting("m2")
     bureau.item("d1", "m2", second)
-    assert decisions.get_decision(store=bureau.store, decision="d1")["status"] == (
-        "under_deliberation"
-    )
+    assert decisions.get_decision(Ledger(bureau.store), "d1")["status"] == ("under_deliberation")
 
 
 def test_g5_a_newer_unreviewed_draft_cannot_replace_the_reviewed_one(bureau: Bureau) -> None:
@@ -375,7 +374,7 @@ def test_g8_passes_with_three_of_four(bureau: Bureau) -> None:
     bureau.item("d1", "m1", draft)
     bureau.speak("d1", "m1", {"liu.yang": "agree", "zhou.min": "agree"})
     bureau.head("d1", "m1")
-    assert decisions.get_decision(store=bureau.store, decision="d1")["status"] == "awaiting_issue"
+    assert decisions.get_decision(Ledger(bureau.store), "d1")["status"] == "awaiting_issue"
 
 
 def test_g9_the_head_speaks_last(bureau: Bureau) -> None:
@@ -440,7 +439,7 @@ def test_g10_aligned_head_needs_no_reason(bureau: Bureau) -> None:
     bureau.item("d1", "m1", draft)
     bureau.speak("d1", "m1", {"liu.yang": "disagree", "chen.jing": "disagree", "zhou.min": "agree"})
     bureau.head("d1", "m1", "reject")
-    assert decisions.get_decision(store=bureau.store, decision="d1")["status"] == "closed"
+    assert decisions.get_decision(Ledger(bureau.store), "d1")["status"] == "closed"
 
 
 def _cadre_meeting(bureau: Bureau, present: list[str]) -> str:
@@ -480,7 +479,7 @@ def test_g11_a_cadre_vote_passes_only_with_more_than_half_of_members_due(bureau:
     message = refused(bureau, "G11", lambda: _vote(bureau, 2, 1, "passed"), field="result")
     assert "2 yes of 4 members due is not more than 1/2" in message
     _vote(bureau, 3, 0, "passed")
-    assert decisions.get_decision(store=bureau.store, decision="d1")["status"] == "awaiting_issue"
+    assert decisions.get_decision(Ledger(bureau.store), "d1")["status"] == "awaiting_issue"
 
 
 def test_g12_publication_waits_for_the_party_committee(bureau: Bureau) -> None:
@@ -521,7 +520,7 @@ def test_g13_only_the_approved_text_is_published(bureau: Bureau) -> None:
         "published_doc": other,
         "ref": "示教发〔2021〕1号",
     }
-    approval = decisions.get_decision(store=bureau.store, decision="d1")["decided"]["seq"]
+    approval = decisions.get_decision(Ledger(bureau.store), "d1")["decided"]["seq"]
     message = refused(
         bureau,
         "G13",
@@ -647,7 +646,7 @@ def test_g15_adjustment_needs_a_decided_new_decision(bureau: Bureau) -> None:
     bureau.speak("d2", "m2", dict.fromkeys(MEMBERS, "agree"))
     bureau.head("d2", "m2")
     bureau.rec("huang.li", "decision.adjusted", "d1", adjust)
-    assert decisions.get_decision(store=bureau.store, decision="d1")["status"] == "adjusted"
+    assert decisions.get_decision(Ledger(bureau.store), "d1")["status"] == "adjusted"
 
 
 def test_g15_emergency_suspension_needs_art35_grounds(bureau: Bureau) -> None:
@@ -671,7 +670,7 @@ def test_g15_emergency_suspension_needs_art35_grounds(bureau: Bureau) -> None:
     bureau.rec(
         "zhang.wei", "decision.suspended", "d1", {"reason": "紧急情况", "grounds": [issue.seq]}
     )
-    assert decisions.get_decision(store=bureau.store, decision="d1")["status"] == "suspended"
+    assert decisions.get_decision(Ledger(bureau.store), "d1")["status"] == "suspended"
 
 
 def test_g16_late_archive_needs_a_reason(bureau: Bureau) -> None:
@@ -730,12 +729,12 @@ def test_g17_undecided_catalog_matters_are_reported(bureau: Bureau) -> None:
     )
     bureau.decided("d1", scope={"catalog": "catalog-2021", "item": "a"})
     bureau.propose("d2", scope={"catalog": "catalog-2021", "item": "b"})
-    late = decisions.overdue(store=bureau.store, as_of="2021-06-30")
+    late = accountability.overdue(Ledger(bureau.store), "2021-06-30")
     assert [(r["item"], r["status"], r["days_overdue"]) for r in late] == [("b", "proposed", 61)]
     assert late[0]["gate"] == "G17"
-    assert decisions.overdue(store=bureau.store, as_of="2021-04-30") == []
+    assert accountability.overdue(Ledger(bureau.store), "2021-04-30") == []
 
 
 def test_the_gated_path_verifies(bureau: Bureau) -> None:
     bureau.executing()
-    assert service.verify_ledger(store=bureau.store).ok
+    assert verify_ledger(store=bureau.store).ok

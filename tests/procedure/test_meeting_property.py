@@ -9,8 +9,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from ledger import decisions, service
+from ledger.app import Ledger, decisions
 from ledger.errors import RefusedError
+from ledger.verification import verify_ledger
 from tests.procedure.bureau import ALL, MEMBERS, open_copy
 
 STANCES = ["agree", "agree_with_modifications", "disagree", "defer"]
@@ -86,6 +87,6 @@ def test_meeting_gates_match_the_rules(
             assert bureau.count() == before
         else:
             assert gate is None, gate
-            state = decisions.get_decision(store=bureau.store, decision="d1")
+            state = decisions.get_decision(Ledger(bureau.store), "d1")
             assert state["agenda"] is None and state["deliberations"][-1]["outcome"]
-        assert service.verify_ledger(store=bureau.store).ok
+        assert verify_ledger(store=bureau.store).ok

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ledger import decisions, demo, service
+from ledger.app import Ledger, accountability, decisions, demo, entries
 from ledger.errors import RefusedError
 from tests.procedure.bureau import Bureau
 
@@ -45,9 +45,9 @@ def test_a_decision_keeps_the_profile_in_force_when_it_was_proposed(bureau: Bure
     with pytest.raises(RefusedError, match="G3 .* shorter than the 30 the rule profile requires"):
         bureau.participate("d1", first, days=20)
     bureau.participate("d2", second, days=20)
-    state = decisions.get_decision(store=bureau.store, decision="d2")
+    state = decisions.get_decision(Ledger(bureau.store), "d2")
     assert (state["profile"], state["profile_version"]) == ("example-district-2021", 3)
-    (report,) = decisions.check(store=bureau.store, decision="d1")
+    (report,) = accountability.check(Ledger(bureau.store), "d1")
     assert report["profile"] == {"name": "example-district-2020", "version": 2}
 
 
@@ -84,11 +84,9 @@ def test_a_correction_is_a_new_entry_pointing_at_the_old(bureau: Bureau) -> None
         "d1",
         {"corrects": proposed, "reason": "标题错字", "correction": "标题应为“课后服务”"},
     )
-    state = decisions.get_decision(store=bureau.store, decision="d1")
+    state = decisions.get_decision(Ledger(bureau.store), "d1")
     assert [(c["corrects"], c["reason"]) for c in state["corrections"]] == [(proposed, "标题错字")]
-    assert service.get_entry(store=bureau.store, seq=proposed).statement.type == (
-        "decision.proposed"
-    )
+    assert entries.get_entry(Ledger(bureau.store), proposed).statement.type == ("decision.proposed")
     with pytest.raises(RefusedError, match="body.corrects: seq 9999 is not an earlier entry"):
         bureau.rec(
             "zhao.lei",

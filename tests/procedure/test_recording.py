@@ -16,9 +16,8 @@ import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from ledger import app_recording as rec
-from ledger import decisions, recording, service
-from ledger.app_service import LedgerService
+from ledger.app import Ledger, appending, decisions, entries, forms, meeting, minutes, recording
+from ledger.append import Draft
 from ledger.errors import GateRefusal, InputError
 from ledger.procedure import bodies
 from ledger.procedure.gates import GATES
@@ -37,27 +36,29 @@ def when(bureau: Bureau, days: int = 0) -> tuple[str, datetime]:
     return at, datetime.fromisoformat(at)
 
 
+def at_now(bureau: Bureau, now: datetime | None = None, actor: str | None = None) -> Ledger:
+    """The bureau's ledger as the app layer holds it, its clock stopped at `now` (default: the
+    bureau's business time), with `actor` as who is signing."""
+    moment = now or when(bureau)[1]
+    ledger = Ledger(bureau.store, clock=lambda: moment)
+    ledger.actor = actor
+    return ledger
+
+
 def preflight(bureau: Bureau, actor: str, kind: str, subject: str, body: dict[str, Any]) -> Any:
     at, now = when(bureau)
-    return recording.preflight(
-        store=bureau.store,
-        entry_type=kind,
-        subject=subject,
-        body=body,
-        actor=actor,
-        now=now,
-        occurred_at=at,
-    )
+    ledger = at_now(bureau, now)
+    return appending.preflight(ledger, kind, subject, body, actor, occurred_at=at).refusal
 
 
 def record(bureau: Bureau, actor: str, kind: str, subject: str, body: dict[str, Any]) -> Any:
     at, now = when(bureau)
-    draft = service.Draft(kind, subject, body, actor, bureau.keys[actor], at)
-    return recording.record(store=bureau.store, draft=draft, now=now)
+    draft = Draft(kind, subject, body, actor, bureau.keys[actor], at)
+    return appending.record_draft(at_now(bureau, now), draft)
 
 
 def state(bureau: Bureau, ident: str = "d1") -> dict[str, Any]:
-    return decisions.get_decision(store=bureau.store, decision=ident)
+    return decisions.get_decision(Ledger(bureau.store), ident)
 
 
 # -- forms ---------------------------------------------------------------------------------------
@@ -65,11 +66,11 @@ def state(bureau: Bureau, ident: str = "d1") -> dict[str, Any]:
 
 def test_every_procedure_type_has_a_form_whose_fields_are_its_body() -> None:
     for name, schema, _ in bodies.TYPES:
-        spec = recording.form(name)
+        spec = forms.form(name)
         keys = {f.alias or n for n, f in schema.model_fields.items()} - {"exceptions"}
         assert {f.name for f in spec.fields} == keys, name
         assert spec.exceptions == ("exceptions" in schema.model_fields)
-    assert [f.type for f in recording.forms() if f.exceptions] == [
+    assert [f.type for f in forms.forms() if f.exceptions] == [
         "public_comment.opened",
         "hearing.held",
         "legality_review.opinion",
@@ -78,7 +79,7 @@ def test_every_procedure_type_has_a_form_whose_fields_are_its_body() -> None:
 
 
 def test_field_kinds_follow_what_the_field_names() -> None:
-    proposed = recording.form("decision.proposed")
+    proposed = forms.form("decision.proposed")
     kinds = {f.name: (f.kind, f.required, f.many) for f in proposed.fields}
     assert kinds["title"] == ("line", True, False)
     assert kinds["summary"] == ("text", True, False)
@@ -90,16 +91,16 @@ def test_field_kinds_follow_what_the_field_names() -> None:
     assert kinds["amount_fen"] == ("int", False, False)
     assert proposed.field("scope.art3_category").kind == "int"
     assert proposed.field("source").choices[0] == "leadership"
-    assert recording.form("agenda_item.opened").field("draft").kind == "draft"
-    assert recording.form("agenda_item.opened").field("meeting").kind == "meeting"
-    assert recording.form("decision.superseded").field("by").kind == "decision"
-    basis = recording.form("legal_basis.recorded").field("items")
+    assert forms.form("agenda_item.opened").field("draft").kind == "draft"
+    assert forms.form("agenda_item.opened").field("meeting").kind == "meeting"
+    assert forms.form("decision.superseded").field("by").kind == "decision"
+    basis = forms.form("legal_basis.recorded").field("items")
     assert (basis.kind, basis.many, basis.min_items) == ("group", True, 1)
-    assert recording.form("meeting.convened").subject == "meeting"
+    assert forms.form("meeting.convened").subject == "meeting"
     with pytest.raises(InputError, match="not recorded through a form"):
-        recording.form("person.registered")
+        forms.form("person.registered")
     with pytest.raises(InputError, match="unknown entry type"):
-        recording.form("decision.bogus")
+        forms.form("decision.bogus")
 
 
 def test_a_form_typed_as_text_makes_the_body_the_ledger_signs() -> None:
@@ -116,7 +117,7 @@ def test_a_form_typed_as_text_makes_the_body_the_ledger_signs() -> None:
         "personnel": "",
         "links": [{"type": "", "target": ""}],
     }
-    body, problems = recording.build_body("decision.proposed", raw)
+    body, problems = forms.build_body("decision.proposed", raw)
     assert problems == {}
     assert body == {
         "title": "课后服务实施方案",
@@ -145,7 +146,7 @@ def test_each_wrong_field_is_named_with_a_code_a_screen_can_translate() -> None:
         "proposal_doc": "abc",
         "confidentiality": {"level": "public"},
     }
-    _, problems = recording.build_body("decision.proposed", raw)
+    _, problems = forms.build_body("decision.proposed", raw)
     codes = {path: (e.code, e.params.get("value")) for path, e in problems.items()}
     assert codes == {
         "title": ("required", None),
@@ -157,14 +158,14 @@ def test_each_wrong_field_is_named_with_a_code_a_screen_can_translate() -> None:
         "proposal_doc": ("hash", "abc"),
     }
     assert problems["scope.art3_category"].params["le"] == 5
-    day = recording.form("decision.published").field("published_at")
-    error = recording.check_field(day, "2021-02-30")
+    day = forms.form("decision.published").field("published_at")
+    error = forms.check_field(day, "2021-02-30")
     assert error is not None and error.code == "day"
-    text = recording.form("decision.proposed").field("summary")
-    error = recording.check_field(text, "a\x00b")
+    text = forms.form("decision.proposed").field("summary")
+    error = forms.check_field(text, "a\x00b")
     assert error is not None and error.code == "control"
-    basis = recording.form("legal_basis.recorded")
-    _, problems = recording.build_body(basis.type, {"items": [{"title": ""}]})
+    basis = forms.form("legal_basis.recorded")
+    _, problems = forms.build_body(basis.type, {"items": [{"title": ""}]})
     assert problems["items"].code == "required"
 
 
@@ -181,11 +182,11 @@ def _taken(kind: str, body: dict[str, Any]) -> bool:
 def test_a_field_is_fine_exactly_when_the_ledger_takes_it(typed: str) -> None:
     """As-you-type checking and the ledger agree on every string (a blank field is an empty
     one: a form does not sign whitespace). A text keeps what was typed; a line is trimmed."""
-    reason = recording.form("decision.not_initiated").field("reason")
-    fine = recording.check_field(reason, typed) is None
+    reason = forms.form("decision.not_initiated").field("reason")
+    fine = forms.check_field(reason, typed) is None
     assert fine == (bool(typed.strip()) and _taken("decision.not_initiated", {"reason": typed}))
-    to = recording.form("archive.transferred").field("to")
-    fine = recording.check_field(to, typed) is None
+    to = forms.form("archive.transferred").field("to")
+    fine = forms.check_field(to, typed) is None
     body = {"to": typed.strip(), "transferred_at": "2021-01-01"}
     assert fine == (bool(typed.strip()) and _taken("archive.transferred", body))
 
@@ -234,12 +235,12 @@ def test_a_soft_gate_asks_for_the_reason_and_takes_the_entry_with_it(office: Bur
     assert refusal is not None and refusal.gate == "G3" and refusal.needs_reason
     assert "10 days" in refusal.message
     with pytest.raises(InputError, match="not a soft gate"):
-        recording.with_reason("public_comment.opened", body, "G5", "急")
+        appending.with_reason("public_comment.opened", body, "G5", "急")
     with pytest.raises(InputError, match="reason is required"):
-        recording.with_reason("public_comment.opened", body, "G3", "  ")
+        appending.with_reason("public_comment.opened", body, "G3", "  ")
     with pytest.raises(InputError, match="records no exceptions"):
-        recording.with_reason("draft.versioned", body, "G3", "急")
-    reasoned = recording.with_reason(
+        appending.with_reason("draft.versioned", body, "G3", "急")
+    reasoned = appending.with_reason(
         "public_comment.opened", body, "G3", "开学前须公布，征求期缩短"
     )
     assert preflight(office, "zhao.lei", "public_comment.opened", "d1", reasoned) is None
@@ -281,11 +282,11 @@ def test_a_missing_document_is_caught_before_signing(office: Bureau) -> None:
 def test_a_file_is_attached_as_a_blob(office: Bureau, tmp_path: Path) -> None:
     file = tmp_path / "第2稿.txt"
     file.write_bytes("送审稿全文".encode())
-    attached = recording.attach(store=office.store, path=file)
+    attached = entries.attach(Ledger(office.store), file)
     assert attached.sha256 == hashlib.sha256(file.read_bytes()).hexdigest()
     assert (attached.name, attached.size) == ("第2稿.txt", len(file.read_bytes()))
-    assert service.get_blob(store=office.store, sha256=attached.sha256) == file.read_bytes()
-    assert recording.attach(store=office.store, path=file) == attached  # idempotent
+    assert entries.get_blob(Ledger(office.store), attached.sha256) == file.read_bytes()
+    assert entries.attach(Ledger(office.store), file) == attached  # idempotent
 
 
 @pytest.mark.parametrize(
@@ -297,27 +298,27 @@ def test_a_bad_attachment_is_refused_naming_the_path(
 ) -> None:
     path = str(tmp_path / name) if name else ""
     with pytest.raises(InputError, match=message):
-        recording.attach(store=office.store, path=path)
+        entries.attach(Ledger(office.store), path)
 
 
 # -- the meeting ---------------------------------------------------------------------------------
 
 
-def at_item(office: Bureau) -> recording.Floor:
+def at_item(office: Bureau) -> meeting.Floor:
     draft = office.ready()
-    assert recording.agenda_drafts(store=office.store, decision="d1") == [draft]
-    assert recording.members_due(store=office.store, organ="bureau-meeting", day="2021-05-01") == (
+    assert meeting.agenda_drafts(Ledger(office.store), "d1") == [draft]
+    assert meeting.members_due(Ledger(office.store), organ="bureau-meeting", day="2021-05-01") == (
         sorted(ALL)
     )
     office.meeting("m1")
     office.item("d1", "m1", draft)
-    return recording.floor(store=office.store, decision="d1")
+    return meeting.floor(Ledger(office.store), "d1")
 
 
 def test_the_floor_lists_members_in_speaking_order_with_the_head_last(office: Bureau) -> None:
     with pytest.raises(InputError, match="not before a meeting"):
         office.propose("d0")
-        recording.floor(store=office.store, decision="d0")
+        meeting.floor(Ledger(office.store), "d0")
     item = at_item(office)
     assert item.rule == "head_decides_after_discussion"
     assert item.waiting == [*MEMBERS, "zhang.wei"]
@@ -326,11 +327,11 @@ def test_the_floor_lists_members_in_speaking_order_with_the_head_last(office: Bu
     why = item.may_speak("zhang.wei")
     assert why is not None and why.startswith("G9 (Art. 30): the head speaks last")
     with pytest.raises(InputError, match="the head speaks last"):
-        recording.position_draft(
+        meeting.position_draft(
             item, "zhang.wei", "agree", None, actor="zhang.wei", signer=office.keys["zhang.wei"]
         )
     with pytest.raises(InputError, match="needs its reason"):
-        recording.position_draft(
+        meeting.position_draft(
             item, "liu.yang", "disagree", " ", actor="liu.yang", signer=office.keys["liu.yang"]
         )
     assert not item.ready
@@ -344,12 +345,12 @@ def test_a_meeting_recorded_member_by_member_reaches_the_head_decision(office: B
         ("chen.jing", "agree", None, "huang.li"),
         ("zhou.min", "disagree", "先试点", "zhou.min"),
     ):
-        draft = recording.position_draft(
+        draft = meeting.position_draft(
             item, person, stance, reason, actor=actor, signer=office.keys[actor]
         )
-        seq, refused = recording.record(store=office.store, draft=draft, now=when(office)[1])
+        seq, refused = appending.record_draft(at_now(office), draft)
         assert refused is None, refused
-        item = recording.floor(store=office.store, decision="d1")
+        item = meeting.floor(Ledger(office.store), "d1")
         assert item.speaker(person).seq == seq
     assert [s.person for s in item.speakers if s.spoke] == MEMBERS
     assert item.speaker("liu.yang").confirmed and not item.speaker("chen.jing").confirmed
@@ -357,15 +358,15 @@ def test_a_meeting_recorded_member_by_member_reaches_the_head_decision(office: B
     assert item.may_speak("liu.yang") is not None
     # The head departs from the majority: the divergence reason is asked for (G10).
     with pytest.raises(GateRefusal) as caught:
-        recording.head_decision_draft(
+        meeting.head_decision_draft(
             item, "approve", None, actor="zhang.wei", signer=office.keys["zhang.wei"]
         )
     assert (caught.value.gate, caught.value.field) == ("G10", "divergence_reason")
     assert not item.diverges("reject")
-    draft = recording.head_decision_draft(
+    draft = meeting.head_decision_draft(
         item, "approve", "时间紧，先行实施", actor="zhang.wei", signer=office.keys["zhang.wei"]
     )
-    seq, refused = recording.record(store=office.store, draft=draft, now=when(office)[1])
+    seq, refused = appending.record_draft(at_now(office), draft)
     assert refused is None
     decided = state(office)
     assert decided["status"] == "awaiting_issue"
@@ -376,16 +377,16 @@ def test_a_meeting_recorded_member_by_member_reaches_the_head_decision(office: B
     assert positions["liu.yang"]["by"] == "liu.yang"
     assert positions["chen.jing"]["by"] == "huang.li"
     # chen.jing confirms later, with her own key.
-    (pending,) = recording.unconfirmed(store=office.store, person="chen.jing")
+    (pending,) = minutes.unconfirmed(Ledger(office.store), "chen.jing")
     assert (pending.decision, pending.meeting, pending.recorded_by) == ("d1", "m1", "huang.li")
-    assert recording.unconfirmed(store=office.store, person="liu.yang") == []
+    assert minutes.unconfirmed(Ledger(office.store), "liu.yang") == []
     seq, refused = record(
         office, "chen.jing", "position.confirmed", "d1", pending.body("chen.jing")
     )
     assert refused is None
     confirmed = state(office)["deliberations"][0]["positions"]["chen.jing"]
     assert confirmed["confirmed_seq"] == seq
-    assert recording.unconfirmed(store=office.store, person="chen.jing") == []
+    assert minutes.unconfirmed(Ledger(office.store), "chen.jing") == []
 
 
 def test_recusal_and_absence_shape_the_floor(office: Bureau) -> None:
@@ -398,7 +399,7 @@ def test_recusal_and_absence_shape_the_floor(office: Bureau) -> None:
         "d1",
         {"meeting": "m1", "person": "chen.jing", "reason": "relative", "declared_by": "self"},
     )
-    item = recording.floor(store=office.store, decision="d1")
+    item = meeting.floor(Ledger(office.store), "d1")
     assert item.waiting == ["liu.yang", "zhang.wei"]
     assert item.may_speak("chen.jing") == "chen.jing recused from this item"
     assert "absent" in (item.may_speak("zhou.min") or "")
@@ -406,20 +407,20 @@ def test_recusal_and_absence_shape_the_floor(office: Bureau) -> None:
 
 
 def test_a_vote_body_counts_the_named_votes() -> None:
-    item = recording.Floor(
+    item = meeting.Floor(
         "d1", "m1", "party-group", "2021-05-01", "majority_of_members_due", "a", "b", (), 1,
         False, None, {},
     )  # fmt: skip
-    body = recording.vote_body(item, "show_of_hands", {"a": "yes", "b": "no", "c": "yes"}, "passed")
+    body = meeting.vote_body(item, "show_of_hands", {"a": "yes", "b": "no", "c": "yes"}, "passed")
     assert body["counts"] == {"yes": 2, "no": 1, "abstain": 0}
     assert body["named"][1] == {"person": "b", "vote": "no"}
-    secret = recording.vote_body(item, "secret_ballot", {"a": "yes"}, "passed")
+    secret = meeting.vote_body(item, "secret_ballot", {"a": "yes"}, "passed")
     assert "named" not in secret and item.by_vote
     lookup("vote.taken").validate(body)
 
 
 def test_attendance_and_meeting_ids(office: Bureau) -> None:
-    body = recording.attendance_body(ALL, ["zhang.wei", "liu.yang"], {"chen.jing": "出差"})
+    body = meeting.attendance_body(ALL, ["zhang.wei", "liu.yang"], {"chen.jing": "出差"})
     assert body == {
         "present": ["zhang.wei", "liu.yang"],
         "absent": [
@@ -427,9 +428,9 @@ def test_attendance_and_meeting_ids(office: Bureau) -> None:
             {"person": "zhou.min", "excused": False},
         ],
     }
-    assert recording.next_meeting_id(store=office.store, year=2021) == "mtg-2021-01"
+    assert meeting.next_meeting_id(Ledger(office.store), 2021) == "mtg-2021-01"
     office.meeting("mtg-2021-01")
-    assert recording.next_meeting_id(store=office.store, year=2021) == "mtg-2021-02"
+    assert meeting.next_meeting_id(Ledger(office.store), 2021) == "mtg-2021-02"
 
 
 # -- what comes next, and the values a form starts with ------------------------------------------
@@ -438,22 +439,17 @@ def test_attendance_and_meeting_ids(office: Bureau) -> None:
 def step(office: Bureau, actor: str, subject: str, typed: dict[str, Any]) -> str:
     """Record the step the decision is due for, from the suggested values and what is typed."""
     try:
-        current = decisions.get_decision(store=office.store, decision=subject)
+        current = decisions.get_decision(Ledger(office.store), subject)
     except InputError:
         current = None
-    kind = recording.next_steps(current)[0]
-    raw = recording.suggest(
-        store=office.store,
-        entry_type=kind,
-        subject=subject,
-        actor=actor,
-        today=office.day.isoformat(),
-    )
-    body, problems = recording.build_body(kind, {**raw, **typed})
+    ledger = at_now(office, actor=actor)
+    kind = recording.next_steps(ledger, subject if current else None)[0]
+    raw = recording.start(ledger, kind, subject)
+    body, problems = forms.build_body(kind, {**raw, **typed})
     assert problems == {}, (kind, problems)
     refusal = preflight(office, actor, kind, subject, body)
     if refusal is not None and refusal.needs_reason:
-        body = recording.with_reason(kind, body, str(refusal.gate), "会期临近，从速审查")
+        body = appending.with_reason(kind, body, str(refusal.gate), "会期临近，从速审查")
         refusal = preflight(office, actor, kind, subject, body)
     assert refusal is None, (kind, refusal)
     seq, refused = record(office, actor, kind, subject, body)
@@ -469,7 +465,7 @@ def test_a_decision_walks_to_its_meeting_on_suggested_values(
     reason (G6) and is taken with it."""
     file = tmp_path / "draft.txt"
     file.write_text("实施方案（征求意见稿）", encoding="utf-8")
-    doc = recording.attach(store=office.store, path=file).sha256
+    doc = entries.attach(Ledger(office.store), file).sha256
     walked = [
         step(office, "zhao.lei", "d9", {"title": "课后服务", "summary": "提请研究",
                                         "scope": {"art3_category": "1"}}),
@@ -501,12 +497,9 @@ def test_a_decision_walks_to_its_meeting_on_suggested_values(
     decided = state(office, "d9")
     assert decided["status"] == "ready_for_deliberation"
     assert [e["gate"] for e in decided["exceptions"]] == ["G6"]
-    assert recording.next_steps(decided) == ["agenda_item.opened", "draft.versioned"]
+    assert recording.next_steps(at_now(office), "d9") == ["agenda_item.opened", "draft.versioned"]
     office.meeting("m9", days=0)
-    raw = recording.suggest(
-        store=office.store, entry_type="agenda_item.opened", subject="d9", actor="huang.li",
-        today=office.day.isoformat(),
-    )  # fmt: skip
+    raw = recording.start(at_now(office, actor="huang.li"), "agenda_item.opened", "d9")
     assert raw == {
         "meeting": "m9",
         "item": "1",
@@ -531,16 +524,16 @@ def cadre_ready(
     return target, *clock
 
 
-def speak_in_order(office: Bureau, item: recording.Floor) -> recording.Floor:
+def speak_in_order(office: Bureau, item: meeting.Floor) -> meeting.Floor:
     """Each member entitled to vote states `agree` in speaking order, signing it themselves."""
     while item.waiting:
         person = item.waiting[0]
-        draft = recording.position_draft(
+        draft = meeting.position_draft(
             item, person, "agree", None, actor=person, signer=office.keys[person]
         )
-        _, refused = recording.record(store=office.store, draft=draft, now=when(office)[1])
+        _, refused = appending.record_draft(at_now(office), draft)
         assert refused is None, refused
-        item = recording.floor(store=office.store, decision="d1")
+        item = meeting.floor(Ledger(office.store), "d1")
     return item
 
 
@@ -575,13 +568,13 @@ def test_vote_passes_says_what_g11_accepts(
                 "d1",
                 {"meeting": "m1", "person": person, "reason": "relative", "declared_by": "self"},
             )
-        item = recording.floor(store=office.store, decision="d1")
+        item = meeting.floor(Ledger(office.store), "d1")
         voters = [s.person for s in item.speakers if s.voting]
         due = [s.person for s in item.speakers if not s.recused]
         # G8 (quorum, two thirds of those due for a cadre item) comes before G11
         assume(voters and 3 * len(voters) >= 2 * len(due))
         item = speak_in_order(office, item)
-        passes = recording.vote_passes(store=office.store, item=item)
+        passes = meeting.vote_passes(Ledger(office.store), item)
         assert len(passes) == len(voters) + 1
         assert passes == sorted(passes)  # more yes votes never turn a pass into a failure
         yes = min(yes_votes, len(voters))
@@ -590,11 +583,11 @@ def test_vote_passes_says_what_g11_accepts(
         event(expected)
         other = "failed" if passes[yes] else "passed"
         before = office.count()
-        wrong = recording.vote_body(item, "show_of_hands", votes, other)
+        wrong = meeting.vote_body(item, "show_of_hands", votes, other)
         _, refused = record(office, "huang.li", "vote.taken", "d1", wrong)
         assert refused is not None and office.count() == before
         assert (refused.gate == "G11") == (other == "passed"), refused
-        right = recording.vote_body(item, "show_of_hands", votes, expected)
+        right = meeting.vote_body(item, "show_of_hands", votes, expected)
         seq, refused = record(office, "huang.li", "vote.taken", "d1", right)
         assert refused is None, refused
         assert state(office)["deliberations"][-1]["outcome"]["outcome"] == expected
@@ -609,43 +602,43 @@ def test_vote_passes_counts_members_due_for_a_cadre_item(
         draft = office.ready("d1", item_class="cadre")
         office.meeting("m1", present=["zhang.wei", "liu.yang", "chen.jing"])
         office.item("d1", "m1", draft)
-        item = recording.floor(store=office.store, decision="d1")
+        item = meeting.floor(Ledger(office.store), "d1")
         assert item.rule == "cadre" and item.by_vote
-        assert recording.vote_passes(store=office.store, item=item) == [False, False, False, True]
+        assert meeting.vote_passes(Ledger(office.store), item) == [False, False, False, True]
 
 
 def test_minutes_tasks_follow_the_meeting(office: Bureau) -> None:
     """Guards who is asked for the minutes: the chair or recorder finalizes them once no item is
     before the meeting; then each member who was there (and only they) confirms them, once."""
-    svc = LedgerService(office.store)
+    svc = Ledger(office.store)
     svc.actor = None
-    assert rec.minutes_tasks(svc) == []
+    assert minutes.minutes_tasks(svc) == []
     draft = office.ready()
     office.meeting("m1", present=["zhang.wei", "liu.yang", "chen.jing"])
     office.item("d1", "m1", draft)
     svc.actor = "huang.li"
-    assert rec.minutes_tasks(svc) == []  # the item is still before the meeting
+    assert minutes.minutes_tasks(svc) == []  # the item is still before the meeting
     office.speak("d1", "m1", {"liu.yang": "agree", "chen.jing": "agree"})
     office.head("d1", "m1")
-    (task,) = rec.minutes_tasks(svc)
+    (task,) = minutes.minutes_tasks(svc)
     assert (task.action, task.meeting, task.organ) == ("finalize", "m1", "bureau-meeting")
     for person in ("zhang.wei", "liu.yang", "zhou.min"):
         svc.actor = person
         expected = ["finalize"] if person == "zhang.wei" else []  # the chair finalizes too
-        assert [t.action for t in rec.minutes_tasks(svc)] == expected, person
+        assert [t.action for t in minutes.minutes_tasks(svc)] == expected, person
     doc = office.doc("会议纪要")
     office.rec("huang.li", "minutes.finalized", "m1", {"number": "纪要〔2021〕1号", "doc": doc})
     svc.actor = "huang.li"
-    assert rec.minutes_tasks(svc) == []  # the recorder was not a member there
+    assert minutes.minutes_tasks(svc) == []  # the recorder was not a member there
     svc.actor = "zhou.min"
-    assert rec.minutes_tasks(svc) == []  # absent
+    assert minutes.minutes_tasks(svc) == []  # absent
     svc.actor = "liu.yang"
-    (task,) = rec.minutes_tasks(svc)
+    (task,) = minutes.minutes_tasks(svc)
     assert (task.action, task.number, task.doc) == ("confirm", "纪要〔2021〕1号", doc)
     office.rec("liu.yang", "minutes.confirmed", "m1", {"doc": doc})
-    assert rec.minutes_tasks(svc) == []
+    assert minutes.minutes_tasks(svc) == []
     svc.actor = "zhang.wei"
-    assert [t.action for t in rec.minutes_tasks(svc)] == ["confirm"]
+    assert [t.action for t in minutes.minutes_tasks(svc)] == ["confirm"]
 
 
 def test_an_absent_members_written_opinion(office: Bureau) -> None:
@@ -655,18 +648,18 @@ def test_an_absent_members_written_opinion(office: Bureau) -> None:
     draft = office.ready()
     office.meeting("m1", present=["zhang.wei", "liu.yang", "chen.jing"])
     office.item("d1", "m1", draft)
-    item = recording.floor(store=office.store, decision="d1")
+    item = meeting.floor(Ledger(office.store), "d1")
     assert item.absent_silent and "zhou.min" in item.absent_silent
     with pytest.raises(InputError, match="absent"):
-        recording.position_draft(
+        meeting.position_draft(
             item, "zhou.min", "agree", None, actor="huang.li", signer=office.keys["huang.li"]
         )
     office.speak("d1", "m1", {"liu.yang": "agree", "chen.jing": "agree"})
     office.position("d1", "m1", "zhang.wei", 3, "agree")
-    item = recording.floor(store=office.store, decision="d1")
+    item = meeting.floor(Ledger(office.store), "d1")
     assert item.head_spoke and item.may_speak("zhou.min", written=True) is None
     opinion = office.doc("周敏书面意见：同意")
-    draft_entry = recording.position_draft(
+    draft_entry = meeting.position_draft(
         item,
         "zhou.min",
         "disagree",
@@ -677,15 +670,15 @@ def test_an_absent_members_written_opinion(office: Bureau) -> None:
     )
     assert draft_entry.body["written_opinion_doc"] == opinion
     assert draft_entry.body["order"] == item.next_order
-    seq, refused = recording.record(store=office.store, draft=draft_entry, now=when(office)[1])
+    seq, refused = appending.record_draft(at_now(office), draft_entry)
     assert refused is None and seq is not None, refused
     position = state(office)["agenda"]["positions"]["zhou.min"]
     assert position["seq"] == seq and position["by"] == "huang.li"
     assert office.store.get(seq).statement.body["written_opinion_doc"] == opinion
-    item = recording.floor(store=office.store, decision="d1")
+    item = meeting.floor(Ledger(office.store), "d1")
     assert item.speaker("zhou.min").spoke and not item.absent_silent
     with pytest.raises(InputError, match="already stated"):
-        recording.position_draft(
+        meeting.position_draft(
             item, "zhou.min", "agree", None, actor="huang.li", signer=office.keys["huang.li"],
             written_opinion_doc=opinion,
         )  # fmt: skip

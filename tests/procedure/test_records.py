@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 
-from ledger import decisions, service
+from ledger.app import Ledger, accountability, decisions, entries
 from ledger.entry import Statement, format_utc
 from ledger.errors import InputError, LedgerError, RefusedError
+from ledger.store import open_store
+from ledger.verification import verify_ledger
 from tests import tamper
 from tests.procedure.bureau import MEMBERS, Bureau
 
@@ -234,7 +236,7 @@ def test_a_position_is_signed_by_the_member_or_recorded_and_confirmed(bureau: Bu
         actor="chen.jing",
     )
     bureau.rec("chen.jing", "position.confirmed", "d1", confirm)
-    (report,) = decisions.check(store=bureau.store, decision="d1")
+    (report,) = accountability.check(Ledger(bureau.store), "d1")
     signed = {p["person"]: p["signed"] for p in report["positions"]}
     assert signed == {
         "liu.yang": "member",
@@ -273,15 +275,15 @@ def test_chinese_text_round_trips_byte_for_byte(bureau: Bureau) -> None:
     bureau.speak("d1", "m1", {"liu.yang": "agree", "chen.jing": "agree"})
     bureau.position("d1", "m1", "zhou.min", 3, "disagree", reason)
     bureau.head("d1", "m1")
-    proposed = next(service.list_entries(store=bureau.store, entry_type="decision.proposed"))
+    proposed = next(entries.list_entries(Ledger(bureau.store), entry_type="decision.proposed"))
     assert title.encode("utf-8") in proposed.statement
     assert json.loads(proposed.statement)["body"]["title"] == title
-    (report,) = decisions.check(store=bureau.store, decision="d1")
+    (report,) = accountability.check(Ledger(bureau.store), "d1")
     assert report["title"] == title
-    trace = decisions.trace_decision(store=bureau.store, decision="d1")
+    trace = accountability.trace_decision(Ledger(bureau.store), "d1")
     dissent = [p for p in trace["people"] if p.get("dissent")]
     assert [(p["person"], p["reason"]) for p in dissent] == [("zhou.min", reason)]
-    assert service.verify_ledger(store=bureau.store).ok
+    assert verify_ledger(store=bureau.store).ok
 
 
 def test_verify_replays_the_gates(bureau: Bureau) -> None:
@@ -292,7 +294,7 @@ def test_verify_replays_the_gates(bureau: Bureau) -> None:
     draft = bureau.draft()
     bureau.meeting()
     bureau.store.close()
-    head = service.open_ledger(str(bureau.db)).head()
+    head = open_store(str(bureau.db)).head()
     assert head is not None
     stmt = Statement(
         seq=head.seq + 1,
@@ -308,8 +310,8 @@ def test_verify_replays_the_gates(bureau: Bureau) -> None:
         body={"meeting": "m1", "item": 1, "draft": draft, "presenter": "zhao.lei"},
     )
     tamper.forge_append(str(bureau.db), stmt, bureau.keys["huang.li"])
-    bureau.store = service.open_ledger(str(bureau.db))
-    report = service.verify_ledger(store=bureau.store)
+    bureau.store = open_store(str(bureau.db))
+    report = verify_ledger(store=bureau.store)
     failure = report.failures["gate"]
     assert failure.seq == head.seq + 1
     assert failure.message.startswith("G5 (Art. 25): draft ")
@@ -317,12 +319,12 @@ def test_verify_replays_the_gates(bureau: Bureau) -> None:
 
 def test_verify_catches_a_changed_decision_state(bureau: Bureau) -> None:
     bureau.executing()
-    state = decisions.get_decision(store=bureau.store, decision="d1")
+    state = decisions.get_decision(Ledger(bureau.store), "d1")
     result = tamper.sql(
         str(bureau.db), "UPDATE procedure_state SET status='completed' WHERE id='d1';"
     )
     assert result.returncode == 0, result.stderr
-    report = service.verify_ledger(store=bureau.store)
+    report = verify_ledger(store=bureau.store)
     failure = report.failures["derived"]
     assert failure.seq == state["last_seq"]
     assert "procedure_state: row decision/d1 differs from the rebuild" in failure.message
@@ -333,6 +335,6 @@ def test_verify_catches_a_deleted_involvement(bureau: Bureau) -> None:
     rows = tamper.read(str(bureau.db), "SELECT seq FROM involvements WHERE role='head_decision'")
     (seq,) = rows[0]
     tamper.sql(str(bureau.db), "DELETE FROM involvements WHERE role='head_decision';")
-    report = service.verify_ledger(store=bureau.store)
+    report = verify_ledger(store=bureau.store)
     assert report.failures["derived"].seq == seq
     assert "is missing" in report.failures["derived"].message

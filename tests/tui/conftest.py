@@ -4,9 +4,9 @@
   hashes, key ids and signatures are the same on every run. Never write to it.
 - `demo` (per test): a private copy of it (`demo.db`, `demo.key_dir`, `demo.passphrase`).
 - `clock`: a fixed clock, 2021-01-15 10:00 Beijing time, moving one second per reading.
-- `service`: a `LedgerService` on the copy, with that clock and a private state directory.
+- `ledger`: a `Ledger` on the copy, with that clock and a private state directory.
 - `make_app(language="en", start="dashboard", ask_unlock=False, unlock=None)`: a
-  `LedgerApp` on `service`; `unlock="li.na"` unlocks that person's key first.
+  `LedgerApp` on `ledger`; `unlock="li.na"` unlocks that person's key first.
 - `no_cursor_blink` (autouse): the text cursor does not blink, so snapshots are stable.
 
 Example::
@@ -30,8 +30,8 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
-from ledger import demo as demo_ledger
-from ledger.app_service import LedgerService
+from ledger.app import Ledger
+from ledger.app import demo as demo_ledger
 from tests.builders import Clock
 from tui.app import LedgerApp
 
@@ -72,16 +72,14 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def service(demo: DemoCopy, clock: Clock, tmp_path: Path) -> Iterator[LedgerService]:
-    opened = LedgerService.open(
-        str(demo.db), key_dir=demo.key_dir, clock=clock, state_dir=tmp_path / "state"
-    )
+def ledger(demo: DemoCopy, clock: Clock, tmp_path: Path) -> Iterator[Ledger]:
+    opened = Ledger.open(str(demo.db), key_dir=demo.key_dir, clock=clock, home=tmp_path / "state")
     yield opened
     opened.close()
 
 
 @pytest.fixture
-def make_app(service: LedgerService, demo: DemoCopy) -> Callable[..., LedgerApp]:
+def make_app(ledger: Ledger, demo: DemoCopy) -> Callable[..., LedgerApp]:
     def make(
         language: str = "en",
         start: str = "dashboard",
@@ -89,8 +87,8 @@ def make_app(service: LedgerService, demo: DemoCopy) -> Callable[..., LedgerApp]
         unlock: str | None = None,
     ) -> LedgerApp:
         if unlock is not None:
-            service.unlock(unlock, demo.passphrase)
-        return LedgerApp(service, language=language, start=start, ask_unlock=ask_unlock)
+            ledger.unlock(unlock, demo.passphrase)
+        return LedgerApp(ledger, language=language, start=start, ask_unlock=ask_unlock)
 
     return make
 

@@ -14,8 +14,8 @@ from rich.console import Console
 from textual.widgets import Input, Select, Static, TextArea
 
 from keys import KeyStore
-from ledger import app_exports
-from ledger.app_service import LedgerService
+from ledger.app import Ledger, entries
+from ledger.app import exports as app_exports
 from ledger.checkpoints import current_log_keys
 from ledger.entry import decode_statement
 from ledger.errors import InputError
@@ -45,8 +45,8 @@ def text(widget: Static) -> str:
     return buffer.getvalue()
 
 
-def trust(service: LedgerService) -> Trust:
-    return Trust(current_log_keys(service.store))
+def trust(ledger: Ledger) -> Trust:
+    return Trust(current_log_keys(ledger.store))
 
 
 def fill(screen: ExportScreen, selector: str, value: str) -> None:
@@ -54,20 +54,20 @@ def fill(screen: ExportScreen, selector: str, value: str) -> None:
 
 
 async def test_a_bundle_written_through_the_tui_verifies_against_the_checkpoint_key(
-    make_app: MakeApp, service: LedgerService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    make_app: MakeApp, ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Guards the issue's export: the bundle is written with a progress bar, signed by the
     unlocked person, recorded as export.produced, and verifies offline."""
     out = tmp_path / "audit-2020.zip"
     blob = next(
         ref
-        for row in service.store.rows()
+        for row in ledger.store.rows()
         for ref in lookup(row.type).blob_refs(decode_statement(row.statement).body)
     )
     reason = "涉及个人信息，依《个人信息保护法》第十三条不予提供"
     messages: list[object] = []
     app = make_app(start="export", unlock=EXPORTER)
-    before = service.store.count()
+    before = ledger.store.count()
     async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
         await settle(app)
         screen = app.screen
@@ -90,15 +90,15 @@ async def test_a_bundle_written_through_the_tui_verifies_against_the_checkpoint_
         shown = text(screen.query_one("#export-result", Panel))
     assert out.is_file()
     assert fed and fed[-1] == (before, before)  # the bar followed the entries written
-    assert service.store.count() == before + 1
-    produced = service.entry(before)
+    assert ledger.store.count() == before + 1
+    produced = entries.statement_json(ledger, before)
     assert produced["type"] == "export.produced"
     body = produced["body"]
     assert body["from_date"] == "2020-01-01" and body["checkpoint"]["size"] == before
     assert body["bundle_sha256"] in shown
     assert f"seq {before}" in shown and f"{before} entries" in shown
     assert [m.seqs for m in messages if isinstance(m, EntriesAppended)] == [[before]]
-    report = verify_bundle(out, trust=trust(service))
+    report = verify_bundle(out, trust=trust(ledger))
     assert report.ok, report.to_json()
     assert report.exporter == EXPORTER and report.bundle_hash == body["bundle_sha256"]
     assert report.size == before and report.withheld == [(blob, reason)]
@@ -107,13 +107,13 @@ async def test_a_bundle_written_through_the_tui_verifies_against_the_checkpoint_
 
 
 async def test_a_dossier_from_a_decisions_page(
-    make_app: MakeApp, service: LedgerService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    make_app: MakeApp, ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Guards the key on a decision's page: `x` opens the export screen with that decision's
     dossier chosen; ctrl+s writes it, and it verifies alone."""
     monkeypatch.chdir(tmp_path)
     app = make_app(start="decisions", unlock=EXPORTER)
-    before = service.store.count()
+    before = ledger.store.count()
     async with app.run_test(size=SIZE) as pilot:
         await settle(app)
         for key in ("down", "down", "down", "down", "down", "enter"):
@@ -130,23 +130,23 @@ async def test_a_dossier_from_a_decisions_page(
         await settle(app)
         await pilot.pause()
         shown = text(screen.query_one("#export-result", Panel))
-    produced = service.entry(before)
+    produced = entries.statement_json(ledger, before)
     assert produced["type"] == "export.produced"
     assert produced["body"]["decision"] == "d2020-01" and produced["body"]["kind"] == "dossier"
     assert produced["body"]["bundle_sha256"] in shown and f"seq {before}" in shown
-    report = verify_bundle(tmp_path / out, trust=trust(service))
+    report = verify_bundle(tmp_path / out, trust=trust(ledger))
     assert report.ok, report.to_json()
     assert report.kind == "dossier" and report.decision == "d2020-01"
 
 
 async def test_the_annual_report_is_saved_to_a_file_without_a_key(
-    make_app: MakeApp, service: LedgerService, tmp_path: Path
+    make_app: MakeApp, ledger: Ledger, tmp_path: Path
 ) -> None:
     """Guards the annual report: read-only is enough; the year's statistics are written in the
     chosen format, stamped with the checkpoint, and nothing is appended to the ledger."""
     out = tmp_path / "report-2020.json"
     app = make_app(start="export")
-    before = service.store.count()
+    before = ledger.store.count()
     async with app.run_test(size=SIZE) as pilot:
         await settle(app)
         screen = app.screen
@@ -164,7 +164,7 @@ async def test_the_annual_report_is_saved_to_a_file_without_a_key(
         message = text(screen.query_one("#export-message", Static))
     report = json.loads(out.read_text(encoding="utf-8"))
     assert report["year"] == 2020 and report["decisions"]["total"] == 6
-    assert report["checkpoint"]["size"] == before == service.store.count()
+    assert report["checkpoint"]["size"] == before == ledger.store.count()
     assert "2020 annual report is saved" in message
     assert f"{before} entries" in shown and report["checkpoint"]["root"] in shown
 
@@ -179,7 +179,7 @@ async def test_the_annual_report_is_saved_to_a_file_without_a_key(
 )
 async def test_a_bad_bundle_form_shows_why_and_writes_nothing(
     make_app: MakeApp,
-    service: LedgerService,
+    ledger: Ledger,
     tmp_path: Path,
     fields: dict[str, str],
     expected: str,
@@ -190,7 +190,7 @@ async def test_a_bad_bundle_form_shows_why_and_writes_nothing(
     existing = folder / "old.zip"
     existing.write_bytes(b"an earlier export")
     app = make_app(start="export", unlock=EXPORTER)
-    before = service.store.count()
+    before = ledger.store.count()
     async with app.run_test(size=SIZE) as pilot:
         await settle(app)
         screen = app.screen
@@ -204,7 +204,7 @@ async def test_a_bad_bundle_form_shows_why_and_writes_nothing(
         message = text(screen.query_one("#export-message", Static))
         assert not screen.query_one("#export-result", Panel).display
     assert expected in message
-    assert service.store.count() == before
+    assert ledger.store.count() == before
     assert sorted(p.name for p in folder.iterdir()) == ["old.zip"]
     assert existing.read_bytes() == b"an earlier export"
 
@@ -214,13 +214,11 @@ async def refused_bundle(
 ) -> tuple[str, int]:
     """Unlock `person` on the ledger at `db`, press ctrl+s on the bundle form with `out`;
     the message shown, and how many entries were appended."""
-    service = LedgerService.open(
-        str(db), key_dir=keys, clock=Clock(), state_dir=keys.parent / "state"
-    )
+    ledger = Ledger.open(str(db), key_dir=keys, clock=Clock(), home=keys.parent / "state")
     try:
-        service.unlock(person, passphrase)
-        before = service.store.count()
-        app = LedgerApp(service, language=language, start="export", ask_unlock=False)
+        ledger.unlock(person, passphrase)
+        before = ledger.store.count()
+        app = LedgerApp(ledger, language=language, start="export", ask_unlock=False)
         async with app.run_test(size=SIZE) as pilot:
             await settle(app)
             screen = app.screen
@@ -230,9 +228,9 @@ async def refused_bundle(
             await settle(app)
             await pilot.pause()
             message = text(screen.query_one("#export-message", Static))
-        return message, service.store.count() - before
+        return message, ledger.store.count() - before
     finally:
-        service.close()
+        ledger.close()
 
 
 async def test_an_export_without_a_checkpoint_is_refused_with_the_ledgers_reason(

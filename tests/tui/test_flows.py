@@ -1,4 +1,4 @@
-"""Pilot tests of the browsing flows: keys pressed, then the service's state, the screen and
+"""Pilot tests of the browsing flows: keys pressed, then the ledger's state, the screen and
 the messages the app emitted are checked."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Callable
 from rich.console import Console
 from textual.widgets import DataTable, Input, Static
 
-from ledger.app_service import LedgerService
+from ledger.app import Ledger, verification
 from tests import tamper
 from tests.tui.conftest import SIZE, DemoCopy
 from tui.app import LedgerApp
@@ -74,7 +74,7 @@ async def test_verify_on_a_tampered_database_shows_the_failing_seq(
 
 
 async def test_verify_on_the_demo_passes_and_the_dashboard_remembers(
-    make_app: MakeApp, service: LedgerService, demo: DemoCopy
+    make_app: MakeApp, ledger: Ledger, demo: DemoCopy
 ) -> None:
     app = make_app(start="verify")
     async with app.run_test(size=SIZE) as pilot:
@@ -83,7 +83,7 @@ async def test_verify_on_the_demo_passes_and_the_dashboard_remembers(
         await settle(app)
         await pilot.pause()
         assert "VERIFIED" in text(app.screen.query_one("#verify-result", Static))
-        last = service.last_verify()
+        last = verification.last_verify(ledger)
         assert last is not None and last.ok and last.entries == demo.entries
         await pilot.press("d")
         await settle(app)
@@ -171,9 +171,7 @@ async def test_a_persons_page_shows_posts_keys_and_involvement(make_app: MakeApp
         assert any(p[2] == "d2020-01" and p[3] == "member's position" for p in parts)
 
 
-async def test_signing_a_checkpoint_needs_the_registrar(
-    make_app: MakeApp, service: LedgerService
-) -> None:
+async def test_signing_a_checkpoint_needs_the_registrar(make_app: MakeApp, ledger: Ledger) -> None:
     messages: list[object] = []
     app = make_app(start="checkpoint")
     async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
@@ -185,7 +183,7 @@ async def test_signing_a_checkpoint_needs_the_registrar(
 
 
 async def test_the_registrar_signs_a_checkpoint(
-    make_app: MakeApp, service: LedgerService, demo: DemoCopy
+    make_app: MakeApp, ledger: Ledger, demo: DemoCopy
 ) -> None:
     messages: list[object] = []
     app = make_app(start="checkpoint", unlock="li.na")
@@ -201,7 +199,7 @@ async def test_the_registrar_signs_a_checkpoint(
 
 
 async def test_a_wrong_passphrase_is_refused_and_the_field_cleared(
-    make_app: MakeApp, service: LedgerService
+    make_app: MakeApp, ledger: Ledger
 ) -> None:
     app = make_app(ask_unlock=True)
     async with app.run_test(size=SIZE) as pilot:
@@ -209,8 +207,8 @@ async def test_a_wrong_passphrase_is_refused_and_the_field_cleared(
         await pilot.press("enter", *"not-it", "enter")
         await settle(app)
         await pilot.pause()
-        assert service.actor is None
+        assert ledger.actor is None
         assert "Wrong passphrase" in text(app.screen.query_one("#unlock-error", Static))
         assert app.screen.query_one("#unlock-passphrase", Input).value == ""
         await pilot.press("escape")
-        assert service.read_only and app.sub_title == "read-only"
+        assert ledger.read_only and app.sub_title == "read-only"

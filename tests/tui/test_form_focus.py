@@ -12,8 +12,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Select
 
-from ledger import app_recording as rec
-from ledger.app_service import LedgerService
+from ledger.app import Ledger, meeting
 from tests.tui.conftest import SIZE
 from tests.tui.recording_setup import PASSPHRASE, at_the_floor, ready_for_meeting
 from tests.tui.test_recording import settle, type_text
@@ -23,21 +22,23 @@ from tui.screens.record import RecordScreen
 from tui.screens.unlock import UnlockScreen
 
 
-def decided_minutes_due(service: LedgerService, directory: Path) -> None:
+def decided_minutes_due(ledger: Ledger, directory: Path) -> None:
     """A meeting whose only item is decided: its minutes wait for the recorder (huang.li)."""
-    ident = at_the_floor(service, directory)
+    ident = at_the_floor(ledger, directory)
     for person in ("gao.fei", "liu.yang", "zhou.min"):
-        service.unlock(person, PASSPHRASE)
-        seq, refusal = rec.state_position(service, rec.floor(service, ident), person, "agree", "")
+        ledger.unlock(person, PASSPHRASE)
+        seq, refusal = meeting.state_position(
+            ledger, meeting.floor(ledger, ident), person, "agree", ""
+        )
         assert refusal is None, refusal
-    service.unlock("zhang.wei", PASSPHRASE)
-    seq, refusal = rec.head_decides(service, rec.floor(service, ident), "approve", "")
+    ledger.unlock("zhang.wei", PASSPHRASE)
+    seq, refusal = meeting.head_decides(ledger, meeting.floor(ledger, ident), "approve", "")
     assert refusal is None, refusal
 
 
-def convene_due(service: LedgerService, directory: Path) -> None:
+def convene_due(ledger: Ledger, directory: Path) -> None:
     """A decision ready for deliberation, no meeting convened: the convening form shows."""
-    ready_for_meeting(service, directory)
+    ready_for_meeting(ledger, directory)
 
 
 async def unlock_as(app: LedgerApp, pilot: Pilot[None], person: str) -> None:
@@ -54,7 +55,7 @@ async def unlock_as(app: LedgerApp, pilot: Pilot[None], person: str) -> None:
     await type_text(app, pilot, PASSPHRASE)
     await pilot.press("enter")
     await settle(app, pilot)
-    assert app.service.actor == person
+    assert app.ledger.actor == person
 
 
 @pytest.mark.parametrize(
@@ -68,16 +69,16 @@ async def unlock_as(app: LedgerApp, pilot: Pilot[None], person: str) -> None:
 )
 async def test_a_place_key_after_an_unlock_changes_the_place(
     make_app: Callable[..., LedgerApp],
-    service: LedgerService,
+    ledger: Ledger,
     tmp_path: Path,
     place: str,
-    setup: Callable[[LedgerService, Path], None],
+    setup: Callable[[Ledger, Path], None],
     field: str | None,
 ) -> None:
     """Guards the fault where the unlock's reload put the cursor in a field (the minutes
     number, the convening form's number, the record form's first field), so the recorder's next
     place key (`d`) was typed into it instead of leaving. `tab` then enters the form."""
-    setup(service, tmp_path)
+    setup(ledger, tmp_path)
     app = make_app(language="en", start=place, unlock="liu.yang")
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -101,13 +102,13 @@ async def test_a_place_key_after_an_unlock_changes_the_place(
 
 
 async def test_a_place_shown_again_shows_what_was_appended_elsewhere(
-    make_app: Callable[..., LedgerApp], service: LedgerService, tmp_path: Path
+    make_app: Callable[..., LedgerApp], ledger: Ledger, tmp_path: Path
 ) -> None:
     """Guards the record screen's decision list showing a status older than the decision's:
     the head decided at the meeting (entries appended while the record screen was not shown),
     and the record screen, shown again, lists the decision as decided, not as still at the
     meeting."""
-    ident = at_the_floor(service, tmp_path)
+    ident = at_the_floor(ledger, tmp_path)
     app = make_app(language="en", start="record", unlock="huang.li")
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -124,14 +125,16 @@ async def test_a_place_shown_again_shows_what_was_appended_elsewhere(
         await settle(app, pilot)
         seqs: list[int] = []
         for person in ("gao.fei", "liu.yang", "zhou.min"):
-            service.unlock(person, PASSPHRASE)
-            seq, _ = rec.state_position(service, rec.floor(service, ident), person, "agree", "")
+            ledger.unlock(person, PASSPHRASE)
+            seq, _ = meeting.state_position(
+                ledger, meeting.floor(ledger, ident), person, "agree", ""
+            )
             assert seq is not None
             seqs.append(seq)
-        service.unlock("zhang.wei", PASSPHRASE)
-        seq, refusal = rec.head_decides(service, rec.floor(service, ident), "approve", "")
+        ledger.unlock("zhang.wei", PASSPHRASE)
+        seq, refusal = meeting.head_decides(ledger, meeting.floor(ledger, ident), "approve", "")
         assert refusal is None and seq is not None
-        service.unlock("huang.li", PASSPHRASE)
+        ledger.unlock("huang.li", PASSPHRASE)
         app.post_message(EntriesAppended([*seqs, seq]))  # as the meeting screen does
         await settle(app, pilot)
         await pilot.press("r")

@@ -9,9 +9,9 @@ from collections.abc import Callable, Iterator
 import pytest
 from textual.widgets import DataTable, Static
 
+from ledger.app.appending import Refusal
 from ledger.errors import VerificationError
 from ledger.procedure.gates import GATES
-from ledger.recording import Refusal
 from tests import tamper
 from tests.tui.conftest import SIZE, DemoCopy
 from tests.tui.test_flows import rows, settle, text

@@ -11,8 +11,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Select
 
-from ledger import app_recording as rec
-from ledger.app_service import LedgerService
+from ledger.app import Ledger, meeting
 from tests.tui.conftest import SIZE
 from tests.tui.recording_setup import PASSPHRASE, at_legality_review, at_the_floor
 from tests.tui.test_recording import settle
@@ -85,7 +84,7 @@ class TestRecord:
         self,
         snap_compare: SnapCompare,
         make_app: MakeApp,
-        service: LedgerService,
+        ledger: Ledger,
         tmp_path: Path,
         language: str,
         monkeypatch: pytest.MonkeyPatch,
@@ -94,7 +93,7 @@ class TestRecord:
         names G6, the panel its article, rule and what would satisfy it; the reason field
         below is focused and empty."""
         monkeypatch.chdir(tmp_path)
-        at_legality_review(service, tmp_path)
+        at_legality_review(ledger, tmp_path)
         app = make_app(language=language, start="record", unlock="wu.xia")
         assert snap_compare(app, terminal_size=SIZE, run_before=soft_gate())
 
@@ -114,14 +113,14 @@ class TestMeeting:
         self,
         snap_compare: SnapCompare,
         make_app: MakeApp,
-        service: LedgerService,
+        ledger: Ledger,
         tmp_path: Path,
         language: str,
     ) -> None:
         """Meeting mtg-2021-01 of bureau-meeting, the head decides after discussion: the four
         members in speaking order (高飞, 刘洋, 周敏, the head 张伟 last), all present; the next
         speaker 高飞 (no. 1) chosen, agree, the passphrase field focused."""
-        at_the_floor(service, tmp_path)
+        at_the_floor(ledger, tmp_path)
         app = make_app(language=language, start="meeting")
         assert snap_compare(app, terminal_size=SIZE, run_before=settled("tab"))
 
@@ -129,7 +128,7 @@ class TestMeeting:
         self,
         snap_compare: SnapCompare,
         make_app: MakeApp,
-        service: LedgerService,
+        ledger: Ledger,
         tmp_path: Path,
         language: str,
     ) -> None:
@@ -137,8 +136,8 @@ class TestMeeting:
         reason): the table stays, orders 1–3 filled; below it the head 张伟 decides: most
         members agree, the outcome approve, the divergence reason and the head's passphrase
         fields, that one focused."""
-        ident = at_the_floor(service, tmp_path)
-        spoken(service, ident, {"gao.fei": "agree", "liu.yang": "agree", "zhou.min": "disagree"})
+        ident = at_the_floor(ledger, tmp_path)
+        spoken(ledger, ident, {"gao.fei": "agree", "liu.yang": "agree", "zhou.min": "disagree"})
         app = make_app(language=language, start="meeting")
         assert snap_compare(app, terminal_size=SIZE, run_before=settled("tab"))
 
@@ -146,7 +145,7 @@ class TestMeeting:
         self,
         snap_compare: SnapCompare,
         make_app: MakeApp,
-        service: LedgerService,
+        ledger: Ledger,
         tmp_path: Path,
         language: str,
     ) -> None:
@@ -154,9 +153,9 @@ class TestMeeting:
         prefilled from the positions (周敏 abstains after deferring), the cursor in it; the
         method (show of hands) and the result (passed); the line under them gives the keys
         and the counts: yes 3, no 0, abstain 1."""
-        ident = at_the_floor(service, tmp_path, proposal={"item_class": "cadre"})
+        ident = at_the_floor(ledger, tmp_path, proposal={"item_class": "cadre"})
         spoken(
-            service,
+            ledger,
             ident,
             {"gao.fei": "agree", "liu.yang": "agree", "zhou.min": "defer", "zhang.wei": "agree"},
         )
@@ -164,11 +163,13 @@ class TestMeeting:
         assert snap_compare(app, terminal_size=SIZE, run_before=settled())
 
 
-def spoken(service: LedgerService, ident: str, stances: dict[str, str]) -> None:
+def spoken(ledger: Ledger, ident: str, stances: dict[str, str]) -> None:
     """Each member states their stance in turn, signing it themselves (huang.li unlocked after)."""
     for person, stance in stances.items():
-        service.unlock(person, PASSPHRASE)
+        ledger.unlock(person, PASSPHRASE)
         reason = "" if stance == "agree" else "需进一步论证"
-        _, refusal = rec.state_position(service, rec.floor(service, ident), person, stance, reason)
+        _, refusal = meeting.state_position(
+            ledger, meeting.floor(ledger, ident), person, stance, reason
+        )
         assert refusal is None, refusal
-    service.unlock("huang.li", PASSPHRASE)
+    ledger.unlock("huang.li", PASSPHRASE)

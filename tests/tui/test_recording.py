@@ -15,9 +15,7 @@ from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, Select, Static
 from textual.worker import WorkerCancelled
 
-from ledger import app_recording as rec
-from ledger import decisions, recording
-from ledger.app_service import LedgerService
+from ledger.app import Ledger, decisions, entries, meeting
 from ledger.store.tables import DERIVED
 from tests.tui.conftest import SIZE, DemoCopy, tables_laid_out
 from tests.tui.recording_setup import PASSPHRASE, at_the_floor
@@ -83,20 +81,20 @@ async def settle(app: LedgerApp, pilot: Pilot[None]) -> None:
 
 async def test_the_readme_walkthrough_records_a_decision_end_to_end(
     make_app: Callable[..., LedgerApp],
-    service: LedgerService,
+    ledger: Ledger,
     demo: DemoCopy,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.chdir(tmp_path)
     Path("draft.txt").write_text("课后服务实施方案（征求意见稿）\n", encoding="utf-8")
-    before = service.store.count()
+    before = ledger.store.count()
     messages: list[object] = []
     app = make_app(language="zh-Hans", ask_unlock=True)
     async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
         await replay(app, pilot)
-    (ident,) = [d.id for d in decisions.list_decisions(store=service.store, year=2021)]
-    state = decisions.get_decision(store=service.store, decision=ident)
+    (ident,) = [d.id for d in decisions.list_decisions(ledger, year=2021)]
+    state = decisions.get_decision(ledger, ident)
     assert state["title"] == "课后服务实施方案"
     assert state["status"] == "awaiting_issue"
     assert [e["gate"] for e in state["exceptions"]] == ["G6"]
@@ -111,19 +109,19 @@ async def test_the_readme_walkthrough_records_a_decision_end_to_end(
     assert positions["zhou.min"]["confirmed_seq"] is not None
     assert deliberation["outcome"]["outcome"] == "approve"
     assert deliberation["outcome"]["head"] == "zhang.wei"
-    assert service.store.count() == before + 17
+    assert ledger.store.count() == before + 17
     appended = [m for m in messages if isinstance(m, EntriesAppended)]
     assert len(appended) == 16  # the meeting's two opening entries come in one
-    timeline = service.timeline(ident)
+    timeline = decisions.checked_timeline(ledger, ident)
     assert all(item.verified for item in timeline)
 
 
 async def test_a_refused_gate_shows_its_rule_article_and_remedy(
-    make_app: Callable[..., LedgerApp], service: LedgerService
+    make_app: Callable[..., LedgerApp], ledger: Ledger
 ) -> None:
     """d2020-07 is drafting and flagged technical: submitting it for legality review before the
     expert argumentation is refused by G2; nothing is written."""
-    before = service.store.count()
+    before = ledger.store.count()
     app = make_app(language="en", start="record", unlock="zhao.lei")
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -145,8 +143,8 @@ async def test_a_refused_gate_shows_its_rule_article_and_remedy(
         assert "To proceed: complete each required step" in panel
         status = str(screen.query_one("#record-status", Static).render())
         assert status == "Not recorded; nothing was written."
-    assert service.store.count() == before
-    state = decisions.get_decision(store=service.store, decision="d2020-07")
+    assert ledger.store.count() == before
+    state = decisions.get_decision(ledger, "d2020-07")
     assert state["status"] == "drafting"
 
 
@@ -173,13 +171,13 @@ async def test_a_field_is_checked_as_you_type(make_app: Callable[..., LedgerApp]
 
 
 async def test_a_member_signs_their_own_position_with_their_passphrase(
-    make_app: Callable[..., LedgerApp], service: LedgerService, tmp_path: Path
+    make_app: Callable[..., LedgerApp], ledger: Ledger, tmp_path: Path
 ) -> None:
     """At the floor, the recorder (huang.li) is unlocked; 高飞 types a wrong passphrase (nothing
     is written), then his own: the position is signed by his key, not the recorder's. The head
     cannot be chosen to speak before the others."""
-    ident = at_the_floor(service, tmp_path)
-    before = service.store.count()
+    ident = at_the_floor(ledger, tmp_path)
+    before = ledger.store.count()
     app = make_app(language="en", start="meeting")
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -194,7 +192,7 @@ async def test_a_member_signs_their_own_position_with_their_passphrase(
         await settle(app, pilot)
         panel = str(screen.query_one("#meeting-refusal", Static).render())
         assert panel == "Wrong passphrase. Try again."
-        assert service.store.count() == before
+        assert ledger.store.count() == before
         screen.query_one("#meeting-speaker", Select).value = "zhang.wei"
         await pilot.pause()
         hint = str(screen.query_one("#meeting-hint", Static).render())
@@ -209,29 +207,29 @@ async def test_a_member_signs_their_own_position_with_their_passphrase(
         await type_text(app, pilot, "demo-713")
         await pilot.press("enter")
         await settle(app, pilot)
-    state = decisions.get_decision(store=service.store, decision=ident)
+    state = decisions.get_decision(ledger, ident)
     position = state["agenda"]["positions"]["gao.fei"]
     assert (position["by"], position["order"], position["stance"]) == ("gao.fei", 1, "agree")
     assert position["confirmed_seq"] == position["seq"]  # signed by the member: confirmed
-    entry = service.entry(position["seq"])
+    entry = entries.statement_json(ledger, position["seq"])
     assert entry["actor"] == "gao.fei" and entry["type"] == "position.stated"
-    assert service.store.count() == before + 1
+    assert ledger.store.count() == before + 1
 
 
-def catalog_items(service: LedgerService, ident: str) -> dict[str, dict[str, object]]:
+def catalog_items(ledger: Ledger, ident: str) -> dict[str, dict[str, object]]:
     query = select(STATE.c.data).where(STATE.c.kind == "catalog", STATE.c.id == ident)
-    with service.store.reading() as conn:
+    with ledger.store.reading() as conn:
         items: dict[str, dict[str, object]] = json.loads(conn.execute(query).scalar_one())["items"]
     return items
 
 
 async def test_any_type_is_reachable_and_a_list_takes_more_rows(
-    make_app: Callable[..., LedgerApp], service: LedgerService
+    make_app: Callable[..., LedgerApp], ledger: Ledger
 ) -> None:
     """A catalog adjustment (not a decision's step) is chosen from the step list; its subject
     is typed at the top; three rows are added to its list of items and the middle one removed
     with its button: the catalog gains exactly the two items kept."""
-    before = service.store.count()
+    before = ledger.store.count()
     app = make_app(language="en", start="record", unlock="li.na")
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -275,28 +273,30 @@ async def test_any_type_is_reachable_and_a_list_takes_more_rows(
         await settle(app, pilot)
         status = str(screen.query_one("#record-status", Static).render())
         assert status.startswith(f"Recorded as seq {before} (catalog-2020)"), status
-    items = catalog_items(service, "catalog-2020")
+    items = catalog_items(ledger, "catalog-2020")
     assert {"item-07", "item-08"} <= set(items) and "item-99" not in items
     assert items["item-08"]["title"] == "校车安全管理办法"
-    assert service.store.count() == before + 1
+    assert ledger.store.count() == before + 1
 
 
 async def test_a_vote_with_an_abstention_then_the_minutes_final_and_confirmed(
-    make_app: Callable[..., LedgerApp], service: LedgerService, tmp_path: Path
+    make_app: Callable[..., LedgerApp], ledger: Ledger, tmp_path: Path
 ) -> None:
     """A cadre item is decided by a vote: the clerk sets each member's vote in the table with
     y / a (one abstention), the counts and the result follow; the vote is recorded with the
     abstention named. With every item decided, the recorder finalizes the minutes from a file,
     and a member who was there confirms them with their own key."""
-    ident = at_the_floor(service, tmp_path, proposal={"item_class": "cadre"})
-    item = rec.floor(service, ident)
+    ident = at_the_floor(ledger, tmp_path, proposal={"item_class": "cadre"})
+    item = meeting.floor(ledger, ident)
     for person in ("gao.fei", "liu.yang", "zhou.min", "zhang.wei"):
-        service.unlock(person, PASSPHRASE)
-        seq, refusal = rec.state_position(service, rec.floor(service, ident), person, "agree", "")
+        ledger.unlock(person, PASSPHRASE)
+        seq, refusal = meeting.state_position(
+            ledger, meeting.floor(ledger, ident), person, "agree", ""
+        )
         assert refusal is None, refusal
-    service.unlock("huang.li", PASSPHRASE)
+    ledger.unlock("huang.li", PASSPHRASE)
     assert item.by_vote
-    before = service.store.count()
+    before = ledger.store.count()
     app = make_app(language="en", start="meeting")
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -310,11 +310,11 @@ async def test_a_vote_with_an_abstention_then_the_minutes_final_and_confirmed(
         screen.query_one("#meeting-decide-go", Button).focus()
         await pilot.press("enter")
         await settle(app, pilot)
-        state = decisions.get_decision(store=service.store, decision=ident)
+        state = decisions.get_decision(ledger, ident)
         outcome = state["deliberations"][-1]["outcome"]
         assert outcome["counts"] == {"yes": 3, "no": 0, "abstain": 1}
         assert state["status"] == "awaiting_issue"
-        vote = service.entry(outcome["seq"])
+        vote = entries.statement_json(ledger, outcome["seq"])
         named = {v["person"]: v["vote"] for v in vote["body"]["named"]}
         assert sorted(named.values()) == ["abstain", "yes", "yes", "yes"]
         # the minutes: the recorder finalizes them
@@ -325,28 +325,28 @@ async def test_a_vote_with_an_abstention_then_the_minutes_final_and_confirmed(
         await type_text(app, pilot, str(tmp_path / "draft.txt"))
         await pilot.press("enter")
         await settle(app, pilot)
-        meeting = item.meeting
-        minutes = [m for m in recording.meetings(store=service.store) if m["id"] == meeting]
+        held = item.meeting
+        minutes = [m for m in meeting.meetings(ledger) if m["id"] == held]
         assert minutes[0]["minutes"]["number"] == "2021年第1期纪要"
         # a member who was there confirms them
-        service.unlock("liu.yang", PASSPHRASE)
+        ledger.unlock("liu.yang", PASSPHRASE)
         screen.reload()
         await settle(app, pilot)
         assert getattr(app.focused, "id", None) == "minutes-go"
         await pilot.press("enter")
         await settle(app, pilot)
-    minutes = [m for m in recording.meetings(store=service.store) if m["id"] == meeting]
+    minutes = [m for m in meeting.meetings(ledger) if m["id"] == held]
     assert [c["person"] for c in minutes[0]["confirmations"]] == ["liu.yang"]
-    assert service.store.count() == before + 3
+    assert ledger.store.count() == before + 3
 
 
 async def test_an_absent_members_written_opinion_and_a_recusal_declared_by_the_chair(
-    make_app: Callable[..., LedgerApp], service: LedgerService, tmp_path: Path
+    make_app: Callable[..., LedgerApp], ledger: Ledger, tmp_path: Path
 ) -> None:
     """liu.yang is absent: the speaker list offers her written opinion, with a file; the
     position is recorded with the document and marked written. zhou.min's recusal is declared
     by the chair. The members' table stays on screen when the head's decision comes due."""
-    ident = at_the_floor(service, tmp_path, absent=("liu.yang",))
+    ident = at_the_floor(ledger, tmp_path, absent=("liu.yang",))
     app = make_app(language="en", start="meeting")
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -378,13 +378,13 @@ async def test_an_absent_members_written_opinion_and_a_recusal_declared_by_the_c
         assert screen.query_one("#meeting-decide").display
         assert screen.query_one("#meeting-table").display
         assert screen.query_one("#meeting-speakers", DataTable).row_count == 4
-    state = decisions.get_decision(store=service.store, decision=ident)
+    state = decisions.get_decision(ledger, ident)
     agenda = state["agenda"]
     written = agenda["positions"]["liu.yang"]
     assert written["written"] and written["by"] == "huang.li" and written["order"] == 1
-    entry = service.entry(written["seq"])
+    entry = entries.statement_json(ledger, written["seq"])
     assert len(entry["body"]["written_opinion_doc"]) == 64
     assert agenda["recusals"]["zhou.min"]["reason"] == "relative"
-    recusal = service.entry(agenda["recusals"]["zhou.min"]["seq"])
+    recusal = entries.statement_json(ledger, agenda["recusals"]["zhou.min"]["seq"])
     assert recusal["body"]["declared_by"] == "chair"
     assert agenda["positions"]["gao.fei"]["by"] == "gao.fei"

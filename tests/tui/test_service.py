@@ -1,4 +1,4 @@
-"""LedgerService: what the screens read, on the demo ledger (real SQLite file, real keys)."""
+"""Ledger: what the screens read, on the demo ledger (real SQLite file, real keys)."""
 
 from __future__ import annotations
 
@@ -8,25 +8,25 @@ from functools import partial
 import pytest
 
 from keys import BadPassphraseError
-from ledger import decisions
-from ledger.app_service import DecisionQuery, LedgerService
+from ledger.app import Ledger, accountability, checkpoints, decisions
+from ledger.app.decisions import DecisionQuery
+from ledger.append import Draft
 from ledger.errors import RefusedError
-from ledger.service import Draft
 from tests import tamper
 from tests.tui.conftest import DemoCopy
 
 
-def test_overdue_reads_only_late_items_but_agrees_with_the_core(service: LedgerService) -> None:
+def test_overdue_reads_only_late_items_but_agrees_with_the_core(ledger: Ledger) -> None:
     for today in ("2020-06-01", "2020-11-01", "2021-01-15", "2030-01-01"):
-        service.clock = partial(datetime.fromisoformat, f"{today}T04:00:00+00:00")
-        assert service.overdue() == decisions.overdue(store=service.store, as_of=today)
+        ledger.clock = partial(datetime.fromisoformat, f"{today}T04:00:00+00:00")
+        assert accountability.overdue(ledger) == accountability.overdue(ledger, today)
 
 
-def test_pages_cover_the_list_once_in_id_order(service: LedgerService) -> None:
-    everything = decisions.list_decisions(store=service.store)
+def test_pages_cover_the_list_once_in_id_order(ledger: Ledger) -> None:
+    everything = decisions.list_decisions(ledger)
     seen = []
     for offset in range(0, 10, 4):
-        page = service.decisions_page(DecisionQuery(), offset=offset, limit=4)
+        page = decisions.page(ledger, DecisionQuery(), offset=offset, limit=4)
         assert page.total == len(everything)
         seen += [row.id for row in page.rows]
     assert seen == sorted((d.id for d in everything), reverse=True)
@@ -47,39 +47,39 @@ def test_pages_cover_the_list_once_in_id_order(service: LedgerService) -> None:
     ],
 )
 def test_filters_agree_with_the_core(
-    service: LedgerService, query: DecisionQuery, expected: list[str]
+    ledger: Ledger, query: DecisionQuery, expected: list[str]
 ) -> None:
-    assert [r.id for r in service.decisions_page(query).rows] == expected
+    assert [r.id for r in decisions.page(ledger, query).rows] == expected
 
 
 def test_the_timeline_flags_an_entry_whose_signature_was_changed(
-    service: LedgerService, demo: DemoCopy
+    ledger: Ledger, demo: DemoCopy
 ) -> None:
     db = str(demo.db)
     (signature,) = tamper.read(db, "SELECT signature FROM entries WHERE seq = 136")[0]
     assert isinstance(signature, bytes)
     forged = bytes([signature[0] ^ 1]) + signature[1:]
     tamper.sql(db, f"UPDATE entries SET signature = {tamper.hexlit(db, forged)} WHERE seq = 136;")
-    items = {item.seq: item for item in service.timeline("d2020-01")}
+    items = {item.seq: item for item in decisions.checked_timeline(ledger, "d2020-01")}
     assert not items[136].verified and items[136].problem == "signature"
     assert all(item.verified for seq, item in items.items() if seq != 136)
 
 
-def test_unlock_needs_the_right_passphrase(service: LedgerService, demo: DemoCopy) -> None:
+def test_unlock_needs_the_right_passphrase(ledger: Ledger, demo: DemoCopy) -> None:
     with pytest.raises(BadPassphraseError):
-        service.unlock("li.na", "wrong")
-    assert service.read_only
+        ledger.unlock("li.na", "wrong")
+    assert ledger.read_only
     with pytest.raises(RefusedError, match="read-only"):
-        service.require_signer()
-    service.unlock("li.na", demo.passphrase)
-    assert service.require_signer()[0] == "li.na"
-    service.lock()
-    assert service.read_only
+        ledger.require_signer()
+    ledger.unlock("li.na", demo.passphrase)
+    assert ledger.require_signer()[0] == "li.na"
+    ledger.lock()
+    assert ledger.read_only
 
 
-def test_only_the_registrar_signs_checkpoints(service: LedgerService, demo: DemoCopy) -> None:
-    service.unlock("zhang.wei", demo.passphrase)
-    actor, key = service.require_signer()
-    service.append([Draft("note", "mtg-2020-15", {"text": "补记。"}, actor, key)])
+def test_only_the_registrar_signs_checkpoints(ledger: Ledger, demo: DemoCopy) -> None:
+    ledger.unlock("zhang.wei", demo.passphrase)
+    actor, key = ledger.require_signer()
+    ledger.append([Draft("note", "mtg-2020-15", {"text": "补记。"}, actor, key)])
     with pytest.raises(RefusedError, match="not a valid registrar key"):
-        service.sign_checkpoint()
+        checkpoints.sign_as_unlocked(ledger)

@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, OptionList
 from typer.testing import CliRunner
 
-from ledger.app_service import LedgerService
+from ledger.app import Ledger
 from ledger.cli import app as cli_app
 from tui.app import LedgerApp
 from tui.messages import Unlocked
@@ -42,7 +42,7 @@ async def test_recording_asks_for_a_key_when_read_only(
 
 
 async def test_unlock_with_the_passphrase(
-    make_app: Callable[..., LedgerApp], service: LedgerService
+    make_app: Callable[..., LedgerApp], ledger: Ledger
 ) -> None:
     messages: list[object] = []
     app = make_app(ask_unlock=True)
@@ -58,7 +58,7 @@ async def test_unlock_with_the_passphrase(
         await pilot.press(*"demo-713", "enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert service.actor == "li.na"
+        assert ledger.actor == "li.na"
         assert not isinstance(app.screen, UnlockScreen)
         assert any(isinstance(m, Unlocked) and m.person == "li.na" for m in messages)
         assert app.sub_title == "signing as 李娜 (li.na)"

@@ -8,7 +8,7 @@ screens plug in here:
 - `tui/screens/record.py` defines `RecordScreen` (key `r`) and `tui/screens/meeting.py`
   defines `MeetingScreen` (key `m`); both modules belong to the recording screens, which
   replace the placeholders found there. Each class is built with no arguments and reaches
-  the service as `self.service` when it derives from `tui.screens.base.LedgerScreen`.
+  the service as `self.ledger` when it derives from `tui.screens.base.LedgerScreen`.
 - Another place is one `Place(...)` line appended to `PLACES` (keep the order of the others).
 """
 

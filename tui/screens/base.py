@@ -1,6 +1,6 @@
 """What every screen of the TUI shares.
 
-`LedgerScreen` gives a screen the service (`self.service`), localised key bindings (write the
+`LedgerScreen` gives a screen the service (`self.ledger`), localised key bindings (write the
 catalog key as a binding's description: `Binding("f", "find", "decisions.find")`) and the
 shell's header and footer. Screens call the service only in workers, through `fetch`: the worker
 reads, and the screen shows what it read (a newer fetch of the same group replaces an older one,
@@ -19,7 +19,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Header
 from textual.worker import get_current_worker
 
-from ledger.app_service import LedgerService
+from ledger.app import Ledger
 from ledger.errors import LedgerError
 from tui.i18n import has, t
 
@@ -88,8 +88,8 @@ class Fetching(_Screen):
         return cast(LedgerApp, self.app)
 
     @property
-    def service(self) -> LedgerService:
-        return self.ledger_app.service
+    def ledger(self) -> Ledger:
+        return self.ledger_app.ledger
 
 
 class LedgerScreen(Fetching, Screen[None]):

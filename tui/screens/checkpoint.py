@@ -11,7 +11,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Button, Static
 
-from ledger.app_service import CheckpointInfo
+from ledger.app import checkpoints, entries
+from ledger.app.checkpoints import CheckpointInfo
 from tui.format import when
 from tui.i18n import t
 from tui.messages import CheckpointSigned
@@ -43,7 +44,7 @@ class CheckpointScreen(LedgerScreen):
 
     def load(self) -> None:
         self.fetch(
-            lambda: (self.service.last_checkpoint(), self.service.store.count()),
+            lambda: (checkpoints.last(self.ledger), entries.count(self.ledger)),
             lambda found: self.show(*found),
             group="checkpoint",
         )
@@ -81,7 +82,7 @@ class CheckpointScreen(LedgerScreen):
             self.action_sign()
 
     def action_sign(self) -> None:
-        if self.service.read_only:
+        if self.ledger.read_only:
             self.say(t("checkpoint.needs_registrar"), "yellow")
             return
         self.query_one("#checkpoint-sign", Button).disabled = True
@@ -90,7 +91,7 @@ class CheckpointScreen(LedgerScreen):
 
     def sign(self) -> None:
         self.fetch(
-            lambda: (*self.service.sign_checkpoint(), self.service.store.count()),
+            lambda: (*checkpoints.sign_as_unlocked(self.ledger), entries.count(self.ledger)),
             lambda done: self.signed(*done),
             group="checkpoint-sign",
             failed=lambda error: self.refused(str(error)),

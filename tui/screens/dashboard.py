@@ -6,6 +6,7 @@ decisions by status; overdue catalog matters (G17); the normative-document filin
 
 from __future__ import annotations
 
+from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
@@ -14,7 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.widgets import DataTable
 
-from ledger.app_service import Overview
+from ledger.app.overview import Overview, overview
 from tui.format import percent, short_hash, status_label, when
 from tui.i18n import t
 from tui.screens.base import LedgerScreen
@@ -63,7 +64,7 @@ class DashboardScreen(LedgerScreen):
         self.load()
 
     def load(self) -> None:
-        self.fetch(self.service.overview, self.show, group="dashboard")
+        self.fetch(partial(overview, self.ledger), self.show, group="dashboard")
 
     def show(self, o: Overview) -> None:
         self.query_one("#dash-ledger", Panel).show_pairs(

@@ -12,7 +12,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
-from ledger.app_service import TimelineItem
+from ledger.app import accountability, decisions
+from ledger.app.decisions import TimelineItem
 from tui.format import label, short_hash, status_label, when
 from tui.i18n import t
 from tui.screens.base import LedgerScreen
@@ -84,10 +85,10 @@ class DecisionScreen(LedgerScreen):
 
     def read(self, ident: str) -> DecisionView:
         return DecisionView(
-            self.service.decision(ident),
-            self.service.timeline(ident),
-            self.service.compliance(ident),
-            self.service.trace(ident),
+            decisions.decision_view(self.ledger, ident),
+            decisions.checked_timeline(self.ledger, ident),
+            accountability.check(self.ledger, ident)[0],
+            accountability.trace_decision(self.ledger, ident),
         )
 
     def show(self, view: DecisionView) -> None:

@@ -3,6 +3,7 @@ derived tables (it never loads every decision); Enter opens a decision's page.""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
@@ -13,7 +14,8 @@ from textual.containers import Horizontal
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Select, Static
 
-from ledger.app_service import DecisionFilters, DecisionPage, DecisionQuery
+from ledger.app import decisions
+from ledger.app.decisions import DecisionFilters, DecisionPage, DecisionQuery
 from tui.format import status_label
 from tui.i18n import t
 from tui.screens.base import LedgerScreen
@@ -71,7 +73,9 @@ class DecisionsScreen(LedgerScreen):
         self.load(self.query_state, self.page_offset, None)  # the ledger may have grown
 
     def load_filters(self) -> None:
-        self.fetch(self.service.decision_filters, self.show_filters, group="decision-filters")
+        self.fetch(
+            partial(decisions.filters, self.ledger), self.show_filters, group="decision-filters"
+        )
 
     def show_filters(self, filters: DecisionFilters) -> None:
         self.query_one("#decision-status", Select).set_options(
@@ -84,7 +88,7 @@ class DecisionsScreen(LedgerScreen):
 
     def load(self, query: DecisionQuery, offset: int, total: int | None) -> None:
         self.fetch(
-            lambda: self.service.decisions_page(query, offset=offset, limit=PAGE, total=total),
+            lambda: decisions.page(self.ledger, query, offset=offset, limit=PAGE, total=total),
             lambda page: self.show_page(query, page),
             group="decision-page",
         )

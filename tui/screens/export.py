@@ -27,8 +27,8 @@ from textual.widgets import (
     TextArea,
 )
 
-from ledger import app_exports
-from ledger.app_exports import ExportDone, ReportDone
+from ledger.app import exports as app_exports
+from ledger.app.exports import ExportDone, ReportDone
 from ledger.errors import InputError, LedgerError
 from tui.i18n import has, t
 from tui.messages import EntriesAppended
@@ -136,8 +136,8 @@ class ExportScreen(LedgerScreen):
     def load(self) -> None:
         self.fetch(
             lambda: (
-                app_exports.suggested_names(self.service),
-                app_exports.decision_choices(self.service),
+                app_exports.suggested_names(self.ledger),
+                app_exports.decision_choices(self.ledger),
             ),
             lambda found: self.show_choices(*found),
             group="export-load",
@@ -225,7 +225,7 @@ class ExportScreen(LedgerScreen):
         if self.busy:
             return
         kind = self.kind
-        if kind != "annual" and self.service.read_only:
+        if kind != "annual" and self.ledger.read_only:
             self.say(t("export.needs_key"), "yellow")
             self.ledger_app.action_unlock()
             return
@@ -268,10 +268,10 @@ class ExportScreen(LedgerScreen):
 
         def export() -> ExportDone | ReportDone:
             if kind == "bundle":
-                return app_exports.bundle(self.service, progress=progress, **form)
+                return app_exports.bundle(self.ledger, progress=progress, **form)
             if kind == "dossier":
-                return app_exports.dossier(self.service, progress=progress, **form)
-            return app_exports.annual_report(self.service, progress=progress, **form)
+                return app_exports.dossier(self.ledger, progress=progress, **form)
+            return app_exports.write_annual_report(self.ledger, progress=progress, **form)
 
         self.fetch(
             export,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-from ledger.recording import FieldError, Refusal
+from ledger.app.appending import Refusal
+from ledger.app.forms import FieldError
 from tui.i18n import has, t
 
 

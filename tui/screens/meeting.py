@@ -21,9 +21,12 @@ from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Input, Label, Select, SelectionList, Static
 
 from keys import BadPassphraseError, KeysError
-from ledger import app_recording as rec
+from ledger.app import meeting, minutes
+from ledger.app.appending import Refusal
+from ledger.app.decisions import find_decision
+from ledger.app.meeting import Floor
+from ledger.app.minutes import MinutesTask, Unconfirmed
 from ledger.errors import LedgerError
-from ledger.recording import Floor, Refusal, Unconfirmed
 from tui.i18n import t
 from tui.messages import EntriesAppended
 from tui.screens.base import LedgerScreen
@@ -62,7 +65,7 @@ class Snapshot:
     open_meeting: str | None
     due: list[tuple[str, str]]
     unconfirmed: list[Unconfirmed]
-    minutes: list[rec.MinutesTask]
+    minutes: list[MinutesTask]
     passes: list[bool]  # by the number of yes votes, when the item is decided by a vote
 
 
@@ -85,7 +88,7 @@ class MeetingScreen(FormFocus, LedgerScreen):
         self.snapshot: Snapshot | None = None
         self.decision: str | None = None
         self.pending: list[Unconfirmed] = []
-        self.tasks: list[rec.MinutesTask] = []
+        self.tasks: list[MinutesTask] = []
         self.minutes_of: str | None = None  # the meeting the minutes fields are for
         self.votes: dict[str, str] = {}  # the vote being taken, member by member
         self.busy = False
@@ -125,7 +128,7 @@ class MeetingScreen(FormFocus, LedgerScreen):
     # -- loading ------------------------------------------------------------------------------
 
     def load_items(self) -> None:
-        self.fetch(partial(rec.open_items, self.service), self.show_items, group="meeting-load")
+        self.fetch(partial(meeting.open_items, self.ledger), self.show_items, group="meeting-load")
 
     def show_items(self, items: list[tuple[str, str, str]]) -> None:
         picker = self.query_one("#meeting-decision", Select)
@@ -155,10 +158,10 @@ class MeetingScreen(FormFocus, LedgerScreen):
     def load_confirmations(self) -> None:
         self.fetch(self.read_confirmations, self.show_pending, group="meeting-load")
 
-    def read_confirmations(self) -> tuple[list[rec.MinutesTask], list[Unconfirmed]]:
-        return rec.minutes_tasks(self.service), rec.unconfirmed(self.service)
+    def read_confirmations(self) -> tuple[list[MinutesTask], list[Unconfirmed]]:
+        return minutes.minutes_tasks(self.ledger), minutes.unconfirmed(self.ledger)
 
-    def show_pending(self, found: tuple[list[rec.MinutesTask], list[Unconfirmed]]) -> None:
+    def show_pending(self, found: tuple[list[MinutesTask], list[Unconfirmed]]) -> None:
         self.show_minutes(found[0])
         self.show_confirmations(found[1])
 
@@ -166,21 +169,21 @@ class MeetingScreen(FormFocus, LedgerScreen):
         self.fetch(partial(self.read_snapshot, decision), self.show, group="meeting-load")
 
     def read_snapshot(self, decision: str) -> Snapshot:
-        state = rec.decision(self.service, decision)
+        state = find_decision(self.ledger, decision)
         item = None
         if state is not None and state.get("agenda") is not None:
-            item = rec.floor(self.service, decision)
-        start = rec.start(self.service, "agenda_item.opened", decision) if state else {}
-        due = rec.members_due(self.service, state["organ"]) if state else []
-        passes = rec.vote_passes(self.service, item) if item is not None and item.by_vote else []
+            item = meeting.floor(self.ledger, decision)
+        start = meeting.agenda_values(self.ledger, state) if state else {}
+        due = meeting.members_named(self.ledger, state["organ"]) if state else []
+        passes = meeting.vote_passes(self.ledger, item) if item is not None and item.by_vote else []
         return Snapshot(
             decision,
             state,
             item,
             start.get("meeting"),
             due,
-            rec.unconfirmed(self.service),
-            rec.minutes_tasks(self.service),
+            minutes.unconfirmed(self.ledger),
+            minutes.minutes_tasks(self.ledger),
             passes,
         )
 
@@ -399,7 +402,7 @@ class MeetingScreen(FormFocus, LedgerScreen):
         table.move_cursor(row=table.cursor_row + 1)
         self.show_count()
 
-    def show_minutes(self, tasks: list[rec.MinutesTask]) -> None:
+    def show_minutes(self, tasks: list[MinutesTask]) -> None:
         """The first meeting whose minutes whoever is unlocked is to finalize or confirm."""
         self.tasks = tasks
         self.part("minutes", bool(tasks))
@@ -434,9 +437,9 @@ class MeetingScreen(FormFocus, LedgerScreen):
         number = self.query_one("#minutes-number", Input).value
         doc = self.query_one("#minutes-doc", Input).value
         if task.action == "finalize":
-            self.act(partial(rec.finalize_minutes, self.service, task.meeting, number, doc))
+            self.act(partial(minutes.finalize_minutes, self.ledger, task.meeting, number, doc))
         else:
-            self.act(partial(rec.confirm_minutes, self.service, task))
+            self.act(partial(minutes.confirm_minutes, self.ledger, task))
 
     def show_confirmations(self, pending: list[Unconfirmed]) -> None:
         self.pending = pending
@@ -505,13 +508,13 @@ class MeetingScreen(FormFocus, LedgerScreen):
         place = self.query_one("#meeting-place", Input).value
         present = list(self.query_one("#meeting-present", SelectionList).selected)
         organ = snapshot.state["organ"]
-        self.act(partial(rec.convene, self.service, "", organ, number, place, present))
+        self.act(partial(meeting.convene, self.ledger, "", organ, number, place, present))
 
     @on(Button.Pressed, "#meeting-open-item")
     def open_item(self) -> None:
         if self.decision is None or not self.begin():
             return
-        self.act(partial(rec.open_item, self.service, self.decision))
+        self.act(partial(meeting.open_item, self.ledger, self.decision))
 
     @on(Input.Submitted, "#meeting-passphrase")
     @on(Input.Submitted, "#meeting-reason")
@@ -531,8 +534,8 @@ class MeetingScreen(FormFocus, LedgerScreen):
             written = ""
         self.act(
             partial(
-                rec.state_position,
-                self.service,
+                meeting.state_position,
+                self.ledger,
                 snapshot.floor,
                 person,
                 stance,
@@ -552,7 +555,7 @@ class MeetingScreen(FormFocus, LedgerScreen):
         declared_by = str(self.query_one("#meeting-declared-by", Select).value)
         if not isinstance(person, str) or not isinstance(reason, str) or not self.begin():
             return
-        self.act(partial(rec.recuse, self.service, snapshot.floor, person, reason, declared_by))
+        self.act(partial(meeting.recuse, self.ledger, snapshot.floor, person, reason, declared_by))
 
     @on(Input.Submitted, "#meeting-head-passphrase")
     @on(Input.Submitted, "#meeting-divergence")
@@ -566,13 +569,13 @@ class MeetingScreen(FormFocus, LedgerScreen):
             method = str(self.query_one("#meeting-method", Select).value)
             result = str(self.query_one("#meeting-result", Select).value)
             votes = dict(self.votes)
-            self.act(partial(rec.vote, self.service, item, method, votes, result), decides=True)
+            self.act(partial(meeting.vote, self.ledger, item, method, votes, result), decides=True)
             return
         outcome = self.query_one("#meeting-outcome", Select).value
         reason = self.query_one("#meeting-divergence", Input).value
         secret = self.query_one("#meeting-head-passphrase", Input).value
         self.act(
-            partial(rec.head_decides, self.service, item, str(outcome), reason, secret or None),
+            partial(meeting.head_decides, self.ledger, item, str(outcome), reason, secret or None),
             decides=True,
         )
 
@@ -587,4 +590,4 @@ class MeetingScreen(FormFocus, LedgerScreen):
     def confirm(self) -> None:
         if not self.pending or not self.begin():
             return
-        self.act(partial(rec.confirm, self.service, self.pending[0]))
+        self.act(partial(minutes.confirm, self.ledger, self.pending[0]))

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Button, DataTable, Input, Label, Select, SelectionList, Static
 
-from ledger.app_recording import closed_list
+from ledger.app.forms import closed_list
 from tui.i18n import t
 from tui.screens.labels import choice_label
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import ClassVar
 
 from textual import on
@@ -9,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Input
 
-from ledger.app_service import PersonChoice
+from ledger.app.identity import PersonChoice, people
 from tui.i18n import t
 from tui.screens.base import LedgerScreen
 
@@ -42,7 +43,7 @@ class PeopleScreen(LedgerScreen):
         self.load()
 
     def load(self) -> None:
-        self.fetch(self.service.people, self.show, group="people")
+        self.fetch(partial(people, self.ledger), self.show, group="people")
 
     def show(self, people: list[PersonChoice]) -> None:
         self.people = people

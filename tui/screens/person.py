@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable
 
+from ledger.app import accountability, decisions
 from tui.format import label, short_hash, when
 from tui.i18n import t
 from tui.screens.base import LedgerScreen
@@ -51,9 +52,9 @@ class PersonScreen(LedgerScreen):
         self.fetch(lambda: self.read(ident), self.show, group="person")
 
     def read(self, ident: str) -> dict[str, Any]:
-        person = self.service.person(ident)
+        person = accountability.trace_person(self.ledger, ident)
         subjects = [item["subject"] for item in person["involvement"]]
-        person["decisions"] = self.service.which_decisions(subjects)
+        person["decisions"] = decisions.which_decisions(self.ledger, subjects)
         return person
 
     def show(self, person: dict[str, Any]) -> None:

@@ -23,16 +23,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, SelectionList, Static
 
-from ledger import app_recording as rec
-from ledger.recording import (
-    FieldError,
-    FieldSpec,
-    Refusal,
-    build_body,
-    check_field,
-    form,
-    with_reason,
-)
+from ledger.app import appending, decisions, entries, recording
+from ledger.app.appending import Refusal, with_reason
+from ledger.app.forms import FieldError, FieldSpec, build_body, check_field, form
 from tui.i18n import t
 from tui.messages import EntriesAppended
 from tui.screens.base import LedgerModal, LedgerScreen
@@ -226,7 +219,7 @@ class RecordScreen(FormFocus, LedgerScreen):
         self.counts: dict[str, int] = {}  # rows of each list of records, by its path
         self.other: str | None = None  # the subject's kind, when it is not the decision
         self.keep_type = False  # after recording: the same type again, not the due step
-        self.choices: rec.Choices | None = None
+        self.choices: recording.Choices | None = None
         self.drafts: list[tuple[str, str]] = []
         self.note = ""
         self.form_lock = asyncio.Lock()
@@ -262,12 +255,12 @@ class RecordScreen(FormFocus, LedgerScreen):
 
     def load_subjects(self) -> None:
         self.fetch(
-            lambda: (rec.choices(self.service), rec.new_decision_id(self.service)),
+            lambda: (recording.choices(self.ledger), decisions.next_decision_id(self.ledger)),
             lambda found: self.show_subjects(*found),
             group="record-load",
         )
 
-    def show_subjects(self, choices: rec.Choices, new_id: str) -> None:
+    def show_subjects(self, choices: recording.Choices, new_id: str) -> None:
         self.choices, self.new_id = choices, new_id
         picker = self.query_one("#record-subject", Select)
         options = [(t("record.new_decision", id=new_id), NEW)]
@@ -299,8 +292,8 @@ class RecordScreen(FormFocus, LedgerScreen):
 
     def read_steps(self, subject: str | None) -> tuple[list[str], list[tuple[str, str]]]:
         """The steps that may come next for `subject`, and its drafts (newest first)."""
-        steps = rec.steps(self.service, subject)
-        state = None if subject is None else rec.decision(self.service, subject)
+        steps = recording.steps(self.ledger, subject)
+        state = None if subject is None else decisions.find_decision(self.ledger, subject)
         drafts = []
         if state is not None:
             for doc in reversed(state["draft_order"]):
@@ -333,8 +326,8 @@ class RecordScreen(FormFocus, LedgerScreen):
     def load_form(self, entry_type: str, subject: str | None) -> None:
         self.fetch(
             lambda: (
-                rec.start(self.service, entry_type, subject),
-                rec.subject_for(self.service, entry_type, subject),
+                recording.start(self.ledger, entry_type, subject),
+                recording.subject_for(self.ledger, entry_type, subject),
             ),
             lambda found: self.build_form(entry_type, subject, *found),
             group="record-load",
@@ -581,15 +574,18 @@ class RecordScreen(FormFocus, LedgerScreen):
             raw = values.get(path)
             if leaf.spec.kind == "blob" and isinstance(raw, str) and raw.strip():
                 if not looks_like_hash(raw.strip().lower()):
-                    values[path] = rec.attach(self.service, raw.strip()).sha256
+                    values[path] = entries.attach(self.ledger, raw.strip()).sha256
         body, problems = build_body(entry_type, nest(values))
         if problems:
             return Saved(problems=problems)
         if reason is not None:
             body = with_reason(entry_type, body, *reason)
-        refusal = rec.preflight(self.service, entry_type, subject, body)
+        checked = appending.preflight(self.ledger, entry_type, subject, body)
+        refusal = checked.refusal
         if refusal is None:
-            seq, refusal = rec.record(self.service, entry_type, subject, body)
+            seq, refusal = appending.record(
+                self.ledger, entry_type, subject, body, checked=checked.checked
+            )
             if seq is not None:
                 return Saved(seq=seq)
         assert refusal is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import ClassVar
 
 from textual import on
@@ -12,7 +13,7 @@ from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from keys import BadPassphraseError, KeysError
-from ledger.app_service import PersonChoice
+from ledger.app.identity import PersonChoice, people
 from ledger.errors import LedgerError
 from tui.i18n import pad, t
 from tui.screens.base import LedgerModal
@@ -45,7 +46,7 @@ class UnlockScreen(LedgerModal[str | None]):
         self.load_people()
 
     def load_people(self) -> None:
-        self.fetch(self.service.people, self.show_people, group="unlock-people")
+        self.fetch(partial(people, self.ledger), self.show_people, group="unlock-people")
 
     def show_people(self, people: list[PersonChoice]) -> None:
         self.people = people
@@ -83,7 +84,7 @@ class UnlockScreen(LedgerModal[str | None]):
 
     def unlock(self, person: str, secret: str) -> None:
         self.fetch(
-            lambda: self.service.unlock(person, secret),
+            lambda: self.ledger.unlock(person, secret),
             lambda _: self.unlocked(person),
             group="unlock",
             failed=self.refused_by,
@@ -109,5 +110,5 @@ class UnlockScreen(LedgerModal[str | None]):
 
     @on(Button.Pressed, "#unlock-read-only")
     def action_read_only(self) -> None:
-        self.service.lock()
+        self.ledger.lock()
         self.dismiss(None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
@@ -10,7 +11,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Button, DataTable, ProgressBar, Static
 
-from ledger.app_service import VerifyResult
+from ledger.app import verification
+from ledger.app.verification import VerifyResult
 from tui.format import when
 from tui.i18n import t
 from tui.messages import VerificationFinished
@@ -40,7 +42,9 @@ class VerifyScreen(LedgerScreen):
         self.show_last()
 
     def show_last(self) -> None:
-        self.fetch(self.service.last_verify, self.show_kept, group="verify-last")
+        self.fetch(
+            partial(verification.last_verify, self.ledger), self.show_kept, group="verify-last"
+        )
 
     def show_kept(self, last: VerifyResult | None) -> None:
         if last is not None:
@@ -71,7 +75,7 @@ class VerifyScreen(LedgerScreen):
                 self.app.call_from_thread(self.advance, done, total)
 
         self.fetch(
-            lambda: self.service.verify(progress),
+            lambda: verification.verify_and_remember(self.ledger, progress),
             lambda result: self.show(result, False),
             group="verify",
             failed=lambda error: self.crashed(str(error)),

@@ -1,9 +1,10 @@
-"""The exports the terminal UI offers: a bundle, a decision's dossier, the annual report.
+"""Exports for auditors: a bundle, a decision's dossier, the annual report.
 
-Use cases over a `LedgerService` (see `ledger.app_service`), returning plain data for the
-screen. The bundle and the dossier are signed by whoever is unlocked and recorded as
-`export.produced`; the annual report needs no key and is written to a file. Each takes a
-`progress(done, total)` callback and may block: call them from a worker thread.
+`export_bundle`, `export_dossier` and `annual_report` are what the CLI calls with its parsed
+options; `bundle`, `dossier` and `write_annual_report` take a form's text fields as typed and
+return plain data for the terminal UI's screen. The bundle and the dossier are signed by
+whoever is unlocked and recorded as `export.produced`; the annual report needs no key. Each
+takes a `progress(done, total)` callback and may block: the TUI calls them from a worker.
 """
 
 from __future__ import annotations
@@ -12,15 +13,18 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from ledger.app_service import LedgerService
+from ledger.app import decisions
+from ledger.app.ledger import Ledger
 from ledger.entry import HEX64
 from ledger.entry import parse_day as parse_entry_day
 from ledger.errors import InputError
 from ledger.export import annual
+from ledger.export import dossier as export_dossier_module
+from ledger.export import service as export_service
 from ledger.export.bundle import Scope
-from ledger.export.dossier import export_dossier
-from ledger.export.service import ExportResult, check_out, export_bundle
+from ledger.export.service import ExportResult, check_out
 from ledger.note import b64
 
 Progress = Callable[[int, int], None]
@@ -54,6 +58,66 @@ class ReportDone:
     checkpoint_root: str
     decisions: int
     size: int  # bytes written
+
+
+def export_bundle(
+    ledger: Ledger, *, out: Path, scope: Scope, progress: Progress | None = None
+) -> ExportResult:
+    """Write the bundle of the ledger up to its latest checkpoint to `out`, signed by whoever
+    is unlocked, and record it (`export.produced`); see `ledger.export.service`.
+
+    Raises:
+        RefusedError: nobody is unlocked; no checkpoint; the key is not bound before it; a blob
+            is missing. InputError: `out` exists.
+    """
+    actor, key = ledger.require_signer()
+    return export_service.export_bundle(
+        store=ledger.store,
+        out=out,
+        exporter=actor,
+        key=key,
+        now=ledger.now(),
+        scope=scope,
+        progress=progress,
+    )
+
+
+def export_dossier(
+    ledger: Ledger, decision: str, *, out: Path, progress: Progress | None = None
+) -> ExportResult:
+    """Write `decision`'s dossier to `out`, signed by whoever is unlocked, and record it; see
+    `ledger.export.dossier`.
+
+    Raises:
+        InputError: no such decision; `out` exists. RefusedError: as for `export_bundle`.
+    """
+    actor, key = ledger.require_signer()
+    return export_dossier_module.export_dossier(
+        store=ledger.store,
+        decision=decision,
+        out=out,
+        exporter=actor,
+        key=key,
+        now=ledger.now(),
+        progress=progress,
+    )
+
+
+def annual_report(ledger: Ledger, year: int, *, progress: Progress | None = None) -> dict[str, Any]:
+    """The year's rule-of-law statistics, computed at the latest checkpoint (needs no key).
+
+    Raises:
+        RefusedError: no checkpoint.
+    """
+    return annual.annual_report(store=ledger.store, year=year, progress=progress)
+
+
+def render(report: dict[str, Any], fmt: str) -> bytes:
+    """The annual report as Markdown, HTML or JSON. Raises InputError for another format."""
+    renderers = {"md": annual.render_md, "html": annual.render_html, "json": annual.render_json}
+    if fmt not in renderers:
+        raise InputError(f"unknown format {fmt!r}; use md, html or json", where="format")
+    return renderers[fmt](report)
 
 
 def _done(result: ExportResult) -> ExportDone:
@@ -109,7 +173,7 @@ def parse_withheld(text: str, where: str = "withheld") -> list[tuple[str, str]]:
 
 
 def bundle(
-    service: LedgerService,
+    ledger: Ledger,
     *,
     out: str,
     from_date: str = "",
@@ -128,22 +192,11 @@ def bundle(
     scope = Scope(parse_day(from_date, "from"), parse_day(to_date, "to"),
                   tuple(parse_withheld(withheld)))  # fmt: skip
     check_out(path)
-    actor, key = service.require_signer()
-    return _done(
-        export_bundle(
-            store=service.store,
-            out=path,
-            exporter=actor,
-            key=key,
-            now=service.now(),
-            scope=scope,
-            progress=progress,
-        )  # fmt: skip
-    )
+    return _done(export_bundle(ledger, out=path, scope=scope, progress=progress))
 
 
 def dossier(
-    service: LedgerService, *, decision: str, out: str, progress: Progress | None = None
+    ledger: Ledger, *, decision: str, out: str, progress: Progress | None = None
 ) -> ExportDone:
     """Export `decision`'s dossier, signed by the unlocked person and recorded.
 
@@ -155,22 +208,11 @@ def dossier(
         raise InputError("choose a decision", where="decision")
     path = _out(out, "out")
     check_out(path)
-    actor, key = service.require_signer()
-    return _done(
-        export_dossier(
-            store=service.store,
-            decision=decision.strip(),
-            out=path,
-            exporter=actor,
-            key=key,
-            now=service.now(),
-            progress=progress,
-        )  # fmt: skip
-    )
+    return _done(export_dossier(ledger, decision.strip(), out=path, progress=progress))
 
 
-def annual_report(
-    service: LedgerService,
+def write_annual_report(
+    ledger: Ledger,
     *,
     year: str,
     fmt: str,
@@ -193,9 +235,8 @@ def annual_report(
         raise InputError(f"unknown format {fmt!r}; use md, html or json", where="format")
     path = _out(out, "out")
     check_out(path)
-    report = annual.annual_report(store=service.store, year=number, progress=progress)
-    render = {"md": annual.render_md, "html": annual.render_html, "json": annual.render_json}
-    data = render[fmt](report)
+    report = annual_report(ledger, number, progress=progress)
+    data = render(report, fmt)
     partial = path.with_name(path.name + ".partial")
     partial.write_bytes(data)
     os.replace(partial, path)
@@ -204,12 +245,12 @@ def annual_report(
                       len(data))  # fmt: skip
 
 
-def suggested_names(service: LedgerService) -> dict[str, str]:
+def suggested_names(ledger: Ledger) -> dict[str, str]:
     """File names the export screen offers, from today's date: `bundle`, `dossier` (a template
     the decision's id completes) and `annual` (`annual-YEAR`, the latest year with decisions,
     else last year)."""
-    today = service.today()
-    years = service.decision_filters().years
+    today = ledger.today()
+    years = decisions.filters(ledger).years
     year = years[0] if years else int(today[:4]) - 1
     return {
         "bundle": f"bundle-{today}.zip",
@@ -218,19 +259,24 @@ def suggested_names(service: LedgerService) -> dict[str, str]:
     }
 
 
-def decision_choices(service: LedgerService, limit: int = 500) -> list[tuple[str, str]]:
+def decision_choices(ledger: Ledger, limit: int = 500) -> list[tuple[str, str]]:
     """Decisions to pick a dossier from, newest id first: (id, title)."""
-    from ledger.app_service import DecisionQuery
-
-    page = service.decisions_page(DecisionQuery(), limit=limit)
+    page = decisions.page(ledger, decisions.DecisionQuery(), limit=limit)
     return [(row.id, row.title) for row in page.rows]
 
 
 __all__ = [
     "REPORT_FORMATS",
     "ExportDone",
+    "ExportResult",
+    "Scope",
+    "check_out",
     "ReportDone",
     "annual_report",
+    "export_bundle",
+    "export_dossier",
+    "render",
+    "write_annual_report",
     "bundle",
     "decision_choices",
     "dossier",

@@ -8,6 +8,9 @@ post-evaluation by a new decision, one still undecided past its planned date —
 case that traces back to a deputy who has since changed posts and keys, and the year's 63
 normative documents with their filing dates. Real keys, real signatures, a real SQLite file; each
 entry is recorded at its business time, as a recorder would have done in 2020.
+
+The module is long because it is the year itself: its people, posts and decisions, declared one
+after another as data; the little logic it has is at the top.
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from keys import KeyStore, SigningKey
-from ledger import checkpoints, service
+from ledger import checkpoints
+from ledger.app.identity import LedgerIdentity, init_ledger
+from ledger.append import Draft, append_entry
 from ledger.entry import possession_message
 from ledger.errors import InputError, RefusedError
 from ledger.procedure.bodies import head_decision_body, position_body
@@ -181,7 +186,8 @@ class _Scribe:
         self.pending: dict[str, SigningKey] = {}  # new keys, in use once bound
 
     def doc(self, text: str) -> str:
-        return service.add_blob(store=self.store, data=text.encode("utf-8"))
+        with self.store.writing() as tx:
+            return tx.put_blob(text.encode("utf-8"))
 
     def __call__(
         self, at: str, actor: str, kind: str, subject: str, body: Body, label: str | None = None
@@ -195,18 +201,18 @@ class _Scribe:
     def run(self) -> None:
         for event in sorted(self.events, key=lambda e: e.at):
             body = event.body(self.seqs) if callable(event.body) else event.body
-            draft = service.Draft(
+            draft = Draft(
                 event.type, event.subject, body, event.actor, self.keys[event.actor], event.at
             )
             moment = datetime.fromisoformat(event.at)
             if event.label == "!refused":
                 try:
-                    service.append_entry(store=self.store, draft=draft, now=moment)
+                    append_entry(store=self.store, draft=draft, now=moment)
                 except RefusedError as exc:
                     self.refusals.append(f"{event.at[:10]} {event.type} {event.subject}: {exc}")
                     continue
                 raise AssertionError(f"the demo expected {event.type} to be refused")
-            entry = service.append_entry(store=self.store, draft=draft, now=moment)
+            entry = append_entry(store=self.store, draft=draft, now=moment)
             if event.label is not None:
                 self.seqs[event.label] = entry.seq
             waiting = self.pending.get(event.subject)
@@ -257,9 +263,9 @@ def build(directory: Path, *, seed: bytes | None = None) -> Demo:
     rotated = new_key("chen.jing/2")  # chen.jing's new key after she changes posts
     keystore.save(rotated, DEMO_PASSPHRASE)
 
-    identity = service.LedgerIdentity(ORIGIN, ORGANISATION, REGISTRAR[0], REGISTRAR[1])
+    identity = LedgerIdentity(ORIGIN, ORGANISATION, REGISTRAR[0], REGISTRAR[1])
     start = datetime.fromisoformat("2020-01-02T08:30:00+08:00")
-    store, _ = service.init_ledger(
+    store, _ = init_ledger(
         db=str(db), identity=identity, registrar_key=keys[REGISTRAR[0]], now=start
     )
     scribe = _Scribe(store, keys)

@@ -1,8 +1,8 @@
 """Use cases about where a ledger lives: copying it to another database (SQLite ⇄ PostgreSQL),
 and the PostgreSQL privileges of the role that recorders connect as.
 
-Like `ledger.service`, every function takes its inputs as keyword arguments and nothing here
-prompts, prints or reads the environment.
+These take a database's location rather than an open `Ledger`: each opens what it works on,
+verifies it first and closes it. Nothing here prompts, prints or reads the environment.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger.errors import ConfigError, InputError, StoreError, VerificationError
-from ledger.service import verify_ledger
 from ledger.store import SqlStore, create_store, open_store, url_for
-from ledger.store.engine import is_postgres
+from ledger.store.engine import is_postgres, safe_url
 from ledger.store.migrations import HEAD, VERSION_TABLE
 from ledger.store.postgres import grant_sql, run_grant
 from ledger.store.repository import ENTRY_COLUMNS, table_names
+from ledger.verification import verify_ledger
 from ledger.verify import VerifyReport
 
 _LEAF_HASH = ENTRY_COLUMNS.index("leaf_hash")
@@ -186,3 +186,13 @@ def _noting_head(rows: Iterator[tuple[Any, ...]], last: list[str]) -> Iterator[t
     for row in rows:
         last[:] = [row[_LEAF_HASH]]
         yield row
+
+
+__all__ = [
+    "Migration",
+    "Upgrade",
+    "grant_statements",
+    "migrate_ledger",
+    "safe_url",
+    "upgrade_ledger",
+]
