@@ -17,7 +17,7 @@ starts a durable throwaway one and sets it). Without it only SQLite is measured.
    inserting a row of the same size into a scratch table: serialised durable commits per
    second, the most any serialised appender could reach here. Ratios are to that.
 3. Verify: a ledger of --verify-entries signed notes (300-600 bytes) is built on PostgreSQL with
-   `append_batch`, copied to SQLite with `ledger migrate`, and `service.verify_ledger` is timed
+   `append_batch`, copied to SQLite with `ledger migrate`, and `verify_ledger` is timed
    on both (best of R), so the ratio shows what PostgreSQL costs over a local file.
 
 Every measure is repeated R times (default 3) and the best kept, every sample in the JSON.

@@ -8,7 +8,7 @@
 2. Appends M more entries with `service.append_entry`, one durable transaction each: the
    single-writer append rate.
 3. Times the real `ledger verify` command on that database (a subprocess, LEDGER_DB set), and
-   `service.verify_ledger` in-process.
+   `verify_ledger` in-process.
 4. Measures the raw limit of this machine in the same run: with every (statement, signature,
    public key) already in memory, SHA-256(0x00 ‖ statement) and the Ed25519 check of
    "decision-ledger/entry/v1\\n" ‖ leaf hash, on one core and on all cores (fork workers).
@@ -228,7 +228,7 @@ def _cpu(who: int) -> float:
 
 
 def verify_in_process(db: str, entries: int) -> tuple[float, float, float]:
-    """Time `service.verify_ledger`; return wall seconds and the CPU seconds spent by this
+    """Time `verify_ledger`; return wall seconds and the CPU seconds spent by this
     process and by its (reaped) worker processes."""
     store = open_store(db)
     main, workers = _cpu(resource.RUSAGE_SELF), _cpu(resource.RUSAGE_CHILDREN)
@@ -335,7 +335,7 @@ def run(entries: int, appends: int, db_dir: Path, repeat: int) -> dict[str, Any]
         log(f"round {round_}/{repeat}: ledger verify (genesis only, then {total} entries)")
         samples["startup"].append(verify_cli(genesis_only, 1))
         samples["cli"].append(verify_cli(db, total))
-        log(f"round {round_}/{repeat}: service.verify_ledger")
+        log(f"round {round_}/{repeat}: verify_ledger")
         elapsed, main_cpu, workers_cpu = verify_in_process(db, total)
         samples["in_process"].append(elapsed)
         cpu.append((main_cpu, workers_cpu))
@@ -411,7 +411,7 @@ def table(figures: dict[str, Any]) -> str:
     )
     item = figures["verify_in_process"]
     add(
-        "service.verify_ledger",
+        "verify_ledger",
         "verify_in_process",
         f"verify/raw = {item['ratio_to_raw']:.2f}; CPU/entry: main "
         f"{item['main_cpu_us_per_entry']} µs, workers {item['workers_cpu_us_per_entry']} µs",
