@@ -3,7 +3,7 @@
     python bench/proofs.py [--entries N] [--samples S] [--dir DIR] [--json]
 
 1. Builds a ledger of N real signed `note` entries (short texts, by one person with a seeded
-   key) with `service.append_batch`, 5,000 per transaction: the store's own append path, which
+   key) with `append_batch`, 5,000 per transaction: the store's own append path, which
    also writes the Merkle node cache. Signs a checkpoint of it (verifying the whole ledger:
    the registrar has no record of an earlier checkpoint yet; the time is reported).
 2. Inclusion proofs: S random seqs, each `checkpoints.prove_inclusion` (its own read

@@ -3,7 +3,7 @@
     python bench/verify.py [--entries N] [--appends M] [--repeat R] [--dir DIR] [--json]
 
 1. Builds a ledger of N signed `note` entries (300-600 bytes of Chinese text each) by a
-   registrar and four people with seeded keys, with `service.append_batch` in chunks: the bulk
+   registrar and four people with seeded keys, with `append_batch` in chunks: the bulk
    import rate (one durable transaction per chunk).
 2. Appends M more entries with `service.append_entry`, one durable transaction each: the
    single-writer append rate.
