@@ -10,7 +10,17 @@ from typing import Annotated
 
 import typer
 
-from ledger.cli import blobs, checkpoints, database, decisions, entries, exports, people, setup
+from ledger.cli import (
+    blobs,
+    checkpoints,
+    database,
+    decisions,
+    entries,
+    exports,
+    people,
+    setup,
+    witness,
+)
 from ledger.cli import tui as tui_command
 from ledger.cli.context import State
 from ledger.cli.exit_codes import EPILOG
@@ -62,6 +72,7 @@ app.add_typer(people.key_app, name="key")
 app.add_typer(blobs.blob_app, name="blob")
 decisions.register(app)
 checkpoints.register(app)
+witness.register(app)
 database.register(app)
 exports.register(app)
 tui_command.register(app)

@@ -5,6 +5,9 @@ A member signs their own position on the spot by typing their passphrase; with n
 recorder (whoever is unlocked) writes it, and the member confirms it later here, once they unlock
 their own key. The head signs the decision the same way. Each step shows what the item waits for,
 so a refusal is rare; when one comes, it names the gate, its article and what would satisfy it.
+
+The sub-forms' widgets are in `meeting_forms`; this module is the one screen that moves between
+them as the meeting goes on, and its handlers read best in the order a meeting takes.
 """
 
 from __future__ import annotations

@@ -6,12 +6,14 @@ checked with the ledger's own rules as you type. `ctrl+s` checks the entry again
 before anything is signed: a refused gate shows its rule, article and what would satisfy it; a soft
 gate asks for the reason, recorded with the entry. A document field takes a file's path: the file
 is stored (as a blob) when the entry is recorded.
+
+The form's shape is in `form_layout`; what is left here is one screen's handlers (pick, fill,
+add and remove rows, check, save), which read best together.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -30,131 +32,20 @@ from tui.i18n import t
 from tui.messages import EntriesAppended
 from tui.screens.base import LedgerModal, LedgerScreen
 from tui.screens.form_keys import FIELD_KEYS, FormFocus
+from tui.screens.form_layout import (
+    Leaf,
+    drop_row,
+    label_of,
+    layout,
+    looks_like_hash,
+    nest,
+    row_counts,
+    value_at,
+    widget_id,
+)
 from tui.screens.labels import choice_label, field_error, refusal_text, status_label, type_label
 
 NEW = "+"  # the subject picker's value for a new decision
-HEX = set("0123456789abcdef")
-
-
-@dataclass
-class Leaf:
-    """One input of the form: the field it fills, at which path, in which widget, and whether
-    it must be filled in."""
-
-    path: str
-    spec: FieldSpec
-    widget: Widget
-    needed: bool
-
-
-def leaves(
-    fields: tuple[FieldSpec, ...],
-    prefix: str = "",
-    needed: bool = True,
-    counts: dict[str, int] | None = None,
-) -> Iterator[tuple[str, FieldSpec, bool]]:
-    """Every field a person fills in, by dotted path (a list of records shows `counts[path]`
-    rows, one when not counted), and whether it must be filled in (it is required, and so is
-    every record it is part of; rows past a list's minimum may be left empty)."""
-    for kind, path, spec, must in layout(fields, prefix, needed, counts or {}):
-        if kind == "leaf":
-            yield path, spec, must
-
-
-def layout(
-    fields: tuple[FieldSpec, ...], prefix: str, needed: bool, counts: dict[str, int]
-) -> Iterator[tuple[str, str, FieldSpec, bool]]:
-    """The form's rows in order: ("leaf", path…) for an input; for each row of a list of
-    records ("row", "<list>.<index>"…) before its fields, and ("add", "<list>"…) after the
-    last."""
-    for spec in fields:
-        path = f"{prefix}{spec.name}"
-        must = needed and spec.required and (not spec.many or spec.min_items > 0)
-        if spec.kind == "group" and spec.many:
-            for index in range(counts.get(path, 1)):
-                yield "row", f"{path}.{index}", spec, must
-                row_needed = must and index < max(spec.min_items, 1)
-                yield from layout(spec.fields, f"{path}.{index}.", row_needed, counts)
-            yield "add", path, spec, must
-        elif spec.kind == "group":
-            yield from layout(spec.fields, f"{path}.", must, counts)
-        else:
-            yield "leaf", path, spec, must
-
-
-def row_counts(fields: tuple[FieldSpec, ...], values: Any, prefix: str = "") -> dict[str, int]:
-    """How many rows each list of records starts with: as many as `values` give, at least
-    one."""
-    counts: dict[str, int] = {}
-    for spec in fields:
-        if spec.kind != "group":
-            continue
-        path = f"{prefix}{spec.name}"
-        given = values.get(spec.name) if isinstance(values, dict) else None
-        if spec.many:
-            rows = given if isinstance(given, list) and given else [{}]
-            counts[path] = len(rows)
-            for index, row in enumerate(rows):
-                counts.update(row_counts(spec.fields, row, f"{path}.{index}."))
-        else:
-            counts.update(row_counts(spec.fields, given, f"{path}."))
-    return counts
-
-
-def drop_row(values: dict[str, Any], counts: dict[str, int], path: str, index: int) -> None:
-    """Remove row `index` of the list of records at `path` from a form's flat values and row
-    counts (in place); the rows after it move up."""
-    start = f"{path}."
-
-    def moved(key: str) -> str | None:
-        if not key.startswith(start):
-            return key
-        head, _, rest = key[len(start) :].partition(".")
-        if not head.isdigit() or int(head) < index:
-            return key
-        if int(head) == index:
-            return None
-        return f"{start}{int(head) - 1}" + (f".{rest}" if rest else "")
-
-    for table in (values, counts):
-        kept = {}
-        for key, value in table.items():
-            new = moved(key)
-            if new is not None:
-                kept[new] = value
-        table.clear()
-        table.update(kept)
-    counts[path] = max(counts.get(path, 1) - 1, 1)
-
-
-def label_of(path: str) -> str:
-    return " › ".join(t_field(part) for part in path.split(".") if not part.isdigit())
-
-
-def t_field(name: str) -> str:
-    return t(f"record.field.{name}")
-
-
-def nest(values: dict[str, Any]) -> dict[str, Any]:
-    """Dotted paths to the nested mapping a form's values make (`items.0.title` → a list)."""
-    raw: dict[str, Any] = {}
-    for path, value in values.items():
-        node: Any = raw
-        parts = path.split(".")
-        for index, part in enumerate(parts[:-1]):
-            following = parts[index + 1]
-            if part.isdigit():
-                while len(node) <= int(part):
-                    node.append({})
-                node = node[int(part)]
-            else:
-                node = node.setdefault(part, [] if following.isdigit() else {})
-        node[parts[-1]] = value
-    return raw
-
-
-def looks_like_hash(text: str) -> bool:
-    return len(text) == 64 and set(text) <= HEX
 
 
 class ReasonScreen(LedgerModal[str | None]):
@@ -398,7 +289,9 @@ class RecordScreen(FormFocus, LedgerScreen):
                             t("record.row", what=label_of(group), number=int(index) + 1),
                             classes="record-row-title",
                         ),
-                        Button(t("record.remove"), id=f"rm-{_wid(path)}", classes="record-remove"),
+                        Button(
+                            t("record.remove"), id=f"rm-{widget_id(path)}", classes="record-remove"
+                        ),
                         classes="record-group-row",
                     )
                 )
@@ -407,12 +300,12 @@ class RecordScreen(FormFocus, LedgerScreen):
                 rows.append(
                     Button(
                         t("record.add_row", what=label_of(path)),
-                        id=f"add-{_wid(path)}",
+                        id=f"add-{widget_id(path)}",
                         classes="record-add",
                     )
                 )
                 continue
-            widget = self.make_widget(path, field_spec, _get(values, path))
+            widget = self.make_widget(path, field_spec, value_at(values, path))
             self.form_leaves[path] = Leaf(path, field_spec, widget, needed)
             mark = " *" if needed else ""
             rows.append(
@@ -422,7 +315,7 @@ class RecordScreen(FormFocus, LedgerScreen):
                         widget,
                         classes="record-row",
                     ),
-                    Static("", id=f"err-{_wid(path)}", classes="record-error"),
+                    Static("", id=f"err-{widget_id(path)}", classes="record-error"),
                     classes="record-field",
                 )
             )
@@ -446,7 +339,7 @@ class RecordScreen(FormFocus, LedgerScreen):
             first.widget.focus()
 
     def make_widget(self, path: str, spec: FieldSpec, value: Any) -> Widget:
-        wid = f"f-{_wid(path)}"
+        wid = f"f-{widget_id(path)}"
         if isinstance(value, bool):
             value = "yes" if value else "no"
         choices = self.choices
@@ -526,7 +419,7 @@ class RecordScreen(FormFocus, LedgerScreen):
         return problem is None
 
     def show_problem(self, path: str, problem: FieldError | None, note: str = "") -> None:
-        target = self.query(f"#err-{_wid(path)}")
+        target = self.query(f"#err-{widget_id(path)}")
         if not target:
             return
         static = target.first(Static)
@@ -602,7 +495,7 @@ class RecordScreen(FormFocus, LedgerScreen):
     def show_problems(self, problems: dict[str, FieldError]) -> None:
         self.busy = False
         for path, problem in problems.items():
-            if self.query(f"#err-{_wid(path)}"):
+            if self.query(f"#err-{widget_id(path)}"):
                 self.show_problem(path, problem)
             else:
                 owner = next((p for p in self.form_leaves if p.startswith(f"{path}.")), None)
@@ -657,22 +550,3 @@ class RecordScreen(FormFocus, LedgerScreen):
         panel.update(t("app.error", message=message))
         panel.add_class("shown")
         self.set_status(t("record.not_recorded"))
-
-
-def _wid(path: str) -> str:
-    return path.replace(".", "--")
-
-
-def _get(values: dict[str, Any], path: str) -> Any:
-    node: Any = values
-    for part in path.split("."):
-        if isinstance(node, list):
-            index = int(part)
-            node = node[index] if index < len(node) else None
-        elif isinstance(node, dict):
-            node = node.get(part)
-        else:
-            return None
-    if isinstance(node, list):
-        return " ".join(str(x) for x in node)
-    return node
