@@ -2,14 +2,10 @@
 (ctrl+p) or the footer.
 
 `PLACES` is the registry: each `Place` names a mode of the app, its key, its catalog label
-and the module and class of its screen, imported only when first shown. The recording
-screens plug in here:
-
-- `tui/screens/record.py` defines `RecordScreen` (key `r`) and `tui/screens/meeting.py`
-  defines `MeetingScreen` (key `m`); both modules belong to the recording screens, which
-  replace the placeholders found there. Each class is built with no arguments and reaches
-  the service as `self.ledger` when it derives from `tui.screens.base.LedgerScreen`.
-- Another place is one `Place(...)` line appended to `PLACES` (keep the order of the others).
+and the module and class of its screen, imported only when first shown. Each screen class is
+built with no arguments and reaches the open ledger as `self.ledger` when it derives from
+`tui.screens.base.LedgerScreen`; another place is one `Place(...)` line appended to `PLACES`
+(keep the order of the others).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """What every screen of the TUI shares.
 
-`LedgerScreen` gives a screen the service (`self.ledger`), localised key bindings (write the
+`LedgerScreen` gives a screen the open ledger (`self.ledger`), localised key bindings (write the
 catalog key as a binding's description: `Binding("f", "find", "decisions.find")`) and the
-shell's header and footer. Screens call the service only in workers, through `fetch`: the worker
+shell's header and footer. Screens call the ledger only in workers, through `fetch`: the worker
 reads, and the screen shows what it read (a newer fetch of the same group replaces an older one,
 whose result is dropped).
 """
@@ -45,7 +45,7 @@ else:
 
 
 class Fetching(_Screen):
-    """A screen that calls the service in workers and shows what they return (`fetch`)."""
+    """A screen that calls the ledger in workers and shows what they return (`fetch`)."""
 
     def fetch(
         self,
