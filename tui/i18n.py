@@ -6,8 +6,8 @@ people can add strings without touching the same file:
 - `common.toml`: the app shell, navigation, shared words (yes/no, statuses, errors);
 - `browse.toml`: unlock, dashboard, decisions, people, verify, checkpoint;
 - `record.toml`: the recording forms and the meeting (owned by the recording screens).
-- `refusals.toml`: what would satisfy a gate, by the remedy code a refusal carries (the CLI
-  prints the English from here too).
+- and, from `ledger/procedure/remedies/<lang>.toml`, what would satisfy a gate, by the remedy
+  code a refusal carries (`remedy.<code>`; the CLI prints the English from there too).
 
 Every `*.toml` in a language's folder is loaded and merged; nested tables flatten to dotted
 keys (`[dashboard] title = "…"` is `dashboard.title`). A key defined in two files is an
@@ -29,6 +29,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from ledger.procedure.remedies import catalog_file
 from ledger.settings import default_home
 
 LANGUAGES = ("zh-Hant", "zh-Hans", "en")
@@ -63,7 +64,7 @@ def catalog(language: str) -> dict[str, str]:
     if language not in LANGUAGES:
         raise CatalogError(f"unknown language {language!r}; choose one of {', '.join(LANGUAGES)}")
     merged: dict[str, str] = {}
-    for path in sorted((LOCALE_DIR / language).glob("*.toml")):
+    for path in [*sorted((LOCALE_DIR / language).glob("*.toml")), catalog_file(language)]:
         with path.open("rb") as handle:
             _flatten(tomllib.load(handle), "", merged, f"{language}/{path.name}")
     return merged

@@ -41,16 +41,15 @@ def handles_ledger_errors(func: Callable[P, R]) -> Callable[P, R]:
 
 def gate_lines(breach: GateBreach) -> list[str]:
     """What a gate's refusal adds below the error line: its rule, the field and the earlier entry
-    it concerns, and what would satisfy it (in English, from the message catalog)."""
-    # The remedies' words live in the message catalogs the TUI speaks from; read on a refusal only.
-    from tui.i18n import DEFAULT_LANGUAGE, catalog
+    it concerns, and what would satisfy it (in English, from the gates' remedies)."""
+    from ledger.procedure.remedies import remedy
 
     lines = [f"  rule: {breach.rule}"]
     if breach.field is not None:
         lines.append(f"  field: body.{breach.field}")
     if breach.conflicting_seq is not None:
         lines.append(f"  conflicts with: seq {breach.conflicting_seq}")
-    lines.append(f"  to proceed: {catalog(DEFAULT_LANGUAGE)[f'remedy.{breach.remedy}']}")
+    lines.append(f"  to proceed: {remedy(breach.remedy)}")
     return lines
 
 
