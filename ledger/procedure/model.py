@@ -30,7 +30,7 @@ class Correction(TypedDict):
     reason: str
 
 
-class Exception_(TypedDict):
+class GateException(TypedDict):
     """A soft gate passed with the reason the body gave for it (`exceptions.G3`)."""
 
     gate: str
@@ -298,7 +298,7 @@ class Decision(TypedDict):
     evaluations: list[Evaluation]
     completed_seq: NotRequired[int]
     archives: list[Archive]
-    exceptions: list[Exception_]
+    exceptions: list[GateException]
     corrections: list[Correction]
     adjustment: Adjustment | None
 
