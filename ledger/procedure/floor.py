@@ -8,30 +8,15 @@ answer asks the same object the same question, so the two cannot disagree.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from ledger.errors import InputError
 from ledger.procedure.gates import GATES
 from ledger.procedure.model import Agenda, Decision, Meeting
-from ledger.procedure.state import AGREEING, APPROVING
+from ledger.procedure.state import AGREEING, APPROVING, Register
 
 HEAD_DECIDES = "head_decides_after_discussion"
-
-
-class _Named(Protocol):
-    @property
-    def name(self) -> str: ...
-
-
-class Register(Protocol):
-    """What the floor reads of the identity register (`ledger.authority.Directory`)."""
-
-    @property
-    def persons(self) -> Mapping[str, _Named]: ...
-
-    def holders_at(self, organ: str, roles: tuple[str, ...], day: str) -> list[str]: ...
 
 
 @dataclass(frozen=True)
@@ -266,4 +251,4 @@ def floor_of(decision: Decision, meeting: Meeting, register: Register) -> Floor:
     )
 
 
-__all__ = ["Bar", "Floor", "Register", "Speaker", "diverges", "floor_of", "majority_view"]
+__all__ = ["Bar", "Floor", "Speaker", "diverges", "floor_of", "majority_view"]

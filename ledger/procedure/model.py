@@ -21,6 +21,14 @@ from typing import Any, NotRequired, TypedDict
 Obj = dict[str, Any]
 
 
+class Organ(TypedDict):
+    """An organ as the register names it on the entry's day (read, never stored)."""
+
+    id: str
+    kind: str
+    name: str
+
+
 class Correction(TypedDict):
     """An `entry.corrected` naming an earlier entry of this object (Art. 34: the record is
     corrected by a new entry, never changed)."""
@@ -463,6 +471,7 @@ __all__ = [
     "NormativeDoc",
     "Obj",
     "Opinion",
+    "Organ",
     "Position",
     "Profiles",
     "Recusal",

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal, overload
+from typing import Any, Final, Literal, Protocol, overload
 
 from ledger.entry import Statement, parse_time
 from ledger.errors import AuthorityError, GateError
@@ -30,12 +30,40 @@ from ledger.procedure.model import (
     Meeting,
     NormativeDoc,
     Obj,
+    Organ,
     Profiles,
     State,
 )
 from ledger.procedure.profile import DEFAULT_PROFILE_NAME, RuleProfile
 
 Row = tuple[Any, ...]
+
+
+class _Person(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+class _Organ(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+
+
+class Register(Protocol):
+    """What the procedure reads of the identity register (`ledger.authority.Directory`): the
+    persons and organs registered, and who holds which post in an organ on a day."""
+
+    @property
+    def persons(self) -> Mapping[str, _Person]: ...
+    @property
+    def organs(self) -> Mapping[str, _Organ]: ...
+    def roles_at(self, person: str, organ: str, day: str) -> set[str]: ...
+    def holders_at(self, organ: str, roles: tuple[str, ...], day: str) -> list[str]: ...
+
 
 VOTING_ROLES = ("head", "deputy", "member")
 DELIBERATIVE_KINDS = ("party_group", "executive_meeting", "plenary")
@@ -95,7 +123,7 @@ class Procedure:
         self.involvements: list[Row] = []
         self._staged: tuple[int, Tx] | None = None
 
-    def check(self, stmt: Statement, directory: Any) -> None:
+    def check(self, stmt: Statement, directory: Register) -> None:
         """Check `stmt` against the state and stage its changes for `apply`.
 
         Raises:
@@ -186,7 +214,7 @@ class Tx:
 
     procedure: Procedure
     stmt: Statement
-    directory: Any
+    directory: Register
     written: dict[tuple[str, str], State | Obj] = field(default_factory=dict)
     involved: list[Row] = field(default_factory=list)
 
@@ -329,15 +357,14 @@ class Tx:
             raise self.wrong(f"{ident!r} is not a registered person", where=where)
         return ident
 
-    def organ(self, ident: str, where: str) -> Obj:
+    def organ(self, ident: str, where: str) -> Organ:
         organ = self.directory.organs.get(ident)
         if organ is None:
             raise self.wrong(f"no organ {ident!r} in this ledger", where=where)
         return {"id": organ.id, "kind": organ.kind, "name": organ.name}
 
     def head_of(self, organ: str, day: str) -> list[str]:
-        heads: list[str] = self.directory.holders_at(organ, ("head",), day)
-        return heads
+        return self.directory.holders_at(organ, ("head",), day)
 
     # -- decisions ----------------------------------------------------------------------------
 
@@ -435,6 +462,7 @@ __all__ = [
     "Obj",
     "PROFILES",
     "Procedure",
+    "Register",
     "Tx",
     "before",
     "body_field",
