@@ -9,8 +9,7 @@ and records what a screen decides. Every function may block: the TUI calls them 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from keys import SigningKey
 from ledger.app.appending import Refusal, explain, record, record_draft
@@ -22,9 +21,11 @@ from ledger.append import Draft
 from ledger.errors import GateRefusal, InputError, RefusedError
 from ledger.procedure import bodies
 from ledger.procedure.drafting import eligible_drafts
+from ledger.procedure.floor import Floor, Speaker, floor_of
 from ledger.procedure.gates import GATES
-from ledger.procedure.meeting import majority_view, vote_threshold
-from ledger.procedure.state import APPROVING, NEEDS_REASON, VOTING_ROLES
+from ledger.procedure.meeting import vote_threshold
+from ledger.procedure.model import Decision, Meeting
+from ledger.procedure.state import NEEDS_REASON, VOTING_ROLES
 from ledger.store import reads
 
 Obj = dict[str, Any]
@@ -118,164 +119,18 @@ def agenda_drafts(ledger: Ledger, decision: str) -> list[str]:
     return [d for d in reversed(state["draft_order"]) if d in cleared]
 
 
-@dataclass(frozen=True)
-class Speaker:
-    """A member at the item: present or not, recused, their position if stated."""
-
-    person: str
-    name: str
-    head: bool
-    present: bool
-    recused: bool
-    order: int | None = None
-    stance: str | None = None
-    reason: str | None = None
-    seq: int | None = None
-    by: str | None = None
-    confirmed: bool = False
-
-    @property
-    def spoke(self) -> bool:
-        return self.seq is not None
-
-    @property
-    def voting(self) -> bool:
-        return self.present and not self.recused
-
-
-@dataclass(frozen=True)
-class Floor:
-    """The item before the meeting: members in speaking order (those who spoke, in their order;
-    then those still to speak, the head last), and what the item is waiting for."""
-
-    decision: str
-    meeting: str
-    organ: str
-    day: str
-    rule: str
-    chair: str
-    recorder: str
-    speakers: tuple[Speaker, ...]
-    next_order: int
-    head_spoke: bool
-    majority: str | None
-    agenda: Obj = field(repr=False, compare=False)
-
-    @property
-    def waiting(self) -> list[str]:
-        """Members still to state a position, in the order they should speak (the head last)."""
-        return [s.person for s in self.speakers if s.voting and not s.spoke]
-
-    @property
-    def next_speaker(self) -> str | None:
-        waiting = self.waiting
-        return waiting[0] if waiting else None
-
-    @property
-    def by_vote(self) -> bool:
-        return self.rule != "head_decides_after_discussion"
-
-    @property
-    def ready(self) -> bool:
-        """Every member who must speak has: the vote, or the head's decision, may be recorded
-        (the head's own position is optional where the head decides)."""
-        heads = {s.person for s in self.speakers if s.head}
-        waiting = self.waiting
-        return not waiting or (not self.by_vote and set(waiting) <= heads)
-
-    def speaker(self, person: str) -> Speaker:
-        for found in self.speakers:
-            if found.person == person:
-                return found
-        raise InputError(f"{person} is not a member due at {self.meeting}", where="person")
-
-    @property
-    def absent_silent(self) -> list[str]:
-        """Absent members with no written opinion recorded yet."""
-        return [s.person for s in self.speakers if not s.present and not s.spoke]
-
-    def may_speak(self, person: str, written: bool = False) -> str | None:
-        """Why `person` cannot state a position now (None: they can). An absent member's view
-        comes only as a written opinion (`written`), which may be read at any point."""
-        speaker = self.speaker(person)
-        if not speaker.present and not written:
-            return f"{person} is absent; an absent member's view is a written opinion"
-        if speaker.recused:
-            return f"{person} recused from this item"
-        if speaker.spoke:
-            return f"{person} has already stated a position (seq {speaker.seq})"
-        if not speaker.present:
-            return None
-        if self.head_spoke:
-            return f"G9 ({GATES['G9'].article}): the head has spoken; nobody speaks after"
-        others = [p for p in self.waiting if p != person]
-        if speaker.head and others:
-            return (
-                f"G9 ({GATES['G9'].article}): the head speaks last; still to speak: "
-                f"{', '.join(others)}"
-            )
-        return None
-
-    def diverges(self, outcome: str) -> bool:
-        """True when the head's `outcome` goes against the majority of members' positions
-        (G10: then the divergence reason is required)."""
-        side = "approve" if outcome in APPROVING else "not_approve"
-        return self.majority is not None and self.majority != side
-
-
 def floor(ledger: Ledger, decision: str) -> Floor:
-    """The decision's item before its meeting.
+    """The decision's item before its meeting: who spoke, who speaks next (the head last), what
+    the item waits for; the very floor the append asks (`ledger.procedure.floor`).
 
     Raises:
         InputError: no such decision, or it is not before a meeting.
     """
-    state = _need(ledger, "decision", decision)
+    state = cast(Decision, _need(ledger, "decision", decision))
     agenda = state.get("agenda")
-    if agenda is None:
-        raise InputError(
-            f"decision {decision} is {state['status']}, not before a meeting "
-            "(record agenda_item.opened first)",
-            where="decision",
-        )
-    meeting = _need(ledger, "meeting", agenda["meeting"])
-    directory = ledger.store.directory()
-    day = meeting["at"][:10]
-    present = meeting["present"] or []
-
-    def speaker(person: str) -> Speaker:
-        said = agenda["positions"].get(person) or {}
-        return Speaker(
-            person=person,
-            name=directory.persons[person].name,
-            head="head" in directory.roles_at(person, meeting["organ"], day),
-            present=person in present,
-            recused=person in agenda["recusals"],
-            order=said.get("order"),
-            stance=said.get("stance"),
-            reason=said.get("reason"),
-            seq=said.get("seq"),
-            by=said.get("by"),
-            confirmed=said.get("confirmed_seq") is not None,
-        )
-
-    everyone = [speaker(p) for p in [*present, *(p for p in meeting["due"] if p not in present)]]
-    spoken = sorted((s for s in everyone if s.spoke), key=lambda s: s.order or 0)
-    rest = [s for s in everyone if not s.spoke]
-    rest.sort(key=lambda s: (not s.voting, s.head))  # those who speak first; the head last
-    return Floor(
-        decision=decision,
-        meeting=meeting["id"],
-        organ=meeting["organ"],
-        day=day,
-        rule=agenda["rule"],
-        chair=meeting["chair"],
-        recorder=meeting["recorder"],
-        speakers=tuple(spoken + rest),
-        next_order=agenda["last_order"] + 1,
-        head_spoke=agenda["head_spoke"] is not None,
-        majority=majority_view(agenda),
-        agenda=agenda,
-    )
+    # with no agenda there is no meeting to read: `floor_of` says the decision is not before one
+    held = _need(ledger, "meeting", agenda["meeting"]) if agenda else {}
+    return floor_of(state, cast(Meeting, held), ledger.store.directory())
 
 
 def position_needs_reason(stance: str) -> bool:
@@ -304,7 +159,7 @@ def position_draft(
     """
     why = item.may_speak(person, written=written_opinion_doc is not None)
     if why is not None:
-        raise InputError(why, where="person")
+        raise InputError(str(why), where="person")
     reason = (reason or "").strip() or None
     if position_needs_reason(stance) and reason is None:
         raise InputError(f"a {stance} position needs its reason (Art. 30)", where="reason")

@@ -4,11 +4,11 @@ documents and corrections."""
 
 from __future__ import annotations
 
+from ledger.procedure.model import Decided, Decision, Execution, Obj
 from ledger.procedure.profile import days_between
 from ledger.procedure.state import (
     AFTER_ISSUE,
     DECIDED,
-    Obj,
     Tx,
     body_field,
     handles,
@@ -25,29 +25,34 @@ def _party(tx: Tx, body: Obj) -> None:
     decision["party_report"] = {"seq": tx.seq, "to": body["to"], "at": body["reported_at"]}
 
 
-def _issue_gate(tx: Tx, decision: Obj) -> None:
+def _issue_gate(tx: Tx, decision: Decision) -> Decided:
+    """G12 before issue; the approval being issued."""
     if tx.profile(decision).party_report_required and decision["party_report"] is None:
         raise tx.gate(
             "G12",
             f"decision {decision['id']} has not been reported to the Party "
             "committee (record party_committee.reported first)",
         )
+    decided = decision["decided"]
+    assert decided is not None  # awaiting issue: approved
+    return decided
 
 
 @handles("decision.published")
 def _published(tx: Tx, body: Obj) -> None:
     decision = tx.decision(("awaiting_issue",))
-    _issue_gate(tx, decision)
-    approved = decision["decided"]["draft"]
+    decided = _issue_gate(tx, decision)
+    approved = decided["draft"]
     doc = body["published_doc"]
-    editorial = decision["drafts"].get(doc, {}).get("editorial_of") == approved
+    draft = decision["drafts"].get(doc)
+    editorial = draft is not None and draft["editorial_of"] == approved
     if doc != approved and not editorial:
         raise tx.gate(
             "G13",
             f"the published document {doc[:12]}… is not the approved draft "
             f"{approved[:12]}… nor an editorial revision of it",
             field="published_doc",
-            conflicting_seq=decision["decided"]["seq"],
+            conflicting_seq=decided["seq"],
         )
     decision["published"] = {
         "seq": tx.seq,
@@ -76,14 +81,21 @@ def _execution(tx: Tx, body: Obj) -> None:
         decision["status"] = "in_execution"
 
 
+def _execution_of(decision: Decision) -> Execution:
+    """The execution under way (the decision is in execution or suspended)."""
+    execution = decision["execution"]
+    assert execution is not None
+    return execution
+
+
 @handles("execution.reported", "execution.issue_reported", "public_feedback.received")
 def _execution_event(tx: Tx, body: Obj) -> None:
     decision = tx.decision(("in_execution", "suspended"))
     if tx.stmt.type == "execution.reported":
-        decision["execution"]["reports"].append({"seq": tx.seq, "status": body["status"]})
+        _execution_of(decision)["reports"].append({"seq": tx.seq, "status": body["status"]})
         tx.involve(tx.stmt.actor, decision["id"], "execution_reporter", period=body["period"])
     else:
-        decision["execution"]["issues"].append({"seq": tx.seq, "type": tx.stmt.type})
+        _execution_of(decision)["issues"].append({"seq": tx.seq, "type": tx.stmt.type})
 
 
 @handles("post_evaluation.started")
@@ -142,7 +154,8 @@ def _suspended(tx: Tx, body: Obj) -> None:
     heads = tx.head_of(decision["organ"], tx.day)
     if tx.stmt.actor not in heads:
         raise tx.wrong(f"only the head of {decision['organ']} suspends execution (Art. 37)")
-    issues = {i["seq"] for i in (decision["execution"] or {}).get("issues", [])}
+    execution = decision["execution"]
+    issues = {i["seq"] for i in ([] if execution is None else execution["issues"])}
     bad = [s for s in body["grounds"] if s not in issues]
     if bad:
         raise tx.gate(
@@ -157,7 +170,7 @@ def _suspended(tx: Tx, body: Obj) -> None:
     tx.involve(tx.stmt.actor, decision["id"], "head_suspension")
 
 
-def _successor(tx: Tx, ident: str, where: str) -> Obj:
+def _successor(tx: Tx, ident: str, where: str) -> Decision:
     successor = tx.need("decision", ident, write=False, where=where)
     if successor["id"] == tx.stmt.subject:
         raise tx.wrong("a decision cannot replace itself", where=where)
@@ -197,7 +210,8 @@ def _completed(tx: Tx, body: Obj) -> None:
 @handles("archive.filed")
 def _archived(tx: Tx, body: Obj) -> None:
     decision = tx.decision(DECIDED + ("closed",))
-    reference = (decision["decided"] or {}).get("at", tx.at())[:10]
+    decided = decision["decided"]
+    reference = (tx.at() if decided is None else decided["at"])[:10]
     days = days_between(reference, body["archived_at"])
     limit = tx.profile(decision).archive_deadline_days
     if days > limit:
@@ -232,8 +246,9 @@ def _case(tx: Tx, body: Obj) -> None:
         tx.person(person, f"body.subjects.{index}")
     tx.new(
         "case",
-        tx.stmt.subject,
         {
+            "id": tx.stmt.subject,
+            "first_seq": tx.seq,
             "kind": body["kind"],
             "decisions": body["decisions"],
             "subjects": body["subjects"],
@@ -266,8 +281,9 @@ def _doc_registered(tx: Tx, body: Obj) -> None:
     deadline = tx.procedure.profile(profile_at(tx, tx.day))[2].filing_deadline_days
     tx.new(
         "normative_doc",
-        tx.stmt.subject,
         {
+            "id": tx.stmt.subject,
+            "first_seq": tx.seq,
             "title": body["title"],
             "doc_no": body["doc_no"],
             "year": int(body["published_at"][:4]),

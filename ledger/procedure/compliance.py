@@ -8,14 +8,16 @@ entries recomputes the same report: it reads nothing but the replayed state.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 from ledger.errors import seq_list
+from ledger.procedure.model import Decision, Meeting, Obj
 from ledger.procedure.profile import RuleProfile
 from ledger.procedure.state import DECIDED, FLAG_STEPS
 
-Obj = dict[str, Any]
+# A decision or meeting as a reader holds it: its typed state, or the JSON read from its row.
+DecisionState = Decision | Obj
+MeetingState = Meeting | Obj
 
 IN_PROGRESS = "in_progress"
 
@@ -25,9 +27,9 @@ def _finding(check: str, basis: str, severity: str, message: str, seq: int | Non
 
 
 def report(
-    decision: Obj,
+    decision: DecisionState,
     profile: RuleProfile,
-    meetings: dict[str, Obj],
+    meetings: Mapping[str, MeetingState],
     repudiated: Sequence[Obj] = (),
 ) -> Obj:
     """The decision's compliance report: status, findings, exceptions, record completeness.
@@ -255,7 +257,7 @@ def _repudiated(entries: Sequence[Obj]) -> list[Obj]:
     return findings
 
 
-def completeness(decision: Obj, meetings: dict[str, Obj]) -> list[str]:
+def completeness(decision: DecisionState, meetings: Mapping[str, MeetingState]) -> list[str]:
     """The records a matter's file still lacks (§4.5 record completeness). A matter not yet
     decided lacks at least its decision; one closed without a decision lacks nothing more."""
     if decision["decided"] is None:
@@ -281,7 +283,7 @@ def completeness(decision: Obj, meetings: dict[str, Obj]) -> list[str]:
     return missing
 
 
-def position_summary(decision: Obj) -> list[Obj]:
+def position_summary(decision: DecisionState) -> list[Obj]:
     """Every member's position in every deliberation, and who signed it."""
     rows = []
     for deliberation in [*decision["deliberations"], decision["agenda"]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ledger.procedure.model import Decision, Obj, Opinion, Submission
 from ledger.procedure.profile import RuleProfile, days_between
 from ledger.procedure.state import (
     DELIBERATIVE_KINDS,
@@ -13,7 +14,6 @@ from ledger.procedure.state import (
     FLAG_STEPS,
     PROFILES,
     STEP_ENTRIES,
-    Obj,
     Tx,
     handles,
     profile_at,
@@ -23,8 +23,10 @@ from ledger.procedure.state import (
 @handles("ledger.genesis")
 def _genesis(tx: Tx, body: Obj) -> None:
     tx.new(
-        *PROFILES,
+        PROFILES[0],
         {
+            "id": PROFILES[1],
+            "first_seq": tx.seq,
             "versions": [
                 {
                     "name": body["rule_profile"],
@@ -82,8 +84,9 @@ def _catalog_published(tx: Tx, body: Obj) -> None:
     _check_items(tx, body["items"], set())
     tx.new(
         "catalog",
-        tx.stmt.subject,
         {
+            "id": tx.stmt.subject,
+            "first_seq": tx.seq,
             "organ": body["organ"],
             "year": body["year"],
             "status": "published",
@@ -148,8 +151,9 @@ def _proposed(tx: Tx, body: Obj) -> None:
     name, version, _ = tx.procedure.profile(profile_at(tx, tx.day))
     tx.new(
         "decision",
-        tx.stmt.subject,
         {
+            "id": tx.stmt.subject,
+            "first_seq": tx.seq,
             "title": body["title"],
             "organ": body["organ"],
             "year": int(tx.day[:4]),
@@ -296,7 +300,7 @@ def _legal_basis(tx: Tx, body: Obj) -> None:
     decision["legal_basis_items"] = len(body["items"])
 
 
-def required_steps(decision: Obj, profile: RuleProfile) -> dict[str, str]:
+def required_steps(decision: Decision | Obj, profile: RuleProfile) -> dict[str, str]:
     """The steps a decision must complete or validly exempt, each with why it is required."""
     why: dict[str, str] = {}
     for step in profile.required_steps:
@@ -339,7 +343,7 @@ def _step_determined(tx: Tx, body: Obj) -> None:
     )
 
 
-def _complete_step(tx: Tx, decision: Obj, step: str, draft: str, **extra: Any) -> None:
+def _complete_step(tx: Tx, decision: Decision, step: str, draft: str, **extra: Any) -> None:
     record = decision["steps"].setdefault(step, {})
     record.update({"completed_seq": tx.seq, "draft": draft, **extra})
 
@@ -435,17 +439,18 @@ def _step(tx: Tx, body: Obj) -> None:
 # -- legality review --
 
 
-def latest_opinion(decision: Obj, draft: str) -> Obj | None:
-    found = None
+def latest_opinion(decision: Decision | Obj, draft: str) -> Opinion | None:
+    """The latest legality opinion on `draft` (None: it has none)."""
+    found: Opinion | None = None
     for opinion in decision["review"]["opinions"]:
         if opinion["draft"] == draft:
             found = opinion
     return found
 
 
-def eligible_drafts(decision: Obj) -> dict[str, Obj]:
+def eligible_drafts(decision: Decision | Obj) -> dict[str, Opinion]:
     """G5: the drafts that may go on the agenda, each with the opinion that clears it."""
-    cleared: dict[str, Obj] = {}
+    cleared: dict[str, Opinion] = {}
     for doc, draft in decision["drafts"].items():
         opinion = latest_opinion(decision, doc)
         if opinion is not None and opinion["opinion"] in (
@@ -461,7 +466,7 @@ def eligible_drafts(decision: Obj) -> dict[str, Obj]:
     return cleared
 
 
-def _reviewer(tx: Tx, decision: Obj) -> None:
+def _reviewer(tx: Tx, decision: Decision) -> None:
     unit = tx.profile(decision).legality_review_unit
     if unit is None:
         raise tx.wrong(
@@ -480,9 +485,7 @@ def _review_submitted(tx: Tx, body: Obj) -> None:
     decision = tx.decision()
     tx.drafting(decision)
     if decision["status"] == "under_legality_review":
-        raise tx.wrong(
-            f"draft {decision['review']['submitted']['draft'][:12]}… is already under review"
-        )
+        raise tx.wrong(f"draft {_submitted(decision)['draft'][:12]}… is already under review")
     tx.draft(decision, body["draft"])
     steps = decision["steps"]
     missing = [
@@ -507,8 +510,15 @@ def _review_returned(tx: Tx, body: Obj) -> None:
     tx.involve(tx.stmt.actor, decision["id"], "legality_reviewer", returned=True)
 
 
-def _same_draft(tx: Tx, decision: Obj, draft: str) -> None:
-    submitted = decision["review"]["submitted"]["draft"]
+def _submitted(decision: Decision) -> Submission:
+    """The submission under review (the decision is under legality review)."""
+    submitted = decision["review"]["submitted"]
+    assert submitted is not None
+    return submitted
+
+
+def _same_draft(tx: Tx, decision: Decision, draft: str) -> None:
+    submitted = _submitted(decision)["draft"]
     if draft != submitted:
         raise tx.wrong(
             f"{draft[:12]}… is not the draft under review ({submitted[:12]}…); "
@@ -538,7 +548,7 @@ def _review_opinion(tx: Tx, body: Obj) -> None:
         if body.get("risk_statement") is None:
             raise tx.wrong("Art. 25 requires the legal risks stated", where="body.risk_statement")
     profile = tx.profile(decision)
-    submitted = decision["review"]["submitted"]
+    submitted = _submitted(decision)
     days = profile.working_days(submitted["at"][:10], tx.day)
     if days < profile.legality_review_min_working_days:
         tx.soft(

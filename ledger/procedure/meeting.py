@@ -3,18 +3,17 @@ head's decision (gates G5, G7–G11)."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from ledger.errors import AuthorityError, GateError
 from ledger.procedure.drafting import eligible_drafts, latest_opinion
+from ledger.procedure.floor import Bar, floor_of, majority_view
+from ledger.procedure.floor import diverges as head_diverges
+from ledger.procedure.model import Agenda, Decision, Meeting, Obj, Outcome
 from ledger.procedure.profile import RuleProfile, Threshold
 from ledger.procedure.state import (
-    AGREEING,
-    APPROVING,
     DELIBERATIVE_KINDS,
     DRAFTING,
     NEEDS_REASON,
     VOTING_ROLES,
-    Obj,
     Tx,
     before,
     handles,
@@ -23,7 +22,7 @@ from ledger.procedure.state import (
 # -- meetings --
 
 
-def _meeting_clerk(tx: Tx, meeting: Obj) -> None:
+def _meeting_clerk(tx: Tx, meeting: Meeting) -> None:
     if tx.stmt.actor not in (meeting["chair"], meeting["recorder"]):
         raise tx.wrong(
             f"only the meeting's chair ({meeting['chair']}) or recorder "
@@ -59,8 +58,9 @@ def _convened(tx: Tx, body: Obj) -> None:
         raise tx.wrong("the chair or the recorder records the meeting")
     tx.new(
         "meeting",
-        tx.stmt.subject,
         {
+            "id": tx.stmt.subject,
+            "first_seq": tx.seq,
             "organ": organ["id"],
             "kind": organ["kind"],
             "year": int(tx.day[:4]),
@@ -133,7 +133,7 @@ def _minutes_confirmed(tx: Tx, body: Obj) -> None:
 # -- the agenda item --
 
 
-def _rule(tx: Tx, decision: Obj, meeting: Obj) -> str:
+def _rule(tx: Tx, decision: Decision, meeting: Meeting) -> str:
     if decision["item_class"] == "cadre":
         return "cadre"
     return tx.profile(decision).decision_rules.get(meeting["kind"], "head_decides_after_discussion")
@@ -202,9 +202,10 @@ def _agenda(tx: Tx, body: Obj) -> None:
     meeting["items"].append({"decision": decision["id"], "item": body["item"], "seq": tx.seq})
 
 
-def _open_item(tx: Tx, body: Obj) -> tuple[Obj, Obj, Obj]:
+def _open_item(tx: Tx, body: Obj) -> tuple[Decision, Agenda, Meeting]:
     decision = tx.decision(("under_deliberation",))
     agenda = decision["agenda"]
+    assert agenda is not None  # under deliberation: the item is open
     if agenda["meeting"] != body["meeting"]:
         raise tx.wrong(
             f"decision {decision['id']} is before {agenda['meeting']}, not {body['meeting']}",
@@ -214,7 +215,7 @@ def _open_item(tx: Tx, body: Obj) -> tuple[Obj, Obj, Obj]:
     return decision, agenda, meeting
 
 
-def _is_head(tx: Tx, meeting: Obj, person: str) -> bool:
+def _is_head(tx: Tx, meeting: Meeting, person: str) -> bool:
     return "head" in tx.directory.roles_at(person, meeting["organ"], meeting["at"][:10])
 
 
@@ -222,7 +223,7 @@ def _is_head(tx: Tx, meeting: Obj, person: str) -> bool:
 def _recusal(tx: Tx, body: Obj) -> None:
     decision, agenda, meeting = _open_item(tx, body)
     person = body["person"]
-    if person not in meeting["present"]:
+    if person not in (meeting["present"] or []):
         raise tx.wrong(f"{person} is not present at {meeting['id']}", where="body.person")
     if person in agenda["positions"]:
         raise tx.wrong(f"{person} has already stated a position on this item", where="body.person")
@@ -232,9 +233,16 @@ def _recusal(tx: Tx, body: Obj) -> None:
     tx.involve(person, decision["id"], "recused", meeting=meeting["id"], reason=body["reason"])
 
 
-def _voting(agenda: Obj, meeting: Obj) -> list[str]:
+def _voting(agenda: Agenda, meeting: Meeting) -> list[str]:
     """Present members who are not recused: they count for quorum and must state positions."""
-    return [p for p in meeting["present"] if p not in agenda["recusals"]]
+    return [p for p in meeting["present"] or [] if p not in agenda["recusals"]]
+
+
+def _refuse(tx: Tx, bar: Bar) -> GateError | AuthorityError:
+    """The error for what the floor of the item bars."""
+    if bar.gate is None:
+        return tx.wrong(bar.message, where=f"body.{bar.field}")
+    return tx.gate(bar.gate, bar.message, field=bar.field, conflicting_seq=bar.conflicting_seq)
 
 
 @handles("position.stated")
@@ -246,26 +254,11 @@ def _position(tx: Tx, body: Obj) -> None:
             f"a position is signed by the member ({person}) or recorded by "
             f"the meeting's recorder ({meeting['recorder']}), not by {tx.stmt.actor}"
         )
-    if person in agenda["recusals"]:
-        raise tx.wrong(
-            f"{person} recused from this item (seq {agenda['recusals'][person]['seq']})",
-            where="body.person",
-        )
     written = body.get("written_opinion_doc") is not None
-    if person not in meeting["present"]:
-        if person not in meeting["due"]:
-            raise tx.wrong(f"{person} is not a member due at {meeting['id']}", where="body.person")
-        if not written:
-            raise tx.wrong(
-                f"{person} is absent from {meeting['id']}; an absent member's "
-                "view is recorded only as a written opinion (written_opinion_doc)",
-                where="body.person",
-            )
-    if person in agenda["positions"]:
-        raise tx.wrong(
-            f"{person} has already stated a position (seq {agenda['positions'][person]['seq']})",
-            where="body.person",
-        )
+    floor = floor_of(decision, meeting, tx.directory)
+    bar = floor.standing(person, written)
+    if bar is not None:
+        raise _refuse(tx, bar)
     if stance in NEEDS_REASON and body.get("reason") is None:
         raise tx.wrong(f"a {stance} position needs its reason (Art. 30)", where="body.reason")
     if stance == "abstain" and agenda["rule"] == "head_decides_after_discussion":
@@ -275,25 +268,11 @@ def _position(tx: Tx, body: Obj) -> None:
             f"{body['order']} is not after the last speaker ({agenda['last_order']})",
             where="body.order",
         )
-    head = _is_head(tx, meeting, person)
-    if agenda["head_spoke"] is not None and not written:
-        raise tx.gate(
-            "G9",
-            f"the head spoke at order {agenda['head_spoke']}; the head speaks "
-            f"last, so {person} cannot speak after",
-            field="person",
-            conflicting_seq=next(
-                p["seq"] for p in agenda["positions"].values() if p["order"] == agenda["head_spoke"]
-            ),
-        )
+    bar = floor.turn(person, written)
+    if bar is not None:
+        raise _refuse(tx, bar)
+    head = floor.speaker(person).head
     if head:
-        waiting = [
-            p for p in _voting(agenda, meeting) if p != person and p not in agenda["positions"]
-        ]
-        if waiting:
-            raise tx.gate(
-                "G9", f"the head speaks last; still to speak: {', '.join(waiting)}", field="person"
-            )
         agenda["head_spoke"] = body["order"]
     agenda["last_order"] = body["order"]
     agenda["positions"][person] = {
@@ -344,7 +323,7 @@ def _position_confirmed(tx: Tx, body: Obj) -> None:
     )
 
 
-def _quorum(tx: Tx, decision: Obj, agenda: Obj, meeting: Obj) -> None:
+def _quorum(tx: Tx, decision: Decision, agenda: Agenda, meeting: Meeting) -> None:
     profile = tx.profile(decision)
     due = [p for p in meeting["due"] if p not in agenda["recusals"]]
     present = _voting(agenda, meeting)
@@ -357,18 +336,16 @@ def _quorum(tx: Tx, decision: Obj, agenda: Obj, meeting: Obj) -> None:
         )
 
 
-def _all_spoke(tx: Tx, agenda: Obj, meeting: Obj, *, except_head: bool) -> None:
-    waiting = [
-        p
-        for p in _voting(agenda, meeting)
-        if p not in agenda["positions"] and not (except_head and _is_head(tx, meeting, p))
-    ]
-    if waiting:
-        raise tx.gate("G9", f"no position recorded yet for {', '.join(waiting)}")
+def _all_spoke(tx: Tx, decision: Decision, meeting: Meeting) -> None:
+    """G9: the vote, or the head's decision, waits until every member who must speak has."""
+    unheard = floor_of(decision, meeting, tx.directory).unheard
+    if unheard:
+        raise tx.gate("G9", f"no position recorded yet for {', '.join(unheard)}")
 
 
-def _decide(tx: Tx, decision: Obj, agenda: Obj, outcome: str, **detail: Any) -> None:
-    agenda["outcome"] = {"outcome": outcome, "seq": tx.seq, **detail}
+def _decide(tx: Tx, decision: Decision, agenda: Agenda, result: Outcome) -> None:
+    agenda["outcome"] = result
+    outcome = result["outcome"]
     decision["deliberations"].append(agenda)
     decision["agenda"] = None
     if outcome in ("approve", "approve_with_editorial_changes", "passed"):
@@ -398,7 +375,7 @@ def _vote(tx: Tx, body: Obj) -> None:
             "record head_decision.made"
         )
     _quorum(tx, decision, agenda, meeting)
-    _all_spoke(tx, agenda, meeting, except_head=False)
+    _all_spoke(tx, decision, meeting)
     voters = _voting(agenda, meeting)
     counts, named = body["counts"], body.get("named", [])
     for index, vote in enumerate(named):
@@ -436,7 +413,12 @@ def _vote(tx: Tx, body: Obj) -> None:
         tx.involve(
             vote["person"], decision["id"], "voter", meeting=meeting["id"], vote=vote["vote"]
         )
-    _decide(tx, decision, agenda, body["result"], counts=counts, method=body["method"])
+    _decide(
+        tx,
+        decision,
+        agenda,
+        {"outcome": body["result"], "seq": tx.seq, "counts": counts, "method": body["method"]},
+    )
 
 
 def vote_threshold(
@@ -453,21 +435,6 @@ def vote_threshold(
     return profile.quorum, present, "members present"
 
 
-def majority_view(agenda: Obj) -> str | None:
-    """`approve` or `not_approve` when more than half of the members' positions lean one way
-    (the head's own position not counted); None when they split evenly."""
-    stances = [p["stance"] for p in agenda["positions"].values() if not p["head"]]
-    if not stances:
-        return None
-    yes = sum(1 for s in stances if s in AGREEING)
-    no = sum(1 for s in stances if s in ("disagree", "defer"))
-    if 2 * yes > len(stances):
-        return "approve"
-    if 2 * no > len(stances):
-        return "not_approve"
-    return None
-
-
 @handles("head_decision.made")
 def _head_decision(tx: Tx, body: Obj) -> None:
     decision, agenda, meeting = _open_item(tx, body)
@@ -479,11 +446,10 @@ def _head_decision(tx: Tx, body: Obj) -> None:
             f"{meeting['at'][:10]}; the head decides (Art. 30)"
         )
     _quorum(tx, decision, agenda, meeting)
-    _all_spoke(tx, agenda, meeting, except_head=True)
+    _all_spoke(tx, decision, meeting)
     outcome = body["outcome"]
     majority = majority_view(agenda)
-    side = "approve" if outcome in APPROVING else "not_approve"
-    diverges = majority is not None and majority != side
+    diverges = head_diverges(majority, outcome)
     if diverges and body.get("divergence_reason") is None:
         view = str(majority).replace("_", " ")
         raise tx.gate(
@@ -505,11 +471,14 @@ def _head_decision(tx: Tx, body: Obj) -> None:
         tx,
         decision,
         agenda,
-        outcome,
-        diverges=diverges,
-        divergence_reason=body.get("divergence_reason"),
-        head=tx.stmt.actor,
+        {
+            "outcome": outcome,
+            "seq": tx.seq,
+            "diverges": diverges,
+            "divergence_reason": body.get("divergence_reason"),
+            "head": tx.stmt.actor,
+        },
     )
 
 
-__all__ = ["majority_view"]
+__all__ = ["majority_view", "vote_threshold"]

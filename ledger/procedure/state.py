@@ -15,17 +15,55 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final, Literal, Protocol, overload
 
 from ledger.entry import Statement, parse_time
 from ledger.errors import AuthorityError, GateError
 from ledger.procedure.gates import refuse as gate_error
+from ledger.procedure.model import (
+    Case,
+    Catalog,
+    Decision,
+    Draft,
+    Meeting,
+    NormativeDoc,
+    Obj,
+    Organ,
+    Profiles,
+    State,
+)
 from ledger.procedure.profile import DEFAULT_PROFILE_NAME, RuleProfile
 
-Obj = dict[str, Any]
 Row = tuple[Any, ...]
+
+
+class _Person(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+class _Organ(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+
+
+class Register(Protocol):
+    """What the procedure reads of the identity register (`ledger.authority.Directory`): the
+    persons and organs registered, and who holds which post in an organ on a day."""
+
+    @property
+    def persons(self) -> Mapping[str, _Person]: ...
+    @property
+    def organs(self) -> Mapping[str, _Organ]: ...
+    def roles_at(self, person: str, organ: str, day: str) -> set[str]: ...
+    def holders_at(self, organ: str, roles: tuple[str, ...], day: str) -> list[str]: ...
+
 
 VOTING_ROLES = ("head", "deputy", "member")
 DELIBERATIVE_KINDS = ("party_group", "executive_meeting", "plenary")
@@ -65,10 +103,10 @@ APPROVING = ("approve", "approve_with_editorial_changes", "approve_pending_subst
 AGREEING = ("agree", "agree_with_modifications")
 NEEDS_REASON = ("disagree", "defer", "agree_with_modifications")
 
-PROFILES = ("ledger", "profiles")
+PROFILES: Final[tuple[Literal["ledger"], Literal["profiles"]]] = ("ledger", "profiles")
 
 
-def dumps(data: Obj) -> str:
+def dumps(data: Obj | State) -> str:
     """The stored form of a state object: sorted keys, UTF-8 text, no spaces."""
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
@@ -78,13 +116,14 @@ class Procedure:
 
     def __init__(self, loader: Callable[[str, str], Obj | None] | None = None) -> None:
         """`loader`, if given, fetches an object not yet in memory (an append loads only the
-        objects its entry touches; verify replays everything and needs none)."""
-        self.objects: dict[tuple[str, str], Obj] = {}
+        objects its entry touches; verify replays everything and needs none). An object loaded
+        is its stored JSON, which has the shape its kind declares in `model`."""
+        self.objects: dict[tuple[str, str], State | Obj] = {}
         self.loader = loader
         self.involvements: list[Row] = []
         self._staged: tuple[int, Tx] | None = None
 
-    def check(self, stmt: Statement, directory: Any, *, staged: Tx | None = None) -> None:
+    def check(self, stmt: Statement, directory: Register, *, staged: Tx | None = None) -> None:
         """Check `stmt` against the state and stage its changes for `apply`. `staged` is what
         an earlier check of the same statement at the same head staged (see `staged`): it is
         taken as it is, and no gate runs again.
@@ -123,7 +162,21 @@ class Procedure:
             changed.append(("involvements", row))
         return changed
 
-    def get(self, kind: str, ident: str) -> Obj | None:
+    @overload
+    def get(self, kind: Literal["decision"], ident: str) -> Decision | None: ...
+    @overload
+    def get(self, kind: Literal["meeting"], ident: str) -> Meeting | None: ...
+    @overload
+    def get(self, kind: Literal["catalog"], ident: str) -> Catalog | None: ...
+    @overload
+    def get(self, kind: Literal["normative_doc"], ident: str) -> NormativeDoc | None: ...
+    @overload
+    def get(self, kind: Literal["case"], ident: str) -> Case | None: ...
+    @overload
+    def get(self, kind: Literal["ledger"], ident: str) -> Profiles | None: ...
+    @overload
+    def get(self, kind: str, ident: str) -> State | None: ...
+    def get(self, kind: str, ident: str) -> State | Obj | None:
         """A state object (not a copy: do not change it)."""
         found = self.objects.get((kind, ident))
         if found is None and self.loader is not None:
@@ -151,7 +204,7 @@ class Procedure:
         }
 
 
-def _state_row(key: tuple[str, str], data: Obj) -> Row:
+def _state_row(key: tuple[str, str], data: State | Obj) -> Row:
     kind, ident = key
     return (
         kind,
@@ -170,8 +223,8 @@ class Tx:
 
     procedure: Procedure
     stmt: Statement
-    directory: Any
-    written: dict[tuple[str, str], Obj] = field(default_factory=dict)
+    directory: Register
+    written: dict[tuple[str, str], State | Obj] = field(default_factory=dict)
     involved: list[Row] = field(default_factory=list)
 
     # -- reading and writing ------------------------------------------------------------------
@@ -185,7 +238,31 @@ class Tx:
         """The business date of the entry (its own offset)."""
         return self.stmt.occurred_at[:10]
 
-    def get(self, kind: str, ident: str, *, write: bool = True) -> Obj | None:
+    @overload
+    def get(
+        self, kind: Literal["decision"], ident: str, *, write: bool = True
+    ) -> Decision | None: ...
+    @overload
+    def get(
+        self, kind: Literal["meeting"], ident: str, *, write: bool = True
+    ) -> Meeting | None: ...
+    @overload
+    def get(
+        self, kind: Literal["catalog"], ident: str, *, write: bool = True
+    ) -> Catalog | None: ...
+    @overload
+    def get(
+        self, kind: Literal["normative_doc"], ident: str, *, write: bool = True
+    ) -> NormativeDoc | None: ...
+    @overload
+    def get(self, kind: Literal["case"], ident: str, *, write: bool = True) -> Case | None: ...
+    @overload
+    def get(
+        self, kind: Literal["ledger"], ident: str, *, write: bool = True
+    ) -> Profiles | None: ...
+    @overload
+    def get(self, kind: str, ident: str, *, write: bool = True) -> State | None: ...
+    def get(self, kind: str, ident: str, *, write: bool = True) -> State | Obj | None:
         """The object, staged for writing (a copy), or as stored when `write` is False (then
         it must not be changed)."""
         key = (kind, ident)
@@ -198,15 +275,41 @@ class Tx:
             self.written[key] = copy.deepcopy(found)
         return self.written[key]
 
-    def new(self, kind: str, ident: str, data: Obj) -> Obj:
+    def new(self, kind: str, data: State) -> None:
+        """Stage a new object of `kind`; its `id` and `first_seq` (this entry's seq) are in
+        `data`."""
+        ident = data["id"]
         if self.procedure.get(kind, ident) is not None or (kind, ident) in self.written:
             raise self.wrong(f"{kind} {ident} already exists")
-        data.setdefault("id", ident)
-        data.setdefault("first_seq", self.seq)
         self.written[(kind, ident)] = data
-        return data
 
-    def need(self, kind: str, ident: str, *, where: str = "subject", write: bool = True) -> Obj:
+    @overload
+    def need(
+        self, kind: Literal["decision"], ident: str, *, where: str = ..., write: bool = ...
+    ) -> Decision: ...
+    @overload
+    def need(
+        self, kind: Literal["meeting"], ident: str, *, where: str = ..., write: bool = ...
+    ) -> Meeting: ...
+    @overload
+    def need(
+        self, kind: Literal["catalog"], ident: str, *, where: str = ..., write: bool = ...
+    ) -> Catalog: ...
+    @overload
+    def need(
+        self, kind: Literal["normative_doc"], ident: str, *, where: str = ..., write: bool = ...
+    ) -> NormativeDoc: ...
+    @overload
+    def need(
+        self, kind: Literal["case"], ident: str, *, where: str = ..., write: bool = ...
+    ) -> Case: ...
+    @overload
+    def need(
+        self, kind: Literal["ledger"], ident: str, *, where: str = ..., write: bool = ...
+    ) -> Profiles: ...
+    def need(
+        self, kind: str, ident: str, *, where: str = "subject", write: bool = True
+    ) -> State | Obj:
         found = self.get(kind, ident, write=write)
         if found is None:
             hint = f" (record {_CREATOR[kind]} first)" if kind in _CREATOR else ""
@@ -237,7 +340,7 @@ class Tx:
         self,
         gate: str,
         message: str,
-        decision: Obj,
+        decision: Decision,
         exceptions: dict[str, str],
         *,
         field: str | None = None,
@@ -263,19 +366,18 @@ class Tx:
             raise self.wrong(f"{ident!r} is not a registered person", where=where)
         return ident
 
-    def organ(self, ident: str, where: str) -> Obj:
+    def organ(self, ident: str, where: str) -> Organ:
         organ = self.directory.organs.get(ident)
         if organ is None:
             raise self.wrong(f"no organ {ident!r} in this ledger", where=where)
         return {"id": organ.id, "kind": organ.kind, "name": organ.name}
 
     def head_of(self, organ: str, day: str) -> list[str]:
-        heads: list[str] = self.directory.holders_at(organ, ("head",), day)
-        return heads
+        return self.directory.holders_at(organ, ("head",), day)
 
     # -- decisions ----------------------------------------------------------------------------
 
-    def decision(self, statuses: tuple[str, ...] | None = None) -> Obj:
+    def decision(self, statuses: tuple[str, ...] | None = None) -> Decision:
         decision = self.need("decision", self.stmt.subject)
         if statuses is not None and decision["status"] not in statuses:
             raise self.wrong(
@@ -284,7 +386,7 @@ class Tx:
             )
         return decision
 
-    def drafting(self, decision: Obj) -> None:
+    def drafting(self, decision: Decision) -> None:
         """G1: drafting work needs an initiated decision with an undertaking unit."""
         if decision["status"] in ("proposed", "initiated"):
             missing = "decision.initiated" if decision["status"] == "proposed" else ""
@@ -299,8 +401,8 @@ class Tx:
                 f"decision {decision['id']} is {decision['status']}; drafting work is over"
             )
 
-    def draft(self, decision: Obj, doc: str, where: str = "body.draft") -> Obj:
-        draft: Obj | None = decision["drafts"].get(doc)
+    def draft(self, decision: Decision, doc: str, where: str = "body.draft") -> Draft:
+        draft = decision["drafts"].get(doc)
         if draft is None:
             raise self.wrong(
                 f"{doc[:12]}… is not a draft of decision {decision['id']} "
@@ -309,7 +411,7 @@ class Tx:
             )
         return draft
 
-    def profile(self, decision: Obj) -> RuleProfile:
+    def profile(self, decision: Decision) -> RuleProfile:
         return self.procedure.profile(decision["profile"])[2]
 
     def at(self) -> str:
@@ -366,8 +468,10 @@ def profile_at(tx: Tx, day: str) -> str | None:
 
 __all__ = [
     "HANDLERS",
+    "Obj",
     "PROFILES",
     "Procedure",
+    "Register",
     "Tx",
     "before",
     "body_field",

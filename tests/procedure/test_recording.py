@@ -7,10 +7,11 @@ Every test works on a real bureau ledger (SQLite), and checks the ledger's state
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
@@ -21,6 +22,7 @@ from ledger.append import Draft
 from ledger.errors import GateRefusal, InputError
 from ledger.procedure import bodies
 from ledger.procedure.gates import GATES
+from ledger.procedure.model import Agenda
 from ledger.registry import lookup
 from tests.procedure.bureau import ALL, MEMBERS, Bureau, open_copy
 
@@ -325,7 +327,8 @@ def test_the_floor_lists_members_in_speaking_order_with_the_head_last(office: Bu
     assert item.next_speaker == "liu.yang" and item.next_order == 1
     assert item.speaker("zhang.wei").head
     why = item.may_speak("zhang.wei")
-    assert why is not None and why.startswith("G9 (Art. 30): the head speaks last")
+    assert why is not None and why.gate == "G9"
+    assert str(why).startswith("G9 (Art. 30): the head speaks last")
     with pytest.raises(InputError, match="the head speaks last"):
         meeting.position_draft(
             item, "zhang.wei", "agree", None, actor="zhang.wei", signer=office.keys["zhang.wei"]
@@ -401,15 +404,17 @@ def test_recusal_and_absence_shape_the_floor(office: Bureau) -> None:
     )
     item = meeting.floor(Ledger(office.store), "d1")
     assert item.waiting == ["liu.yang", "zhang.wei"]
-    assert item.may_speak("chen.jing") == "chen.jing recused from this item"
-    assert "absent" in (item.may_speak("zhou.min") or "")
+    recused = item.may_speak("chen.jing")
+    assert recused is not None and recused.gate is None
+    assert re.fullmatch(r"chen\.jing recused from this item \(seq \d+\)", str(recused))
+    assert "absent" in str(item.may_speak("zhou.min"))
     assert [s.person for s in item.speakers][-2:] == ["chen.jing", "zhou.min"]
 
 
 def test_a_vote_body_counts_the_named_votes() -> None:
     item = meeting.Floor(
         "d1", "m1", "party-group", "2021-05-01", "majority_of_members_due", "a", "b", (), 1,
-        False, None, {},
+        False, None, cast(Agenda, {}),
     )  # fmt: skip
     body = meeting.vote_body(item, "show_of_hands", {"a": "yes", "b": "no", "c": "yes"}, "passed")
     assert body["counts"] == {"yes": 2, "no": 1, "abstain": 0}

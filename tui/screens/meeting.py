@@ -347,7 +347,7 @@ class MeetingScreen(FormFocus, LedgerScreen):
         elif why is not None and speaker.head:
             hint.update(t("meeting.head_last", waiting=", ".join(p for p in item.waiting[:-1])))
         elif why is not None:
-            hint.update(why)
+            hint.update(str(why))
         else:
             hint.update(t("meeting.next", name=speaker.name, order=item.next_order))
 
