@@ -18,6 +18,7 @@ from ledger.app.ledger import Ledger
 from ledger.entry import decode_statement
 from ledger.errors import InputError
 from ledger.procedure.compliance import position_summary, report
+from ledger.procedure.model import Catalog, Decision
 from ledger.procedure.state import PROFILES, Procedure
 from ledger.store import reads
 
@@ -79,7 +80,7 @@ def repudiations(ledger: Ledger) -> dict[int, Obj]:
     return found
 
 
-def _repudiated_about(ledger: Ledger, state: Obj, repudiated: dict[int, Obj]) -> list[Obj]:
+def _repudiated_about(ledger: Ledger, state: Decision, repudiated: dict[int, Obj]) -> list[Obj]:
     """The repudiated entries among those about a decision: its timeline (its own entries and
     its meetings'), and every entry that gave someone a part in it."""
     if not repudiated:
@@ -269,7 +270,7 @@ def overdue(ledger: Ledger, as_of: str | None = None) -> list[Obj]:
 
 
 def late_items(
-    catalogs: Iterable[Obj], by_item: dict[tuple[str, str], Obj], today: str
+    catalogs: Iterable[Catalog], by_item: dict[tuple[str, str], Decision], today: str
 ) -> list[Obj]:
     """The G17 rows: each catalog item planned before `today` and not decided, with the
     decision taking it up (from `by_item`, keyed by catalog and item id), most overdue first."""

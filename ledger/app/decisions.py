@@ -16,6 +16,7 @@ from ledger.app.ledger import Ledger
 from ledger.authority import Directory
 from ledger.entry import decode_statement, leaf_hash, signing_message
 from ledger.errors import InputError, LedgerError
+from ledger.procedure.model import Decision
 from ledger.procedure.profile import RuleProfile
 from ledger.procedure.state import PROFILES
 from ledger.store import reads
@@ -39,7 +40,7 @@ class DecisionSummary:
         return dict(self.__dict__)
 
 
-def scope_label(decision: Obj) -> str:
+def scope_label(decision: Decision) -> str:
     scope = decision["scope"]
     parts = [
         f"{scope['catalog']}/{scope['item']}" if scope.get("item") else None,
@@ -89,7 +90,7 @@ def next_decision_id(ledger: Ledger, year: int | None = None) -> str:
     return f"d{year}-{number:02d}"
 
 
-def get_decision(ledger: Ledger, decision: str) -> Obj:
+def get_decision(ledger: Ledger, decision: str) -> Decision:
     """A decision's replayed state. Raises InputError for an unknown id."""
     found = reads.find(ledger.store, "decision", decision)
     if found is None:
@@ -97,7 +98,7 @@ def get_decision(ledger: Ledger, decision: str) -> Obj:
     return found
 
 
-def find_decision(ledger: Ledger, decision: str) -> Obj | None:
+def find_decision(ledger: Ledger, decision: str) -> Decision | None:
     """A decision's replayed state, or None when there is no such decision (yet)."""
     return reads.find(ledger.store, "decision", decision)
 
@@ -215,7 +216,7 @@ def page(
 
 def decision_view(ledger: Ledger, ident: str) -> Obj:
     """A decision's replayed state, with `organ_name`. Raises InputError for an unknown id."""
-    state = get_decision(ledger, ident)
+    state: Obj = dict(get_decision(ledger, ident))
     organ = ledger.store.directory().organs.get(state["organ"])
     state["organ_name"] = organ.name if organ is not None else state["organ"]
     return state
@@ -252,14 +253,14 @@ def which_decisions(ledger: Ledger, subjects: Sequence[str]) -> set[str]:
 
 def profile_of(ledger: Ledger, name: str) -> RuleProfile:
     """The rules of the profile version called `name` (Decree 713's when there is none)."""
-    profiles = reads.find(ledger.store, *PROFILES) or {"versions": []}
-    for version in profiles["versions"]:
+    profiles = reads.find(ledger.store, "ledger", PROFILES[1])
+    for version in [] if profiles is None else profiles["versions"]:
         if version["name"] == name:
             return RuleProfile.model_validate(version["rules"])
     return RuleProfile()
 
 
-def _decision_row(data: dict[str, Any]) -> DecisionRow:
+def _decision_row(data: Decision) -> DecisionRow:
     return DecisionRow(
         id=data["id"],
         title=data["title"],

@@ -31,14 +31,14 @@ from ledger.store import reads
 Obj = dict[str, Any]
 
 
-def _need(ledger: Ledger, kind: str, ident: str) -> Obj:
+def _need(ledger: Ledger, kind: str, ident: str) -> Any:
     found = reads.find(ledger.store, kind, ident)
     if found is None:
         raise InputError(f"no {kind} {ident!r} in this ledger", where=kind)
     return found
 
 
-def meetings(ledger: Ledger) -> list[Obj]:
+def meetings(ledger: Ledger) -> list[Meeting]:
     """Every meeting's state, the newest first."""
     found = reads.objects(ledger.store, "meeting")
     return sorted(found, key=lambda m: (m["at"], m["first_seq"]), reverse=True)
@@ -62,7 +62,7 @@ def next_meeting_id(ledger: Ledger, year: int | None = None) -> str:
     return f"mtg-{year}-{number:02d}"
 
 
-def open_meeting(ledger: Ledger, organ: str, day: str) -> Obj | None:
+def open_meeting(ledger: Ledger, organ: str, day: str) -> Meeting | None:
     """The newest meeting of `organ` on `day` whose attendance is recorded and minutes are not
     final."""
     found = reads.objects(ledger.store, "meeting", organ=organ, status="convened")
@@ -70,7 +70,7 @@ def open_meeting(ledger: Ledger, organ: str, day: str) -> Obj | None:
     return max(found, key=lambda m: (m["at"], m["first_seq"])) if found else None
 
 
-def agenda_values(ledger: Ledger, decision: Obj) -> Obj:
+def agenda_values(ledger: Ledger, decision: Decision) -> Obj:
     """What an `agenda_item.opened` of `decision` starts with (raw, as typed): its newest
     draft cleared for deliberation (G5), its organ's meeting open today and the item's number,
     the undertaking unit's leader presenting."""
@@ -83,9 +83,9 @@ def agenda_values(ledger: Ledger, decision: Obj) -> Obj:
     if meeting is not None:
         raw["meeting"] = meeting["id"]
         raw["item"] = str(len(meeting["items"]) + 1)
-    leaders = (decision.get("unit") or {}).get("leaders") or []
-    if leaders:
-        raw["presenter"] = leaders[0]
+    unit = decision["unit"]
+    if unit is not None and unit["leaders"]:
+        raw["presenter"] = unit["leaders"][0]
     return raw
 
 

@@ -37,9 +37,10 @@ def minutes_tasks(ledger: Ledger) -> list[MinutesTask]:
     if actor is None:
         return []
     open_meetings = {
-        state["agenda"]["meeting"]
+        agenda["meeting"]
         for ident, _, _ in open_items(ledger)
-        if (state := find_decision(ledger, ident)) is not None and state.get("agenda")
+        if (state := find_decision(ledger, ident)) is not None
+        and (agenda := state.get("agenda")) is not None
     }
     tasks = []
     for meeting in meetings(ledger):
@@ -119,8 +120,9 @@ def unconfirmed(ledger: Ledger, person: str | None = None) -> list[Unconfirmed]:
         state = find_decision(ledger, ident)
         if state is None:
             continue
-        for sitting in [*state["deliberations"], state["agenda"]]:
-            position = None if sitting is None else sitting["positions"].get(person)
+        sittings = [*state["deliberations"], *([state["agenda"]] if state["agenda"] else [])]
+        for sitting in sittings:
+            position = sitting["positions"].get(person)
             if position is None or position["confirmed_seq"] is not None:
                 continue
             found.append(

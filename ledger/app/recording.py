@@ -20,6 +20,7 @@ from ledger.app.forms import form, forms
 from ledger.app.ledger import Ledger
 from ledger.app.meeting import agenda_values, meetings, next_meeting_id
 from ledger.procedure.drafting import required_steps
+from ledger.procedure.model import Decision
 from ledger.procedure.profile import RuleProfile
 from ledger.procedure.state import STEP_ENTRIES
 
@@ -108,7 +109,7 @@ def next_steps(ledger: Ledger, ident: str | None) -> list[str]:
     return steps
 
 
-def _due_in_drafting(decision: Obj, profile: RuleProfile) -> str:
+def _due_in_drafting(decision: Decision, profile: RuleProfile) -> str:
     if not decision["draft_order"]:
         return "draft.versioned"
     if decision["legal_basis_seq"] is None:
@@ -151,8 +152,8 @@ def subject_for(ledger: Ledger, entry_type: str, ident: str | None) -> str:
         return next_meeting_id(ledger)
     state = None if ident is None else find_decision(ledger, ident)
     if state is not None:
-        if state.get("agenda"):
-            return str(state["agenda"]["meeting"])
+        if (agenda := state.get("agenda")) is not None:
+            return agenda["meeting"]
         if state.get("deliberations"):
             return str(state["deliberations"][-1]["meeting"])
     newest = meetings(ledger)
@@ -217,14 +218,16 @@ def start(ledger: Ledger, entry_type: str, subject: str | None) -> Obj:
             raw["opinion"] = "lawful"
         if entry_type == "agenda_item.opened":
             raw.update(agenda_values(ledger, decision))
-        if entry_type in ("position.stated", "recusal.declared", "head_decision.made",
-                          "vote.taken") and decision.get("agenda"):  # fmt: skip
-            raw["meeting"] = decision["agenda"]["meeting"]
-            raw["order"] = str(decision["agenda"]["last_order"] + 1)
+        agenda = decision.get("agenda")
+        at_the_item = ("position.stated", "recusal.declared", "head_decision.made", "vote.taken")
+        if entry_type in at_the_item and agenda is not None:
+            raw["meeting"] = agenda["meeting"]
+            raw["order"] = str(agenda["last_order"] + 1)
         if entry_type == "party_committee.reported" and profile.party_committee:
             raw["to"] = profile.party_committee
-        if entry_type == "decision.published" and decision.get("decided"):
-            raw["published_doc"] = decision["decided"]["draft"]
+        decided = decision.get("decided")
+        if entry_type == "decision.published" and decided is not None:
+            raw["published_doc"] = decided["draft"]
             raw["channels"] = "government_website"
     if entry_type == "meeting.convened" and "organ" in raw:
         heads = directory.holders_at(raw["organ"], ("head",), today)

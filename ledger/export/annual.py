@@ -20,6 +20,7 @@ from ledger.export import render
 from ledger.export.bundle import bound_checkpoint
 from ledger.export.service import state_at
 from ledger.note import b64
+from ledger.procedure.model import Decision
 from ledger.procedure.state import FLAG_STEPS
 from ledger.store import SqlStore
 from ledger.store.tables import DERIVED
@@ -33,7 +34,7 @@ STEPS = (
 )
 
 
-def _coverage(decided: list[Obj], step: str) -> Obj:
+def _coverage(decided: list[Decision], step: str) -> Obj:
     if step == "legality_review":
         done = [d["id"] for d in decided if d["review"]["opinions"]]
         exempt: list[str] = []
@@ -56,7 +57,7 @@ def _coverage(decided: list[Obj], step: str) -> Obj:
     }
 
 
-def _scope_parts(decision: Obj) -> list[str]:
+def _scope_parts(decision: Decision) -> list[str]:
     scope = decision["scope"]
     parts = []
     if scope.get("item"):

@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, overload
 
 from sqlalchemy import func, or_, select
 
+from ledger.procedure.model import Catalog, Decision, Meeting, NormativeDoc, Profiles
 from ledger.store.repository import SqlStore
 from ledger.store.tables import BLOBS, DERIVED, ENTRIES
 
@@ -24,9 +25,23 @@ INVOLVEMENTS = DERIVED["involvements"]
 ORGANS = DERIVED["organs"]
 
 
-def objects(store: SqlStore, kind: str, **where: Any) -> list[Obj]:
+@overload
+def objects(store: SqlStore, kind: Literal["decision"], **where: Any) -> list[Decision]: ...
+@overload
+def objects(store: SqlStore, kind: Literal["meeting"], **where: Any) -> list[Meeting]: ...
+@overload
+def objects(store: SqlStore, kind: Literal["catalog"], **where: Any) -> list[Catalog]: ...
+@overload
+def objects(
+    store: SqlStore, kind: Literal["normative_doc"], **where: Any
+) -> list[NormativeDoc]: ...
+@overload
+def objects(store: SqlStore, kind: Literal["ledger"], **where: Any) -> list[Profiles]: ...
+@overload
+def objects(store: SqlStore, kind: str, **where: Any) -> list[Any]: ...
+def objects(store: SqlStore, kind: str, **where: Any) -> list[Any]:
     """Every state object of `kind` whose indexed columns (`status`, `organ`, `year`) equal
-    the given values (None: any), by id."""
+    the given values (None: any), by id, in the shape `ledger.procedure.model` declares."""
     query = select(STATE.c.data).where(STATE.c.kind == kind)
     for column, value in where.items():
         if value is not None:
@@ -35,8 +50,21 @@ def objects(store: SqlStore, kind: str, **where: Any) -> list[Obj]:
         return [json.loads(data) for data in conn.execute(query.order_by(STATE.c.id)).scalars()]
 
 
-def find(store: SqlStore, kind: str, ident: str) -> Obj | None:
-    """The state object (`kind`, `ident`), or None."""
+@overload
+def find(store: SqlStore, kind: Literal["decision"], ident: str) -> Decision | None: ...
+@overload
+def find(store: SqlStore, kind: Literal["meeting"], ident: str) -> Meeting | None: ...
+@overload
+def find(store: SqlStore, kind: Literal["catalog"], ident: str) -> Catalog | None: ...
+@overload
+def find(store: SqlStore, kind: Literal["normative_doc"], ident: str) -> NormativeDoc | None: ...
+@overload
+def find(store: SqlStore, kind: Literal["ledger"], ident: str) -> Profiles | None: ...
+@overload
+def find(store: SqlStore, kind: str, ident: str) -> Any: ...
+def find(store: SqlStore, kind: str, ident: str) -> Any:
+    """The state object (`kind`, `ident`) in the shape `ledger.procedure.model` declares, or
+    None."""
     query = select(STATE.c.data).where(STATE.c.kind == kind, STATE.c.id == ident)
     with store.reading() as conn:
         data = conn.execute(query).scalar()
@@ -52,7 +80,7 @@ def ids(store: SqlStore, kind: str, among: Collection[str] | None = None) -> set
         return set(conn.execute(query).scalars())
 
 
-def containing(store: SqlStore, kind: str, fragments: Iterable[str]) -> list[Obj]:
+def containing(store: SqlStore, kind: str, fragments: Iterable[str]) -> list[Any]:
     """The objects of `kind` whose stored JSON contains one of `fragments` (a superset: the
     caller checks each object it gets), by id."""
     wanted = sorted(set(fragments))
@@ -180,7 +208,7 @@ def _where(kind: str, wanted: Filter) -> list[Any]:
 
 def page(
     store: SqlStore, kind: str, wanted: Filter, *, offset: int, limit: int, total: int | None
-) -> tuple[list[Obj], int]:
+) -> tuple[list[Any], int]:
     """One page of the objects of `kind` matching `wanted`, newest id first, with LIMIT/OFFSET
     (never the whole list), and how many match in all (`total`, when given, is not counted
     again)."""

@@ -520,7 +520,9 @@ def test_g13_only_the_approved_text_is_published(bureau: Bureau) -> None:
         "published_doc": other,
         "ref": "示教发〔2021〕1号",
     }
-    approval = decisions.get_decision(Ledger(bureau.store), "d1")["decided"]["seq"]
+    decided = decisions.get_decision(Ledger(bureau.store), "d1")["decided"]
+    assert decided is not None
+    approval = decided["seq"]
     message = refused(
         bureau,
         "G13",

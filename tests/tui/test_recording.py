@@ -207,8 +207,9 @@ async def test_a_member_signs_their_own_position_with_their_passphrase(
         await type_text(app, pilot, "demo-713")
         await pilot.press("enter")
         await settle(app, pilot)
-    state = decisions.get_decision(ledger, ident)
-    position = state["agenda"]["positions"]["gao.fei"]
+    agenda = decisions.get_decision(ledger, ident)["agenda"]
+    assert agenda is not None
+    position = agenda["positions"]["gao.fei"]
     assert (position["by"], position["order"], position["stance"]) == ("gao.fei", 1, "agree")
     assert position["confirmed_seq"] == position["seq"]  # signed by the member: confirmed
     entry = entries.statement_json(ledger, position["seq"])
@@ -327,7 +328,8 @@ async def test_a_vote_with_an_abstention_then_the_minutes_final_and_confirmed(
         await settle(app, pilot)
         held = item.meeting
         minutes = [m for m in meeting.meetings(ledger) if m["id"] == held]
-        assert minutes[0]["minutes"]["number"] == "2021年第1期纪要"
+        final = minutes[0]["minutes"]
+        assert final is not None and final["number"] == "2021年第1期纪要"
         # a member who was there confirms them
         ledger.unlock("liu.yang", PASSPHRASE)
         screen.reload()
@@ -378,8 +380,8 @@ async def test_an_absent_members_written_opinion_and_a_recusal_declared_by_the_c
         assert screen.query_one("#meeting-decide").display
         assert screen.query_one("#meeting-table").display
         assert screen.query_one("#meeting-speakers", DataTable).row_count == 4
-    state = decisions.get_decision(ledger, ident)
-    agenda = state["agenda"]
+    agenda = decisions.get_decision(ledger, ident)["agenda"]
+    assert agenda is not None
     written = agenda["positions"]["liu.yang"]
     assert written["written"] and written["by"] == "huang.li" and written["order"] == 1
     entry = entries.statement_json(ledger, written["seq"])

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -30,6 +30,7 @@ from ledger.app.decisions import find_decision
 from ledger.app.meeting import Floor
 from ledger.app.minutes import MinutesTask, Unconfirmed
 from ledger.errors import LedgerError
+from ledger.procedure.model import Decision
 from tui.i18n import t
 from tui.messages import EntriesAppended
 from tui.screens.base import LedgerScreen
@@ -63,7 +64,7 @@ class Snapshot:
     """What the meeting screen shows for one decision."""
 
     decision: str
-    state: dict[str, Any] | None
+    state: Decision | None
     floor: Floor | None
     open_meeting: str | None
     due: list[tuple[str, str]]
