@@ -110,7 +110,8 @@ def verify(
     if show:
         sys.stderr.write("\r\033[K")
     if as_json:
-        data(json.dumps(report.to_json(), ensure_ascii=False))
+        checked = {"recorded": schema.describe(), "state": schema.state, "layout": schema.schema}
+        data(json.dumps({**report.to_json(), "schema": checked}, ensure_ascii=False))
     elif report.ok:
         data(f"ok: {report.entries} entries, {report.blobs} blobs, head {report.head}")
         info(

@@ -99,6 +99,13 @@ def test_release_0_1_0_ledger_verifies_as_it_is(old_ledger: Path) -> None:
         "`ledger db upgrade` brings them to this release's"
     )
     assert dump(old_ledger) == before
+    report = json.loads(run(old_ledger, "verify", "--json").stdout)
+    assert report["ok"] is True
+    assert report["schema"] == {
+        "recorded": "release 0.1.0's schema (no revision recorded)",
+        "state": "older",
+        "layout": None,
+    }
 
 
 def test_release_0_1_0_ledger_with_a_dropped_trigger_fails_verification(old_ledger: Path) -> None:
