@@ -9,8 +9,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection
-
 from ledger import merkle
 from ledger.authority import Directory
 from ledger.checkpoints import check_against
@@ -24,7 +22,7 @@ from ledger.errors import (
     VerificationError,
 )
 from ledger.note import COSIGNATURE_V1, SignedCheckpoint, VerifierKey, b64, open_note
-from ledger.store import SqlStore
+from ledger.store import Connection, SqlStore
 from ledger.store import tree as store_tree
 from ledger.verify import VerifyReport, as_bytes, kind_of, shown
 

@@ -12,8 +12,6 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
-
 from ledger import decisions
 from ledger.export import render
 from ledger.export.bundle import bound_checkpoint
@@ -21,7 +19,7 @@ from ledger.export.service import state_at
 from ledger.note import b64
 from ledger.procedure.state import FLAG_STEPS
 from ledger.store import SqlStore
-from ledger.store.tables import DERIVED
+from ledger.store.reports import normative_documents
 
 Obj = dict[str, Any]
 STEPS = (
@@ -72,10 +70,8 @@ def _scope_parts(decision: Obj) -> list[str]:
 
 
 def _normative(view: SqlStore, year: int) -> Obj:
-    state = DERIVED["procedure_state"]
-    query = select(state.c.data).where(state.c.kind == "normative_doc", state.c.year == year)
     with view.reading() as conn:
-        docs = [json.loads(d) for d in conn.execute(query.order_by(state.c.id)).scalars()]
+        docs = [json.loads(d) for d in normative_documents(conn, year)]
     rates = decisions.filing_rates(store=view, year=year)
     required = [d["id"] for d in docs]
     filed = [d["id"] for d in docs if d["filed"] is not None]
