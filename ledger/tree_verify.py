@@ -11,7 +11,7 @@ from typing import Any
 
 from ledger import merkle
 from ledger.authority import Directory
-from ledger.checkpoints import check_against
+from ledger.checkpoints.proofs import check_against
 from ledger.entry import HEX64
 from ledger.errors import (
     CheckpointError,
