@@ -24,7 +24,7 @@ from ledger.errors import (
 from ledger.note import COSIGNATURE_V1, SignedCheckpoint, VerifierKey, b64, open_note
 from ledger.store import Connection, SqlStore
 from ledger.store import tree as store_tree
-from ledger.verify import VerifyReport, as_bytes, kind_of, shown
+from ledger.verify_report import VerifyReport, as_bytes, kind_of, shown
 
 MAX_LEVEL = 63  # a tree of at most 2**63 leaves
 MALFORMED_LEAF = bytes(32)
