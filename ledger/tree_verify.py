@@ -9,11 +9,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection
-
 from ledger import merkle
 from ledger.authority import Directory
-from ledger.checkpoints import check_against
+from ledger.checkpoints.proofs import check_against
 from ledger.entry import HEX64
 from ledger.errors import (
     CheckpointError,
@@ -24,9 +22,9 @@ from ledger.errors import (
     VerificationError,
 )
 from ledger.note import COSIGNATURE_V1, SignedCheckpoint, VerifierKey, b64, open_note
-from ledger.store import SqlStore
+from ledger.store import Connection, SqlStore
 from ledger.store import tree as store_tree
-from ledger.verify import VerifyReport, as_bytes, kind_of, shown
+from ledger.verify_report import VerifyReport, as_bytes, kind_of, shown
 
 MAX_LEVEL = 63  # a tree of at most 2**63 leaves
 MALFORMED_LEAF = bytes(32)

@@ -12,8 +12,6 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
-
 from ledger.app import accountability, decisions
 from ledger.app.ledger import Ledger
 from ledger.export import render
@@ -22,8 +20,7 @@ from ledger.export.service import state_at
 from ledger.note import b64
 from ledger.procedure.model import Decision
 from ledger.procedure.state import FLAG_STEPS
-from ledger.store import SqlStore
-from ledger.store.tables import DERIVED
+from ledger.store import SqlStore, reads
 
 Obj = dict[str, Any]
 STEPS = (
@@ -74,10 +71,7 @@ def _scope_parts(decision: Decision) -> list[str]:
 
 
 def _normative(view: SqlStore, year: int) -> Obj:
-    state = DERIVED["procedure_state"]
-    query = select(state.c.data).where(state.c.kind == "normative_doc", state.c.year == year)
-    with view.reading() as conn:
-        docs = [json.loads(d) for d in conn.execute(query.order_by(state.c.id)).scalars()]
+    docs = reads.objects(view, "normative_doc", year=year)
     rates = accountability.filing_rates(Ledger(view), year)
     required = [d["id"] for d in docs]
     filed = [d["id"] for d in docs if d["filed"] is not None]

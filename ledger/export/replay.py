@@ -16,14 +16,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
-
 from ledger.authority import Directory
 from ledger.entry import Statement, decode_statement, leaf_hash
 from ledger.errors import VerificationError
 from ledger.merkle import CompactRange
-from ledger.store import SqlStore, create_store
-from ledger.store.tables import BLOBS, CHECKPOINTS, COSIGNATURES, DERIVED, ENTRIES
+from ledger.store import SqlStore, create_store, rebuild
 from ledger.store.tree import StoredCosignature, extend_nodes
 
 BATCH = 2000
@@ -117,7 +114,7 @@ def _load(
         def flush() -> None:
             nonlocal nodes, batch, leaves
             if batch:
-                conn.execute(insert(ENTRIES), batch)
+                rebuild.insert_entries(conn, batch)
                 if tree:
                     nodes = extend_nodes(conn, batch[0]["seq"], leaves, nodes)
             batch, leaves = [], []
@@ -135,17 +132,9 @@ def _load(
                 if progress is not None:
                     progress(count)
         flush()
-        for name, rows in directory.table_rows().items():
-            columns = [column.name for column in DERIVED[name].columns]
-            values = [dict(zip(columns, row, strict=True)) for row in rows]
-            if values:
-                conn.execute(insert(DERIVED[name]), values)
-        for digest, content in blobs:
-            conn.execute(insert(BLOBS).values(sha256=digest, size=len(content), data=content))
-        for size, note in checkpoints:
-            conn.execute(insert(CHECKPOINTS).values(size=size, note=note))
-        for cosignature in cosignatures:
-            conn.execute(insert(COSIGNATURES).values(**cosignature._asdict()))
+        rebuild.insert_derived(conn, directory.table_rows())
+        rebuild.insert_blobs(conn, blobs)
+        rebuild.insert_checkpoints(conn, checkpoints, cosignatures)
     return store
 
 

@@ -1,6 +1,12 @@
-"""Storage: the SQL store and its factory."""
+"""Storage: the SQL store and its factory.
+
+`Connection` is the open transaction `SqlStore.reading()` gives (and `WriteTx.conn` holds):
+code outside the store holds one only to pass it back to the store's functions.
+"""
 
 from __future__ import annotations
+
+from sqlalchemy import Connection
 
 from ledger.store.engine import url_for
 from ledger.store.repository import Head, SqlStore, StoredRow, WriteTx
@@ -24,4 +30,13 @@ def create_store(db: str) -> SqlStore:
     return SqlStore.create(url_for(db))
 
 
-__all__ = ["Head", "SqlStore", "StoredRow", "WriteTx", "create_store", "open_store", "url_for"]
+__all__ = [
+    "Connection",
+    "Head",
+    "SqlStore",
+    "StoredRow",
+    "WriteTx",
+    "create_store",
+    "open_store",
+    "url_for",
+]

@@ -1,22 +1,19 @@
-"""SqlStore: entries, blobs and derived rows over SQLAlchemy Core, one transaction per append."""
+"""SqlStore: entries, blobs and derived rows over SQLAlchemy Core, one transaction per append.
+
+The rows it reads are in `ledger.store.rows`; what an append transaction may do is
+`ledger.store.write.WriteTx`.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import (
     Connection,
     Engine,
-    Table,
-    and_,
-    delete,
     func,
     insert,
     inspect,
@@ -26,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlmodel import SQLModel
 
-from ledger.authority import DERIVED_TABLES, LOADED_TABLES, Directory, Row
+from ledger.authority import DERIVED_TABLES, Directory, Row
 from ledger.entry import SignedEntry, decode_statement
 from ledger.errors import (
     EntryNotFoundError,
@@ -36,60 +33,34 @@ from ledger.errors import (
     StoreError,
     VerificationError,
 )
-from ledger.merkle import CompactRange
-from ledger.procedure.state import Procedure
 from ledger.store import migrations
 from ledger.store.engine import make_engine, safe_url, sqlite_path, tolerant_rows
+from ledger.store.rows import (
+    ENTRY_COLUMNS,
+    Head,
+    Register,
+    StoredRow,
+    load_directory,
+    read_head,
+    signed_since,
+    stream_rows,
+)
 from ledger.store.schema import append_only_sql, check_schema
-from ledger.store.tables import AUTHENTICATED, BLOBS, DERIVED, ENTRIES, SCHEMA_VERSION, table
-from ledger.store.tree import extend_nodes
-
-_PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
-    name: tuple(col.name for col in t.primary_key.columns) for name, t in DERIVED.items()
-}
+from ledger.store.tables import (
+    AUTHENTICATED,
+    BLOBS,
+    DERIVED,
+    ENTRIES,
+    SCHEMA_VERSION,
+    table,
+    table_named,
+    table_names,
+)
+from ledger.store.write import COPY_BATCH, WriteTx
 
 # PostgreSQL: every append transaction takes this transaction-scoped advisory lock (one per
 # database) before it reads the head, so appenders on any number of machines take turns.
 APPEND_LOCK_KEY = 7130713
-COPY_BATCH = 1000
-
-
-class StoredRow(NamedTuple):
-    """One `entries` row exactly as stored, every column."""
-
-    seq: int
-    leaf_hash: str
-    prev: str
-    type: str
-    subject: str
-    occurred_at: str
-    recorded_at: str
-    actor: str
-    key_id: str
-    statement: bytes
-    signature: bytes
-
-
-ENTRY_COLUMNS = StoredRow._fields
-
-
-@dataclass(frozen=True, slots=True)
-class Head:
-    """The last entry of the chain."""
-
-    seq: int
-    leaf_hash: str
-    recorded_at: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Register:
-    """What a store keeps between its own appends, as of `head`: the identity register and
-    the right border of the Merkle tree (if known)."""
-
-    head: Head
-    directory: Directory
-    tree: CompactRange | None
 
 
 class SqlStore:
@@ -98,7 +69,7 @@ class SqlStore:
     def __init__(self, engine: Engine, url: str) -> None:
         self.engine = engine
         self.url = url
-        self._register: _Register | None = None
+        self._register: Register | None = None
         # what the version table said when the ledger was opened (or made)
         self.recorded = migrations.Recorded(table=True, values=(migrations.HEAD,))
 
@@ -231,7 +202,7 @@ class SqlStore:
             LaterSchemaError: the schema is not one this release can upgrade.
         """
         with self.writing() as tx:
-            head = _head(tx.conn)
+            head = read_head(tx.conn)
             present = set(inspect(tx.conn).get_table_names())
             recorded = migrations.read(tx.conn, present)
             if (None if head is None else head.leaf_hash) != verified_head or (
@@ -312,8 +283,8 @@ class SqlStore:
         """Return the last entry's position and hash, or None for an empty ledger."""
         if conn is None:
             with self.reading() as own:
-                return _head(own)
-        return _head(conn)
+                return read_head(own)
+        return read_head(conn)
 
     def count(self, conn: Connection | None = None) -> int:
         """Return the number of stored entries."""
@@ -373,9 +344,9 @@ class SqlStore:
             query = query.limit(limit)
         if conn is None:
             with self.reading() as own:
-                yield from _stream(own, query)
+                yield from stream_rows(own, query)
         else:
-            yield from _stream(conn, query)
+            yield from stream_rows(conn, query)
 
     def derived_rows(
         self, conn: Connection | None = None, skip: Collection[str] | None = None
@@ -399,7 +370,7 @@ class SqlStore:
                 directory = self.directory(own)
             directory.signed_lookup = self.signed_since
             return directory
-        return _directory(conn)
+        return load_directory(conn)
 
     def signed_since(self, key_id: str, since: str, conn: Connection | None = None) -> list[int]:
         """The seqs of the entries signed with `key_id` and recorded at or after `since`
@@ -407,7 +378,7 @@ class SqlStore:
         if conn is None:
             with self.reading() as own:
                 return self.signed_since(key_id, since, own)
-        return _signed_since(conn, key_id, since)
+        return signed_since(conn, key_id, since)
 
     def blob(self, sha256: str) -> bytes:
         """Return a blob's bytes.
@@ -440,235 +411,6 @@ class SqlStore:
             yield tuple(row)
 
 
-class WriteTx:
-    """What may be done inside one append transaction.
-
-    Appends take turns, so the time between taking the lock and committing bounds the
-    throughput of all writers together. To keep it short, the store keeps the register (people,
-    keys, organs, memberships) of its last append; the next append only replays the entries
-    others appended since (one query, usually a few rows) instead of reading those tables.
-    """
-
-    def __init__(self, conn: Connection, register: _Register | None = None) -> None:
-        self.conn = conn
-        self._register = register
-        self._head: Head | None = None
-        self._head_read = False
-        # (leaf hash, statement) of each entry after the register's head, in seq order
-        self._since: list[tuple[str, bytes]] = []
-        self._directory: Directory | None = None
-        self._inserted: Head | None = None
-        self._tree: CompactRange | None = None  # the tree's right border, once known
-
-    def head(self) -> Head | None:
-        """The chain head as this transaction sees it (the lock is held)."""
-        if not self._head_read:
-            self._head = self._read_head()
-            self._head_read = True
-        return self._head
-
-    def directory(self) -> Directory:
-        """The identity register as of the head.
-
-        It is this transaction's own: the caller applies to it every entry it inserts (as
-        `append_batch` does), and the store keeps it for its next append.
-        """
-        self.head()  # reads the entries since the kept register's head, if there is one
-        if self._register is not None:
-            # People, keys, organs and memberships: the kept ones plus a replay of what
-            # others appended since. Procedure objects: loaded afresh from this transaction,
-            # on demand, as on a first append (their replay needs each entry's check).
-            directory, tree = self._register.directory, self._register.tree
-            _attach_procedure(directory, self.conn)
-            _attach_signed(directory, self.conn)
-            for leaf, data in self._since:
-                directory.apply(decode_statement(data))
-                if tree is not None:
-                    tree.append(bytes.fromhex(leaf))  # its nodes are stored already
-            self._tree = tree
-        else:
-            directory = _directory(self.conn)
-        self._register, self._since = None, []
-        self._directory = directory
-        return directory
-
-    def register_after(self) -> _Register | None:
-        """The register to keep once this transaction has committed, if it is known."""
-        if self._directory is None:
-            # Untouched (only `directory` changes it): still right for its own head, and what
-            # was appended since is replayed next time; unless entries were inserted here by a
-            # caller that did not keep the register up to date.
-            return None if self._inserted is not None else self._register
-        head = self._inserted or self._head
-        return None if head is None else _Register(head, self._directory, self._tree)
-
-    def _read_head(self) -> Head | None:
-        register = self._register
-        if register is None:
-            return _head(self.conn)
-        rows = self.conn.execute(
-            select(ENTRIES.c.seq, ENTRIES.c.leaf_hash, ENTRIES.c.recorded_at, ENTRIES.c.statement)
-            .where(ENTRIES.c.seq >= register.head.seq)
-            .order_by(ENTRIES.c.seq)
-        ).all()
-        # The kept head must still be in place, and the entries after it gap-free.
-        if (
-            not rows
-            or rows[0][1] != register.head.leaf_hash
-            or rows[-1][0] != register.head.seq + len(rows) - 1
-        ):
-            self._register = None
-            return _head(self.conn)
-        self._since = [(row[1], bytes(row[3])) for row in rows[1:]]
-        last = rows[-1]
-        return Head(last[0], last[1], last[2])
-
-    def database_time(self) -> datetime:
-        """The database server's clock (on SQLite, which has no server: this machine's)."""
-        if self.conn.dialect.name == "postgresql":
-            moment: datetime = self.conn.execute(select(func.clock_timestamp())).scalar_one()
-            return moment.astimezone(UTC)
-        stamp = self.conn.execute(text("SELECT strftime('%Y-%m-%dT%H:%M:%f', 'now')")).scalar()
-        return datetime.fromisoformat(f"{stamp}+00:00")
-
-    def missing_blobs(self, hashes: list[str]) -> list[str]:
-        """Return those of `hashes` that are not stored."""
-        if not hashes:
-            return []
-        found = set(
-            self.conn.execute(select(BLOBS.c.sha256).where(BLOBS.c.sha256.in_(hashes))).scalars()
-        )
-        return [h for h in hashes if h not in found]
-
-    def insert_many(self, entries: list[SignedEntry], changes: list[tuple[str, Row]]) -> None:
-        """Insert entries (already chained) and upsert the derived rows they changed."""
-        if entries:
-            self.conn.execute(insert(ENTRIES), [_entry_values(e) for e in entries])
-            leaves = [bytes.fromhex(e.leaf_hash) for e in entries]
-            self._tree = extend_nodes(self.conn, entries[0].seq, leaves, self._tree)
-            last = entries[-1]
-            self._inserted = Head(last.seq, last.leaf_hash, last.statement.recorded_at)
-        for name, row in changes:
-            tbl = DERIVED[name]
-            values = dict(zip((c.name for c in tbl.columns), row, strict=True))
-            keys = _PRIMARY_KEYS[name]
-            self.conn.execute(delete(tbl).where(and_(*(tbl.c[k] == values[k] for k in keys))))
-            self.conn.execute(insert(tbl).values(**values))
-
-    def load(self, name: str, rows: Iterable[tuple[Any, ...]]) -> int:
-        """Insert rows, as `SqlStore.dump` gives them, into table `name`; return how many."""
-        tbl = table_named(name)
-        columns = [col.name for col in tbl.columns]
-        count, batch = 0, []
-        for row in rows:
-            batch.append(dict(zip(columns, row, strict=True)))
-            if len(batch) == COPY_BATCH:
-                self.conn.execute(insert(tbl), batch)
-                count, batch = count + len(batch), []
-        if batch:
-            self.conn.execute(insert(tbl), batch)
-        return count + len(batch)
-
-    def put_blob(self, data: bytes) -> str:
-        """Store a blob if it is not there yet; return its SHA-256 hex."""
-        digest = hashlib.sha256(data).hexdigest()
-        exists = self.conn.execute(select(BLOBS.c.size).where(BLOBS.c.sha256 == digest)).first()
-        if exists is None:
-            self.conn.execute(insert(BLOBS).values(sha256=digest, size=len(data), data=data))
-        return digest
-
-
-def _entry_values(entry: SignedEntry) -> dict[str, Any]:
-    stmt = entry.statement
-    return {
-        "seq": stmt.seq,
-        "leaf_hash": entry.leaf_hash,
-        "prev": stmt.prev,
-        "type": stmt.type,
-        "subject": stmt.subject,
-        "occurred_at": stmt.occurred_at,
-        "recorded_at": stmt.recorded_at,
-        "actor": stmt.actor,
-        "key_id": stmt.key,
-        "statement": entry.data,
-        "signature": entry.signature,
-    }
-
-
-def _head(conn: Connection) -> Head | None:
-    query = (
-        select(ENTRIES.c.seq, ENTRIES.c.leaf_hash, ENTRIES.c.recorded_at)
-        .order_by(ENTRIES.c.seq.desc())
-        .limit(1)
-    )
-    rows = list(tolerant_rows(conn, query))
-    return Head(rows[0][0], rows[0][1], rows[0][2]) if rows else None
-
-
-def _directory(conn: Connection) -> Directory:
-    data = conn.execute(select(ENTRIES.c.statement).where(ENTRIES.c.seq == 0)).scalar()
-    if data is None:
-        return Directory()
-    rows = {
-        name: [
-            tuple(row)
-            for row in conn.execute(
-                select(DERIVED[name]).order_by(*DERIVED[name].primary_key.columns)
-            )
-        ]
-        for name in LOADED_TABLES
-    }
-    directory = Directory.from_rows(decode_statement(bytes(data)), rows)
-    _attach_procedure(directory, conn)
-    _attach_signed(directory, conn)
-    return directory
-
-
-def _attach_signed(directory: Directory, conn: Connection) -> None:
-    """Let a register loaded from derived rows ask, inside the transaction of `conn`, which
-    entries a key signed (a revocation must list those it repudiates)."""
-    directory.signed_lookup = lambda key_id, since: _signed_since(conn, key_id, since)
-
-
-def _signed_since(conn: Connection, key_id: str, since: str) -> list[int]:
-    query = (
-        select(ENTRIES.c.seq)
-        .where(ENTRIES.c.key_id == key_id, ENTRIES.c.recorded_at >= since)
-        .order_by(ENTRIES.c.seq)
-    )
-    return [int(seq) for seq in conn.execute(query).scalars()]
-
-
-def _attach_procedure(directory: Directory, conn: Connection) -> None:
-    """Give `directory` an empty procedure state that loads each object on demand, inside
-    the transaction of `conn` (an append loads only the objects its entry touches)."""
-    state = DERIVED["procedure_state"]
-
-    def load(kind: str, ident: str) -> dict[str, Any] | None:
-        query = select(state.c.data).where(state.c.kind == kind, state.c.id == ident)
-        found = conn.execute(query).scalar()
-        return None if found is None else dict(json.loads(found))
-
-    directory.procedure = Procedure(loader=load)
-
-
-def _stream(conn: Connection, query: Any) -> Iterator[StoredRow]:
-    # Values as stored: the drivers give bytes for BLOB and bytea, but SQLite may hold TEXT or
-    # NULL there in a tampered file; `ledger verify` checks each value's class.
-    for row in tolerant_rows(conn, query, yield_per=2000, plain=True):
-        yield StoredRow._make(row)
-
-
-def table_names() -> list[str]:
-    """Every table of a ledger, in an order that inserts may follow."""
-    return [tbl.name for tbl in SQLModel.metadata.sorted_tables]
-
-
-def table_named(name: str) -> Table:
-    """The table called `name`. Raises KeyError for another name."""
-    return SQLModel.metadata.tables[name]
-
-
 def _reason(exc: SQLAlchemyError) -> str:
     orig = getattr(exc, "orig", None)
     reason = str(orig if orig is not None else exc).splitlines()[0]
@@ -677,4 +419,13 @@ def _reason(exc: SQLAlchemyError) -> str:
     return reason
 
 
-__all__ = ["Head", "SqlStore", "StoredRow", "WriteTx", "table", "table_names"]
+__all__ = [
+    "ENTRY_COLUMNS",
+    "Head",
+    "SqlStore",
+    "StoredRow",
+    "WriteTx",
+    "table",
+    "table_named",
+    "table_names",
+]

@@ -182,3 +182,13 @@ class SchemaVersionRow(SQLModel, table=True):
 
 
 SCHEMA_VERSION = table(SchemaVersionRow)
+
+
+def table_names() -> list[str]:
+    """Every table of a ledger, in an order that inserts may follow."""
+    return [tbl.name for tbl in SQLModel.metadata.sorted_tables]
+
+
+def table_named(name: str) -> Table:
+    """The table called `name`. Raises KeyError for another name."""
+    return SQLModel.metadata.tables[name]

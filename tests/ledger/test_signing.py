@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from ledger import checkpoints, merkle, tree_verify
 from ledger.app import demo
+from ledger.checkpoints import record, signing
 from ledger.errors import CheckpointError, EntryHashError
 from ledger.store import SqlStore, open_store
 from ledger.store.tables import ENTRIES
@@ -311,16 +312,16 @@ def test_resuming_from_a_record_at_any_point_of_the_demo_checks_as_verify_does(
     size = built.entries
     with store.reading() as conn:
         genesis = raw(conn.execute(select(ENTRIES.c.statement).where(ENTRIES.c.seq == 0)).scalar())
-        whole, _, _ = checkpoints._verify_since(conn, store, None, size)
+        whole, _, _ = signing._verify_since(conn, store, None, size)
         expected = whole.directory.table_rows()
         for cut in range(1, size, 23):
             path = tmp_path / f"{cut}.json"
-            prefix, _, _ = checkpoints._verify_since(conn, store, None, cut)
+            prefix, _, _ = signing._verify_since(conn, store, None, cut)
             leaf = merkle.hash_leaf(genesis).hex()
-            assert checkpoints._save_state(path, leaf, prefix, key) is None
-            start, note = checkpoints._load_state(path, [key], genesis)
+            assert record.save_state(path, leaf, prefix, key) is None
+            start, note = record.load_state(path, [key], genesis)
             assert start is not None and note is None
-            resumed, _, fixes = checkpoints._verify_since(conn, store, start, size)
+            resumed, _, fixes = signing._verify_since(conn, store, start, size)
             assert resumed.tree.root() == whole.tree.root() and fixes == []
             rows = resumed.directory.table_rows()
             for name in ("persons", "keys", "organs", "memberships", "procedure_state"):
