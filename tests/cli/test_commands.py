@@ -124,6 +124,7 @@ def test_verify_json(ready: Cli) -> None:
         "head": report["head"],
         "failures": [],
         "tree": report["tree"],
+        "schema": {"recorded": "revision '0001'", "state": "current", "layout": "0001"},
     }
     assert report["tree"]["size"] == 3 and report["tree"]["checkpoints"] == 0
 
