@@ -6,6 +6,7 @@ import json
 import re
 import stat
 
+from ledger.store.migrations import HEAD
 from tests.cli.conftest import INIT, PASS, Cli, ok
 
 
@@ -124,7 +125,7 @@ def test_verify_json(ready: Cli) -> None:
         "head": report["head"],
         "failures": [],
         "tree": report["tree"],
-        "schema": {"recorded": "revision '0001'", "state": "current", "layout": "0001"},
+        "schema": {"recorded": f"revision {HEAD!r}", "state": "current", "layout": HEAD},
     }
     assert report["tree"]["size"] == 3 and report["tree"]["checkpoints"] == 0
 
