@@ -1,4 +1,5 @@
-"""The decision ledger core: entries, store, verification and the service layer."""
+"""The decision ledger: the protocol, the rules, verification, the store, the application layer
+(`ledger.app`), the exports and the command line."""
 
 import os
 

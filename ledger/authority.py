@@ -2,8 +2,11 @@
 
 The same `Directory` serves appends (loaded from the derived tables) and `ledger verify`
 (rebuilt by replaying every entry), so a rule cannot hold at one and not at the other. Rule
-breaches raise `VerificationError` subclasses carrying the `seq`; the service turns them into
-refusals when they happen at append time.
+breaches raise `VerificationError` subclasses carrying the `seq`; the write path
+(`ledger.append`) turns them into refusals when they happen at append time.
+
+The register is one object (people, keys, organs, posts and the checks on each), hence one
+module a little past the usual length.
 """
 
 from __future__ import annotations
@@ -339,9 +342,11 @@ class Directory:
         return {
             m.role
             for m in self.memberships.values()
-            if m.person == person and m.organ == organ and m.start <= day
+            if m.person == person
+            and m.organ == organ
+            and m.start <= day
             and (m.end is None or day <= m.end)
-        }  # fmt: skip
+        }
 
     def holders_at(self, organ: str, roles: tuple[str, ...], day: str) -> list[str]:
         """The persons holding any of `roles` in `organ` on `day`, in id order."""
@@ -349,10 +354,12 @@ class Directory:
             {
                 m.person
                 for m in self.memberships.values()
-                if m.organ == organ and m.role in roles and m.start <= day
+                if m.organ == organ
+                and m.role in roles
+                and m.start <= day
                 and (m.end is None or day <= m.end)
             }
-        )  # fmt: skip
+        )
 
     def keys_of(self, person: str) -> list[KeyRecord]:
         """Return every key ever bound to `person`, oldest first."""

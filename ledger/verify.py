@@ -216,8 +216,15 @@ def verify_entries(
                         seq=row.seq,
                     )
                 )
-            signed = (stmt.prev, stmt.type, stmt.subject, stmt.occurred_at, stmt.recorded_at,
-                      stmt.actor, stmt.key)  # fmt: skip
+            signed = (
+                stmt.prev,
+                stmt.type,
+                stmt.subject,
+                stmt.occurred_at,
+                stmt.recorded_at,
+                stmt.actor,
+                stmt.key,
+            )
             if row[2:9] != signed:  # StoredRow's prev … key_id, compared at once
                 for column, stored, value in zip(_COLUMNS, row[2:9], signed, strict=True):
                     if stored != value:
@@ -340,13 +347,21 @@ def verify_blobs(
 # Where each derived table's primary key and source seqs sit in its rows: a failure names the
 # last entry that shaped the row (a revocation rather than the binding, say).
 _PRIMARY = {
-    "persons": (0,), "keys": (0,), "organs": (0,), "memberships": (0, 1, 2, 4),
-    "procedure_state": (0, 1), "involvements": (0, 1, 2, 3),
-}  # fmt: skip
+    "persons": (0,),
+    "keys": (0,),
+    "organs": (0,),
+    "memberships": (0, 1, 2, 4),
+    "procedure_state": (0, 1),
+    "involvements": (0, 1, 2, 3),
+}
 _SOURCES = {
-    "persons": (2,), "keys": (5, 3), "organs": (3,), "memberships": (6, 4),
-    "procedure_state": (6,), "involvements": (3,),
-}  # fmt: skip
+    "persons": (2,),
+    "keys": (5, 3),
+    "organs": (3,),
+    "memberships": (6, 4),
+    "procedure_state": (6,),
+    "involvements": (3,),
+}
 
 
 def _source_seq(name: str, row: Row, entries: int) -> int | None:

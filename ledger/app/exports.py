@@ -189,8 +189,9 @@ def bundle(
             unlocked; no checkpoint; the key is not bound before it; a blob is missing.
     """
     path = _out(out, "out")
-    scope = Scope(parse_day(from_date, "from"), parse_day(to_date, "to"),
-                  tuple(parse_withheld(withheld)))  # fmt: skip
+    scope = Scope(
+        parse_day(from_date, "from"), parse_day(to_date, "to"), tuple(parse_withheld(withheld))
+    )
     check_out(path)
     return _done(export_bundle(ledger, out=path, scope=scope, progress=progress))
 
@@ -241,8 +242,9 @@ def write_annual_report(
     partial.write_bytes(data)
     os.replace(partial, path)
     cp = report["checkpoint"]
-    return ReportDone(path, number, fmt, cp["size"], cp["root"], report["decisions"]["total"],
-                      len(data))  # fmt: skip
+    return ReportDone(
+        path, number, fmt, cp["size"], cp["root"], report["decisions"]["total"], len(data)
+    )
 
 
 def suggested_names(ledger: Ledger) -> dict[str, str]:

@@ -316,13 +316,19 @@ def verify_proof(
             by = f"{stmt.type} by {author.person}, {stmt.recorded_at}"
             line = f"ok: seq {receipt.index} ({by}) {where}"
         witnesses = checked.checked.witnesses
-        result = {"type": "inclusion", "seq": receipt.index, "entry_type": stmt.type,
-                  "actor": None if author is None else author.person,
-                  "author_checked": author is not None,
-                  "key": None if author is None else author.key_id,
-                  "key_bound_at": None if author is None else author.bound_at,
-                  "origin": cp.origin, "size": cp.size,
-                  "signed_by": checked.checked.signers, "cosigned_by": witnesses}  # fmt: skip
+        result = {
+            "type": "inclusion",
+            "seq": receipt.index,
+            "entry_type": stmt.type,
+            "actor": None if author is None else author.person,
+            "author_checked": author is not None,
+            "key": None if author is None else author.key_id,
+            "key_bound_at": None if author is None else author.bound_at,
+            "origin": cp.origin,
+            "size": cp.size,
+            "signed_by": checked.checked.signers,
+            "cosigned_by": witnesses,
+        }
         if author is not None and not as_json:
             info(
                 f"signature checked: key {author.key_id[:12]}… bound to {author.person} at seq "
@@ -333,9 +339,14 @@ def verify_proof(
         before, after = receipts.verify_consistency_receipt(receipt, trust, old)
         a, b = before.checkpoint.checkpoint, after.checkpoint.checkpoint
         line = f"ok: {b.origin} at size {b.size} extends size {a.size}"
-        result = {"type": "consistency", "origin": b.origin, "old_size": a.size,
-                  "new_size": b.size, "signed_by": after.signers,
-                  "cosigned_by": after.witnesses}  # fmt: skip
+        result = {
+            "type": "consistency",
+            "origin": b.origin,
+            "old_size": a.size,
+            "new_size": b.size,
+            "signed_by": after.signers,
+            "cosigned_by": after.witnesses,
+        }
         witnesses = after.witnesses
     if as_json:
         data(json.dumps({"ok": True, **result}, ensure_ascii=False))

@@ -137,8 +137,10 @@ def show(
         show_decision(ctx, ident, as_json)
         return
     if not what.isdigit() or ident is not None:
-        raise InputError(f"{what!r} is not a seq; use `ledger show SEQ` or "
-                         "`ledger show decision ID`", where="SEQ")  # fmt: skip
+        raise InputError(
+            f"{what!r} is not a seq; use `ledger show SEQ` or `ledger show decision ID`",
+            where="SEQ",
+        )
     seq = parse_natural(what, where="SEQ")  # isdigit() also takes `²` and `٣`
     with open_ledger(ctx) as ledger:
         entry = entries.get_entry(ledger, seq)

@@ -205,9 +205,11 @@ def verify_bundle(
     progress, clear = _progress("verifying")
     try:
         report = check(
-            path, trust=Trust(log_keys, witnesses), kept=kept,
+            path,
+            trust=Trust(log_keys, witnesses),
+            kept=kept,
             progress=None if as_json else progress,
-        )  # fmt: skip
+        )
     finally:
         clear()
     if as_json:

@@ -153,8 +153,10 @@ def witness_status(directory: DirOption = None, as_json: JsonOption = False) -> 
     config = witness.load_witness(where)
     logs = witness.states(where)
     if as_json:
-        value = {**config.to_json(), "cosigned": [
-            {"origin": s.origin, "size": s.size, "root": b64(s.root)} for s in logs]}  # fmt: skip
+        value = {
+            **config.to_json(),
+            "cosigned": [{"origin": s.origin, "size": s.size, "root": b64(s.root)} for s in logs],
+        }
         data(json.dumps(value, ensure_ascii=False))
         return
     data(config.verifier_key.encode())

@@ -38,10 +38,10 @@ def _coverage(decided: list[Decision], step: str) -> Obj:
         required = [d["id"] for d in decided]
     else:
         done = [d["id"] for d in decided if "completed_seq" in d["steps"].get(step, {})]
-        exempt = [d["id"] for d in decided
-                  if d["steps"].get(step, {}).get("determination") == "exempt"]  # fmt: skip
-        required = [d["id"] for d in decided
-                    if any(FLAG_STEPS.get(f) == step for f in d["flags"])]  # fmt: skip
+        exempt = [
+            d["id"] for d in decided if d["steps"].get(step, {}).get("determination") == "exempt"
+        ]
+        required = [d["id"] for d in decided if any(FLAG_STEPS.get(f) == step for f in d["flags"])]
     ids = [d["id"] for d in decided]
     return {
         "numerator": len(done),
@@ -76,14 +76,20 @@ def _normative(view: SqlStore, year: int) -> Obj:
     required = [d["id"] for d in docs]
     filed = [d["id"] for d in docs if d["filed"] is not None]
     lists = {
-        "filing_rate": (
-            filed, required),
+        "filing_rate": (filed, required),
         "timeliness_rate": (
-            [d["id"] for d in docs if d["filed"] is not None and d["filed"]["on_time"]], required),
+            [d["id"] for d in docs if d["filed"] is not None and d["filed"]["on_time"]],
+            required,
+        ),
         "legality_rate": (
-            [d["id"] for d in docs if d["filed"] is not None
-             and d.get("review_result") == "no_issue"], filed),
-    }  # fmt: skip
+            [
+                d["id"]
+                for d in docs
+                if d["filed"] is not None and d.get("review_result") == "no_issue"
+            ],
+            filed,
+        ),
+    }
     for name, (numerator, denominator) in lists.items():
         rates[name]["documents"] = numerator
         rates[name]["of"] = denominator

@@ -236,8 +236,12 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def _file_type(mode: int) -> str:
-    kinds = ((stat.S_ISFIFO, "FIFO"), (stat.S_ISCHR, "character device"),
-             (stat.S_ISBLK, "block device"), (stat.S_ISSOCK, "socket"))  # fmt: skip
+    kinds = (
+        (stat.S_ISFIFO, "FIFO"),
+        (stat.S_ISCHR, "character device"),
+        (stat.S_ISBLK, "block device"),
+        (stat.S_ISSOCK, "socket"),
+    )
     return next((name for test, name in kinds if test(mode)), f"special file (mode {mode:o})")
 
 
@@ -262,9 +266,13 @@ def opened(path: Path, limits: ZipLimits | None = None) -> Iterator[Path]:
     try:
         archive = zipfile.ZipFile(path)
     except (
-        zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        ValueError,
+        EOFError,
         NotImplementedError,  # a version of the zip format Python does not read
-    ) as exc:  # fmt: skip
+    ) as exc:
         raise InputError(f"not a bag directory or a zip file ({exc})", where=str(path)) from None
     with archive, tempfile.TemporaryDirectory(prefix="ledger-bundle-") as tmp:
         limits = limits or ZipLimits()
@@ -291,9 +299,13 @@ def _checked_members(
         where = printable(name)
         pure = PurePosixPath(name)
         if (
-            not pure.parts or pure.is_absolute() or ".." in pure.parts or "\\" in name
-            or "\0" in name or ":" in pure.parts[0]
-        ):  # fmt: skip
+            not pure.parts
+            or pure.is_absolute()
+            or ".." in pure.parts
+            or "\\" in name
+            or "\0" in name
+            or ":" in pure.parts[0]
+        ):
             raise UnsafeBagError("is outside the bag (absolute, '..', a drive)", where=where)
         if len(pure.parts) < 2 and not info.is_dir():
             raise UnsafeBagError("is outside the bag's one top directory", where=where)
@@ -358,7 +370,14 @@ def _extract(
                 )
         except UnsafeBagError:
             raise
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError,
-                ValueError, OSError) as exc:  # fmt: skip
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            EOFError,
+            NotImplementedError,
+            RuntimeError,
+            ValueError,
+            OSError,
+        ) as exc:
             message = f"cannot be extracted ({printable(str(exc))})"
             raise UnsafeBagError(message, where=where) from None

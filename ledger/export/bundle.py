@@ -235,22 +235,43 @@ def write_bundle(
     )
     bag.add("ledger/keys.json", keys_json(view))
     in_scope = [
-        d for d in decisions.list_decisions(Ledger(view))
+        d
+        for d in decisions.list_decisions(Ledger(view))
         if scope.covers(decisions.get_decision(Ledger(view), d.id)["proposed_at"][:10])
-    ]  # fmt: skip
+    ]
     reports = [accountability.check(Ledger(view), d.id)[0] for d in in_scope]
     bag.add("reports/compliance.json", _pretty(reports))
     bag.add("reports/compliance.csv", _compliance_csv(reports))
     bag.add(
         "reports/decisions.csv",
         render.csv_bytes(
-            ["id", "title", "status", "organ", "year", "scope", "compliance_status",
-             "record_completeness", "last_seq"],
-            [(d.id, d.title, d.status, d.organ, d.year, d.scope,
-              r["compliance_status"], r["record_completeness"], d.last_seq)
-             for d, r in zip(in_scope, reports, strict=True)],
+            [
+                "id",
+                "title",
+                "status",
+                "organ",
+                "year",
+                "scope",
+                "compliance_status",
+                "record_completeness",
+                "last_seq",
+            ],
+            [
+                (
+                    d.id,
+                    d.title,
+                    d.status,
+                    d.organ,
+                    d.year,
+                    d.scope,
+                    r["compliance_status"],
+                    r["record_completeness"],
+                    d.last_seq,
+                )
+                for d, r in zip(in_scope, reports, strict=True)
+            ],
         ),
-    )  # fmt: skip
+    )
     directory = view.directory()
     cp = checkpoint.checkpoint
     bag.add("decisions.html", _decisions_html(view, in_scope, reports, directory, checkpoint))
@@ -287,11 +308,29 @@ def _compliance_csv(reports: list[dict[str, Any]]) -> bytes:
     rows = []
     for r in reports:
         for f in r["findings"]:
-            rows.append((r["decision"], "finding", f["check"], f["basis"], f["severity"], f["seq"],
-                         f["message"]))  # fmt: skip
+            rows.append(
+                (
+                    r["decision"],
+                    "finding",
+                    f["check"],
+                    f["basis"],
+                    f["severity"],
+                    f["seq"],
+                    f["message"],
+                )
+            )
         for e in r["exceptions"]:
-            rows.append((r["decision"], "exception", e["gate"] or e["finding"], e["basis"], "",
-                         e["seq"], e["reason"]))  # fmt: skip
+            rows.append(
+                (
+                    r["decision"],
+                    "exception",
+                    e["gate"] or e["finding"],
+                    e["basis"],
+                    "",
+                    e["seq"],
+                    e["reason"],
+                )
+            )
         if not r["findings"] and not r["exceptions"]:
             rows.append((r["decision"], r["compliance_status"], "", "", "", "", ""))
     return render.csv_bytes(
@@ -310,19 +349,23 @@ def _decisions_html(
     name = directory.organisation or cp.origin
     parts = [
         f"<h1>{render.text(name)} · 重大行政决策台账</h1>\n",
-        f"<p class=\"meta\">Decision ledger {render.text(cp.origin)} · 检查点 checkpoint: "
-        f"{cp.size} entries, root <span class=\"hash\">{render.text(b64(cp.root))}</span></p>\n",
+        f'<p class="meta">Decision ledger {render.text(cp.origin)} · 检查点 checkpoint: '
+        f'{cp.size} entries, root <span class="hash">{render.text(b64(cp.root))}</span></p>\n',
         "<h2>决策一览 Decisions</h2>\n",
         render.table(
             ["编号 id", "事项 title", "状态 status", "合规 compliance", "档案 record"],
-            [(d.id, d.title, d.status, r["compliance_status"], r["record_completeness"])
-             for d, r in zip(in_scope, reports, strict=True)],
+            [
+                (d.id, d.title, d.status, r["compliance_status"], r["record_completeness"])
+                for d, r in zip(in_scope, reports, strict=True)
+            ],
         ),
-    ]  # fmt: skip
+    ]
     for summary, report in zip(in_scope, reports, strict=True):
         rows = decisions.timeline(Ledger(view), summary.id)
-        parts.append(f"<section class=\"decision\">\n<h2>{render.text(summary.id)} "
-                     f"{render.text(summary.title)}</h2>\n")  # fmt: skip
+        parts.append(
+            f'<section class="decision">\n<h2>{render.text(summary.id)} '
+            f"{render.text(summary.title)}</h2>\n"
+        )
         parts.append(
             f'<p class="meta">状态 status: {render.text(summary.status)} · 合规 compliance: '
             f'<span class="status-{render.text(report["compliance_status"])}">'
@@ -333,10 +376,17 @@ def _decisions_html(
         parts.append(
             render.table(
                 ["seq", "日期 date", "类型 type", "人员 by"],
-                [(r.seq, r.occurred_at[:16].replace("T", " "), r.type, _person(directory, r.actor))
-                 for r in rows],
+                [
+                    (
+                        r.seq,
+                        r.occurred_at[:16].replace("T", " "),
+                        r.type,
+                        _person(directory, r.actor),
+                    )
+                    for r in rows
+                ],
             )
-        )  # fmt: skip
+        )
         parts.append("<h3>发现与例外 Findings and exceptions</h3>\n")
         parts.append(render.findings_table(report))
         if report["missing_records"]:
@@ -372,8 +422,9 @@ def _readme(origin: str, size: int, root: str) -> bytes:
 # -- the exporter's signature ------------------------------------------------------------------
 
 
-def signed_list(root: Path, *, kind: str, origin: str, cp: SignedCheckpoint, exporter: str,
-                key_id: str) -> dict[str, Any]:  # fmt: skip
+def signed_list(
+    root: Path, *, kind: str, origin: str, cp: SignedCheckpoint, exporter: str, key_id: str
+) -> dict[str, Any]:
     """The statement the exporter signs: the bag's every file (but the signature file) with
     its SHA-256, and what the export is bound to."""
     files = {name: file_sha256(root / name) for name in bag_files(root) if name != SIGNATURE_FILE}
@@ -395,8 +446,9 @@ def bundle_hash(statement: dict[str, Any]) -> str:
 
 def sign_bag(root: Path, *, kind: str, cp: SignedCheckpoint, exporter: str, key: SigningKey) -> str:
     """Write `export-signature.json` into the bag; return the bundle hash."""
-    statement = signed_list(root, kind=kind, origin=cp.checkpoint.origin, cp=cp,
-                            exporter=exporter, key_id=key.key_id)  # fmt: skip
+    statement = signed_list(
+        root, kind=kind, origin=cp.checkpoint.origin, cp=cp, exporter=exporter, key_id=key.key_id
+    )
     digest = bundle_hash(statement)
     signature = key.sign(SIGNATURE_DOMAIN + bytes.fromhex(digest))
     content = {**statement, "signature": base64.b64encode(signature).decode()}

@@ -51,8 +51,9 @@ from ledger.store import SqlStore
 from ledger.store import tree as store_tree
 from ledger.types import GENESIS, IDENTITY_TYPES
 
-REGISTER = frozenset({GENESIS, *IDENTITY_TYPES, "rule_profile.versioned", "catalog.published",
-                      "catalog.adjusted"})  # fmt: skip
+REGISTER = frozenset(
+    {GENESIS, *IDENTITY_TYPES, "rule_profile.versioned", "catalog.published", "catalog.adjusted"}
+)
 """The entry types a dossier carries whatever its decision: what a replay reads them with."""
 
 Entries = Sequence[tuple[int, bytes, bytes]]
@@ -100,9 +101,13 @@ def select(view: SqlStore, decision: str, size: int) -> list[int]:
 
 
 def _self_contained(
-    view: SqlStore, subset: SqlStore, decision: str, seqs: list[int], size: int,
+    view: SqlStore,
+    subset: SqlStore,
+    decision: str,
+    seqs: list[int],
+    size: int,
     refused: list[VerificationError],
-) -> None:  # fmt: skip
+) -> None:
     """The dossier's own entries must replay without refusal, select themselves, and show
     what the ledger shows; otherwise its readable files could not be verified from it.
 
@@ -149,8 +154,9 @@ def export_dossier(
         decisions.get_decision(Ledger(view), decision)
         check_exporter(view, cp, exporter, key)
         seqs = select(view, decision, size)
-        entries = [(seq, entry.data, entry.signature) for seq in seqs
-                   for entry in (store.get(seq),)]  # fmt: skip
+        entries = [
+            (seq, entry.data, entry.signature) for seq in seqs for entry in (store.get(seq),)
+        ]
         refused: list[VerificationError] = []
         subset = load_subset(Path(work) / "dossier.db", entries, refused.append)
         try:
@@ -166,9 +172,14 @@ def export_dossier(
             with tempfile.TemporaryDirectory(prefix=".ledger-export-", dir=out.parent) as tmp:
                 staged = Path(tmp) / out.stem
                 write_dossier(
-                    staged, entries=entries, receipts=receipts, cp=cp, view=subset,
-                    decision=decision, exporter=exporter,
-                )  # fmt: skip
+                    staged,
+                    entries=entries,
+                    receipts=receipts,
+                    cp=cp,
+                    view=subset,
+                    decision=decision,
+                    exporter=exporter,
+                )
                 digest = sign_bag(staged, kind="dossier", cp=cp, exporter=exporter, key=key)
                 finalise(staged, out)
         finally:
@@ -279,17 +290,24 @@ def dossier_html(value: dict[str, Any], cp: SignedCheckpoint, organisation: str)
     t = render.text
     parts = [
         f"<h1>决策档案 · {t(state['title'])}</h1>\n",
-        f"<p class=\"meta\">{t(organisation)} · 编号 {t(state['id'])} · 状态 {t(state['status'])}"
-        f" · 合规 <span class=\"status-{t(report['compliance_status'])}\">"
+        f'<p class="meta">{t(organisation)} · 编号 {t(state["id"])} · 状态 {t(state["status"])}'
+        f' · 合规 <span class="status-{t(report["compliance_status"])}">'
         f"{t(report['compliance_status'])}</span> · 档案 {t(report['record_completeness'])}</p>\n",
-        f"<p class=\"meta\">检查点 checkpoint {cp.checkpoint.size} · root "
-        f"<span class=\"hash\">{t(b64(cp.checkpoint.root))}</span></p>\n",
+        f'<p class="meta">检查点 checkpoint {cp.checkpoint.size} · root '
+        f'<span class="hash">{t(b64(cp.checkpoint.root))}</span></p>\n',
         "<h2>一、经过 Timeline</h2>\n",
         render.table(
             ["seq", "日期 date", "事项 type", "主体 subject", "人员 by"],
-            [(r["seq"], r["occurred_at"][:16].replace("T", " "), r["type"], r["subject"],
-              f"{r['name']} ({r['actor']})" if r["name"] else r["actor"])
-             for r in value["timeline"]],
+            [
+                (
+                    r["seq"],
+                    r["occurred_at"][:16].replace("T", " "),
+                    r["type"],
+                    r["subject"],
+                    f"{r['name']} ({r['actor']})" if r["name"] else r["actor"],
+                )
+                for r in value["timeline"]
+            ],
         ),
         "<h2>二、各环节结果 Steps and outcomes</h2>\n",
         render.table(
@@ -297,7 +315,7 @@ def dossier_html(value: dict[str, Any], cp: SignedCheckpoint, organisation: str)
             _steps(state),
         ),
         "<h2>三、会议 Meeting and positions</h2>\n",
-    ]  # fmt: skip
+    ]
     for deliberation in state["deliberations"]:
         outcome = deliberation["outcome"]
         positions = [p for p in report["positions"] if p["meeting"] == deliberation["meeting"]]
@@ -305,31 +323,54 @@ def dossier_html(value: dict[str, Any], cp: SignedCheckpoint, organisation: str)
         parts.append(
             render.table(
                 ["序 order", "成员 member", "意见 position", "理由 reason", "签署 signed", "seq"],
-                [(p["order"], f"{names.get(p['person'], p['person'])} ({p['person']})",
-                  p["stance"], p["reason"], p["signed"], p["seq"]) for p in positions],
-                classes=["dissent" if p["stance"] in ("disagree", "defer") else ""
-                         for p in positions],
+                [
+                    (
+                        p["order"],
+                        f"{names.get(p['person'], p['person'])} ({p['person']})",
+                        p["stance"],
+                        p["reason"],
+                        p["signed"],
+                        p["seq"],
+                    )
+                    for p in positions
+                ],
+                classes=[
+                    "dissent" if p["stance"] in ("disagree", "defer") else "" for p in positions
+                ],
             )
-        )  # fmt: skip
+        )
         if outcome:
             head = outcome.get("head")
             parts.append(
-                f"<p class=\"keep\">主持人决定 head's decision: {t(names.get(head, head))} — "
+                f'<p class="keep">主持人决定 head\'s decision: {t(names.get(head, head))} — '
                 f"{t(outcome.get('outcome'))} (seq {t(outcome.get('seq'))})"
-                + (f"；与多数意见不一致的理由 reason for departing from the majority: "
-                   f"{t(outcome.get('divergence_reason'))}" if outcome.get("diverges") else "")
+                + (
+                    f"；与多数意见不一致的理由 reason for departing from the majority: "
+                    f"{t(outcome.get('divergence_reason'))}"
+                    if outcome.get("diverges")
+                    else ""
+                )
                 + "</p>\n"
-            )  # fmt: skip
+            )
     parts += [
         "<h2>四、责任倒查 Responsibility trace</h2>\n",
         render.table(
             ["日期 date", "人员 person", "角色 role", "依据 basis", "当时职务 post", "seq"],
-            [(p["date"], f"{p['name']} ({p['person']})", p["role_label"], p["basis"],
-              p["roles_at_time"], p["seq"]) for p in trace["people"]],
+            [
+                (
+                    p["date"],
+                    f"{p['name']} ({p['person']})",
+                    p["role_label"],
+                    p["basis"],
+                    p["roles_at_time"],
+                    p["seq"],
+                )
+                for p in trace["people"]
+            ],
         ),
         "<h2>五、合规 Compliance</h2>\n",
         render.findings_table(report),
-    ]  # fmt: skip
+    ]
     if report["missing_records"]:
         parts.append("<h3>档案缺项 Missing records</h3>\n<ul>")
         parts += [f"<li>{t(m)}</li>" for m in report["missing_records"]]
@@ -345,8 +386,13 @@ def _steps(state: dict[str, Any]) -> list[tuple[Any, ...]]:
     if state.get("initiated_seq") is not None:
         rows.append(("启动 initiated", "", state["initiated_seq"]))
     if state.get("legal_basis_seq") is not None:
-        rows.append(("法律依据 legal basis", f"{state['legal_basis_items']} item(s)",
-                     state["legal_basis_seq"]))  # fmt: skip
+        rows.append(
+            (
+                "法律依据 legal basis",
+                f"{state['legal_basis_items']} item(s)",
+                state["legal_basis_seq"],
+            )
+        )
     for step, record in sorted(state["steps"].items()):
         outcome = (
             record.get("conclusion")
@@ -355,8 +401,13 @@ def _steps(state: dict[str, Any]) -> list[tuple[Any, ...]]:
         )
         rows.append((step, outcome, record.get("completed_seq", record.get("determined_seq"))))
     for opinion in state["review"]["opinions"]:
-        rows.append(("合法性审查 legality review", f"{opinion['opinion']} ({opinion['reviewer']})",
-                     opinion["seq"]))  # fmt: skip
+        rows.append(
+            (
+                "合法性审查 legality review",
+                f"{opinion['opinion']} ({opinion['reviewer']})",
+                opinion["seq"],
+            )
+        )
     if state.get("decided"):
         rows.append(("决定 decision", state["decided"]["outcome"], state["decided"]["seq"]))
     if state.get("party_report"):

@@ -147,6 +147,6 @@ def check_fixity(root: Path, files: Sequence[str], oxum: str) -> Fixity:
                 "bag-info.txt",
                 f"Payload-Oxum is {oxum!r}, but the payload holds "
                 f"{octets} bytes in {len(payload)} files",
-            )  # fmt: skip
+            )
         )
     return Fixity(problems, sha256)

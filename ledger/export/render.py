@@ -59,11 +59,15 @@ def findings_table(report: dict[str, Any]) -> str:
     """A compliance report's findings and documented exceptions, one a row (bundle, dossier)."""
     return table(
         ["检查 check", "依据 basis", "程度 severity", "seq", "说明 message"],
-        [(f["check"], f["basis"], f["severity"], f["seq"], f["message"])
-         for f in report["findings"]]
-        + [(e["gate"] or e["finding"], e["basis"], "exception", e["seq"], e["reason"])
-           for e in report["exceptions"]],
-    )  # fmt: skip
+        [
+            (f["check"], f["basis"], f["severity"], f["seq"], f["message"])
+            for f in report["findings"]
+        ]
+        + [
+            (e["gate"] or e["finding"], e["basis"], "exception", e["seq"], e["reason"])
+            for e in report["exceptions"]
+        ],
+    )
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")

@@ -39,10 +39,14 @@ def _columns(data: bytes, stmt: Statement | None) -> dict[str, Any]:
     canonical still gets whatever fields it has, so that verify names what is wrong."""
     if stmt is not None:
         return {
-            "prev": stmt.prev, "type": stmt.type, "subject": stmt.subject,
-            "occurred_at": stmt.occurred_at, "recorded_at": stmt.recorded_at,
-            "actor": stmt.actor, "key_id": stmt.key,
-        }  # fmt: skip
+            "prev": stmt.prev,
+            "type": stmt.type,
+            "subject": stmt.subject,
+            "occurred_at": stmt.occurred_at,
+            "recorded_at": stmt.recorded_at,
+            "actor": stmt.actor,
+            "key_id": stmt.key,
+        }
     try:
         value = json.loads(data)
     except (ValueError, RecursionError):
@@ -71,8 +75,15 @@ def load_ledger(
         StoreError: the file exists already or cannot be written.
     """
     rows = ((seq, data, signature) for seq, (data, signature) in enumerate(entries))
-    return _load(path, rows, tree=True, blobs=blobs, checkpoints=checkpoints,
-                 cosignatures=cosignatures, progress=progress)  # fmt: skip
+    return _load(
+        path,
+        rows,
+        tree=True,
+        blobs=blobs,
+        checkpoints=checkpoints,
+        cosignatures=cosignatures,
+        progress=progress,
+    )
 
 
 def load_subset(

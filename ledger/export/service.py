@@ -126,9 +126,14 @@ def export_bundle(
         with tempfile.TemporaryDirectory(prefix=".ledger-export-", dir=out.parent) as tmp:
             staged = Path(tmp) / out.stem
             written = write_bundle(
-                staged, source=store, view=view, checkpoint=cp, scope=scope, exporter=exporter,
+                staged,
+                source=store,
+                view=view,
+                checkpoint=cp,
+                scope=scope,
+                exporter=exporter,
                 progress=progress,
-            )  # fmt: skip
+            )
             if written.missing:
                 raise RefusedError(
                     f"blob {written.missing[0]} (referenced at seq "
@@ -147,8 +152,16 @@ def export_bundle(
     if scope.to_date is not None:
         body["to_date"] = scope.to_date
     entry = record_export(store, exporter, key, digest, body, now, out)
-    return ExportResult(out, "bundle", digest, cp.checkpoint, written.entries, written.blobs,
-                        tuple(sorted(scope.withheld)), entry)  # fmt: skip
+    return ExportResult(
+        out,
+        "bundle",
+        digest,
+        cp.checkpoint,
+        written.entries,
+        written.blobs,
+        tuple(sorted(scope.withheld)),
+        entry,
+    )
 
 
 def record_export(

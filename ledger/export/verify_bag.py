@@ -41,9 +41,16 @@ REQUIRED = {
     "bundle": ("Ledger-Scope-From", "Ledger-Scope-To", "Ledger-Withheld-Blobs"),
     "dossier": ("Ledger-Decision", "Ledger-Entries"),
 }
-COMMON = ("Bag-Software-Agent", "Bagging-Date", "Ledger-Export-Kind", "Ledger-Origin",
-          "Ledger-Checkpoint-Size", "Ledger-Checkpoint-Root", "Ledger-Exporter",
-          "Payload-Oxum")  # fmt: skip
+COMMON = (
+    "Bag-Software-Agent",
+    "Bagging-Date",
+    "Ledger-Export-Kind",
+    "Ledger-Origin",
+    "Ledger-Checkpoint-Size",
+    "Ledger-Checkpoint-Root",
+    "Ledger-Exporter",
+    "Payload-Oxum",
+)
 
 
 @dataclass(frozen=True)
@@ -121,9 +128,13 @@ T = TypeVar("T")
 
 
 def parsed(
-    root: Path, name: str, parse: Callable[[bytes], T], report: BundleReport,
-    kind: str = "bag", missing: str = "is missing",
-) -> T | None:  # fmt: skip
+    root: Path,
+    name: str,
+    parse: Callable[[bytes], T],
+    report: BundleReport,
+    kind: str = "bag",
+    missing: str = "is missing",
+) -> T | None:
     """File `name` of the bag, read by `parse` (which raises ValueError naming what is wrong);
     None after naming the failure: missing, unreadable or malformed."""
     try:
@@ -169,11 +180,13 @@ def read_info(root: Path, report: BundleReport) -> dict[str, str] | None:
     if found != bundle_mod.FORMAT_VERSION:
         shown = "names no export format" if found is None else f"is of export format {found}"
         report.fail(
-            "format", where, f"Bag-Software-Agent {agent!r} {shown}; this verifier "
+            "format",
+            where,
+            f"Bag-Software-Agent {agent!r} {shown}; this verifier "
             f"({bundle_mod.software_agent()}) knows export format {bundle_mod.FORMAT_VERSION} "
             "only, so it cannot check this bag: verify it with the release that wrote it, or "
             "ask for a new export",
-        )  # fmt: skip
+        )
         return None
     return info
 
@@ -183,8 +196,14 @@ def read_signature(root: Path, actual: dict[str, str], report: BundleReport) -> 
     list with the bag's other files (`actual`: path → SHA-256), naming each file that differs.
     The signature itself is checked once the exporter's key is known."""
     name = bundle_mod.SIGNATURE_FILE
-    found = parsed(root, name, _signed_list, report, "signature",
-                   "is missing: the bag is not signed by its exporter")  # fmt: skip
+    found = parsed(
+        root,
+        name,
+        _signed_list,
+        report,
+        "signature",
+        "is missing: the bag is not signed by its exporter",
+    )
     if found is None:
         return None
     value, signature = found
@@ -227,12 +246,13 @@ def _signed_list(data: bytes) -> tuple[dict[str, Any], bytes]:
         "key is not a key id (64 hex digits)": isinstance(value["key"], str)
         and bag_read.HEX64.fullmatch(value["key"]) is not None,
         "checkpoint is not {size, root}": isinstance(cp, dict)
-        and cp.keys() == {"size", "root"} and type(cp["size"]) is int
+        and cp.keys() == {"size", "root"}
+        and type(cp["size"]) is int
         and isinstance(cp["root"], str),
         "files is not {path: SHA-256 hex}": isinstance(files, dict)
         and all(isinstance(h, str) and bag_read.HEX64.fullmatch(h) for h in files.values()),
         "signature is not a string": isinstance(value["signature"], str),
-    }  # fmt: skip
+    }
     wrong = [what for what, holds in checks.items() if not holds]
     if wrong:
         raise ValueError("; ".join(wrong))
@@ -249,14 +269,18 @@ def check_binding(
     """The signed list, bag-info.txt and the bound checkpoint name the same kind, origin,
     checkpoint and exporter."""
     c = cp.checkpoint
-    bound = {"Ledger-Origin": c.origin, "Ledger-Checkpoint-Size": str(c.size),
-             "Ledger-Checkpoint-Root": b64(c.root)}  # fmt: skip
+    bound = {
+        "Ledger-Origin": c.origin,
+        "Ledger-Checkpoint-Size": str(c.size),
+        "Ledger-Checkpoint-Root": b64(c.root),
+    }
     for label, value in bound.items():
         if info[label] != value:
             report.fail(
-                "bag", "bag-info.txt",
+                "bag",
+                "bag-info.txt",
                 f"{label} is {info[label]!r}; the bound checkpoint ({CHECKPOINT}) says {value!r}",
-            )  # fmt: skip
+            )
     statement = signed.statement
     named = {
         "kind": (statement["kind"], info["Ledger-Export-Kind"], "bag-info.txt"),
@@ -267,9 +291,10 @@ def check_binding(
     for name, (theirs, ours, source) in named.items():
         if theirs != ours:
             report.fail(
-                "signature", bundle_mod.SIGNATURE_FILE,
+                "signature",
+                bundle_mod.SIGNATURE_FILE,
                 f"the exporter signed {name} {theirs!r}, but {source} says {ours!r}",
-            )  # fmt: skip
+            )
 
 
 def check_exporter_signature(
@@ -282,9 +307,10 @@ def check_exporter_signature(
     record = directory.keys.get(kid)
     if record is None or record.person != exporter or record.bound_seq >= size:
         report.fail(
-            "signature", name, f"the exporter {exporter}'s key {kid[:12]}… is not bound to "
-            "them in the bag's entries",
-        )  # fmt: skip
+            "signature",
+            name,
+            f"the exporter {exporter}'s key {kid[:12]}… is not bound to them in the bag's entries",
+        )
         return
     if not record.valid_at(last_recorded_at):
         report.fail("signature", name, f"the exporter's key {short_id(record.key_id)} was revoked")
@@ -294,9 +320,11 @@ def check_exporter_signature(
         verify_signature(record.public_key, message, signed.signature)
     except (BadSignatureError, InvalidKeyError):
         report.fail(
-            "signature", name, f"the exporter's signature (key {short_id(record.key_id)}) does "
+            "signature",
+            name,
+            f"the exporter's signature (key {short_id(record.key_id)}) does "
             "not verify: the list of files or what it is bound to was changed",
-        )  # fmt: skip
+        )
 
 
 def trusted_checkpoint(root: Path, trust: Trust, report: BundleReport) -> SignedCheckpoint | None:
@@ -330,9 +358,10 @@ def written_again(write: Callable[[], object], report: BundleReport, what: str) 
         write()
     except LedgerError as exc:
         report.fail(
-            "regenerated", None,
+            "regenerated",
+            None,
             f"the {what} cannot be written again from its entries: {exc.diagnostics()}",
-        )  # fmt: skip
+        )
         return False
     return True
 
@@ -352,9 +381,10 @@ def compare_files(root: Path, again: Path, report: BundleReport, what: str) -> N
             labels = _label_differences(root / file, again / file) if file == "bag-info.txt" else []
             for label, theirs, ours in labels:
                 report.fail(
-                    "regenerated", file,
+                    "regenerated",
+                    file,
                     f"{label} is {theirs!r}; the verified entries give {ours!r}",
-                )  # fmt: skip
+                )
             if not labels:
                 report.fail("regenerated", file, "differs from what the verified entries give")
 

@@ -214,8 +214,12 @@ def _stored(root: Path, report: BundleReport) -> Stored | None:
         lambda data: bag_read.jsonl(data, {"size": int, "note": str}),
         report,
     )
-    cosigs = parsed(root, "data/ledger/cosignatures.jsonl",
-                    lambda data: bag_read.jsonl(data, _COSIGNATURE), report)  # fmt: skip
+    cosigs = parsed(
+        root,
+        "data/ledger/cosignatures.jsonl",
+        lambda data: bag_read.jsonl(data, _COSIGNATURE),
+        report,
+    )
     if stored is None or cosigs is None:
         return None
     return (
@@ -259,17 +263,21 @@ def _verify_full(
     total = cp.checkpoint.size
     with tempfile.TemporaryDirectory(prefix="ledger-verify-bundle-") as tmp:
         store = load_ledger(
-            Path(tmp) / "bundle.db", _entry_pairs(root),
+            Path(tmp) / "bundle.db",
+            _entry_pairs(root),
             blobs=((p.name, p.read_bytes()) for p in blobs),
-            checkpoints=stored[0], cosignatures=stored[1],
+            checkpoints=stored[0],
+            cosignatures=stored[1],
             progress=None if progress is None else (lambda n: progress(n, 2 * total)),
-        )  # fmt: skip
+        )
         try:
             external = [(CHECKPOINT, cp), *kept]
             verified = verify_ledger(
-                store=store, checkpoints=external, withheld=set(withheld),
+                store=store,
+                checkpoints=external,
+                withheld=set(withheld),
                 progress=None if progress is None else (lambda d, t: progress(t + d, 2 * t)),
-            )  # fmt: skip
+            )
             report.entries, report.blobs = verified.entries, verified.blobs
             for failure in verified.ordered():
                 where = None if failure.seq is None else f"seq {failure.seq}"
@@ -279,9 +287,11 @@ def _verify_full(
                 return  # what follows would only restate the failures above
             if verified.entries != total:
                 report.fail(
-                    "checkpoint", ENTRIES, f"holds {verified.entries} entries but the bag is "
+                    "checkpoint",
+                    ENTRIES,
+                    f"holds {verified.entries} entries but the bag is "
                     f"bound to a checkpoint of size {total}",
-                )  # fmt: skip
+                )
                 return
             last = next(store.rows(since=total - 1, until=total - 1))
             check_exporter_signature(signed, store.directory(), last.recorded_at, total, report)
@@ -317,13 +327,15 @@ def _compare(
         bound = checkpoints.stored_checkpoint(store=store, size=cp.checkpoint.size)
     except EntryNotFoundError:
         report.fail(
-            "checkpoint", "data/ledger/checkpoints.jsonl",
+            "checkpoint",
+            "data/ledger/checkpoints.jsonl",
             f"does not hold the bound checkpoint (size {cp.checkpoint.size})",
-        )  # fmt: skip
+        )
         return
     (good_from, from_date), (good_to, to_date) = (
-        _day(info, "Ledger-Scope-From", report), _day(info, "Ledger-Scope-To", report)
-    )  # fmt: skip
+        _day(info, "Ledger-Scope-From", report),
+        _day(info, "Ledger-Scope-To", report),
+    )
     if not (good_from and good_to):
         return
     scope = bundle_mod.Scope(from_date, to_date, tuple(sorted(withheld.items())))
@@ -332,9 +344,14 @@ def _compare(
 
     def write() -> None:
         bundle_mod.write_bundle(
-            again, source=store, view=store, checkpoint=bound, scope=scope, exporter=exporter,
+            again,
+            source=store,
+            view=store,
+            checkpoint=bound,
+            scope=scope,
+            exporter=exporter,
             agent=info["Bag-Software-Agent"],
-        )  # fmt: skip
+        )
 
     if written_again(write, report, "bundle"):
         compare_files(root, again, report, "bundle")

@@ -44,9 +44,13 @@ Held = list[tuple[Statement, bytes, bytes]]
 
 
 def verify_dossier(
-    root: Path, info: dict[str, str], signed: Signed, cp: SignedCheckpoint, trust: Trust,
+    root: Path,
+    info: dict[str, str],
+    signed: Signed,
+    cp: SignedCheckpoint,
+    trust: Trust,
     report: BundleReport,
-) -> None:  # fmt: skip
+) -> None:
     """Check a dossier bag whose fixity, bag-info.txt, signed list and trusted checkpoint were
     checked: its entries, then its readable files written again (see the module)."""
     report.decision = info["Ledger-Decision"]  # a label: checked below against the entries
@@ -73,12 +77,18 @@ def verify_dossier(
             again = Path(tmp) / "again"
             written = written_again(
                 lambda: write_dossier(
-                    again, entries=entries, receipts=[r for r in receipts if r is not None],
-                    cp=cp, view=subset, decision=info["Ledger-Decision"],
-                    exporter=signed.statement["exporter"], agent=info["Bag-Software-Agent"],
+                    again,
+                    entries=entries,
+                    receipts=[r for r in receipts if r is not None],
+                    cp=cp,
+                    view=subset,
+                    decision=info["Ledger-Decision"],
+                    exporter=signed.statement["exporter"],
+                    agent=info["Bag-Software-Agent"],
                 ),
-                report, "dossier",
-            )  # fmt: skip
+                report,
+                "dossier",
+            )
         finally:
             subset.close()
         if written:
@@ -86,23 +96,31 @@ def verify_dossier(
 
 
 def _selects_itself(
-    subset: SqlStore, decision: str, entries: list[tuple[int, bytes, bytes]], size: int,
+    subset: SqlStore,
+    decision: str,
+    entries: list[tuple[int, bytes, bytes]],
+    size: int,
     report: BundleReport,
-) -> bool:  # fmt: skip
+) -> bool:
     """The labelled decision is in the dossier's entries, and selects exactly them."""
     try:
         chosen = select(subset, decision, size)
     except InputError:
-        report.fail("regenerated", "bag-info.txt", f"Ledger-Decision is {decision!r}, a "
-                    "decision the dossier's entries do not hold")  # fmt: skip
+        report.fail(
+            "regenerated",
+            "bag-info.txt",
+            f"Ledger-Decision is {decision!r}, a decision the dossier's entries do not hold",
+        )
         return False
     held = [seq for seq, _, _ in entries]
     if chosen != held:
         report.fail(
-            "regenerated", ENTRIES, f"are not the entries of the dossier of {decision} (held "
+            "regenerated",
+            ENTRIES,
+            f"are not the entries of the dossier of {decision} (held "
             f"but not selected: {_seqs(sorted(set(held) - set(chosen)))}; selected but not "
             f"held: {_seqs(sorted(set(chosen) - set(held)))})",
-        )  # fmt: skip
+        )
         return False
     return True
 
@@ -125,8 +143,11 @@ def _read(root: Path, size: int, report: BundleReport) -> Held | None:
     entries = lines.split(b"\n")
     signatures = sig_lines.split(b"\n")
     if entries[-1] or signatures[-1] or len(entries) != len(signatures) or len(entries) < 2:
-        report.fail("bag", ENTRIES, "entries.jsonl and signatures.txt are not lines of one list "
-                    "each ending in a newline")  # fmt: skip
+        report.fail(
+            "bag",
+            ENTRIES,
+            "entries.jsonl and signatures.txt are not lines of one list each ending in a newline",
+        )
         return None
     held: Held = []
     for number, (data, sig_line) in enumerate(zip(entries[:-1], signatures[:-1], strict=True), 1):
@@ -141,9 +162,10 @@ def _read(root: Path, size: int, report: BundleReport) -> Held | None:
             return None
         if stmt.seq >= size or (held and stmt.seq <= held[-1][0].seq):
             report.fail(
-                "sequence", f"seq {stmt.seq}", f"{where}: not in ascending seq order below the "
-                f"checkpoint's size {size}",
-            )  # fmt: skip
+                "sequence",
+                f"seq {stmt.seq}",
+                f"{where}: not in ascending seq order below the checkpoint's size {size}",
+            )
             return None
         try:
             signature = bag_read.signature_line(sig_line + b"\n", stmt.seq)
@@ -158,9 +180,13 @@ def _read(root: Path, size: int, report: BundleReport) -> Held | None:
 
 
 def _receipt(
-    root: Path, stmt: Statement, data: bytes, cp: SignedCheckpoint, trust: Trust,
+    root: Path,
+    stmt: Statement,
+    data: bytes,
+    cp: SignedCheckpoint,
+    trust: Trust,
     report: BundleReport,
-) -> tuple[int, bytes] | None:  # fmt: skip
+) -> tuple[int, bytes] | None:
     """The entry's receipt, verified against the trusted checkpoint, as the writer writes it."""
     where = f"seq {stmt.seq}"
     name = f"data/proofs/{stmt.seq}.tlog-proof"

@@ -9,6 +9,8 @@ Conventions, so that a reader of any body knows what its fields mean:
 - a field called `doc` or ending in `_doc` (one hash) or `_docs` (a list) names a stored blob;
 - `exceptions` maps a soft gate to the recorded reason for departing from it (`{"G3": "…"}`);
 - dates are `YYYY-MM-DD`; amounts are integer fen; persons, organs, decisions and meetings by id.
+
+It is long because it is declarations: every entry type's body, each field stated once.
 """
 
 from __future__ import annotations

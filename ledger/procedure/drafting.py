@@ -1,6 +1,10 @@
 """The procedure up to the legality review: the rule profile and catalog, proposal and initiation,
 drafts, the consultation steps (gates G1–G4) and the legality review (G6); `eligible_drafts`
-is what G5 lets onto an agenda."""
+is what G5 lets onto an agenda.
+
+One handler per entry type of the drafting stage, in the order the procedure takes them; they
+share the step bookkeeping, hence one module past the usual length.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,9 @@
 """Meetings and the agenda item: attendance, recusal, positions in speaking order, the vote or the
-head's decision (gates G5, G7–G11)."""
+head's decision (gates G5, G7–G11).
+
+One handler per entry type of a meeting, in the order a meeting takes; they share the item's
+helpers (the open item, the quorum, the decision taken), hence one module.
+"""
 
 from __future__ import annotations
 

@@ -12,6 +12,9 @@ always written but empty until a later entry holds `None`.
 
 `Obj` is open JSON: an entry's body before its handler has read it, or a record whose keys vary
 by kind (a procedural step's details).
+
+It is long because it is declarations only: one shape per kind of record, each field stated
+once.
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ check some other way is caught by verify, and the derived rows are the same eith
 State is plain JSON-shaped data, one object per (kind, id): a decision, meeting, catalog,
 normative document, accountability case, plus the rule profiles. Each object is one row of the
 derived table `procedure_state`; every person's part in a matter is one row of `involvements`.
+
+Its length is the `Tx` every handler works through (reading, staging, refusing, the people and
+the decision it touches): splitting it would put one object's methods in two places.
 """
 
 from __future__ import annotations

@@ -296,8 +296,9 @@ class ExportScreen(LedgerScreen):
         bar = self.query_one("#export-progress", ProgressBar)
         bar.update(total=1, progress=1)
         panel = self.query_one("#export-result", Panel)
-        checkpoint = t("export.checkpoint_value", size=result.checkpoint_size,
-                       root=result.checkpoint_root)  # fmt: skip
+        checkpoint = t(
+            "export.checkpoint_value", size=result.checkpoint_size, root=result.checkpoint_root
+        )
         pairs: list[tuple[str, str | Text]]
         if isinstance(result, ReportDone):
             self.say(t("export.report_done", year=result.year), "bold green")
@@ -315,9 +316,11 @@ class ExportScreen(LedgerScreen):
                 (t("export.hash"), Text(result.bundle_hash, style="bold")),
                 (t("export.checkpoint"), checkpoint),
                 (t("export.recorded"), t("export.seq_value", seq=result.seq)),
-                (t("export.contents"),
-                 t("export.contents_value", entries=result.entries, blobs=result.blobs)),
-            ]  # fmt: skip
+                (
+                    t("export.contents"),
+                    t("export.contents_value", entries=result.entries, blobs=result.blobs),
+                ),
+            ]
             for blob, reason in result.withheld:
                 pairs.append((t("export.withheld"), f"{blob[:16]}… {reason}"))
             self.app.post_message(EntriesAppended([result.seq]))
