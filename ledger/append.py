@@ -132,10 +132,7 @@ def append_batch(
     drafts = list(drafts)
     for draft in drafts:
         if draft.checked is None:  # a checked draft was validated by its check
-            lookup(draft.type).validate(draft.body)
-            check_id(draft.subject, where="subject")
-            if draft.occurred_at is not None:
-                parse_time(draft.occurred_at, where="--occurred-at")
+            _validate(draft)
     with store.writing() as tx:
         head = tx.head()
         directory = tx.directory()
@@ -155,6 +152,8 @@ def append_batch(
             # A draft checked at this very head is not checked again (its key, the clock and
             # the register are); one whose head moved is checked whole.
             fits = draft.checked is not None and draft.checked.fits(entry.statement)
+            if draft.checked is not None and not fits:
+                _validate(draft)  # as an unchecked draft's is, before anything else
             try:
                 directory.check(
                     entry.statement,
@@ -230,6 +229,18 @@ def _missing_blob(sha256: str) -> RefusedError:
         f"blob {sha256} is not in the ledger; add it first (`ledger blob add FILE`, or attach "
         "the file in the form)"
     )
+
+
+def _validate(draft: Draft) -> None:
+    """The draft's body fits its type, its subject is an id and its business time a time.
+
+    Raises:
+        InputError: naming the field or option.
+    """
+    lookup(draft.type).validate(draft.body)
+    check_id(draft.subject, where="subject")
+    if draft.occurred_at is not None:
+        parse_time(draft.occurred_at, where="--occurred-at")
 
 
 def _nth(index: int, drafts: list[Draft]) -> str:
