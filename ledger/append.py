@@ -195,7 +195,7 @@ def check_draft(
         directory = store.directory(conn)
         if actor not in directory.persons:
             raise InputError(f"{actor!r} is not a registered person", where=actor_where)
-        keys = [k for k in directory.keys_of(actor) if k.revoked_seq is None]
+        keys = directory.valid_keys(actor)
         if not keys:
             raise RefusedError(f"{actor} has no valid key; the registrar must bind one")
         head = store.head(conn)

@@ -241,7 +241,7 @@ class Directory:
                 raise refuse(
                     f"key {short_id(key.key_id)} was already revoked at seq {key.revoked_seq}"
                 )
-            others = [k for k in self.keys_of(subject) if k.revoked_seq is None and k != key]
+            others = [k for k in self.valid_keys(subject) if k != key]
             if subject == self.registrar and not others:
                 raise refuse(
                     "this is the registrar's last valid key; bind the registrar a new key "
@@ -364,6 +364,19 @@ class Directory:
     def keys_of(self, person: str) -> list[KeyRecord]:
         """Return every key ever bound to `person`, oldest first."""
         return sorted((k for k in self.keys.values() if k.person == person), key=_by_bound)
+
+    def valid_keys(self, person: str) -> list[KeyRecord]:
+        """`person`'s keys that are not revoked, oldest first: the newest is the one they sign
+        with."""
+        return [k for k in self.keys_of(person) if k.revoked_seq is None]
+
+    def key_of(self, key_id: str, person: str, at: str) -> KeyRecord | None:
+        """The key `key_id` when it is bound to `person` and valid at `at` (a recorded_at, see
+        `KeyRecord.valid_at`); None otherwise. What `check` requires of an entry's key."""
+        key = self.keys.get(key_id)
+        if key is None or key.person != person or not key.valid_at(at):
+            return None
+        return key
 
     # -- state --------------------------------------------------------------------------
 

@@ -281,10 +281,8 @@ def _check_row(row: StoredRow, directory: Directory) -> str | None:
     leaf = leaf_hash(bytes(row.statement))
     if leaf.hex() != row.leaf_hash or statement.seq != row.seq:
         return "hash"
-    record = directory.keys.get(statement.key)
-    if record is None or record.person != statement.actor:
-        return "key"
-    if not record.valid_at(statement.recorded_at):
+    record = directory.key_of(statement.key, statement.actor, statement.recorded_at)
+    if record is None:
         return "key"
     try:
         verify_signature(record.public_key, signing_message(leaf), bytes(row.signature))

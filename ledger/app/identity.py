@@ -140,7 +140,7 @@ def people(ledger: Ledger) -> list[PersonChoice]:
     here = set(ledger.keystore.list_ids()) if ledger.keystore is not None else set()
     choices = []
     for person in sorted(directory.persons.values(), key=lambda p: p.id):
-        valid = {k.key_id for k in directory.keys_of(person.id) if k.revoked_seq is None}
+        valid = {k.key_id for k in directory.valid_keys(person.id)}
         choices.append(PersonChoice(person.id, person.name, bool(valid & here)))
     return choices
 
@@ -324,7 +324,7 @@ def persons(ledger: Ledger) -> list[tuple[str, str, int, list[str]]]:
             p.id,
             p.name,
             p.registered_seq,
-            [k.key_id for k in directory.keys_of(p.id) if k.revoked_seq is None],
+            [k.key_id for k in directory.valid_keys(p.id)],
         )
         for p in sorted(directory.persons.values(), key=lambda p: p.registered_seq)
     ]

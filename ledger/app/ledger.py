@@ -132,7 +132,7 @@ class Ledger:
         directory = self.store.directory()
         if person not in directory.persons:
             raise InputError(f"{person!r} is not a registered person", where=where)
-        records = [k for k in directory.keys_of(person) if k.revoked_seq is None]
+        records = directory.valid_keys(person)
         if not records:
             raise RefusedError(f"{person} has no valid key; the registrar must bind one")
         for record in reversed(records):

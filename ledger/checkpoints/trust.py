@@ -89,7 +89,7 @@ def signing_keys(
         KeysError: none is there (KeyNotFoundError), a wrong passphrase, an unreadable file.
     """
     directory = store.directory()
-    records = [r for r in directory.keys_of(directory.registrar or "") if r.revoked_seq is None]
+    records = directory.valid_keys(directory.registrar or "")
     present = [r for r in records if keystore.has(r.key_id)]
     if not present:
         listed = ", ".join(short_id(r.key_id) for r in records)

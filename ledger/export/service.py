@@ -77,9 +77,8 @@ def state_at(store: SqlStore, size: int) -> Iterator[SqlStore]:
 
 def check_exporter(view: SqlStore, cp: SignedCheckpoint, exporter: str, key: SigningKey) -> None:
     directory = view.directory()
-    record = directory.keys.get(key.key_id)
     last = next(view.rows(since=cp.checkpoint.size - 1, until=cp.checkpoint.size - 1))
-    if record is None or record.person != exporter or not record.valid_at(last.recorded_at):
+    if directory.key_of(key.key_id, exporter, last.recorded_at) is None:
         raise RefusedError(
             f"{exporter}'s key {short_id(key.key_id)} is not bound to them in the ledger up to "
             f"the checkpoint (size {cp.checkpoint.size}), so an auditor could not check the "
