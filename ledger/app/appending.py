@@ -113,15 +113,7 @@ def preflight(
     run now (schema, key, authority, every gate), without signing or writing."""
     try:
         who = actor or ledger.require_signer()[0]
-        checked = check_draft(
-            store=ledger.store,
-            entry_type=entry_type,
-            subject=subject,
-            body=body,
-            actor=who,
-            now=ledger.now(),
-            occurred_at=occurred_at,
-        )
+        checked = _check(ledger, entry_type, subject, body, who, occurred_at, "actor")
     except LedgerError as exc:
         return Preflight(explain(exc))
     return Preflight(None, checked)
@@ -173,7 +165,22 @@ def record_as(
         GateRefusal, RefusedError: a rule refuses the entry. KeysError: the key is not here, or
             a wrong passphrase. In every case nothing is written.
     """
-    checked = check_draft(
+    checked = _check(ledger, entry_type, subject, body, actor, occurred_at, "--as")
+    key = ledger.key_for(actor, passphrase)
+    draft = Draft(entry_type, subject, body, actor, key, occurred_at, checked)
+    return ledger.append([draft])[0]
+
+
+def _check(
+    ledger: Ledger,
+    entry_type: str,
+    subject: str,
+    body: Obj,
+    actor: str,
+    occurred_at: str | None,
+    actor_where: str,
+) -> Checked:
+    return check_draft(
         store=ledger.store,
         entry_type=entry_type,
         subject=subject,
@@ -181,11 +188,8 @@ def record_as(
         actor=actor,
         now=ledger.now(),
         occurred_at=occurred_at,
-        actor_where="--as",
+        actor_where=actor_where,
     )
-    key = ledger.key_for(actor, passphrase)
-    draft = Draft(entry_type, subject, body, actor, key, occurred_at, checked)
-    return ledger.append([draft])[0]
 
 
 __all__ = [

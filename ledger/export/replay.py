@@ -22,6 +22,7 @@ from ledger.errors import VerificationError
 from ledger.merkle import CompactRange
 from ledger.store import SqlStore, create_store, rebuild
 from ledger.store.tree import StoredCosignature, extend_nodes
+from ledger.store.write import statement_columns
 
 BATCH = 2000
 _FIELDS = ("prev", "type", "subject", "occurred_at", "recorded_at", "actor")
@@ -38,15 +39,7 @@ def _columns(data: bytes, stmt: Statement | None) -> dict[str, Any]:
     """The denormalised columns of an entry row, from its statement. A statement that is not
     canonical still gets whatever fields it has, so that verify names what is wrong."""
     if stmt is not None:
-        return {
-            "prev": stmt.prev,
-            "type": stmt.type,
-            "subject": stmt.subject,
-            "occurred_at": stmt.occurred_at,
-            "recorded_at": stmt.recorded_at,
-            "actor": stmt.actor,
-            "key_id": stmt.key,
-        }
+        return statement_columns(stmt)
     try:
         value = json.loads(data)
     except (ValueError, RecursionError):

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, func, insert, select, text
 
 from ledger.authority import Directory, Row
-from ledger.entry import SignedEntry, decode_statement
+from ledger.entry import SignedEntry, Statement, decode_statement
 from ledger.merkle import CompactRange
 from ledger.store.rows import (
     Head,
@@ -168,11 +168,9 @@ class WriteTx:
         return digest
 
 
-def _entry_values(entry: SignedEntry) -> dict[str, Any]:
-    stmt = entry.statement
+def statement_columns(stmt: Statement) -> dict[str, Any]:
+    """The entry row's columns that repeat its statement's fields (verify proves they agree)."""
     return {
-        "seq": stmt.seq,
-        "leaf_hash": entry.leaf_hash,
         "prev": stmt.prev,
         "type": stmt.type,
         "subject": stmt.subject,
@@ -180,6 +178,15 @@ def _entry_values(entry: SignedEntry) -> dict[str, Any]:
         "recorded_at": stmt.recorded_at,
         "actor": stmt.actor,
         "key_id": stmt.key,
+    }
+
+
+def _entry_values(entry: SignedEntry) -> dict[str, Any]:
+    stmt = entry.statement
+    return {
+        "seq": stmt.seq,
+        "leaf_hash": entry.leaf_hash,
+        **statement_columns(stmt),
         "statement": entry.data,
         "signature": entry.signature,
     }
