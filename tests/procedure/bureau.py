@@ -232,6 +232,16 @@ class Bureau:
             {"meeting": meeting, "item": 1, "draft": draft, "presenter": "zhao.lei"},
         )
 
+    def seated(self, present: list[str], recused: list[str]) -> None:
+        """d1, ready, on the agenda of meeting m1 with `present` there, `recused` recused (as
+        the chair declared it)."""
+        draft = self.ready()
+        self.meeting("m1", present=present)
+        self.item("d1", "m1", draft)
+        for person in recused:
+            body = {"meeting": "m1", "person": person, "reason": "other", "declared_by": "chair"}
+            self.rec("huang.li", "recusal.declared", "d1", body)
+
     def position(
         self,
         ident: str,

@@ -77,16 +77,7 @@ def test_the_floor_predicts_every_position(
 ) -> None:
     target = tmp_path_factory.mktemp("case") / "ledger.db"  # type: ignore[attr-defined]
     for bureau in open_copy(bureau_template, target):
-        draft = bureau.ready()
-        bureau.meeting("m1", present=list(case["present"]))  # type: ignore[call-overload]
-        bureau.item("d1", "m1", draft)
-        for person in case["recused"]:  # type: ignore[attr-defined]
-            bureau.rec(
-                "huang.li",
-                "recusal.declared",
-                "d1",
-                {"meeting": "m1", "person": person, "reason": "other", "declared_by": "chair"},
-            )
+        bureau.seated(list(case["present"]), list(case["recused"]))  # type: ignore[call-overload]
         for person, written, stance in case["attempts"]:  # type: ignore[attr-defined]
             _try(bureau, person, written, stance)
         for person in ALL:  # then every member, as the state now stands

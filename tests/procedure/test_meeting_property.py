@@ -63,16 +63,7 @@ def test_meeting_gates_match_the_rules(
 ) -> None:
     target = tmp_path_factory.mktemp("case") / "ledger.db"  # type: ignore[attr-defined]
     for bureau in open_copy(bureau_template, target):
-        draft = bureau.ready()
-        bureau.meeting("m1", present=list(case["present"]))  # type: ignore[call-overload]
-        bureau.item("d1", "m1", draft)
-        for person in case["recused"]:  # type: ignore[attr-defined]
-            bureau.rec(
-                "huang.li",
-                "recusal.declared",
-                "d1",
-                {"meeting": "m1", "person": person, "reason": "other", "declared_by": "chair"},
-            )
+        bureau.seated(list(case["present"]), list(case["recused"]))  # type: ignore[call-overload]
         stances: dict[str, str] = case["stances"]  # type: ignore[assignment]
         for order, (person, stance) in enumerate(stances.items(), start=1):
             reason = None if stance == "agree" else "理由"
