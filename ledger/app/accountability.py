@@ -16,8 +16,9 @@ from typing import Any
 from ledger.app.decisions import get_decision, timeline
 from ledger.app.ledger import Ledger
 from ledger.entry import decode_statement
-from ledger.errors import InputError
+from ledger.errors import InputError, citation
 from ledger.procedure.compliance import position_summary, report
+from ledger.procedure.gates import CADRE_REGULATION
 from ledger.procedure.model import Catalog, Decision
 from ledger.procedure.state import PROFILES, Procedure
 from ledger.store import reads
@@ -35,7 +36,7 @@ ROLES = {
     "member_position": ("member's position", "Art. 30, 38 ¶3"),
     "confirmed_position": ("confirmed own position", "Art. 30"),
     "recused": ("recused", "local rules"),
-    "voter": ("vote", "cadre rules"),
+    "voter": ("vote", citation("Art. 37", CADRE_REGULATION)),
     "head_decision": ("head's decision", "Art. 30, 38"),
     "head_suspension": ("head's suspension", "Art. 37"),
     "execution_reporter": ("execution report", "Art. 40"),

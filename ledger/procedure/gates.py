@@ -12,6 +12,11 @@ from typing import Literal
 
 from ledger.errors import DECREE_713, GateBreach, GateError, citation
 
+# 《党政领导干部选拔任用工作条例》, cited by its 2014 text, whose article numbers are confirmed
+# (the 2019 revision keeps these rules; its numbering is not: collective-decision-and-documents.md
+# §3, CAD-02 and CAD-09).
+CADRE_REGULATION = "Regulations on the Selection and Appointment of Leading Cadres (2014)"
+
 
 @dataclass(frozen=True)
 class Gate:
@@ -105,9 +110,10 @@ GATES: dict[str, Gate] = {
         ),
         Gate(
             "G8",
-            "Art. 30; local and cadre rules",
+            "Art. 30",
             "hard",
-            "quorum met for the item after recusals",
+            "quorum met for the item after recusals (for a cadre item, two thirds of the members "
+            f"due: Art. 37, {CADRE_REGULATION})",
             remedy="meet_the_quorum",
         ),
         Gate(
@@ -126,11 +132,11 @@ GATES: dict[str, Gate] = {
         ),
         Gate(
             "G11",
-            None,
+            "Art. 37",
             "hard",
             "a vote passes only with the share of members due the profile requires",
             remedy="record_the_result_the_counts_give",
-            instrument="cadre rules",
+            instrument=CADRE_REGULATION,
         ),
         Gate(
             "G12",
@@ -199,4 +205,4 @@ def remedy_codes() -> set[str]:
     return {gate.remedy for gate in GATES.values()}
 
 
-__all__ = ["GATES", "Gate", "refuse", "remedy_codes"]
+__all__ = ["CADRE_REGULATION", "GATES", "Gate", "refuse", "remedy_codes"]

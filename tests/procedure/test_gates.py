@@ -10,7 +10,7 @@ import pytest
 
 from ledger.app import Ledger, accountability, decisions
 from ledger.errors import GateRefusal, RefusedError
-from ledger.procedure.gates import GATES
+from ledger.procedure.gates import CADRE_REGULATION, GATES
 from ledger.verification import verify_ledger
 from tests.procedure.bureau import ALL, MEMBERS, Bureau
 
@@ -58,8 +58,9 @@ def report(bureau: Bureau, ident: str = "d1") -> dict[str, Any]:
 def test_every_gate_is_tabled_with_an_article() -> None:
     assert list(GATES) == [f"G{n}" for n in range(1, 18)]
     assert all(g.citation and g.rule and g.remedy for g in GATES.values())
-    assert {g.instrument for g in GATES.values()} == {"Decree 713", "cadre rules"}
-    assert GATES["G11"].citation == "cadre rules" and GATES["G5"].citation == "Art. 25"
+    assert {g.instrument for g in GATES.values()} == {"Decree 713", CADRE_REGULATION}
+    assert GATES["G11"].citation == f"Art. 37, {CADRE_REGULATION}"
+    assert GATES["G5"].citation == "Art. 25"
 
 
 def test_g1_no_drafting_before_initiation_and_unit(bureau: Bureau) -> None:

@@ -130,6 +130,14 @@ async def test_a_tampered_ledger_names_the_failure_kind(
     assert failures[0][:2] == [name, "200"]
 
 
+# G11's basis as each language cites it: the cadre regulation's article, the instrument named.
+cadre_article = {
+    "en": "Art. 37, Regulations on the Selection and Appointment of Leading Cadres (2014)",
+    "zh-Hans": "《党政领导干部选拔任用工作条例》（2014年）第37条",
+    "zh-Hant": "《黨政領導幹部選拔任用工作條例》（2014年）第37條",
+}
+
+
 @pytest.mark.parametrize("language", i18n.LANGUAGES)
 def test_a_refusal_is_worded_from_its_fields(language: str) -> None:
     """Guards the refusal panel against words taken from anything but the refusal's fields: the
@@ -144,7 +152,7 @@ def test_a_refusal_is_worded_from_its_fields(language: str) -> None:
         i18n.use("en")
     words = i18n.catalog(language)
     assert shown.splitlines() == [
-        words["record.gate_hard"].format(gate="G11", article="cadre rules"),
+        words["record.gate_hard"].format(gate="G11", article=cadre_article[language]),
         words["record.gate.G11.rule"],
         words["record.ledger_says"].format(message="2 yes of 4 members due"),
         words["record.see_seq"].format(seq=41),

@@ -38,7 +38,7 @@ def refusal_text(refusal: Refusal) -> str:
     if breach is None:
         return t("record.refused", message=refusal.message)
     lines = [
-        t(f"record.gate_{breach.strength}", gate=breach.gate, article=breach.citation),
+        t(f"record.gate_{breach.strength}", gate=breach.gate, article=basis_text(breach.citation)),
         t(f"record.gate.{breach.gate}.rule"),
         t("record.ledger_says", message=breach.finding),
     ]
@@ -74,15 +74,22 @@ _ARTICLE = re.compile(r"(\d+(?:–\d+)?)(?: ¶(\d+))?")
 
 
 def basis_text(basis: str | None) -> str:
-    """The legal basis the core gives (`Art. 30, 38 ¶3`, `soft gate`) in the current language;
-    anything else as given."""
+    """The legal basis the core gives (`Art. 30, 38 ¶3`, `Art. 37, <instrument>` as
+    `ledger.errors.citation` writes it, `soft gate`) in the current language; anything else as
+    given."""
     if not basis:
         return ""
     articles = _ARTICLES.fullmatch(basis)
     if articles is not None:
-        pieces = []
-        for part in articles.group(1).split(", "):
+        parts = articles.group(1).split(", ")
+        pieces: list[str] = []
+        for index, part in enumerate(parts):
             match = _ARTICLE.fullmatch(part)
+            if match is None and pieces and index == len(parts) - 1:  # the instrument
+                listed = t("basis.articles", list=t("basis.join").join(pieces))
+                name = f"basis.{part}"
+                shown = t(name) if has(name) else part
+                return t("basis.in_instrument", articles=listed, instrument=shown)
             if match is None:
                 return basis
             number, paragraph = match.groups()
