@@ -265,6 +265,11 @@ def parse_day(text: str, *, where: str) -> date:
         raise InputError(f"{text!r} is not a date YYYY-MM-DD ({exc})", where=where) from None
 
 
+def utc_now() -> datetime:
+    """The system clock, in UTC: the one clock of the CLI and the TUI (tests pass their own)."""
+    return datetime.now(UTC)
+
+
 def ledger_today(moment: datetime) -> str:
     """The date (YYYY-MM-DD) of an aware moment where the ledger's business happens (UTC+08:00):
     every "today" of the ledger (undue delay, the dashboard) is this one, never the date of the

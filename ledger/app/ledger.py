@@ -14,23 +14,18 @@ threads. Nothing here prompts, prints or imports a UI.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
 from keys import KeyNotFoundError, KeyStore, SigningKey, short_id
 from ledger.append import Draft, append_batch
-from ledger.entry import SignedEntry, ledger_today
+from ledger.entry import SignedEntry, ledger_today, utc_now
 from ledger.errors import InputError, RefusedError
 from ledger.settings import default_home
 from ledger.store import SqlStore, open_store
 
 Passphrase = str | Callable[[], str]
-
-
-def utc_now() -> datetime:
-    """The system clock, in UTC."""
-    return datetime.now(UTC)
 
 
 class Ledger:
@@ -170,4 +165,4 @@ class Ledger:
         return append_batch(store=self.store, drafts=drafts, now=self.clock)
 
 
-__all__ = ["Ledger", "Passphrase", "utc_now"]
+__all__ = ["Ledger", "Passphrase"]

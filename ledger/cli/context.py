@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -73,8 +73,10 @@ def check_options(*, subject: str | None = None, occurred_at: str | None = None)
 
 
 def now() -> datetime:
-    """The system clock, in UTC."""
-    return datetime.now(UTC)
+    """The system clock (`ledger.entry.utc_now`); tests replace this one."""
+    from ledger.entry import utc_now
+
+    return utc_now()
 
 
 def passphrase(prompt: str, *, confirm: bool = False) -> str:
