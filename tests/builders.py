@@ -15,6 +15,7 @@ from ledger.app import Ledger, entries
 from ledger.app.identity import LedgerIdentity, init_ledger
 from ledger.append import Draft, append_entry
 from ledger.entry import SignedEntry, possession_message
+from ledger.procedure.profile import DEFAULT_PROFILE_NAME
 from ledger.store import SqlStore, open_store
 
 if TYPE_CHECKING:
@@ -94,7 +95,8 @@ def new_ledger(
     db = str(directory / name) if backend is None else backend.new_db(directory)
     clock = Clock()
     registrar = seeded_key("li.na")
-    identity = LedgerIdentity(ORIGIN, "示例区教育局", "li.na", "李娜")
+    # release 0.1.0's profile name, as the pinned vectors of the entry format were made with
+    identity = LedgerIdentity(ORIGIN, "示例区教育局", "li.na", "李娜", DEFAULT_PROFILE_NAME)
     store, _ = init_ledger(db=db, identity=identity, registrar_key=registrar, now=clock())
     recorder = db if backend is None else backend.recorder_db(db)
     if recorder != db:

@@ -31,6 +31,7 @@ from ledger.append import Draft, append_entry
 from ledger.entry import possession_message
 from ledger.errors import InputError, RefusedError
 from ledger.procedure.bodies import head_decision_body, position_body
+from ledger.procedure.profile import DEFAULT_PROFILE_NAME
 from ledger.store import SqlStore
 
 DEMO_PASSPHRASE = "demo-713"
@@ -263,7 +264,11 @@ def build(directory: Path, *, seed: bytes | None = None) -> Demo:
     rotated = new_key("chen.jing/2")  # chen.jing's new key after she changes posts
     keystore.save(rotated, DEMO_PASSPHRASE)
 
-    identity = LedgerIdentity(ORIGIN, ORGANISATION, REGISTRAR[0], REGISTRAR[1])
+    # The year as it was recorded then: under release 0.1.0's profile and its edition-1 checks
+    # (`ledger init` now names the edition-2 profile for a new ledger).
+    identity = LedgerIdentity(
+        ORIGIN, ORGANISATION, REGISTRAR[0], REGISTRAR[1], rule_profile=DEFAULT_PROFILE_NAME
+    )
     start = datetime.fromisoformat("2020-01-02T08:30:00+08:00")
     store, _ = init_ledger(
         db=str(db), identity=identity, registrar_key=keys[REGISTRAR[0]], now=start
@@ -290,6 +295,16 @@ def _binding(key: SigningKey, person: str) -> dict[str, Any]:
     }
 
 
+# The district's own rules in 2020 (its implementing measures): who reviews legality, where the
+# Art. 31 report goes, what a large fund is, the year's holidays.
+DISTRICT_RULES: dict[str, Any] = {
+    "legality_review_unit": "legal-office",
+    "party_committee": "party-group",
+    "large_fund_fen": 100_000_000,
+    "holidays": HOLIDAYS_2020,
+}
+
+
 def _setup(s: _Scribe, keys: dict[str, SigningKey]) -> None:
     reg, at = REGISTRAR[0], "2020-01-02T09:00:00+08:00"
     for person, name in PEOPLE:
@@ -307,12 +322,7 @@ def _setup(s: _Scribe, keys: dict[str, SigningKey]) -> None:
         {
             "version": 2,
             "effective_from": "2020-01-01",
-            "rules": {
-                "legality_review_unit": "legal-office",
-                "party_committee": "party-group",
-                "large_fund_fen": 100_000_000,
-                "holidays": HOLIDAYS_2020,
-            },
+            "rules": DISTRICT_RULES,
             "reason": "依据《示例区重大行政决策程序实施办法》：合法性审查由局法制科承担，"
             "重大事项出台前报局党组；大额资金标准为100万元。",
         },

@@ -18,12 +18,13 @@ from ledger.append import Draft, append_batch, check_id
 from ledger.checkpoints import check_origin
 from ledger.entry import HEX64, SignedEntry, format_utc, parse_time, possession_message
 from ledger.errors import InputError, LedgerError, RefusedError, StoreError
+from ledger.procedure.profile import EDITION_2_PROFILE_NAME
 from ledger.registry import lookup
 from ledger.store import SqlStore, create_store, url_for
 from ledger.store.engine import sqlite_path
 from ledger.types import GENESIS
 
-DEFAULT_RULE_PROFILE = "decree-713-2019"
+DEFAULT_RULE_PROFILE = EDITION_2_PROFILE_NAME
 
 
 @dataclass(frozen=True)

@@ -38,10 +38,31 @@ def _issue_gate(tx: Tx, decision: Decision) -> Decided:
     return decided
 
 
+def _issued_after(tx: Tx, decision: Decision, decided: Decided, day: str, where: str) -> None:
+    """Edition 2: a decision is issued no earlier than it was approved (Art. 30, 32), nor before
+    it was reported to the Party committee (Art. 31)."""
+    if tx.profile(decision).edition < 2:
+        return
+    if day < decided["at"][:10]:
+        raise tx.wrong(
+            f"Art. 32: issued on {day}, before the decision was taken ({decided['at'][:10]}, "
+            f"seq {decided['seq']})",
+            where=where,
+        )
+    report = decision["party_report"]
+    if report is not None and day < report["at"]:
+        raise tx.wrong(
+            f"Art. 31: issued on {day}, before the report to the Party committee "
+            f"({report['at']}, seq {report['seq']})",
+            where=where,
+        )
+
+
 @handles("decision.published")
 def _published(tx: Tx, body: Obj) -> None:
     decision = tx.decision(("awaiting_issue",))
     decided = _issue_gate(tx, decision)
+    _issued_after(tx, decision, decided, body["published_at"], "body.published_at")
     approved = decided["draft"]
     doc = body["published_doc"]
     draft = decision["drafts"].get(doc)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledger.procedure.model import Decision, Obj, Opinion, Submission
-from ledger.procedure.profile import RuleProfile, days_between
+from ledger.procedure.model import Decision, Meeting, Obj, Opinion, Submission
+from ledger.procedure.profile import BUILT_IN_PROFILES, RuleProfile, days_between
 from ledger.procedure.state import (
     DELIBERATIVE_KINDS,
     DRAFTING,
@@ -19,6 +19,7 @@ from ledger.procedure.state import (
     PROFILES,
     STEP_ENTRIES,
     Tx,
+    before,
     handles,
     profile_at,
 )
@@ -36,7 +37,7 @@ def _genesis(tx: Tx, body: Obj) -> None:
                     "name": body["rule_profile"],
                     "version": 1,
                     "effective_from": "0001-01-01",
-                    "rules": {},
+                    "rules": dict(BUILT_IN_PROFILES.get(body["rule_profile"], {})),
                     "seq": 0,
                 }
             ],
@@ -202,11 +203,46 @@ def _proposed(tx: Tx, body: Obj) -> None:
 @handles("decision.initiated")
 def _initiated(tx: Tx, body: Obj) -> None:
     decision = tx.decision(("proposed",))
+    meeting = None
     if body.get("meeting") is not None:
-        tx.need("meeting", body["meeting"], write=False, where="body.meeting")
+        meeting = tx.need("meeting", body["meeting"], write=False, where="body.meeting")
+    profile = tx.profile(decision)
+    if profile.edition >= 2:
+        _initiator(tx, decision, body, meeting, profile)
     decision["status"] = "initiated"
     decision["initiated_seq"] = tx.seq
     tx.involve(tx.stmt.actor, decision["id"], "initiator")
+
+
+def _initiator(
+    tx: Tx, decision: Decision, body: Obj, meeting: Meeting | None, profile: RuleProfile
+) -> None:
+    """Edition 2 (Art. 10): the organ that decides takes the matter up. The head of the deciding
+    organ signs an initiation `by` the head (or a delegate the profile names); one `by` a
+    meeting names a meeting of that organ, and its chair or recorder signs it."""
+    organ, actor = decision["organ"], tx.stmt.actor
+    if body["by"] == "head":
+        heads = tx.head_of(organ, tx.day)
+        if actor not in heads and actor not in profile.initiation_delegates:
+            named = ", ".join(heads) or "nobody on that day"
+            raise tx.wrong(
+                f"Art. 10: a decision of {organ} is initiated by its head ({named}) or a delegate "
+                f"the rule profile names, not by {actor}"
+            )
+        return
+    if meeting is None:
+        raise tx.wrong("Art. 10: name the meeting that decided to initiate", where="body.meeting")
+    if meeting["organ"] != organ:
+        raise tx.wrong(
+            f"Art. 10: {meeting['id']} is a meeting of {meeting['organ']}, not of {organ}, which "
+            "decides this matter",
+            where="body.meeting",
+        )
+    if actor not in (meeting["chair"], meeting["recorder"]):
+        raise tx.wrong(
+            f"Art. 10: the initiation decided at {meeting['id']} is signed by its chair "
+            f"({meeting['chair']}) or recorder ({meeting['recorder']}), not by {actor}"
+        )
 
 
 @handles("decision.not_initiated")
@@ -536,6 +572,13 @@ def _review_opinion(tx: Tx, body: Obj) -> None:
     decision = tx.decision(("under_legality_review",))
     _reviewer(tx, decision)
     _same_draft(tx, decision, body["draft"])
+    submitted = _submitted(decision)
+    if tx.profile(decision).edition >= 2 and before(tx.at(), submitted["at"]):
+        raise tx.wrong(
+            f"Art. 26: the opinion is dated {tx.at()}, before the draft was submitted for review "
+            f"({submitted['at']}, seq {submitted['seq']})",
+            where="occurred_at",
+        )
     opinion, checks = body["opinion"], body["checks"]
     failed = [name for name in ("authority", "procedure", "content") if not checks[name]["ok"]]
     if opinion == "lawful" and failed:

@@ -60,6 +60,15 @@ class RuleProfile(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
+    # Which edition of the ledger's own checks a decision is held to. 1: those of release 0.1.0
+    # (a ledger recorded then keeps being judged by them). 2 adds the checks of substance: who
+    # may initiate (Art. 10), and that a step's business date does not precede the steps it
+    # rests on (a legality opinion its submission, an issue its approval and its Party report).
+    edition: Literal[1, 2] = 1
+    # Those who may initiate a decision on the head's behalf (edition 2; Art. 10), besides the
+    # head of the deciding organ.
+    initiation_delegates: list[Id] = []
+
     comment_min_days: Annotated[int, Field(ge=1)] = 30  # Art. 15
     hearing_materials_min_days: Annotated[int, Field(ge=1)] = 7  # Art. 16
     legality_review_min_working_days: Annotated[int, Field(ge=1)] = 7  # Art. 26
@@ -103,6 +112,14 @@ class RuleProfile(BaseModel):
 
 DEFAULT_PROFILE_NAME = "decree-713-2019"
 DEFAULT_PROFILE = RuleProfile()
+# The profiles a genesis entry can name, with the rules each starts from: the first (what
+# release 0.1.0 wrote, and every ledger recorded then names) and the edition-2 checks of
+# substance, which `ledger init` names for a new ledger.
+EDITION_2_PROFILE_NAME = "decree-713-2019-ed2"
+BUILT_IN_PROFILES: dict[str, dict[str, object]] = {
+    DEFAULT_PROFILE_NAME: {},
+    EDITION_2_PROFILE_NAME: {"edition": 2},
+}
 
 
 def days_between(start: str, end: str) -> int:
@@ -110,4 +127,12 @@ def days_between(start: str, end: str) -> int:
     return (date.fromisoformat(end) - date.fromisoformat(start)).days
 
 
-__all__ = ["DEFAULT_PROFILE", "DEFAULT_PROFILE_NAME", "RuleProfile", "Threshold", "days_between"]
+__all__ = [
+    "BUILT_IN_PROFILES",
+    "DEFAULT_PROFILE",
+    "DEFAULT_PROFILE_NAME",
+    "EDITION_2_PROFILE_NAME",
+    "RuleProfile",
+    "Threshold",
+    "days_between",
+]

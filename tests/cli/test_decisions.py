@@ -199,3 +199,48 @@ def test_a_gate_refusal_names_the_gate_rule_field_and_remedy(
         "exploratory one with the legal risks disclosed), given before the meeting",
     ]
     assert run(year, "log").stdout.count("\n") == before
+
+
+def test_the_proposer_may_not_initiate_at_the_cli(tmp_path: Path) -> None:
+    """Art. 10 at the command line, once the district's profile is at edition 2: the proposer's
+    own initiation is refused, exit 7, naming the article and who initiates; nothing is
+    written; the head's is taken."""
+    built = demo.build(tmp_path / "demo")
+    rules = tmp_path / "profile.json"
+    profile = {
+        "version": 3,
+        "effective_from": "2021-01-01",
+        "rules": {**demo.DISTRICT_RULES, "edition": 2},
+        "reason": "实施办法修订：决策启动由决策机关负责人签署",
+    }
+    rules.write_text(json.dumps(profile, ensure_ascii=False), encoding="utf-8")
+    versioned = run(
+        built, "record", "rule_profile.versioned", "--file", str(rules), "--as", "li.na",
+        "--subject", "example-district-2021",
+    )  # fmt: skip
+    assert versioned.exit_code == 0, versioned.stderr
+    proposal = {
+        "title": "示例区中小学校外培训机构监管办法",
+        "summary": "规范校外培训。",
+        "organ": "bureau-meeting",
+        "applicability": "by_reference_art42",
+        "source": "leadership",
+        "scope": {"art3_category": 1, "outside_catalog_reason": "年中新增"},
+        "confidentiality": {"level": "public"},
+    }
+    body = tmp_path / "proposal.json"
+    body.write_text(json.dumps(proposal, ensure_ascii=False), encoding="utf-8")
+    made = run(built, "decision", "new", "--file", str(body), "--as", "zhao.lei")
+    assert made.exit_code == 0, made.stderr
+    ident = made.stdout.strip()
+    initiation = tmp_path / "initiated.toml"
+    initiation.write_text('by = "head"\n', encoding="utf-8")
+    before = run(built, "log").stdout.count("\n")
+    args = ("record", "decision.initiated", "--file", str(initiation), "--subject", ident)
+    refused = run(built, *args, "--as", "zhao.lei")
+    assert refused.exit_code == 7
+    assert "Art. 10: a decision of bureau-meeting is initiated by its head" in refused.stderr
+    assert "not by zhao.lei; nothing was written" in refused.stderr
+    assert run(built, "log").stdout.count("\n") == before
+    taken = run(built, *args, "--as", "zhang.wei")
+    assert taken.exit_code == 0, taken.stderr

@@ -19,6 +19,7 @@ from ledger.app.identity import LedgerIdentity, init_ledger
 from ledger.append import Draft, append_entry
 from ledger.entry import SignedEntry
 from ledger.procedure.bodies import head_decision_body, position_body
+from ledger.procedure.profile import DEFAULT_PROFILE_NAME
 from ledger.store import SqlStore, open_store
 from tests.builders import seeded_key
 
@@ -35,7 +36,9 @@ def _keys() -> dict[str, SigningKey]:
 def build_template(db: Path | str) -> None:
     """The bureau with its people, posts and rule profile, closed so a file can be copied."""
     keys = _keys()
-    identity = LedgerIdentity(demo.ORIGIN, demo.ORGANISATION, *demo.REGISTRAR)
+    identity = LedgerIdentity(
+        demo.ORIGIN, demo.ORGANISATION, *demo.REGISTRAR, rule_profile=DEFAULT_PROFILE_NAME
+    )
     store, _ = init_ledger(
         db=str(db),
         identity=identity,
