@@ -104,15 +104,17 @@ def check(ledger: Ledger, decision: str | None = None) -> list[Obj]:
     else:
         decisions = reads.objects(ledger.store, "decision")
     repudiated = repudiations(ledger)
-    return [
-        report(
-            d,
-            procedure.profile(d["profile"])[2],
-            meetings,
-            repudiated=_repudiated_about(ledger, d, repudiated),
-        )
-        for d in decisions
-    ]
+    reports = []
+    for d in decisions:
+        profile = procedure.profile(d["profile"])[2]
+        # when each step happened and was recorded: read only where the profile judges it
+        times = [
+            (r.seq, r.type, r.occurred_at, r.recorded_at)
+            for r in (timeline(ledger, d["id"]) if profile.edition >= 2 else [])
+        ]
+        about = _repudiated_about(ledger, d, repudiated)
+        reports.append(report(d, profile, meetings, repudiated=about, timeline=times))
+    return reports
 
 
 def _roles_at(directory: Any, person: str, day: str) -> list[str]:

@@ -9,7 +9,9 @@ entries recomputes the same report: it reads nothing but the replayed state.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 
+from ledger.entry import ledger_today
 from ledger.errors import seq_list
 from ledger.procedure.model import Decision, Meeting, Obj
 from ledger.procedure.profile import RuleProfile
@@ -31,14 +33,19 @@ def report(
     profile: RuleProfile,
     meetings: Mapping[str, MeetingState],
     repudiated: Sequence[Obj] = (),
+    timeline: Sequence[tuple[int, str, str, str]] = (),
 ) -> Obj:
     """The decision's compliance report: status, findings, exceptions, record completeness.
 
     `repudiated` lists the entries about the decision that a key revocation repudiates (as
     `decisions.repudiations` gives them): each revocation gives a finding naming their seqs.
+    `timeline` is the decision's entries as (seq, type, occurred_at, recorded_at): under an
+    edition-2 profile, each recorded later than the profile allows after it happened is a note.
     """
     findings: list[Obj] = []
     findings += _repudiated(repudiated)
+    if profile.edition >= 2:
+        findings += _recorded_late(timeline, profile)
     seq = decision["proposed_seq"]
     scope = decision["scope"]
     if not (
@@ -231,6 +238,33 @@ def report(
         "head_divergence": divergence,
         "positions": positions,
     }
+
+
+def _recorded_late(
+    timeline: Sequence[tuple[int, str, str, str]], profile: RuleProfile
+) -> list[Obj]:
+    """A note per entry recorded more than `record_within_working_days` after its business date
+    (both dates where the ledger's business happens): a record back-filled shows as such."""
+    found = []
+    for seq, entry_type, occurred_at, recorded_at in timeline:
+        recorded_day = ledger_today(datetime.fromisoformat(recorded_at.replace("Z", "+00:00")))
+        occurred_day = occurred_at[:10]
+        if recorded_day <= occurred_day:
+            continue
+        late = profile.working_days(occurred_day, recorded_day)
+        if late > profile.record_within_working_days:
+            found.append(
+                _finding(
+                    "recorded_late",
+                    "Art. 33",
+                    "note",
+                    f"{entry_type} happened on {occurred_day} and was recorded on {recorded_day}, "
+                    f"{late} working days later (the profile allows "
+                    f"{profile.record_within_working_days})",
+                    seq,
+                )
+            )
+    return found
 
 
 def _repudiated(entries: Sequence[Obj]) -> list[Obj]:

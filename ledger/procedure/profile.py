@@ -68,6 +68,9 @@ class RuleProfile(BaseModel):
     # Those who may initiate a decision on the head's behalf (edition 2; Art. 10), besides the
     # head of the deciding organ.
     initiation_delegates: list[Id] = []
+    # Edition 2: a step recorded more working days after it happened than this is reported as
+    # recorded late (back-filling shows; the record itself stands).
+    record_within_working_days: Annotated[int, Field(ge=0)] = 5
 
     comment_min_days: Annotated[int, Field(ge=1)] = 30  # Art. 15
     hearing_materials_min_days: Annotated[int, Field(ge=1)] = 7  # Art. 16

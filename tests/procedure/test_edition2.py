@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from ledger.app import Ledger, decisions
+from ledger.app import Ledger, accountability, decisions
 from ledger.app.demo import DISTRICT_RULES
 from ledger.entry import Statement, format_utc
 from ledger.errors import RefusedError
@@ -159,3 +159,27 @@ def test_verify_names_an_initiation_forced_past_the_append(office: Bureau) -> No
     failure = report.failures["authority"]
     assert failure.seq == head.seq + 1
     assert "Art. 10: a decision of bureau-meeting is initiated by its head" in failure.message
+
+
+def test_a_step_back_filled_is_reported_as_recorded_late(office: Bureau) -> None:
+    """Back-filling shows: a step recorded more working days after it happened than the
+    profile allows is a note in the compliance report, at its seq; the record stands."""
+    office.propose()
+    at = office.at()
+    recorded = office.at(30)  # a month later
+    entry = office.rec(
+        "zhang.wei", "decision.initiated", "d1", {"by": "head"}, at=at, recorded=recorded
+    )
+    (report,) = accountability.check(Ledger(office.store), "d1")
+    late = [f for f in report["findings"] if f["check"] == "recorded_late"]
+    assert [(f["seq"], f["severity"], f["basis"]) for f in late] == [(entry.seq, "note", "Art. 33")]
+    assert late[0]["message"].startswith(
+        f"decision.initiated happened on {at[:10]} and was recorded"
+    )
+
+
+def test_edition_1_reports_no_recording_delay(bureau: Bureau) -> None:
+    bureau.propose()
+    bureau.rec("zhang.wei", "decision.initiated", "d1", {"by": "head"}, recorded=bureau.at(30))
+    (report,) = accountability.check(Ledger(bureau.store), "d1")
+    assert not [f for f in report["findings"] if f["check"] == "recorded_late"]
