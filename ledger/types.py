@@ -92,6 +92,21 @@ PublicKey = Annotated[str, AfterValidator(_base64_of(32))]
 Signature = Annotated[str, AfterValidator(_base64_of(64))]
 
 
+@dataclass(frozen=True)
+class Refers:
+    """What an id or a hash in a body names (a person, an organ, one of the decision's drafts…):
+    declared with the field's type, so a form offers the right picker. Validation ignores it."""
+
+    kind: Literal["person", "organ", "decision", "meeting", "draft"]
+
+
+PersonId = Annotated[Id, Refers("person")]
+OrganId = Annotated[Id, Refers("organ")]
+DecisionId = Annotated[Id, Refers("decision")]
+MeetingId = Annotated[Id, Refers("meeting")]
+DraftHash = Annotated[Hash, Refers("draft")]  # the hash of one of the decision's drafts
+
+
 class Body(BaseModel):
     """Base of every body schema: strict, closed, immutable. Each schema's validator is built
     when it is first used, not at import: a command uses a few of the types."""

@@ -25,7 +25,7 @@ from ledger.entry import HEX64
 from ledger.errors import InputError
 from ledger.procedure import bodies
 from ledger.registry import lookup
-from ledger.types import Day, Hash, Id, Name, Text, describe_validation
+from ledger.types import Day, Hash, Id, Name, Refers, Text, describe_validation
 
 Obj = dict[str, Any]
 
@@ -48,34 +48,6 @@ Kind = Literal[
     "group",  # a nested record: `fields`
     "json",  # anything else, written as JSON
 ]
-
-# Id fields by what they name; names not listed are plain ids.
-_PERSON_FIELDS = {
-    "person",
-    "chair",
-    "recorder",
-    "presenter",
-    "leaders",
-    "drafters",
-    "personnel",
-    "subjects",
-    "present",
-    "non_voting",
-}
-_ORGAN_FIELDS = {
-    "organ",
-    "lead",
-    "co_units",
-    "units",
-    "undertaking_unit",
-    "drafting_unit",
-    "evaluator_unit",
-    "to",
-    "legality_review_unit",
-    "party_committee",
-}
-_DECISION_FIELDS = {"decision", "decisions", "new_decision", "target"}
-_DRAFT_FIELDS = {"draft", "responds_to_review", "editorial_of"}
 
 # What an entry type's subject is.
 SubjectKind = Literal["decision", "meeting", "catalog", "normative_doc", "case", "profile", "seq"]
@@ -174,6 +146,9 @@ def _min_items(meta: list[Any]) -> int:
 
 
 def _kind(name: str, hint: Any) -> tuple[Kind, tuple[str, ...]]:
+    refers = next((m for m in getattr(hint, "__metadata__", ()) if isinstance(m, Refers)), None)
+    if refers is not None:  # the body's type says what the id or hash names
+        return refers.kind, ()
     if hint == Text:
         return "text", ()
     if hint == Name:
@@ -181,18 +156,8 @@ def _kind(name: str, hint: Any) -> tuple[Kind, tuple[str, ...]]:
     if hint == Day:
         return "day", ()
     if hint == Hash:
-        if name in _DRAFT_FIELDS:
-            return "draft", ()
         return "blob", ()
     if hint == Id:
-        if name in _PERSON_FIELDS:
-            return "person", ()
-        if name in _ORGAN_FIELDS:
-            return "organ", ()
-        if name in _DECISION_FIELDS:
-            return "decision", ()
-        if name == "meeting":
-            return "meeting", ()
         return "id", ()
     base, _ = _unwrap(hint)
     if get_origin(base) is Literal:

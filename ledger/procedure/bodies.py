@@ -20,7 +20,20 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from ledger.procedure.profile import RuleProfile
-from ledger.types import Body, Day, EntryType, Hash, Id, Name, Text
+from ledger.types import (
+    Body,
+    Day,
+    DecisionId,
+    DraftHash,
+    EntryType,
+    Hash,
+    Id,
+    MeetingId,
+    Name,
+    OrganId,
+    PersonId,
+    Text,
+)
 
 Seq = Annotated[int, Field(ge=0)]
 Gate = Literal["G3", "G4", "G6", "G16"]  # the soft gates
@@ -77,7 +90,7 @@ class CatalogItem(Body):
     title: Name
     art3_category: Annotated[int, Field(ge=1, le=5)] | None = None
     sanzhong_yida: SanzhongYida | None = None
-    undertaking_unit: Id
+    undertaking_unit: OrganId
     hearing_required: bool = False
     planned_procedures: list[StepKind] = []
     planned_decision_by: Day
@@ -91,7 +104,7 @@ class PartyApproval(Body):
 class CatalogPublished(Body):
     """The organ's annual catalog of major decision matters (Art. 3 ¶3), Party-approved."""
 
-    organ: Id
+    organ: OrganId
     year: Annotated[int, Field(ge=2000, le=2999)]
     items: Annotated[list[CatalogItem], Field(min_length=1, max_length=500)]
     party_approval: PartyApproval
@@ -127,7 +140,7 @@ class Confidentiality(Body):
 
 class Link(Body):
     type: Literal["supersedes", "amends", "adjusts", "implements", "related_normative_document"]
-    target: Id
+    target: DecisionId
 
 
 class DecisionProposed(Body):
@@ -135,7 +148,7 @@ class DecisionProposed(Body):
 
     title: Name
     summary: Text
-    organ: Id  # the deciding organ
+    organ: OrganId  # the deciding organ
     scope: Scope
     applicability: Literal["direct", "by_reference_art42", "sanzhong_yida_only", "excluded"]
     excluded_reason: (
@@ -157,7 +170,7 @@ class DecisionProposed(Body):
     proposal_doc: Hash | None = None
     flags: list[Flag] = []
     amount_fen: Annotated[int, Field(ge=0)] | None = None
-    personnel: list[Id] = []
+    personnel: list[PersonId] = []
     item_class: Literal["general", "cadre"] = "general"
     links: list[Link] = []
 
@@ -166,7 +179,7 @@ class DecisionInitiated(Body):
     """The organ decides to take the matter up (Art. 10)."""
 
     by: Literal["meeting", "head"]
-    meeting: Id | None = None
+    meeting: MeetingId | None = None
     note: Text | None = None
 
 
@@ -177,10 +190,10 @@ class DecisionNotInitiated(Body):
 class UndertakingUnitAssigned(Body):
     """The undertaking unit that drafts (Art. 11), its leaders and drafters."""
 
-    lead: Id
-    co_units: list[Id] = []
-    leaders: Annotated[list[Id], Field(min_length=1)]
-    drafters: list[Id] = []
+    lead: OrganId
+    co_units: list[OrganId] = []
+    leaders: Annotated[list[PersonId], Field(min_length=1)]
+    drafters: list[PersonId] = []
 
 
 class DraftVersioned(Body):
@@ -190,8 +203,10 @@ class DraftVersioned(Body):
     doc: Hash
     summary: Text
     option_docs: list[Hash] = []  # Art. 12 ¶4: two or more options where views diverge
-    responds_to_review: Hash | None = None  # the reviewed draft whose required changes this applies
-    editorial_of: Hash | None = None  # an editorial revision of the approved draft
+    responds_to_review: DraftHash | None = (
+        None  # the reviewed draft whose required changes this applies
+    )
+    editorial_of: DraftHash | None = None  # an editorial revision of the approved draft
 
 
 class LegalBasisItem(Body):
@@ -221,7 +236,7 @@ class StepDetermined(Body):
 
 
 class UnitPosition(Body):
-    organ: Id
+    organ: OrganId
     position: Literal["agree", "agree_with_comments", "disagree"]
     summary: Text
 
@@ -235,7 +250,7 @@ class Dispute(Body):
 class ConsultationCompleted(Body):
     """Inter-unit consultation (Art. 13); disputes recorded when a unit disagrees."""
 
-    draft: Hash
+    draft: DraftHash
     units: Annotated[list[UnitPosition], Field(min_length=1)]
     disputes: list[Dispute] = []
     doc: Hash | None = None
@@ -255,7 +270,7 @@ Channel = Literal[
 class PublicCommentOpened(Body):
     """The draft published for public comment (Art. 15)."""
 
-    draft: Hash
+    draft: DraftHash
     channels: Annotated[list[Channel], Field(min_length=1)]
     published_at: Day
     deadline: Day
@@ -273,7 +288,7 @@ class Disposition(Body):
 class PublicParticipationCompleted(Body):
     """Public participation and how each opinion was disposed of (Art. 14, 18)."""
 
-    draft: Hash
+    draft: DraftHash
     methods: Annotated[
         list[
             Literal[
@@ -297,7 +312,7 @@ class PublicParticipationCompleted(Body):
 class HearingHeld(Body):
     """A hearing (Art. 16–17): what was published when, and the signed hearing record."""
 
-    draft: Hash
+    draft: DraftHash
     notice_published_at: Day
     selection_published_at: Day
     participants_published_at: Day
@@ -318,7 +333,7 @@ class Expert(Body):
 class ExpertArgumentationCompleted(Body):
     """Expert argumentation (Art. 19–21) with signed, sealed opinions."""
 
-    draft: Hash
+    draft: DraftHash
     method: Literal["meeting", "written_consultation", "commissioned"]
     experts: Annotated[list[Expert], Field(min_length=1)]
     opinion_docs: Annotated[list[Hash], Field(min_length=1)]
@@ -328,7 +343,7 @@ class ExpertArgumentationCompleted(Body):
 class RiskAssessmentCompleted(Body):
     """Social-stability risk assessment (Art. 22–24)."""
 
-    draft: Hash
+    draft: DraftHash
     already_assessed_ref: Text | None = None
     methods: list[Name] = []
     departments_heard: list[Name] = []
@@ -343,7 +358,7 @@ class RiskAssessmentCompleted(Body):
 class FairCompetitionReviewCompleted(Body):
     """Fair-competition review when market actors are affected (Art. 29(1))."""
 
-    draft: Hash
+    draft: DraftHash
     conclusion: Literal["passes", "passes_after_changes", "fails"]
     opinion_doc: Hash
 
@@ -352,7 +367,7 @@ class StepCompleted(Body):
     """Any other step (integrity review, group consultation, report to the NPC)."""
 
     step: StepKind
-    draft: Hash
+    draft: DraftHash
     outcome: Text
     docs: list[Hash] = []
 
@@ -382,20 +397,20 @@ class AdviserOpinion(Body):
 class LegalityReviewSubmitted(Body):
     """The draft goes to the legality-review unit with its materials (Art. 25–26)."""
 
-    draft: Hash
+    draft: DraftHash
     procedure_statement: Text
     materials_docs: list[Hash] = []
 
 
 class LegalityReviewReturned(Body):
-    draft: Hash
+    draft: DraftHash
     reason: Text
 
 
 class LegalityReviewOpinion(Body):
     """The legality-review unit's opinion on one draft (Art. 27–28)."""
 
-    draft: Hash
+    draft: DraftHash
     checks: Checks
     opinion: Literal[
         "lawful", "lawful_subject_to_changes", "unlawful", "exploratory_with_disclosed_legal_risk"
@@ -413,16 +428,16 @@ class LegalityReviewOpinion(Body):
 class MeetingConvened(Body):
     """A meeting of a collective organ (Art. 30)."""
 
-    organ: Id
+    organ: OrganId
     form: Literal["meeting", "circulation", "countersign", "individual_consultation"] = "meeting"
     number: Name
     place: Name
-    chair: Id
-    recorder: Id
+    chair: PersonId
+    recorder: PersonId
 
 
 class Absence(Body):
-    person: Id
+    person: PersonId
     excused: bool
     reason: Text | None = None
 
@@ -430,25 +445,25 @@ class Absence(Body):
 class AttendanceRecorded(Body):
     """Who of the members due was present; non-voting attendees and invited experts."""
 
-    present: Annotated[list[Id], Field(min_length=1)]
+    present: Annotated[list[PersonId], Field(min_length=1)]
     absent: list[Absence] = []
-    non_voting: list[Id] = []
+    non_voting: list[PersonId] = []
     invited: list[Name] = []
 
 
 class AgendaItemOpened(Body):
     """The decision comes before the meeting with its draft and Art. 29 materials."""
 
-    meeting: Id
+    meeting: MeetingId
     item: Annotated[int, Field(ge=1)]
-    draft: Hash
-    presenter: Id
+    draft: DraftHash
+    presenter: PersonId
     material_docs: list[Hash] = []
 
 
 class RecusalDeclared(Body):
-    meeting: Id
-    person: Id
+    meeting: MeetingId
+    person: PersonId
     reason: Literal["self_interest", "relative", "other"]
     declared_by: Literal["self", "chair"]
     note: Text | None = None
@@ -457,8 +472,8 @@ class RecusalDeclared(Body):
 class PositionStated(Body):
     """One member's position on the item, in speaking order (Art. 30)."""
 
-    meeting: Id
-    person: Id
+    meeting: MeetingId
+    person: PersonId
     order: Annotated[int, Field(ge=1)]
     stance: Stance
     reason: Text | None = None
@@ -468,8 +483,8 @@ class PositionStated(Body):
 class PositionConfirmed(Body):
     """A member confirms, with their own key, the position the recorder wrote for them."""
 
-    meeting: Id
-    person: Id
+    meeting: MeetingId
+    person: PersonId
     position_seq: Seq
 
 
@@ -481,14 +496,14 @@ class Counts(Body):
 
 
 class NamedVote(Body):
-    person: Id
+    person: PersonId
     vote: Literal["yes", "no", "abstain"]
 
 
 class VoteTaken(Body):
     """A vote, where the organ decides by vote (cadre items, Party group)."""
 
-    meeting: Id
+    meeting: MeetingId
     method: Literal["oral", "show_of_hands", "secret_ballot"]
     counts: Counts
     named: list[NamedVote] = []
@@ -498,7 +513,7 @@ class VoteTaken(Body):
 class HeadDecisionMade(Body):
     """The head decides after the discussion (Art. 30)."""
 
-    meeting: Id
+    meeting: MeetingId
     outcome: HeadOutcome
     divergence_reason: Text | None = None
     note: Text | None = None
@@ -519,7 +534,7 @@ class MinutesConfirmed(Body):
 class PartyCommitteeReported(Body):
     """Reported to the Party committee before issue (Art. 31)."""
 
-    to: Id
+    to: OrganId
     reported_at: Day
     outcome: Text
     doc: Hash | None = None
@@ -542,7 +557,7 @@ class DecisionNotPublished(Body):
 class ExecutionAssigned(Body):
     """The execution unit(s) and tasks (Art. 34)."""
 
-    units: Annotated[list[Id], Field(min_length=1)]
+    units: Annotated[list[OrganId], Field(min_length=1)]
     tasks: list[Text] = []
 
 
@@ -573,7 +588,7 @@ class PostEvaluationStarted(Body):
 
     trigger: Literal["expected_effect_not_met", "many_opinions", "deemed_necessary"]
     evaluator: Name
-    evaluator_unit: Id | None = None
+    evaluator_unit: OrganId | None = None
     third_party: bool = False
 
 
@@ -594,7 +609,7 @@ class DecisionAdjusted(Body):
     """The decision is modified or stopped by a new decision that re-ran the procedure."""
 
     kind: Literal["modify", "stop"]
-    new_decision: Id
+    new_decision: DecisionId
     reason: Text
     triggered_by: list[Seq] = []
 
@@ -639,13 +654,13 @@ class CaseOpened(Body):
         "expert_misconduct",
     ]
     opened_by: Name
-    decisions: Annotated[list[Id], Field(min_length=1)]
-    subjects: Annotated[list[Id], Field(min_length=1)]
+    decisions: Annotated[list[DecisionId], Field(min_length=1)]
+    subjects: Annotated[list[PersonId], Field(min_length=1)]
     summary: Text
 
 
 class CaseFinding(Body):
-    person: Id
+    person: PersonId
     result: Text
 
 
@@ -660,8 +675,8 @@ class NormativeDocRegistered(Body):
     title: Name
     doc_no: Name
     registration_no: Name
-    drafting_unit: Id
-    decision: Id | None = None
+    drafting_unit: OrganId
+    decision: DecisionId | None = None
     legality_reviewed_at: Day
     legality_opinion_doc: Hash | None = None
     published_at: Day

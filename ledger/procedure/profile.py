@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from ledger.types import Day, Id
+from ledger.types import Day, OrganId, PersonId
 
 DecisionRule = Literal[
     "head_decides_after_discussion",
@@ -67,7 +67,7 @@ class RuleProfile(BaseModel):
     edition: Literal[1, 2] = 1
     # Those who may initiate a decision on the head's behalf (edition 2; Art. 10), besides the
     # head of the deciding organ.
-    initiation_delegates: list[Id] = []
+    initiation_delegates: list[PersonId] = []
     # Edition 2: a step recorded more working days after it happened than this is reported as
     # recorded late (back-filling shows; the record itself stands).
     record_within_working_days: Annotated[int, Field(ge=0)] = 5
@@ -83,8 +83,8 @@ class RuleProfile(BaseModel):
         "plenary": "head_decides_after_discussion",
         "party_group": "majority_of_members_due",
     }
-    legality_review_unit: Id | None = None  # the organ whose members give legality opinions
-    party_committee: Id | None = None  # where Art. 31 reports go
+    legality_review_unit: OrganId | None = None  # the organ whose members give legality opinions
+    party_committee: OrganId | None = None  # where Art. 31 reports go
     party_report_required: bool = True  # G12
     required_steps: list[str] = ["public_participation"]  # on top of flag-triggered steps
     large_fund_fen: Annotated[int, Field(ge=0)] = 50_000_000  # 大额资金, fen (500,000 yuan)
