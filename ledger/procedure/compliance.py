@@ -14,7 +14,7 @@ from datetime import datetime
 from ledger.entry import ledger_today
 from ledger.errors import seq_list
 from ledger.procedure.model import Decision, Meeting, Obj
-from ledger.procedure.profile import RuleProfile
+from ledger.procedure.profile import RuleProfile, days_between
 from ledger.procedure.state import DECIDED, FLAG_STEPS
 
 # A decision or meeting as a reader holds it: its typed state, or the JSON read from its row.
@@ -249,7 +249,8 @@ def _recorded_late(
     for seq, entry_type, occurred_at, recorded_at in timeline:
         recorded_day = ledger_today(datetime.fromisoformat(recorded_at.replace("Z", "+00:00")))
         occurred_day = occurred_at[:10]
-        if recorded_day <= occurred_day:
+        # working days never outnumber calendar days: count them only when the gap could matter
+        if days_between(occurred_day, recorded_day) <= profile.record_within_working_days:
             continue
         late = profile.working_days(occurred_day, recorded_day)
         if late > profile.record_within_working_days:

@@ -112,8 +112,8 @@ GATES: dict[str, Gate] = {
             "G8",
             "Art. 30",
             "hard",
-            "quorum met for the item after recusals (for a cadre item, two thirds of the members "
-            f"due: Art. 37, {CADRE_REGULATION})",
+            "quorum met for the item after recusals (for a cadre item, the profile's cadre quorum "
+            f"of the members due: Art. 37, {CADRE_REGULATION})",
             remedy="meet_the_quorum",
         ),
         Gate(

@@ -12,14 +12,25 @@ from ledger.app import Ledger, accountability, checkpoints, decisions
 from ledger.app.decisions import DecisionQuery
 from ledger.append import Draft
 from ledger.errors import RefusedError
+from ledger.store import reads
 from tests import tamper
 from tests.tui.conftest import DemoCopy
 
 
-def test_overdue_reads_only_late_items_but_agrees_with_the_core(ledger: Ledger) -> None:
+def test_overdue_reads_only_late_items_but_agrees_with_reading_every_decision(
+    ledger: Ledger,
+) -> None:
+    """Guards the SQL prefilter of `overdue` (only decisions naming a late item are read) and
+    its default day (the ledger's today, from its clock): the same rows as every decision read."""
+    catalogs = reads.objects(ledger.store, "catalog")
+    by_item = {
+        (d["scope"]["catalog"], d["scope"]["item"]): d
+        for d in reads.objects(ledger.store, "decision")
+        if d["scope"].get("item")
+    }
     for today in ("2020-06-01", "2020-11-01", "2021-01-15", "2030-01-01"):
         ledger.clock = partial(datetime.fromisoformat, f"{today}T04:00:00+00:00")
-        assert accountability.overdue(ledger) == accountability.overdue(ledger, today)
+        assert accountability.overdue(ledger) == accountability.late_items(catalogs, by_item, today)
 
 
 def test_pages_cover_the_list_once_in_id_order(ledger: Ledger) -> None:
