@@ -7,8 +7,9 @@ administrator of the threat model) and then used, as recorders would, by the app
 that `ledger db grant` gave INSERT and SELECT only: `LEDGER_TEST_PG_APP_ROLE` (with
 `LEDGER_TEST_PG_APP_PASSWORD`), or a role the tests make.
 
-Without `LEDGER_TEST_PG_URL` the PostgreSQL tests are skipped, unless `LEDGER_REQUIRE_PG=1`
-(as CI sets) makes them fail.
+Without `LEDGER_TEST_PG_URL`, the session starts a throwaway server itself when PostgreSQL's
+binaries are on this machine (tests/pg_server.py); with neither, the PostgreSQL tests are skipped,
+unless `LEDGER_REQUIRE_PG=1` (as CI sets) makes them fail.
 """
 
 from __future__ import annotations
@@ -24,12 +25,10 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from ledger.app import database
+from tests.pg_server import INSTALL_HINT
 
 PG_URL_ENV = "LEDGER_TEST_PG_URL"
-SKIP_REASON = (
-    f"PostgreSQL tests need {PG_URL_ENV} (a superuser's postgresql+psycopg:// URL); "
-    "`.ci/with-postgres .venv/bin/pytest` starts a throwaway server and sets it"
-)
+SKIP_REASON = f"PostgreSQL tests: {INSTALL_HINT}"
 DB_PREFIX = "ledger_test_"
 
 

@@ -3,13 +3,33 @@ home, database path and key directory under tmp_path."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests import pg_server
 from tests.backends import BACKENDS, Backend, make_backend
 from tests.builders import LedgerFixture, sample_ledger
+
+_SERVER = pytest.StashKey[pg_server.Throwaway]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Start a throwaway PostgreSQL server for the session when none is given and the binaries
+    are here (tests/pg_server.py); the xdist workers, started later, inherit its settings."""
+    if hasattr(config, "workerinput") or not pg_server.wanted():
+        return
+    server = pg_server.Throwaway()
+    os.environ.update(server.settings)
+    config.stash[_SERVER] = server
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    server = config.stash.get(_SERVER, None)
+    if server is not None:
+        server.stop()
 
 
 @pytest.fixture(autouse=True)
