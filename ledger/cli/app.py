@@ -32,9 +32,18 @@ app = typer.Typer(
     epilog=EPILOG,
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from ledger import __version__
+        from ledger.entry import FORMAT_VERSION
+
+        typer.echo(f"ledger {__version__} (entry format {FORMAT_VERSION})")
+        raise typer.Exit
 
 
 @app.callback()
@@ -60,6 +69,15 @@ def root(
             show_default=False,
         ),
     ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Show the version and the entry format it writes, and exit.",
+            callback=_version,
+            is_eager=True,
+        ),
+    ] = False,
 ) -> None:
     """Record and verify major decisions. Start with `ledger demo`."""
     ctx.obj = State(db=db, key_dir=key_dir)

@@ -70,3 +70,22 @@ def test_root_help_lists_exit_codes() -> None:
     result = CliRunner().invoke(app, ["--help"])
     assert result.exit_code == 0
     assert "3 verification failed" in result.stdout
+
+
+def test_version_names_the_release_and_the_entry_format() -> None:
+    import tomllib
+
+    from ledger import __version__
+    from ledger.entry import FORMAT_VERSION
+
+    project = tomllib.loads(README.with_name("pyproject.toml").read_text(encoding="utf-8"))
+    assert __version__ == project["project"]["version"]
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout == f"ledger {__version__} (entry format {FORMAT_VERSION})\n"
+
+
+def test_shell_completion_is_offered() -> None:
+    result = CliRunner().invoke(app, ["--help"])
+    assert "--install-completion" in result.stdout
+    assert "--show-completion" in result.stdout
