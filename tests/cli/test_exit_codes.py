@@ -1,4 +1,5 @@
-"""One test per exit code: the numbers are a public contract (README, root --help)."""
+"""One test per exit code: the numbers are a public contract (README, docs/reference/exit-codes.md,
+root --help)."""
 
 from __future__ import annotations
 

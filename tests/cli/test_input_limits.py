@@ -2,7 +2,7 @@
 other scripts' digits, bodies nested thousands deep or holding NaN, huge or duplicated
 numbers, files that are directories, FIFOs or devices, `--out` where nothing can be written.
 
-Each: the exit code of the README's table, a message naming the option, file, line or field
+Each: the exit code of the exit-code table, a message naming the option, file, line or field
 and what is wrong, never a traceback, and nothing written. The option tables are checked
 against the Typer app, so a new number or file option must be added here.
 """

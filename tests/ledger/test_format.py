@@ -1,5 +1,6 @@
 """Entry format v1 is a protocol: the bytes of a known ledger are pinned in a vector file, and an
-independent verifier written only from the README's description accepts them.
+independent verifier written only from the entry format's description (docs/reference/entry-
+format.md) accepts them.
 
 A failure of the first test means the bytes an existing ledger holds would no longer be produced:
 that needs a new format version, never an edit of v1. Regenerate the vector only for a new
@@ -46,7 +47,7 @@ def test_sample_ledger_bytes_are_pinned(sample: LedgerFixture) -> None:
 
 
 def independent_verify(lines: list[str]) -> None:
-    """Verify entries from the README's 'Data format' alone: no ledger code but an Ed25519
+    """Verify entries from the documented entry format alone: no ledger code but an Ed25519
     check. Raises AssertionError or BadSignatureError on the first problem."""
     keys: dict[str, tuple[str, bytes]] = {}  # key id -> (person, public key)
     prev = "0" * 64

@@ -42,7 +42,7 @@ def convene_due(ledger: Ledger, directory: Path) -> None:
 
 
 async def unlock_as(app: LedgerApp, pilot: Pilot[None], person: str) -> None:
-    """`u`, choose `person`, type the passphrase, enter: as in the README's walk-through."""
+    """`u`, choose `person`, type the passphrase, enter: as in the TUI tutorial's walk-through."""
     await pilot.press("u")
     await settle(app, pilot)
     dialog = app.screen

@@ -1,6 +1,7 @@
-"""The recording screens, driven by keys: the README's walk-through replayed key for key (a
-decision recorded end to end through the meeting), a refused gate and its message, a member
-signing their own position. Each test checks the ledger's real state afterwards."""
+"""The recording screens, driven by keys: the TUI tutorial's walk-through (docs/tutorials/tui.md)
+replayed key for key (a decision recorded end to end through the meeting), a refused gate and its
+message, a member signing their own position. Each test checks the ledger's real state
+afterwards."""
 
 from __future__ import annotations
 
@@ -25,13 +26,13 @@ from tui.screens.meeting import MeetingScreen
 from tui.screens.record import ReasonScreen, RecordScreen
 
 STATE = DERIVED["procedure_state"]
-README = Path(__file__).parents[2] / "README.md"
+TUTORIAL = Path(__file__).parents[2] / "docs" / "tutorials" / "tui.md"
 TOKEN = re.compile(r'"([^"]*)"|(\S+)')
 
 
 def walkthrough() -> list[tuple[list[str], str]]:
-    """The README's TUI walk-through: each line's keys; typed text is one item, in quotes."""
-    text = README.read_text(encoding="utf-8")
+    """The TUI tutorial's walk-through: each line's keys; typed text is one item, in quotes."""
+    text = TUTORIAL.read_text(encoding="utf-8")
     block = text.split("```keys\n", 1)[1].split("```", 1)[0]
     steps = []
     for line in block.splitlines():
@@ -51,7 +52,7 @@ async def type_text(app: LedgerApp, pilot: Pilot[None], text: str) -> None:
 
 
 async def replay(app: LedgerApp, pilot: Pilot[None]) -> None:
-    """Press the README's keys, waiting for the screen after each (as a person does)."""
+    """Press the tutorial's keys, waiting for the screen after each (as a person does)."""
     await settle(app, pilot)
     for keys, comment in walkthrough():
         for key in keys:
