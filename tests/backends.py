@@ -181,3 +181,7 @@ def libpq_url(url: str) -> str:
 
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+# A test of what only one backend has (SQLite's typeless columns, PostgreSQL's TRUNCATE or row-level
+# security) runs on that backend alone, rather than being collected for both and skipped on one.
+SQLITE_ONLY = pytest.mark.parametrize("backend", BACKENDS[:1], indirect=True)
+POSTGRES_ONLY = pytest.mark.parametrize("backend", BACKENDS[1:], indirect=True)

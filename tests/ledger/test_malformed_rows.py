@@ -21,7 +21,7 @@ from ledger import checkpoints
 from ledger.note import cosigner, cosigner_key, sign_note
 from ledger.verification import verify_ledger
 from ledger.verify import VerifyReport
-from tests.backends import Backend, libpq_url
+from tests.backends import SQLITE_ONLY, Backend, libpq_url
 from tests.builders import LedgerFixture, sample_ledger, seeded_key
 from tests.tamper import command_reports, hexlit, is_pg, quote, read, rebuilt_without, sql
 
@@ -174,11 +174,10 @@ SQLITE_CHANGES: dict[str, tuple[str, str, int, str]] = {
 }
 
 
+@SQLITE_ONLY  # SQLite's columns take any class of value; PostgreSQL's are typed
 @pytest.mark.parametrize("change", sorted(SQLITE_CHANGES))
 def test_value_of_another_class(witnessed: LedgerFixture, change: str) -> None:
     """A value of another storage class, or a malformed one, is named at its seq."""
-    if is_pg(witnessed.db):
-        pytest.skip("SQLite's columns take any class of value; PostgreSQL's are typed")
     script, kind, seq, fragment = SQLITE_CHANGES[change]
     result = sql(witnessed.db, script)
     assert result.returncode == 0, result.stderr
@@ -227,11 +226,10 @@ def test_edited_statement_json(
     command_reports(witnessed.db, "canonical", fragment, 9)
 
 
+@SQLITE_ONLY  # PostgreSQL's bytea column keeps bytes
 def test_statement_edited_in_the_shell(witnessed: LedgerFixture) -> None:
     """Editing the JSON with the shell's replace() stores TEXT: a storage failure and a leaf
     hash failure at that seq; the broken link is named at the next."""
-    if is_pg(witnessed.db):
-        pytest.skip("SQLite: PostgreSQL's bytea column keeps bytes")
     sql(
         witnessed.db,
         "UPDATE entries SET statement = replace(statement, '同意', '反对') WHERE seq = 9",
@@ -258,13 +256,12 @@ NULLS = {
 }
 
 
+@SQLITE_ONLY  # the rebuild is the sqlite3 shell's
 @pytest.mark.parametrize("column", sorted(NULLS))
 def test_null_after_not_null_is_dropped(witnessed: LedgerFixture, column: str) -> None:
     """The table is rebuilt in the sqlite3 shell without NOT NULL, then a value set to NULL:
     the missing constraint and the NULL are each named; the entries after a NULL statement
     still chain to its stored leaf hash."""
-    if is_pg(witnessed.db):
-        pytest.skip("SQLite: the rebuild is the sqlite3 shell's")
     table, update, kind, seq = NULLS[column]
     rebuilt = sql(
         witnessed.db, rebuilt_without(witnessed.db, table, " NOT NULL"), drop_triggers=False
