@@ -164,3 +164,11 @@ def test_the_chinese_tui_tutorial_presses_the_keys_the_test_replays() -> None:
     english = DOCS / "tutorials" / "tui.md"
     assert keys(DOCS / "tutorials" / "tui.zh.md") == keys(english)
     assert len(keys(english)) > 20
+
+
+def test_the_rule_profile_page_names_every_rule() -> None:
+    from ledger.procedure.profile import RuleProfile
+
+    page = (DOCS / "reference" / "rule-profile.md").read_text(encoding="utf-8")
+    rows = set(re.findall(r"^\| `(\w+)` \|", page, re.M))
+    assert rows == set(RuleProfile.model_fields)
