@@ -8,8 +8,9 @@ share the step bookkeeping, hence one module past the usual length.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
+from ledger.procedure.bodies import StepKind
 from ledger.procedure.gates import refuse
 from ledger.procedure.model import Decision, Draft, Meeting, Obj, Opinion, Submission
 from ledger.procedure.profile import BUILT_IN_PROFILES, RuleProfile, days_between
@@ -24,6 +25,8 @@ from ledger.procedure.state import (
     handles,
     profile_at,
 )
+
+STEP_KINDS = get_args(StepKind)
 
 
 @handles("ledger.genesis")
@@ -61,6 +64,12 @@ def _profile_versioned(tx: Tx, body: Obj) -> None:
     for unit in ("legality_review_unit", "party_committee"):
         if rules.get(unit) is not None:
             tx.organ(rules[unit], f"body.rules.{unit}")
+    for index, local in enumerate(rules.get("exemption_grounds", [])):
+        if local["step"] not in STEP_KINDS:
+            raise tx.wrong(
+                f"no step {local['step']!r}; the steps are {', '.join(STEP_KINDS)}",
+                where=f"body.rules.exemption_grounds.{index}.step",
+            )
     profiles["versions"].append(
         {
             "name": tx.stmt.subject,
@@ -595,13 +604,14 @@ def _step_edition_2(tx: Tx, decision: Decision, body: Obj, step: str, draft: Dra
             where="occurred_at",
         )
     extra: Obj = {"at": tx.at()}
+    published = {"public_comment.opened": "published_at", "hearing.held": "notice_published_at"}
+    if kind in published and body[published[kind]] < draft["at"][:10]:
+        raise tx.wrong(
+            f"{article}: the draft is published on {body[published[kind]]}, before it was "
+            f"versioned ({draft['at'][:10]}, seq {draft['seq']})",
+            where=f"body.{published[kind]}",
+        )
     if kind == "public_comment.opened":
-        if body["published_at"] < draft["at"][:10]:
-            raise tx.wrong(
-                f"Art. 15: published on {body['published_at']}, before the draft was versioned "
-                f"({draft['at'][:10]}, seq {draft['seq']})",
-                where="body.published_at",
-            )
         extra["deadline"] = body["deadline"]
     if kind == "public_participation.completed" and "public_comment" in body["methods"]:
         _after_the_comment_period(tx, decision, draft)

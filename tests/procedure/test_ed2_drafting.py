@@ -466,6 +466,30 @@ def _agenda_while_blocked(office: Bureau) -> tuple[str, str, dict[str, Any]]:
     return "huang.li", "agenda_item.opened", body
 
 
+def _exempt_though_public(office: Bureau) -> tuple[str, str, dict[str, Any]]:
+    drafting(office)
+    body = exemption("public_participation", ground="not_disclosable_by_law")
+    return "zhao.lei", "step.determined", body
+
+
+def _participation_before_the_deadline(office: Bureau) -> tuple[str, str, dict[str, Any]]:
+    draft = drafting(office)
+    office.rec("zhao.lei", "public_comment.opened", "d1", comment(draft, office, 30))
+    return "zhao.lei", "public_participation.completed", participation(draft, office)
+
+
+def _hearing_held_later(office: Bureau) -> tuple[str, str, dict[str, Any]]:
+    draft = drafting(office)
+    office.at(30)
+    return "zhao.lei", "hearing.held", hearing(draft, office, held_at="2021-12-31")
+
+
+def _generic_risk_step(office: Bureau) -> tuple[str, str, dict[str, Any]]:
+    draft = drafting(office)
+    body = {"step": "risk_assessment", "draft": draft, "outcome": "可控"}
+    return "zhao.lei", "step.completed", body
+
+
 Forged = Callable[[Bureau], tuple[str, str, dict[str, Any]]]
 
 
@@ -475,6 +499,10 @@ Forged = Callable[[Bureau], tuple[str, str, dict[str, Any]]]
         (_draft_by_another, "gate", "G1 (Art. 10–11): Art. 11: draft.versioned for decision d1"),
         (_submitted_while_blocked, "gate", "G2 (Art. 27(2), 29): Art. 24: the risk assessment of"),
         (_exempt_by_free_text, "gate", "G2 (Art. 27(2), 29): the exemption of public_part"),
+        (_exempt_though_public, "gate", "G2 (Art. 27(2), 29): Art. 14: public_participation is"),
+        (_participation_before_the_deadline, "gate", "G3 (Art. 15): participation by public "),
+        (_hearing_held_later, "gate", "G4 (Art. 16): the hearing is recorded as held on 2021-12"),
+        (_generic_risk_step, "authority", "step.completed: body.step: risk_assessment has its"),
         (_participation_without_comment, "gate", "G3 (Art. 15): participation by public comment"),
         (_hearing_out_of_order, "gate", "G4 (Art. 16): selection_published_at (2021-"),
         (_agenda_while_blocked, "gate", "G5 (Art. 25): Art. 29(1): the fair-competition review"),
@@ -499,6 +527,39 @@ def test_verify_names_a_step_dated_before_its_draft(office: Bureau) -> None:
     failure = verify_ledger(store=office.store).failures["authority"]
     assert failure.seq == seq
     assert "before the draft it names was versioned" in failure.message
+
+
+def test_verify_names_a_submission_dated_before_a_step_it_reports(office: Bureau) -> None:
+    draft = drafting(office)
+    office.participate("d1", draft)
+    before_it = f"{(office.day - timedelta(days=2)).isoformat()}T10:00:00+08:00"
+    office.at(1)
+    seq = forge(office, "zhao.lei", "legality_review.submitted", submission(draft), before_it)
+    failure = verify_ledger(store=office.store).failures["authority"]
+    assert failure.seq == seq
+    assert "Art. 26: submitted for legality review on" in failure.message
+
+
+def test_a_local_ground_names_a_step_there_is(office: Bureau) -> None:
+    local = {"step": "integrity_check", "ground": "audited", "source": "区实施办法第8条"}
+    refused(
+        office, "body.rules.exemption_grounds.0.step: no step 'integrity_check'",
+        "li.na", "rule_profile.versioned", "typo", {
+            "version": 4, "effective_from": "2021-01-01", "reason": "本地规定",
+            "rules": {"edition": 2, "exemption_grounds": [local]},
+        },
+    )  # fmt: skip
+
+
+def test_a_hearing_notice_publishes_a_draft_that_exists(office: Bureau) -> None:
+    draft = drafting(office)
+    office.at(30)
+    early = (office.day - timedelta(days=40)).isoformat()
+    refused(
+        office, "body.notice_published_at: Art. 16: the draft is published on .*, before it was "
+        "versioned", "zhao.lei", "hearing.held", "d1",
+        hearing(draft, office, notice_published_at=early),
+    )  # fmt: skip
 
 
 # -- at the command line ----------------------------------------------------------------------
