@@ -230,6 +230,10 @@ class StepDetermined(Body):
     determination: Literal["required", "not_applicable", "exempt"]
     reason: Text | None = None
     legal_basis: Text | None = None
+    # Edition 2: an exemption names its ground from a closed list, those Decree 713 gives for
+    # the step (`not_disclosable_by_law`, Art. 14; `already_assessed`, Art. 22) or one the rule
+    # profile adds (`exemption_grounds`); free text alone does not exempt.
+    ground: Id | None = None
 
 
 # -- consultation steps --------------------------------------------------------------------------

@@ -8,9 +8,11 @@ share the step bookkeeping, hence one module past the usual length.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
-from ledger.procedure.model import Decision, Meeting, Obj, Opinion, Submission
+from ledger.procedure.bodies import StepKind
+from ledger.procedure.gates import refuse
+from ledger.procedure.model import Decision, Draft, Meeting, Obj, Opinion, Submission
 from ledger.procedure.profile import BUILT_IN_PROFILES, RuleProfile, days_between
 from ledger.procedure.state import (
     DELIBERATIVE_KINDS,
@@ -23,6 +25,8 @@ from ledger.procedure.state import (
     handles,
     profile_at,
 )
+
+STEP_KINDS = get_args(StepKind)
 
 
 @handles("ledger.genesis")
@@ -60,6 +64,12 @@ def _profile_versioned(tx: Tx, body: Obj) -> None:
     for unit in ("legality_review_unit", "party_committee"):
         if rules.get(unit) is not None:
             tx.organ(rules[unit], f"body.rules.{unit}")
+    for index, local in enumerate(rules.get("exemption_grounds", [])):
+        if local["step"] not in STEP_KINDS:
+            raise tx.wrong(
+                f"no step {local['step']!r}; the steps are {', '.join(STEP_KINDS)}",
+                where=f"body.rules.exemption_grounds.{index}.step",
+            )
     profiles["versions"].append(
         {
             "name": tx.stmt.subject,
@@ -300,6 +310,8 @@ def _draft(tx: Tx, body: Obj) -> None:
             )
     else:
         tx.drafting(decision)
+    if tx.profile(decision).edition >= 2:
+        _by_undertaking_unit(tx, decision)
     if body["doc"] in decision["drafts"]:
         raise tx.wrong(
             f"{body['doc'][:12]}… is already draft v{decision['drafts'][body['doc']]['version']}",
@@ -315,6 +327,12 @@ def _draft(tx: Tx, body: Obj) -> None:
             raise tx.wrong(
                 f"draft {responds[:12]}… has no legality opinion asking for changes",
                 where="body.responds_to_review",
+            )
+        if tx.profile(decision).edition >= 2 and before(tx.at(), opinion["at"]):
+            raise tx.wrong(
+                f"Art. 28: the draft is dated {tx.at()}, before the legality opinion whose "
+                f"changes it applies ({opinion['at']}, seq {opinion['seq']})",
+                where="occurred_at",
             )
     decision["drafts"][body["doc"]] = {
         "version": body["version"],
@@ -336,6 +354,8 @@ def _draft(tx: Tx, body: Obj) -> None:
 def _legal_basis(tx: Tx, body: Obj) -> None:
     decision = tx.decision()
     tx.drafting(decision)
+    if tx.profile(decision).edition >= 2:
+        _by_undertaking_unit(tx, decision)
     decision["legal_basis_seq"] = tx.seq
     decision["legal_basis_items"] = len(body["items"])
 
@@ -372,6 +392,9 @@ def _step_determined(tx: Tx, body: Obj) -> None:
             )
     if determination == "exempt" and body.get("legal_basis") is None:
         raise tx.wrong("an exemption needs its legal basis", where="body.legal_basis")
+    edition = tx.profile(decision).edition
+    if edition >= 2:
+        _exemption_ground(tx, decision, body)
     record = decision["steps"].setdefault(step, {})
     record.update(
         {
@@ -381,6 +404,68 @@ def _step_determined(tx: Tx, body: Obj) -> None:
             "legal_basis": body.get("legal_basis"),
         }
     )
+    if edition >= 2:
+        record["ground"] = body.get("ground")
+
+
+# The grounds on which Decree 713 lets a step be exempted, by step, with the article: a matter
+# not disclosable by law is exempt from what would disclose it to the public (Art. 14 ¶1, and
+# so from public comment, Art. 15, and a public hearing, Art. 16); a risk already assessed under
+# other rules is not assessed again (Art. 22 ¶2). The rule profile may add local grounds.
+STATUTORY_GROUNDS: dict[str, dict[str, str]] = {
+    "public_participation": {"not_disclosable_by_law": "Art. 14"},
+    "public_comment": {"not_disclosable_by_law": "Art. 14"},
+    "hearing": {"not_disclosable_by_law": "Art. 14"},
+    "risk_assessment": {"already_assessed": "Art. 22"},
+}
+
+
+def exemption_grounds(step: str, profile: RuleProfile) -> dict[str, str]:
+    """The grounds on which `step` may be exempted, each with the article or local source that
+    allows it (edition 2)."""
+    grounds = dict(STATUTORY_GROUNDS.get(step, {}))
+    for local in profile.exemption_grounds:
+        if local.step == step:
+            grounds.setdefault(local.ground, local.source)
+    return grounds
+
+
+def _exemption_ground(tx: Tx, decision: Decision, body: Obj) -> None:
+    """Edition 2 (G2; Art. 14, 22): an exemption names a ground from the closed list for its
+    step; `not_disclosable_by_law` only for a decision proposed as not disclosable by law."""
+    step, ground = body["step"], body.get("ground")
+    if body["determination"] != "exempt":
+        if ground is not None:
+            raise tx.wrong("a ground is given only for an exemption", where="body.ground")
+        return
+    grounds = exemption_grounds(step, tx.profile(decision))
+    listed = ", ".join(f"{name} ({source})" for name, source in grounds.items())
+    if ground is None or ground not in grounds:
+        said = "names no ground" if ground is None else f"names {ground!r}"
+        allowed = (
+            f"the grounds for {step} are {listed}"
+            if grounds
+            else f"neither Decree 713 nor the rule profile gives a ground to exempt {step}"
+        )
+        raise refuse(
+            "G2",
+            f"the exemption of {step} {said}; {allowed}; a reason or legal basis in free text "
+            "does not exempt a step",
+            seq=tx.seq,
+            field="ground",
+            remedy="ground_the_exemption",
+        )
+    level = decision["confidentiality"]
+    if ground == "not_disclosable_by_law" and level != "not_disclosable_by_law":
+        raise refuse(
+            "G2",
+            f"Art. 14: {step} is exempt only for a matter not disclosable by law, and decision "
+            f"{decision['id']} was proposed as {level} (seq {decision['proposed_seq']})",
+            seq=tx.seq,
+            field="ground",
+            conflicting_seq=decision["proposed_seq"],
+            remedy="ground_the_exemption",
+        )
 
 
 def _complete_step(tx: Tx, decision: Decision, step: str, draft: str, **extra: Any) -> None:
@@ -392,11 +477,13 @@ def _complete_step(tx: Tx, decision: Decision, step: str, draft: str, **extra: A
 def _step(tx: Tx, body: Obj) -> None:
     decision = tx.decision()
     tx.drafting(decision)
-    tx.draft(decision, body["draft"])
+    draft = tx.draft(decision, body["draft"])
     kind = tx.stmt.type
     step = body["step"] if kind == "step.completed" else STEP_ENTRIES[kind]
     profile = tx.profile(decision)
     extra: dict[str, Any] = {}
+    if profile.edition >= 2:
+        extra = _step_edition_2(tx, decision, body, step, draft)
     if kind == "consultation.completed":
         for index, unit in enumerate(body["units"]):
             tx.organ(unit["organ"], f"body.units.{index}.organ")
@@ -431,6 +518,8 @@ def _step(tx: Tx, body: Obj) -> None:
                 )
         extra["opinions"] = body["opinions_received"]
     elif kind == "hearing.held":
+        if profile.edition >= 2:
+            _hearing_in_order(tx, body)
         days = days_between(body["materials_delivered_at"], body["held_at"])
         if days < 0:
             raise tx.wrong("after the hearing was held", where="body.materials_delivered_at")
@@ -472,8 +561,218 @@ def _step(tx: Tx, body: Obj) -> None:
         )
     elif kind == "fair_competition_review.completed":
         extra["conclusion"] = body["conclusion"]
+    if profile.edition >= 2 and step in BLOCKING:
+        _block_or_lift(tx, decision, step, body, extra)
     _complete_step(tx, decision, step, body["draft"], **extra)
     tx.involve(tx.stmt.actor, decision["id"], f"step:{step}")
+
+
+# The article behind each step the undertaking unit records (edition 2: who records it, and
+# that it is not dated before the draft it names).
+STEP_ARTICLES = {
+    "consultation.completed": "Art. 13",
+    "public_comment.opened": "Art. 15",
+    "public_participation.completed": "Art. 14",
+    "hearing.held": "Art. 16",
+    "expert_argumentation.completed": "Art. 19",
+    "risk_assessment.completed": "Art. 22",
+    "fair_competition_review.completed": "Art. 29(1)",
+    "step.completed": "Art. 11",
+}
+# Steps that other bodies perform and report (an integrity review by the supervision organ,
+# local rules; the report to the people's congress, Art. 8): anyone may record them.
+OTHER_BODIES_STEPS = ("integrity_review", "npc_report")
+
+
+def _step_edition_2(tx: Tx, decision: Decision, body: Obj, step: str, draft: Draft) -> Obj:
+    """Edition 2: who records the step, its date against what it rests on, and the public
+    comment a participation result rests on. Returns what the step's record keeps besides."""
+    kind = tx.stmt.type
+    article = STEP_ARTICLES[kind]
+    if kind == "step.completed" and step in STEP_ENTRIES.values():
+        own = next(name for name, value in STEP_ENTRIES.items() if value == step)
+        raise tx.wrong(
+            f"{step} has its own entry type, which records what it concluded: record {own}",
+            where="body.step",
+        )
+    if step not in OTHER_BODIES_STEPS:
+        _by_undertaking_unit(tx, decision)
+    if before(tx.at(), draft["at"]):
+        raise tx.wrong(
+            f"{article}: the {step} step is dated {tx.at()}, before the draft it names was "
+            f"versioned ({draft['at']}, seq {draft['seq']})",
+            where="occurred_at",
+        )
+    extra: Obj = {"at": tx.at()}
+    published = {"public_comment.opened": "published_at", "hearing.held": "notice_published_at"}
+    if kind in published and body[published[kind]] < draft["at"][:10]:
+        raise tx.wrong(
+            f"{article}: the draft is published on {body[published[kind]]}, before it was "
+            f"versioned ({draft['at'][:10]}, seq {draft['seq']})",
+            where=f"body.{published[kind]}",
+        )
+    if kind == "public_comment.opened":
+        extra["deadline"] = body["deadline"]
+    if kind == "public_participation.completed" and "public_comment" in body["methods"]:
+        _after_the_comment_period(tx, decision, draft)
+    return extra
+
+
+def _after_the_comment_period(tx: Tx, decision: Decision, draft: Draft) -> None:
+    """Edition 2 (G3; Art. 15): participation by public comment rests on a comment opened for
+    this draft or an earlier one of the decision (the result of a comment period is often
+    reported on the draft revised in answer to it, Art. 18), and is not recorded as done
+    before the comment period's deadline. A shortened period is the opening's, with its G3
+    reason."""
+    opened = decision["steps"].get("public_comment", {})
+    if "completed_seq" not in opened:
+        raise refuse(
+            "G3",
+            f"participation by public comment for decision {decision['id']}, but no comment "
+            "was opened (public_comment.opened)",
+            seq=tx.seq,
+            field="methods",
+            remedy="keep_the_comment_period",
+        )
+    commented = decision["drafts"][opened["draft"]]
+    if commented["version"] > draft["version"]:
+        raise refuse(
+            "G3",
+            f"the comment opened at seq {opened['completed_seq']} is on draft "
+            f"v{commented['version']}, newer than the draft this result names "
+            f"(v{draft['version']})",
+            seq=tx.seq,
+            field="draft",
+            conflicting_seq=opened["completed_seq"],
+            remedy="keep_the_comment_period",
+        )
+    deadline = opened.get("deadline")
+    if deadline is not None and tx.day < deadline:
+        raise refuse(
+            "G3",
+            f"participation by public comment is dated {tx.day}, before the comment period "
+            f"opened at seq {opened['completed_seq']} ends ({deadline})",
+            seq=tx.seq,
+            conflicting_seq=opened["completed_seq"],
+            remedy="keep_the_comment_period",
+        )
+
+
+# The order of a hearing's steps (Art. 16: the draft, the selection method and the participant
+# list are published before, the materials delivered before the hearing is held).
+HEARING_ORDER = (
+    "notice_published_at",
+    "selection_published_at",
+    "participants_published_at",
+    "materials_delivered_at",
+    "held_at",
+)
+
+
+def _hearing_in_order(tx: Tx, body: Obj) -> None:
+    """Edition 2 (G4; Art. 16): the hearing's dates in the order the article gives, none after
+    the day it is recorded as held."""
+    for earlier, later in zip(HEARING_ORDER, HEARING_ORDER[1:], strict=False):
+        if body[later] < body[earlier]:
+            raise refuse(
+                "G4",
+                f"{later} ({body[later]}) is before {earlier} ({body[earlier]}); Art. 16 "
+                "publishes the notice, the selection method and the participants, and delivers "
+                "the materials, before the hearing",
+                seq=tx.seq,
+                field=later,
+                remedy="date_the_hearing_in_order",
+            )
+    if body["held_at"] > tx.day:
+        raise refuse(
+            "G4",
+            f"the hearing is recorded as held on {body['held_at']}, after this entry's own date "
+            f"({tx.day})",
+            seq=tx.seq,
+            field="held_at",
+            remedy="date_the_hearing_in_order",
+        )
+
+
+# The conclusions that forbid going on (edition 2): a risk that is not controllable (Art. 24:
+# the draft is adjusted until it is), a fair-competition review that fails (Art. 29(1); the
+# Fair Competition Review Regulations, 2024: a measure that restricts competition is not
+# issued as it stands).
+BLOCKING = {
+    "risk_assessment": "not_controllable",
+    "fair_competition_review": "fails",
+}
+BLOCKING_WORDS = {
+    "risk_assessment": ("Art. 24", "risk assessment", "assessment"),
+    "fair_competition_review": ("Art. 29(1)", "fair-competition review", "review"),
+}
+
+
+def _block_or_lift(tx: Tx, decision: Decision, step: str, body: Obj, extra: Obj) -> None:
+    """A conclusion that forbids going on blocks the decision; a later one that does not, on
+    the same draft or a newer one, lifts the block."""
+    record = decision["steps"].get(step, {})
+    if body["conclusion"] == BLOCKING[step]:
+        extra["blocked"] = {"seq": tx.seq, "draft": body["draft"], "conclusion": body["conclusion"]}
+        return
+    blocked = record.get("blocked")
+    if blocked is not None:
+        drafts = decision["drafts"]
+        if drafts[body["draft"]]["version"] >= drafts[blocked["draft"]]["version"]:
+            extra["blocked"] = None
+
+
+def blocking_conclusion(decision: Decision | Obj) -> tuple[str, Obj] | None:
+    """The step whose conclusion forbids going on, and that conclusion (None: none does)."""
+    for step, record in decision["steps"].items():
+        blocked = record.get("blocked")
+        if blocked is not None:
+            return step, blocked
+    return None
+
+
+def conclusions_permit(tx: Tx, decision: Decision, gate: str) -> None:
+    """Edition 2 (G2 before legality review, G5 before the agenda): refuse while a conclusion
+    forbids going on. A decision recorded under edition 1 keeps no such block."""
+    found = blocking_conclusion(decision)
+    if found is None:
+        return
+    step, blocked = found
+    article, name, what = BLOCKING_WORDS[step]
+    raise refuse(
+        gate,
+        f"{article}: the {name} of draft "
+        f"{blocked['draft'][:12]}… (seq {blocked['seq']}) concluded {blocked['conclusion']}, "
+        f"which forbids going on until a later {what} of that draft or a newer one concludes "
+        "otherwise, or the matter is dropped",
+        seq=tx.seq,
+        conflicting_seq=blocked["seq"],
+        remedy="conclude_otherwise_first",
+    )
+
+
+def _by_undertaking_unit(tx: Tx, decision: Decision) -> None:
+    """Edition 2 (G1; Art. 11–12, and Art. 13–24 for the steps it organises): the undertaking
+    unit records its drafting work: a leader or drafter its assignment names, or a member of
+    the lead unit or a co-unit on the entry's day (the register)."""
+    unit = decision["unit"]
+    assert unit is not None  # drafting: the unit is assigned (G1)
+    actor = tx.stmt.actor
+    units = [unit["lead"], *unit["co_units"]]
+    if actor in unit["leaders"] or actor in unit["drafters"]:
+        return
+    if any(tx.directory.roles_at(actor, organ, tx.day) for organ in units):
+        return
+    named = ", ".join(dict.fromkeys([*unit["leaders"], *unit["drafters"]]))
+    raise refuse(
+        "G1",
+        f"Art. 11: {tx.stmt.type} for decision {decision['id']} is recorded by its undertaking "
+        f"unit (named at seq {unit['seq']}: {named}; or a member of {', '.join(units)} on "
+        f"{tx.day}), not by {actor}",
+        seq=tx.seq,
+        conflicting_seq=unit["seq"],
+        remedy="draft_by_the_undertaking_unit",
+    )
 
 
 # -- legality review --
@@ -489,8 +788,11 @@ def latest_opinion(decision: Decision | Obj, draft: str) -> Opinion | None:
 
 
 def eligible_drafts(decision: Decision | Obj) -> dict[str, Opinion]:
-    """G5: the drafts that may go on the agenda, each with the opinion that clears it."""
+    """G5: the drafts that may go on the agenda, each with the opinion that clears it (none
+    while a conclusion forbids going on, edition 2)."""
     cleared: dict[str, Opinion] = {}
+    if blocking_conclusion(decision) is not None:
+        return cleared
     for doc, draft in decision["drafts"].items():
         opinion = latest_opinion(decision, doc)
         if opinion is not None and opinion["opinion"] in (
@@ -526,7 +828,10 @@ def _review_submitted(tx: Tx, body: Obj) -> None:
     tx.drafting(decision)
     if decision["status"] == "under_legality_review":
         raise tx.wrong(f"draft {_submitted(decision)['draft'][:12]}… is already under review")
-    tx.draft(decision, body["draft"])
+    draft = tx.draft(decision, body["draft"])
+    edition = tx.profile(decision).edition
+    if edition >= 2:
+        _submitted_in_order(tx, decision, draft)
     steps = decision["steps"]
     missing = [
         f"{step} ({why})"
@@ -536,8 +841,28 @@ def _review_submitted(tx: Tx, body: Obj) -> None:
     ]
     if missing:
         raise tx.gate("G2", f"required steps are not completed or exempted: {', '.join(missing)}")
+    if edition >= 2:
+        conclusions_permit(tx, decision, "G2")
     decision["status"] = "under_legality_review"
     decision["review"]["submitted"] = {"draft": body["draft"], "at": tx.at(), "seq": tx.seq}
+
+
+def _submitted_in_order(tx: Tx, decision: Decision, draft: Draft) -> None:
+    """Edition 2 (Art. 25–27): the undertaking unit submits the draft, not before it was
+    versioned nor before a step it reports as performed (Art. 26 ¶1, 27(2))."""
+    _by_undertaking_unit(tx, decision)
+    rests_on = [("the draft was versioned", draft["at"], draft["seq"])] + [
+        (f"the {step} step", record["at"], record["completed_seq"])
+        for step, record in decision["steps"].items()
+        if "at" in record and "completed_seq" in record
+    ]
+    for what, at, seq in rests_on:
+        if before(tx.at(), at):
+            raise tx.wrong(
+                f"Art. 26: submitted for legality review on {tx.at()}, before {what} ({at}, "
+                f"seq {seq})",
+                where="occurred_at",
+            )
 
 
 @handles("legality_review.returned")
@@ -625,4 +950,12 @@ def _review_opinion(tx: Tx, body: Obj) -> None:
     tx.involve(tx.stmt.actor, decision["id"], "legality_reviewer", opinion=opinion)
 
 
-__all__ = ["eligible_drafts", "latest_opinion", "required_steps"]
+__all__ = [
+    "STATUTORY_GROUNDS",
+    "blocking_conclusion",
+    "conclusions_permit",
+    "eligible_drafts",
+    "exemption_grounds",
+    "latest_opinion",
+    "required_steps",
+]

@@ -7,7 +7,7 @@ compliance report. G17 is a report, not a gate at append time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from ledger.errors import DECREE_713, GateBreach, GateError, citation
@@ -185,6 +185,19 @@ GATES: dict[str, Gate] = {
 }
 
 
+# Remedies a refusal names instead of its gate's own when the gate refuses for several reasons
+# and this one says more exactly what to do (`refuse(..., remedy=code)`).
+REFINED_REMEDIES = frozenset(
+    {
+        "draft_by_the_undertaking_unit",  # G1: who records a drafting step (Art. 11)
+        "ground_the_exemption",  # G2: an exemption's ground (Art. 14, 22)
+        "conclude_otherwise_first",  # G2, G5: a conclusion that forbids going on (Art. 24)
+        "keep_the_comment_period",  # G3: participation after the comment period (Art. 15)
+        "date_the_hearing_in_order",  # G4: a hearing's dates in order (Art. 16)
+    }
+)
+
+
 def refuse(
     gate: str,
     finding: str,
@@ -192,17 +205,22 @@ def refuse(
     seq: int | None = None,
     field: str | None = None,
     conflicting_seq: int | None = None,
+    remedy: str | None = None,
 ) -> GateError:
     """The error of gate `gate` finding `finding` in the entry at `seq`; its message starts with
     the gate and its article. `field` is the body field the finding concerns (`draft`,
-    `named.2`), `conflicting_seq` the earlier entry it conflicts with."""
+    `named.2`), `conflicting_seq` the earlier entry it conflicts with, `remedy` one of
+    `REFINED_REMEDIES` in place of the gate's own."""
     breach = GATES[gate].breach(finding, field=field, conflicting_seq=conflicting_seq)
+    if remedy is not None:
+        assert remedy in REFINED_REMEDIES, remedy
+        breach = replace(breach, remedy=remedy)
     return GateError(breach, seq=seq)
 
 
 def remedy_codes() -> set[str]:
     """Every remedy code a refusal can carry."""
-    return {gate.remedy for gate in GATES.values()}
+    return {gate.remedy for gate in GATES.values()} | REFINED_REMEDIES
 
 
-__all__ = ["CADRE_REGULATION", "GATES", "Gate", "refuse", "remedy_codes"]
+__all__ = ["CADRE_REGULATION", "GATES", "REFINED_REMEDIES", "Gate", "refuse", "remedy_codes"]

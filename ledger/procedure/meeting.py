@@ -8,7 +8,7 @@ helpers (the open item, the quorum, the decision taken), hence one module.
 from __future__ import annotations
 
 from ledger.errors import AuthorityError, GateError
-from ledger.procedure.drafting import eligible_drafts, latest_opinion
+from ledger.procedure.drafting import conclusions_permit, eligible_drafts, latest_opinion
 from ledger.procedure.floor import Bar, floor_of, majority_view
 from ledger.procedure.floor import diverges as head_diverges
 from ledger.procedure.model import Agenda, Decision, Meeting, Obj, Outcome
@@ -161,6 +161,7 @@ def _agenda(tx: Tx, body: Obj) -> None:
         pending = decision["agenda"]["meeting"]
         raise tx.wrong(f"decision {decision['id']} is already before {pending}")
     tx.draft(decision, body["draft"])
+    conclusions_permit(tx, decision, "G5")
     cleared = eligible_drafts(decision).get(body["draft"])
     if decision["status"] not in DRAFTING:
         raise tx.wrong(

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from ledger.types import Day, OrganId, PersonId
+from ledger.types import Day, Id, Name, OrganId, PersonId
 
 DecisionRule = Literal[
     "head_decides_after_discussion",
@@ -55,6 +55,16 @@ class Threshold(BaseModel):
         return f"{'more than' if self.more_than else 'at least'} {self.share}"
 
 
+class LocalGround(BaseModel):
+    """A ground on which local rules let a step be exempted (edition 2), and where they say so."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    step: Id  # a step kind, as `step.determined` names it
+    ground: Id
+    source: Name  # the instrument and article
+
+
 class RuleProfile(BaseModel):
     """Every rule the gates read. Field names are the keys of a `rule_profile.versioned` body."""
 
@@ -71,6 +81,10 @@ class RuleProfile(BaseModel):
     # Edition 2: a step recorded more working days after it happened than this is reported as
     # recorded late (back-filling shows; the record itself stands).
     record_within_working_days: Annotated[int, Field(ge=0)] = 5
+    # Edition 2, drafting (Art. 10–27)
+    # Grounds for exempting a step that local rules add to those Decree 713 names (Art. 14, 22:
+    # `drafting.STATUTORY_GROUNDS`), each with the instrument and article it rests on.
+    exemption_grounds: list[LocalGround] = []
 
     comment_min_days: Annotated[int, Field(ge=1)] = 30  # Art. 15
     hearing_materials_min_days: Annotated[int, Field(ge=1)] = 7  # Art. 16
@@ -135,6 +149,7 @@ __all__ = [
     "DEFAULT_PROFILE",
     "DEFAULT_PROFILE_NAME",
     "EDITION_2_PROFILE_NAME",
+    "LocalGround",
     "RuleProfile",
     "Threshold",
     "days_between",
