@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ledger.procedure.bodies import doc_refs
 from ledger.procedure.model import Decision, Meeting, Obj, Opinion, Submission
 from ledger.procedure.profile import BUILT_IN_PROFILES, RuleProfile, days_between
 from ledger.procedure.state import (
@@ -353,6 +354,8 @@ def required_steps(decision: Decision | Obj, profile: RuleProfile) -> dict[str, 
     for step, record in decision["steps"].items():
         if record.get("determination") == "required":
             why.setdefault(step, f"determined at seq {record['determined_seq']}")
+    if profile.edition >= 2:  # Art. 8: reported before issue (npc.reported), not before review
+        why.pop("npc_report", None)
     return why
 
 
@@ -472,6 +475,8 @@ def _step(tx: Tx, body: Obj) -> None:
         )
     elif kind == "fair_competition_review.completed":
         extra["conclusion"] = body["conclusion"]
+    if profile.edition >= 2:  # its result documents, which go before the meeting (Art. 29)
+        extra["docs"] = doc_refs(body)
     _complete_step(tx, decision, step, body["draft"], **extra)
     tx.involve(tx.stmt.actor, decision["id"], f"step:{step}")
 
@@ -617,6 +622,8 @@ def _review_opinion(tx: Tx, body: Obj) -> None:
             "advisers": len(body.get("adviser_opinions", [])),
         }
     )
+    if profile.edition >= 2:  # the opinion goes before the meeting with the draft (Art. 29)
+        decision["review"]["opinions"][-1]["doc"] = body["opinion_doc"]
     decision["status"] = (
         "ready_for_deliberation"
         if opinion in ("lawful", "exploratory_with_disclosed_legal_risk")

@@ -200,9 +200,25 @@ def refuse(
     return GateError(breach, seq=seq)
 
 
+# Edition 2 (after deliberation, Art. 8, 29–37): refusals of a gate that name a narrower way
+# out than the gate's own remedy.
+AFTER_DELIBERATION_REMEDIES = (
+    "name_the_party_committee_in_the_profile",
+    "report_to_the_profiles_party_committee",
+    "record_the_party_committees_answer",
+    "report_again_once_revised",
+    "publish_the_revision_the_party_committee_asked_for",
+    "report_to_the_npc_standing_committee_first",
+    "finalize_the_minutes_first",
+    "table_the_art29_materials",
+    "link_the_new_decision_to_this_one",
+    "claim_completeness_only_when_complete",
+)
+
+
 def remedy_codes() -> set[str]:
     """Every remedy code a refusal can carry."""
-    return {gate.remedy for gate in GATES.values()}
+    return {gate.remedy for gate in GATES.values()} | set(AFTER_DELIBERATION_REMEDIES)
 
 
 __all__ = ["CADRE_REGULATION", "GATES", "Gate", "refuse", "remedy_codes"]
