@@ -527,3 +527,38 @@ def test_the_forms_offer_the_materials_and_the_answer_next(office: Bureau) -> No
     assert recording.next_steps(ledger, "d1")[0] == "party_committee.answered"
     office.rec("zhang.wei", "party_committee.answered", "d1", answer_body(office))
     assert recording.next_steps(ledger, "d1")[0] == "decision.published"
+
+
+@pytest.mark.parametrize(
+    ("case", "says"),
+    [
+        ("party_report_by_the_proposer", "Art. 31: this is recorded for bureau-meeting by"),
+        ("npc_report_by_the_proposer", "Art. 8: this is recorded for bureau-meeting by"),
+        ("execution_report_by_the_office", "Art. 34: execution is reported by a member"),
+    ],
+)
+def test_verify_names_an_author_forced_past_the_append(
+    office: Bureau, case: str, says: str
+) -> None:
+    """Who may record a step after the decision, broken by an entry forged into the database
+    and signed by its (wrong) author: `ledger verify` names it at its seq."""
+    if case == "execution_report_by_the_office":
+        office.executing()
+        body = {"period": "2021Q2", "status": "on_track", "summary": "按计划推进"}
+        seq, report = forged(office, "huang.li", "execution.reported", "d1", body)
+    elif case == "npc_report_by_the_proposer":
+        office.decided(flags=["npc_remit"])
+        body = {
+            "to": "示例区人大常委会",
+            "reported_at": office.day.isoformat(),
+            "doc": office.doc("报告"),
+        }
+        seq, report = forged(office, "zhao.lei", "npc.reported", "d1", body)
+    else:
+        office.decided()
+        seq, report = forged(
+            office, "zhao.lei", "party_committee.reported", "d1", report_body(office)
+        )
+    failure = report.failures["authority"]
+    assert failure.seq == seq
+    assert says in failure.message
