@@ -95,8 +95,11 @@ def _repudiated_about(ledger: Ledger, state: Decision, repudiated: dict[int, Obj
     return about
 
 
-def check(ledger: Ledger, decision: str | None = None) -> list[Obj]:
-    """The compliance report of one decision, or of every decision (§4.5)."""
+def check(ledger: Ledger, decision: str | None = None, *, today: str | None = None) -> list[Obj]:
+    """The compliance report of one decision, or of every decision (§4.5). `today` (the
+    ledger's today, for a reader asking now) judges the deadlines that pass by themselves (G16
+    under an edition-2 profile); without it a report depends on the entries alone, as an export's
+    must."""
     procedure = _procedure(ledger)
     meetings = {m["id"]: m for m in reads.objects(ledger.store, "meeting")}
     if decision is not None:
@@ -113,7 +116,7 @@ def check(ledger: Ledger, decision: str | None = None) -> list[Obj]:
             for r in (timeline(ledger, d["id"]) if profile.edition >= 2 else [])
         ]
         about = _repudiated_about(ledger, d, repudiated)
-        reports.append(report(d, profile, meetings, repudiated=about, timeline=times))
+        reports.append(report(d, profile, meetings, repudiated=about, timeline=times, today=today))
     return reports
 
 

@@ -19,7 +19,9 @@ from ledger.app.decisions import find_decision, list_decisions, profile_of
 from ledger.app.forms import form, forms
 from ledger.app.ledger import Ledger
 from ledger.app.meeting import agenda_values, meetings, next_meeting_id
+from ledger.procedure.after import npc_report_due
 from ledger.procedure.drafting import required_steps
+from ledger.procedure.meeting import art29_materials
 from ledger.procedure.model import Decision
 from ledger.procedure.profile import RuleProfile
 from ledger.procedure.state import STEP_ENTRIES
@@ -72,6 +74,8 @@ NEXT_STEPS: dict[str, tuple[str, ...]] = {
     ),
     "awaiting_issue": (
         "party_committee.reported",
+        "party_committee.answered",
+        "npc.reported",
         "decision.published",
         "decision.not_published",
         "draft.versioned",
@@ -106,7 +110,24 @@ def next_steps(ledger: Ledger, ident: str | None) -> list[str]:
         due = _due_in_drafting(decision, profile_of(ledger, decision["profile"]))
         steps.remove(due)
         steps.insert(0, due)
+    if decision["status"] == "awaiting_issue":
+        due = _due_before_issue(decision, profile_of(ledger, decision["profile"]))
+        steps.remove(due)
+        steps.insert(0, due)
     return steps
+
+
+def _due_before_issue(decision: Decision, profile: RuleProfile) -> str:
+    """What an issue still waits for: the Party report, then (edition 2) its answer and the
+    report to the people's congress where it is due, then the issue itself. Edition 1 lists the
+    Party report first throughout."""
+    if profile.edition < 2 or decision["party_report"] is None:
+        return "party_committee.reported"
+    if profile.party_report_required and "party_answer" not in decision:
+        return "party_committee.answered"
+    if npc_report_due(decision) and "npc_report" not in decision:
+        return "npc.reported"
+    return "decision.published"
 
 
 def _due_in_drafting(decision: Decision, profile: RuleProfile) -> str:
@@ -218,6 +239,12 @@ def start(ledger: Ledger, entry_type: str, subject: str | None) -> Obj:
             raw["opinion"] = "lawful"
         if entry_type == "agenda_item.opened":
             raw.update(agenda_values(ledger, decision))
+            if profile.edition >= 2 and "draft" in raw:
+                # the Art. 29 materials the ledger already holds; the explanation to attach
+                raw["materials"] = [
+                    {"kind": kind, "doc": docs[0]} if docs else {"kind": kind}
+                    for kind, docs, _ in art29_materials(decision, raw["draft"], profile)
+                ]
         agenda = decision.get("agenda")
         at_the_item = ("position.stated", "recusal.declared", "head_decision.made", "vote.taken")
         if entry_type in at_the_item and agenda is not None:

@@ -174,7 +174,7 @@ def check(
     if (ident is None) == (not all_):
         raise InputError("give one decision id, or --all", where="ID")
     with open_ledger(ctx) as ledger:
-        reports = accountability.check(ledger, ident)
+        reports = accountability.check(ledger, ident, today=ledger.today())
     for report in reports:
         if as_json:
             json_line(report)

@@ -1,11 +1,14 @@
-"""After the decision: the Party report and publication (G12, G13), execution, post-evaluation
-(G14), suspension and adjustment (G15), the archive (G16), accountability cases, normative
-documents and corrections."""
+"""After the decision: the Party report and its answer, the report to the people's congress, and
+publication (G12, G13), execution, post-evaluation (G14), suspension and adjustment (G15), the
+archive (G16), accountability cases, normative documents and corrections."""
 
 from __future__ import annotations
 
-from ledger.procedure.model import Decided, Decision, Execution, Obj
-from ledger.procedure.profile import days_between
+from ledger.errors import GateError
+from ledger.procedure.compliance import completeness
+from ledger.procedure.gates import refuse
+from ledger.procedure.model import Decided, Decision, Execution, Meeting, Obj
+from ledger.procedure.profile import RuleProfile, days_between
 from ledger.procedure.state import (
     AFTER_ISSUE,
     DECIDED,
@@ -15,27 +18,248 @@ from ledger.procedure.state import (
     profile_at,
 )
 
+
+def refusal(
+    tx: Tx,
+    gate: str,
+    finding: str,
+    *,
+    article: str,
+    rule: str,
+    remedy: str,
+    field: str | None = None,
+    conflicting_seq: int | None = None,
+) -> GateError:
+    """An edition-2 refusal under `gate` on the narrower basis it applies here: the article of
+    Decree 713, the rule as it reads for this check, and the remedy that satisfies it (always
+    hard: see `gates.refuse`)."""
+    return refuse(
+        gate,
+        finding,
+        seq=tx.seq,
+        field=field,
+        conflicting_seq=conflicting_seq,
+        remedy=remedy,
+        article=article,
+        rule=rule,
+    )
+
+
 # -- issue, execution, evaluation, adjustment, archive --
+
+
+def _decided_at(tx: Tx, decision: Decision) -> tuple[Decided, Meeting | None]:
+    """The approval being issued, and the meeting that took it."""
+    decided = decision["decided"]
+    assert decided is not None  # awaiting issue: approved
+    return decided, tx.get("meeting", decided["meeting"], write=False)
+
+
+def _for_the_organ(
+    tx: Tx, decision: Decision, *, article: str = "Art. 31", answering: bool = False
+) -> None:
+    """Edition 2 (Art. 31; Art. 8 for the people's congress): the deciding organ reports, through
+    its head, the holder of its recorder post (its office) or the recorder of the meeting that
+    decided; the Party committee's answer may also be recorded by a member of the Party
+    committee the profile names."""
+    _, meeting = _decided_at(tx, decision)
+    organ, day = decision["organ"], tx.day
+    allowed = list(tx.directory.holders_at(organ, ("head", "recorder"), day))
+    if meeting is not None and meeting["recorder"] not in allowed:
+        allowed.append(meeting["recorder"])
+    committee = tx.profile(decision).party_committee
+    if answering and committee is not None:
+        allowed += tx.directory.holders_at(committee, ("head", "deputy", "member"), day)
+    if tx.stmt.actor not in allowed:
+        whose = f"{organ} or the Party committee" if answering else organ
+        raise tx.wrong(
+            f"{article}: this is recorded for {whose} by {', '.join(sorted(set(allowed)))}, "
+            f"not by {tx.stmt.actor}"
+        )
 
 
 @handles("party_committee.reported")
 def _party(tx: Tx, body: Obj) -> None:
     decision = tx.decision(("awaiting_issue",))
     tx.organ(body["to"], "body.to")
+    profile = tx.profile(decision)
+    if profile.edition >= 2:
+        _for_the_organ(tx, decision)
+        _to_the_party_committee(tx, decision, profile, body["to"])
+        decided, _ = _decided_at(tx, decision)
+        if body["reported_at"] < decided["at"][:10]:
+            raise tx.wrong(
+                f"Art. 31: reported on {body['reported_at']}, before the decision was taken "
+                f"({decided['at'][:10]}, seq {decided['seq']})",
+                where="body.reported_at",
+            )
     decision["party_report"] = {"seq": tx.seq, "to": body["to"], "at": body["reported_at"]}
 
 
-def _issue_gate(tx: Tx, decision: Decision) -> Decided:
-    """G12 before issue; the approval being issued."""
-    if tx.profile(decision).party_report_required and decision["party_report"] is None:
+def _to_the_party_committee(tx: Tx, decision: Decision, profile: RuleProfile, to: str) -> None:
+    """Edition 2, G12 (Art. 31): the report goes to the Party committee the profile names."""
+    rule = "the Art. 31 report goes to the Party committee the rule profile names"
+    if profile.party_committee is None:
+        raise refusal(
+            tx,
+            "G12",
+            f"the rule profile {decision['profile']} names no Party committee; a report to "
+            f"{to} cannot stand for the Art. 31 report",
+            article="Art. 31",
+            rule=rule,
+            remedy="name_the_party_committee_in_the_profile",
+            field="to",
+        )
+    if to != profile.party_committee:
+        raise refusal(
+            tx,
+            "G12",
+            f"{to} is not the Party committee; the rule profile {decision['profile']} names "
+            f"{profile.party_committee}",
+            article="Art. 31",
+            rule=rule,
+            remedy="report_to_the_profiles_party_committee",
+            field="to",
+        )
+
+
+@handles("party_committee.answered")
+def _party_answer(tx: Tx, body: Obj) -> None:
+    decision = tx.decision(("awaiting_issue",))
+    report = decision["party_report"]
+    if report is None:
+        raise tx.wrong(
+            "Art. 31: nothing to answer: the decision has not been reported to the Party "
+            "committee (record party_committee.reported first)"
+        )
+    if tx.profile(decision).edition >= 2:
+        _for_the_organ(tx, decision, answering=True)
+    if body["answered_at"] < report["at"]:
+        raise tx.wrong(
+            f"Art. 31: answered on {body['answered_at']}, before the report "
+            f"({report['at']}, seq {report['seq']})",
+            where="body.answered_at",
+        )
+    decision["party_answer"] = {
+        "seq": tx.seq,
+        "answer": body["answer"],
+        "at": body["answered_at"],
+        "report_seq": report["seq"],
+    }
+
+
+def npc_report_due(decision: Decision) -> bool:
+    """Whether the matter is reported to the people's congress standing committee before issue
+    (Art. 8): flagged `npc_remit` or the step determined required, and not validly exempt."""
+    record = decision["steps"].get("npc_report", {})
+    if record.get("determination") == "exempt":
+        return False
+    return "npc_remit" in decision["flags"] or record.get("determination") == "required"
+
+
+@handles("npc.reported")
+def _npc(tx: Tx, body: Obj) -> None:
+    decision = tx.decision(("awaiting_issue",))
+    if tx.profile(decision).edition >= 2:
+        _for_the_organ(tx, decision, article="Art. 8")
+        decided, _ = _decided_at(tx, decision)
+        if body["reported_at"] < decided["at"][:10]:
+            raise tx.wrong(
+                f"Art. 8: reported on {body['reported_at']}, before the decision was taken "
+                f"({decided['at'][:10]}, seq {decided['seq']})",
+                where="body.reported_at",
+            )
+    decision["npc_report"] = {"seq": tx.seq, "to": body["to"], "at": body["reported_at"]}
+    decision["steps"].setdefault("npc_report", {})["completed_seq"] = tx.seq
+
+
+def _issue_gate(tx: Tx, decision: Decision, published_doc: str | None = None) -> Decided:
+    """G12 before issue; the approval being issued. Edition 2 adds the Party committee's answer
+    (Art. 31), the report to the people's congress (Art. 8) and the final minutes (Art. 30,
+    33)."""
+    profile = tx.profile(decision)
+    if profile.party_report_required and decision["party_report"] is None:
         raise tx.gate(
             "G12",
             f"decision {decision['id']} has not been reported to the Party "
             "committee (record party_committee.reported first)",
         )
-    decided = decision["decided"]
-    assert decided is not None  # awaiting issue: approved
+    decided, meeting = _decided_at(tx, decision)
+    if profile.edition < 2:
+        return decided
+    if profile.party_report_required:
+        _party_agreed(tx, decision, decided, published_doc)
+    if npc_report_due(decision) and "npc_report" not in decision:
+        raise refusal(
+            tx,
+            "G12",
+            f"decision {decision['id']} is in the remit of the people's congress and has not "
+            "been reported to its standing committee",
+            article="Art. 8",
+            rule="a matter in the people's congress's remit is reported to its standing "
+            "committee before issue",
+            remedy="report_to_the_npc_standing_committee_first",
+        )
+    if profile.minutes_before_publication and (meeting is None or meeting["minutes"] is None):
+        raise refusal(
+            tx,
+            "G12",
+            f"the minutes of {decided['meeting']}, which took the decision (seq "
+            f"{decided['seq']}), are not final",
+            article="Art. 30, 33",
+            rule="a decision is issued only after the final minutes of the meeting that took it",
+            remedy="finalize_the_minutes_first",
+            conflicting_seq=decided["seq"],
+        )
     return decided
+
+
+def _party_agreed(tx: Tx, decision: Decision, decided: Decided, published_doc: str | None) -> None:
+    """Edition 2, G12 (Art. 31): the latest report has an answer, and it agrees. Agreement with
+    changes is met by a revision recorded after the answer, an editorial one of the approved
+    draft (a substantive change goes back to the meeting, Art. 30): that is what is published."""
+    report = decision["party_report"]
+    assert report is not None  # checked first
+    answer = decision.get("party_answer")
+    rule = "issued only once the Party committee has agreed to the decision reported to it"
+    if answer is None or answer["report_seq"] != report["seq"]:
+        raise refusal(
+            tx,
+            "G12",
+            f"the Party committee has not answered the report of decision {decision['id']} "
+            f"(seq {report['seq']})",
+            article="Art. 31",
+            rule=rule,
+            remedy="record_the_party_committees_answer",
+            conflicting_seq=report["seq"],
+        )
+    if answer["answer"] == "not_agreed":
+        raise refusal(
+            tx,
+            "G12",
+            f"the Party committee did not agree to decision {decision['id']} (answer at seq "
+            f"{answer['seq']})",
+            article="Art. 31",
+            rule=rule,
+            remedy="report_again_once_revised",
+            conflicting_seq=answer["seq"],
+        )
+    if answer["answer"] == "agreed_with_changes" and published_doc is not None:
+        draft = decision["drafts"].get(published_doc)
+        revised = draft is not None and draft["editorial_of"] == decided["draft"]
+        if draft is None or not revised or draft["seq"] < answer["seq"]:
+            raise refusal(
+                tx,
+                "G12",
+                f"the Party committee agreed with changes (seq {answer['seq']}); "
+                f"{published_doc[:12]}… is not a revision of the approved draft recorded after "
+                "that answer",
+                article="Art. 31",
+                rule=rule,
+                remedy="publish_the_revision_the_party_committee_asked_for",
+                field="published_doc",
+                conflicting_seq=answer["seq"],
+            )
 
 
 def _issued_after(tx: Tx, decision: Decision, decided: Decided, day: str, where: str) -> None:
@@ -56,12 +280,19 @@ def _issued_after(tx: Tx, decision: Decision, decided: Decided, day: str, where:
             f"({report['at']}, seq {report['seq']})",
             where=where,
         )
+    answer = decision.get("party_answer")
+    if answer is not None and day < answer["at"]:
+        raise tx.wrong(
+            f"Art. 31: issued on {day}, before the Party committee answered "
+            f"({answer['at']}, seq {answer['seq']})",
+            where=where,
+        )
 
 
 @handles("decision.published")
 def _published(tx: Tx, body: Obj) -> None:
     decision = tx.decision(("awaiting_issue",))
-    decided = _issue_gate(tx, decision)
+    decided = _issue_gate(tx, decision, body["published_doc"])
     _issued_after(tx, decision, decided, body["published_at"], "body.published_at")
     approved = decided["draft"]
     doc = body["published_doc"]
@@ -112,11 +343,25 @@ def _execution_of(decision: Decision) -> Execution:
 @handles("execution.reported", "execution.issue_reported", "public_feedback.received")
 def _execution_event(tx: Tx, body: Obj) -> None:
     decision = tx.decision(("in_execution", "suspended"))
+    if tx.stmt.type == "execution.reported" and tx.profile(decision).edition >= 2:
+        _of_an_execution_unit(tx, _execution_of(decision))
     if tx.stmt.type == "execution.reported":
         _execution_of(decision)["reports"].append({"seq": tx.seq, "status": body["status"]})
         tx.involve(tx.stmt.actor, decision["id"], "execution_reporter", period=body["period"])
     else:
         _execution_of(decision)["issues"].append({"seq": tx.seq, "type": tx.stmt.type})
+
+
+def _of_an_execution_unit(tx: Tx, execution: Execution) -> None:
+    """Edition 2 (Art. 34): the execution unit reports on execution, through a person holding a
+    post in one of the units named in `execution.assigned` on the day of the report."""
+    actor = tx.stmt.actor
+    if not any(tx.directory.roles_at(actor, unit, tx.day) for unit in execution["units"]):
+        raise tx.wrong(
+            f"Art. 34: execution is reported by a member of an execution unit "
+            f"({', '.join(execution['units'])}, seq {execution['seq']}); {actor} holds no post "
+            f"in one on {tx.day}"
+        )
 
 
 @handles("post_evaluation.started")
@@ -208,9 +453,32 @@ def _successor(tx: Tx, ident: str, where: str) -> Decision:
 @handles("decision.adjusted")
 def _adjusted(tx: Tx, body: Obj) -> None:
     decision = tx.decision(DECIDED[:6])
-    _successor(tx, body["new_decision"], "body.new_decision")
+    successor = _successor(tx, body["new_decision"], "body.new_decision")
+    if tx.profile(decision).edition >= 2:
+        _names_this_decision(tx, decision, successor, body["kind"])
     decision["adjustment"] = {"seq": tx.seq, "kind": body["kind"], "by": body["new_decision"]}
     decision["status"] = "adjusted" if body["kind"] == "modify" else "stopped"
+
+
+def _names_this_decision(tx: Tx, decision: Decision, successor: Decision, kind: str) -> None:
+    """Edition 2, G15 (Art. 37): the new decision that modifies or stops this one says so in
+    its own proposal, by a link `adjusts` (a modification) or `stops` (a stop) to it."""
+    wanted = "adjusts" if kind == "modify" else "stops"
+    if any(
+        link["type"] == wanted and link["target"] == decision["id"] for link in successor["links"]
+    ):
+        return
+    raise refusal(
+        tx,
+        "G15",
+        f"the proposal of {successor['id']} (seq {successor['proposed_seq']}) does not name "
+        f"{decision['id']} in its links as {wanted}",
+        article="Art. 37",
+        rule="the new decision that modifies or stops a decision names it in its own proposal",
+        remedy="link_the_new_decision_to_this_one",
+        field="new_decision",
+        conflicting_seq=successor["proposed_seq"],
+    )
 
 
 @handles("decision.superseded")
@@ -234,7 +502,10 @@ def _archived(tx: Tx, body: Obj) -> None:
     decided = decision["decided"]
     reference = (tx.at() if decided is None else decided["at"])[:10]
     days = days_between(reference, body["archived_at"])
-    limit = tx.profile(decision).archive_deadline_days
+    profile = tx.profile(decision)
+    if profile.edition >= 2 and body["complete"]:
+        _complete_as_claimed(tx, decision)
+    limit = profile.archive_deadline_days
     if days > limit:
         tx.soft(
             "G16",
@@ -246,6 +517,35 @@ def _archived(tx: Tx, body: Obj) -> None:
     decision["archives"].append(
         {"seq": tx.seq, "no": body["archive_no"], "complete": body["complete"], "days": days}
     )
+
+
+def _complete_as_claimed(tx: Tx, decision: Decision) -> None:
+    """Edition 2 (Art. 33): a file declared complete is complete by the ledger's own records
+    (`compliance.completeness`, this filing aside). A claim they contradict is refused rather
+    than flagged: the archive record is the statement auditors rely on, and `complete: false`
+    is always accepted."""
+    decided = decision["decided"]
+    meetings: dict[str, Meeting] = {}
+    if decided is not None:
+        meeting = tx.get("meeting", decided["meeting"], write=False)
+        if meeting is not None:
+            meetings[meeting["id"]] = meeting
+    lacking = [
+        item
+        for item in completeness(decision, meetings, tx.profile(decision))
+        if not item.startswith("archive record")
+    ]
+    if lacking:
+        raise refusal(
+            tx,
+            "G16",
+            f"the file is declared complete, but the ledger's records show it lacks: "
+            f"{'; '.join(lacking)}",
+            article="Art. 33",
+            rule="a file is declared complete only when the ledger's own records show it is",
+            remedy="claim_completeness_only_when_complete",
+            field="complete",
+        )
 
 
 @handles("archive.transferred")

@@ -139,7 +139,9 @@ class Confidentiality(Body):
 
 
 class Link(Body):
-    type: Literal["supersedes", "amends", "adjusts", "implements", "related_normative_document"]
+    type: Literal[
+        "supersedes", "amends", "adjusts", "implements", "related_normative_document", "stops"
+    ]
     target: DecisionId
 
 
@@ -455,6 +457,27 @@ class AttendanceRecorded(Body):
     invited: list[Name] = []
 
 
+MaterialKind = Literal[
+    "draft",
+    "explanation",
+    "legality_opinion",
+    "public_participation",
+    "expert_argumentation",
+    "risk_assessment",
+    "hearing",
+    "fair_competition_review",
+    "consultation",
+    "other",
+]
+
+
+class Material(Body):
+    """One of the materials an item goes before the meeting with (Art. 29), a stored document."""
+
+    kind: MaterialKind
+    doc: Hash
+
+
 class AgendaItemOpened(Body):
     """The decision comes before the meeting with its draft and Art. 29 materials."""
 
@@ -463,6 +486,7 @@ class AgendaItemOpened(Body):
     draft: DraftHash
     presenter: PersonId
     material_docs: list[Hash] = []
+    materials: list[Material] = []  # edition 2: each Art. 29 material by its kind
 
 
 class RecusalDeclared(Body):
@@ -542,6 +566,25 @@ class PartyCommitteeReported(Body):
     reported_at: Day
     outcome: Text
     doc: Hash | None = None
+
+
+class PartyCommitteeAnswered(Body):
+    """The Party committee's answer to the report (Art. 31), with its document."""
+
+    answer: Literal["agreed", "agreed_with_changes", "not_agreed"]
+    answered_at: Day
+    doc: Hash
+    note: Text | None = None
+
+
+class NpcReported(Body):
+    """Reported to the people's congress standing committee before issue (Art. 8), where the
+    matter is in its remit."""
+
+    to: Name
+    reported_at: Day
+    doc: Hash
+    note: Text | None = None
 
 
 class DecisionPublished(Body):
@@ -795,6 +838,8 @@ TYPES: list[tuple[str, type[Body], str]] = [
     ("minutes.finalized", MinutesFinalized, "the minutes are final"),
     ("minutes.confirmed", MinutesConfirmed, "a member or the chair confirms the minutes"),
     ("party_committee.reported", PartyCommitteeReported, "reported to the Party committee"),
+    ("party_committee.answered", PartyCommitteeAnswered, "the Party committee's answer (Art. 31)"),
+    ("npc.reported", NpcReported, "reported to the people's congress (Art. 8)"),
     ("decision.published", DecisionPublished, "the decision is published (Art. 32)"),
     ("decision.not_published", DecisionNotPublished, "not published, on a legal basis"),
     ("execution.assigned", ExecutionAssigned, "the execution unit (Art. 34)"),

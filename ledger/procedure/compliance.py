@@ -34,6 +34,7 @@ def report(
     meetings: Mapping[str, MeetingState],
     repudiated: Sequence[Obj] = (),
     timeline: Sequence[tuple[int, str, str, str]] = (),
+    today: str | None = None,
 ) -> Obj:
     """The decision's compliance report: status, findings, exceptions, record completeness.
 
@@ -41,11 +42,16 @@ def report(
     `decisions.repudiations` gives them): each revocation gives a finding naming their seqs.
     `timeline` is the decision's entries as (seq, type, occurred_at, recorded_at): under an
     edition-2 profile, each recorded later than the profile allows after it happened is a note.
+    `today` (YYYY-MM-DD, where the ledger's business happens) is the day the report is read on:
+    under an edition-2 profile, a decision still not archived past the profile's deadline is a
+    violation (G16) on that day.
     """
     findings: list[Obj] = []
     findings += _repudiated(repudiated)
     if profile.edition >= 2:
         findings += _recorded_late(timeline, profile)
+    if profile.edition >= 2 and today is not None:
+        findings += _archive_overdue(decision, profile, today)
     seq = decision["proposed_seq"]
     scope = decision["scope"]
     if not (
@@ -207,7 +213,7 @@ def report(
                 "finding": "exploratory",
             }
         )
-    missing = completeness(decision, meetings)
+    missing = completeness(decision, meetings, profile)
     if not decided and decision["status"] != "closed":
         status = IN_PROGRESS
     elif any(f["severity"] == "violation" for f in findings):
@@ -268,6 +274,29 @@ def _recorded_late(
     return found
 
 
+def _archive_overdue(decision: DecisionState, profile: RuleProfile, today: str) -> list[Obj]:
+    """G16 (Art. 33) by itself: a decision taken more than `archive_deadline_days` before
+    `today` with no `archive.filed`. The deadline runs from the decision, as the G16 check of an
+    archive filing counts it (Shenzhen's rule: 30 days)."""
+    decided = decision["decided"]
+    if decided is None or decision["archives"]:
+        return []
+    day = decided["at"][:10]
+    days = days_between(day, today)
+    if days <= profile.archive_deadline_days:
+        return []
+    return [
+        _finding(
+            "archive_deadline",
+            "Art. 33",
+            "violation",
+            f"G16: not archived {days} days after the decision ({day}, seq {decided['seq']}); "
+            f"the profile's deadline is {profile.archive_deadline_days} days",
+            decided["seq"],
+        )
+    ]
+
+
 def _repudiated(entries: Sequence[Obj]) -> list[Obj]:
     """One violation per revocation: the steps its key's thief (or finder) signed are on the
     record, but their author repudiates them."""
@@ -292,9 +321,15 @@ def _repudiated(entries: Sequence[Obj]) -> list[Obj]:
     return findings
 
 
-def completeness(decision: DecisionState, meetings: Mapping[str, MeetingState]) -> list[str]:
+def completeness(
+    decision: DecisionState,
+    meetings: Mapping[str, MeetingState],
+    profile: RuleProfile | None = None,
+) -> list[str]:
     """The records a matter's file still lacks (§4.5 record completeness). A matter not yet
-    decided lacks at least its decision; one closed without a decision lacks nothing more."""
+    decided lacks at least its decision; one closed without a decision lacks nothing more.
+    Under an edition-2 `profile`, the file also holds the Party committee's answer (Art. 31)
+    and, for a matter in the people's congress's remit, the report to it (Art. 8)."""
     if decision["decided"] is None:
         if decision["status"] == "closed":
             return []
@@ -309,6 +344,14 @@ def completeness(decision: DecisionState, meetings: Mapping[str, MeetingState]) 
         missing.append(f"final minutes of {decision['decided']['meeting']} (Art. 30)")
     if decision["party_report"] is None:
         missing.append("report to the Party committee (Art. 31)")
+    elif profile is not None and profile.edition >= 2 and "party_answer" not in decision:
+        missing.append("the Party committee's answer (Art. 31)")
+    if profile is not None and profile.edition >= 2 and "npc_report" not in decision:
+        record = decision["steps"].get("npc_report", {})
+        if record.get("determination") != "exempt" and (
+            "npc_remit" in decision["flags"] or record.get("determination") == "required"
+        ):
+            missing.append("report to the people's congress standing committee (Art. 8)")
     if decision["published"] is None:
         missing.append("publication or non-publication basis (Art. 32)")
     if decision["execution"] is None:

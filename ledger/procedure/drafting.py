@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, get_args
 
-from ledger.procedure.bodies import StepKind
+from ledger.procedure.bodies import StepKind, doc_refs
 from ledger.procedure.gates import refuse
 from ledger.procedure.model import Decision, Draft, Meeting, Obj, Opinion, Submission
 from ledger.procedure.profile import BUILT_IN_PROFILES, RuleProfile, days_between
@@ -373,6 +373,8 @@ def required_steps(decision: Decision | Obj, profile: RuleProfile) -> dict[str, 
     for step, record in decision["steps"].items():
         if record.get("determination") == "required":
             why.setdefault(step, f"determined at seq {record['determined_seq']}")
+    if profile.edition >= 2:  # Art. 8: reported before issue (npc.reported), not before review
+        why.pop("npc_report", None)
     return why
 
 
@@ -563,6 +565,8 @@ def _step(tx: Tx, body: Obj) -> None:
         extra["conclusion"] = body["conclusion"]
     if profile.edition >= 2 and step in BLOCKING:
         _block_or_lift(tx, decision, step, body, extra)
+    if profile.edition >= 2:  # its result documents, which go before the meeting (Art. 29)
+        extra["docs"] = doc_refs(body)
     _complete_step(tx, decision, step, body["draft"], **extra)
     tx.involve(tx.stmt.actor, decision["id"], f"step:{step}")
 
@@ -942,6 +946,8 @@ def _review_opinion(tx: Tx, body: Obj) -> None:
             "advisers": len(body.get("adviser_opinions", [])),
         }
     )
+    if profile.edition >= 2:  # the opinion goes before the meeting with the draft (Art. 29)
+        decision["review"]["opinions"][-1]["doc"] = body["opinion_doc"]
     decision["status"] = (
         "ready_for_deliberation"
         if opinion in ("lawful", "exploratory_with_disclosed_legal_risk")

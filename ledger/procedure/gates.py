@@ -194,6 +194,17 @@ REFINED_REMEDIES = frozenset(
         "conclude_otherwise_first",  # G2, G5: a conclusion that forbids going on (Art. 24)
         "keep_the_comment_period",  # G3: participation after the comment period (Art. 15)
         "date_the_hearing_in_order",  # G4: a hearing's dates in order (Art. 16)
+        # G12 (Art. 31, 8, 30, 33): the Party committee, its answer, the NPC report, the minutes
+        "name_the_party_committee_in_the_profile",
+        "report_to_the_profiles_party_committee",
+        "record_the_party_committees_answer",
+        "report_again_once_revised",
+        "publish_the_revision_the_party_committee_asked_for",
+        "report_to_the_npc_standing_committee_first",
+        "finalize_the_minutes_first",
+        "table_the_art29_materials",  # G5: the agenda item's materials (Art. 29)
+        "link_the_new_decision_to_this_one",  # G15: the new decision names this one (Art. 37)
+        "claim_completeness_only_when_complete",  # G16: completeness is derived (Art. 33)
     }
 )
 
@@ -206,15 +217,26 @@ def refuse(
     field: str | None = None,
     conflicting_seq: int | None = None,
     remedy: str | None = None,
+    article: str | None = None,
+    rule: str | None = None,
 ) -> GateError:
     """The error of gate `gate` finding `finding` in the entry at `seq`; its message starts with
     the gate and its article. `field` is the body field the finding concerns (`draft`,
     `named.2`), `conflicting_seq` the earlier entry it conflicts with, `remedy` one of
-    `REFINED_REMEDIES` in place of the gate's own."""
+    `REFINED_REMEDIES` in place of the gate's own. A check of substance that applies a gate on a
+    narrower basis names it with `article` and `rule` (the rule as it reads for this check); it
+    is then hard, whatever the gate: no recorded reason lets that entry through."""
     breach = GATES[gate].breach(finding, field=field, conflicting_seq=conflicting_seq)
     if remedy is not None:
         assert remedy in REFINED_REMEDIES, remedy
         breach = replace(breach, remedy=remedy)
+    if article is not None or rule is not None:
+        breach = replace(
+            breach,
+            article=article or breach.article,
+            rule=rule or breach.rule,
+            strength="hard",
+        )
     return GateError(breach, seq=seq)
 
 

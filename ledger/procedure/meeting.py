@@ -8,7 +8,13 @@ helpers (the open item, the quorum, the decision taken), hence one module.
 from __future__ import annotations
 
 from ledger.errors import AuthorityError, GateError
-from ledger.procedure.drafting import conclusions_permit, eligible_drafts, latest_opinion
+from ledger.procedure.after import refusal
+from ledger.procedure.drafting import (
+    conclusions_permit,
+    eligible_drafts,
+    latest_opinion,
+    required_steps,
+)
 from ledger.procedure.floor import Bar, floor_of, majority_view
 from ledger.procedure.floor import diverges as head_diverges
 from ledger.procedure.model import Agenda, Decision, Meeting, Obj, Outcome
@@ -191,6 +197,8 @@ def _agenda(tx: Tx, body: Obj) -> None:
             conflicting_seq=cleared["seq"],
         )
     tx.person(body["presenter"], "body.presenter")
+    if tx.profile(decision).edition >= 2:
+        _materials(tx, decision, body)
     decision["agenda"] = {
         "meeting": meeting["id"],
         "item": body["item"],
@@ -205,6 +213,81 @@ def _agenda(tx: Tx, body: Obj) -> None:
     }
     decision["status"] = "under_deliberation"
     meeting["items"].append({"decision": decision["id"], "item": body["item"], "seq": tx.seq})
+
+
+# The Art. 29 material that carries each procedure step's result.
+MATERIAL_OF_STEP = {
+    "inter_unit_consultation": "consultation",
+    "public_participation": "public_participation",
+    "hearing": "hearing",
+    "expert_argumentation": "expert_argumentation",
+    "risk_assessment": "risk_assessment",
+    "fair_competition_review": "fair_competition_review",
+}
+
+
+def art29_materials(
+    decision: Decision | Obj, draft: str, profile: RuleProfile
+) -> list[tuple[str, list[str], str]]:
+    """The materials an item of `draft` goes before the meeting with (edition 2, Art. 29): each
+    as (kind, the documents that can stand for it, what it is). No documents: any stored
+    document of that kind. The draft's own document, an explanation, the legality opinion's
+    document, and the result of each required step completed (the adoption report, the risk
+    report, the hearing record…)."""
+    wanted: list[tuple[str, list[str], str]] = [
+        ("draft", [draft], f"{draft[:12]}…, the draft itself"),
+        ("explanation", [], "the draft's explanation"),
+    ]
+    opinion = eligible_drafts(decision).get(draft)
+    if opinion is not None:
+        doc = opinion.get("doc")
+        named = "" if doc is None else f"{doc[:12]}…, "
+        wanted.append(
+            (
+                "legality_opinion",
+                [] if doc is None else [doc],
+                f"{named}the opinion at seq {opinion['seq']}",
+            )
+        )
+    steps = decision["steps"]
+    for step in required_steps(decision, profile):
+        record = steps.get(step, {})
+        if "completed_seq" not in record:
+            continue  # exempt or not applicable: nothing to table
+        docs: list[str] = record.get("docs", [])
+        named = f"{docs[0][:12]}…, " if docs else ""
+        wanted.append(
+            (
+                MATERIAL_OF_STEP.get(step, "other"),
+                docs,
+                f"{named}the result of {step} at seq {record['completed_seq']}",
+            )
+        )
+    return wanted
+
+
+def _materials(tx: Tx, decision: Decision, body: Obj) -> None:
+    """Edition 2, G5 (Art. 29): the item lists its materials (`art29_materials`). Each is a
+    stored document: the append refuses a body naming a blob it does not hold."""
+    listed: dict[str, set[str]] = {}
+    for material in body.get("materials", []):
+        listed.setdefault(material["kind"], set()).add(material["doc"])
+    missing = [
+        f"{kind} ({what})"
+        for kind, docs, what in art29_materials(decision, body["draft"], tx.profile(decision))
+        if not (set(docs) & listed.get(kind, set()) if docs else listed.get(kind))
+    ]
+    if missing:
+        raise refusal(
+            tx,
+            "G5",
+            f"the item lacks Art. 29 materials: {'; '.join(missing)}",
+            article="Art. 29",
+            rule="an item goes before the meeting with its Art. 29 materials: the draft, its "
+            "explanation, the legality opinion and the result of each required step",
+            remedy="table_the_art29_materials",
+            field="materials",
+        )
 
 
 def _open_item(tx: Tx, body: Obj) -> tuple[Decision, Agenda, Meeting]:
@@ -486,4 +569,4 @@ def _head_decision(tx: Tx, body: Obj) -> None:
     )
 
 
-__all__ = ["majority_view", "vote_threshold"]
+__all__ = ["art29_materials", "majority_view", "vote_threshold"]

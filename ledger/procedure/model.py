@@ -95,6 +95,7 @@ class Opinion(TypedDict):
     failed_checks: list[str]
     advisers: int
     applied_at: NotRequired[str]
+    doc: NotRequired[str]  # edition 2: the opinion's document, an Art. 29 material
 
 
 class Return(TypedDict):
@@ -191,6 +192,23 @@ class Closed(TypedDict):
 
 class PartyReport(TypedDict):
     """The report to the Party committee before issue (G12)."""
+
+    seq: int
+    to: str
+    at: str
+
+
+class PartyAnswer(TypedDict):
+    """The Party committee's answer (edition 2, Art. 31) to the report at `report_seq`."""
+
+    seq: int
+    answer: str
+    at: str
+    report_seq: int
+
+
+class NpcReport(TypedDict):
+    """The report to the people's congress standing committee before issue (edition 2, Art. 8)."""
 
     seq: int
     to: str
@@ -303,6 +321,8 @@ class Decision(TypedDict):
     deliberations: list[Agenda]
     decided: Decided | None
     party_report: PartyReport | None
+    party_answer: NotRequired[PartyAnswer]
+    npc_report: NotRequired[NpcReport]
     published: Published | None
     execution: Execution | None
     suspension: NotRequired[Suspension]

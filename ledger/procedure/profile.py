@@ -86,6 +86,11 @@ class RuleProfile(BaseModel):
     # `drafting.STATUTORY_GROUNDS`), each with the instrument and article it rests on.
     exemption_grounds: list[LocalGround] = []
 
+    # Edition 2, after deliberation (Art. 8, 29–37)
+    # An issue (publication or not) waits for the final minutes of the meeting that took the
+    # decision (Art. 30: the discussion is recorded truthfully; Art. 33: archived completely).
+    minutes_before_publication: bool = True
+
     comment_min_days: Annotated[int, Field(ge=1)] = 30  # Art. 15
     hearing_materials_min_days: Annotated[int, Field(ge=1)] = 7  # Art. 16
     legality_review_min_working_days: Annotated[int, Field(ge=1)] = 7  # Art. 26

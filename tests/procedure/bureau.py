@@ -227,13 +227,38 @@ class Bureau:
         )
         self.rec("huang.li", "attendance.recorded", ident, {"present": present, "absent": absent})
 
+    def materials(self, draft: str) -> list[dict[str, str]]:
+        """The Art. 29 materials of a draft walked by `ready`: the draft, an explanation, the
+        legality opinion and the public participation's adoption report (the same texts, so
+        the same stored documents, as those steps recorded)."""
+        return [
+            {"kind": "draft", "doc": draft},
+            {"kind": "explanation", "doc": self.doc("起草说明")},
+            {"kind": "legality_opinion", "doc": self.doc("审查意见")},
+            {"kind": "public_participation", "doc": self.doc("采纳情况")},
+        ]
+
     def item(self, ident: str, meeting: str, draft: str) -> SignedEntry:
+        body = {"meeting": meeting, "item": 1, "draft": draft, "presenter": "zhao.lei"}
         return self.rec(
-            "huang.li",
-            "agenda_item.opened",
-            ident,
-            {"meeting": meeting, "item": 1, "draft": draft, "presenter": "zhao.lei"},
+            "huang.li", "agenda_item.opened", ident, {**body, "materials": self.materials(draft)}
         )
+
+    def issuable(self, ident: str = "d1", meeting: str = "m1") -> None:
+        """After the approval: the meeting's final minutes, the report to the Party committee and
+        its agreement, all dated the current day."""
+        self.rec(
+            "huang.li", "minutes.finalized", meeting, {"number": "纪要1", "doc": self.doc("纪要")}
+        )
+        day = self.day.isoformat()
+        self.rec(
+            "huang.li",
+            "party_committee.reported",
+            ident,
+            {"to": "party-group", "reported_at": day, "outcome": "同意"},
+        )
+        answer = {"answer": "agreed", "answered_at": day, "doc": self.doc("党组意见")}
+        self.rec("zhang.wei", "party_committee.answered", ident, answer)
 
     def seated(self, present: list[str], recused: list[str]) -> None:
         """d1, ready, on the agenda of meeting m1 with `present` there, `recused` recused (as
@@ -280,12 +305,7 @@ class Bureau:
 
     def published(self, ident: str = "d1", **over: Any) -> str:
         draft = self.decided(ident, **over)
-        self.rec(
-            "huang.li",
-            "party_committee.reported",
-            ident,
-            {"to": "party-group", "reported_at": self.day.isoformat(), "outcome": "同意"},
-        )
+        self.issuable(ident)
         self.rec(
             "huang.li",
             "decision.published",

@@ -110,11 +110,17 @@ def test_an_issue_dated_before_its_approval_or_its_party_report_is_refused(
     draft = office.decided()
     decided_on = office.day
     office.rec(
+        "huang.li", "minutes.finalized", "m1", {"number": "纪要1", "doc": office.doc("纪要")}
+    )
+    reported_on = office.at(3)[:10]
+    office.rec(
         "huang.li",
         "party_committee.reported",
         "d1",
-        {"to": "party-group", "reported_at": office.at(3)[:10], "outcome": "同意"},
+        {"to": "party-group", "reported_at": reported_on, "outcome": "同意"},
     )
+    answer = {"answer": "agreed", "answered_at": reported_on, "doc": office.doc("党组意见")}
+    office.rec("zhang.wei", "party_committee.answered", "d1", answer)
     body = {
         "channels": ["government_website"],
         "published_doc": draft,

@@ -87,7 +87,7 @@ class DecisionScreen(LedgerScreen):
         return DecisionView(
             decisions.decision_view(self.ledger, ident),
             decisions.checked_timeline(self.ledger, ident),
-            accountability.check(self.ledger, ident)[0],
+            accountability.check(self.ledger, ident, today=self.ledger.today())[0],
             accountability.trace_decision(self.ledger, ident),
         )
 
