@@ -5,7 +5,7 @@ confirmed by the person it concerns."""
 from __future__ import annotations
 
 import tomllib
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +14,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from ledger.app import Ledger, accountability
+from ledger.app.demo import DISTRICT_RULES
+from ledger.entry import Statement, format_utc
+from ledger.errors import RefusedError
 from ledger.procedure.calendars import CHINA_2020
 from ledger.procedure.profile import RuleProfile
+from ledger.store import open_store
+from ledger.verification import verify_ledger
+from tests import tamper
+from tests.procedure.bureau import Bureau
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -102,3 +110,156 @@ def test_the_readme_gives_the_2020_calendar_as_the_code_has_it() -> None:
     rules = tomllib.loads(block)["rules"]
     assert rules["calendar"]["2020"] == CHINA_2020
     assert RuleProfile.model_validate(rules).working_days("2020-05-08", "2020-05-09") == 1
+
+
+# -- corrections ---------------------------------------------------------------------------------
+
+
+def refused(bureau: Bureau, match: str, *args: Any, **kwargs: Any) -> RefusedError:
+    """`bureau.rec(*args)` is refused with `match` in its message, and nothing is written."""
+    before = bureau.count()
+    with pytest.raises(RefusedError, match=match) as caught:
+        bureau.rec(*args, **kwargs)
+    assert bureau.count() == before
+    return caught.value
+
+
+@pytest.fixture
+def office(bureau: Bureau) -> Bureau:
+    """The bureau, its decisions held to edition 2 from now on."""
+    body = {
+        "version": 3,
+        "effective_from": "2021-01-01",
+        "rules": {**DISTRICT_RULES, "edition": 2},
+        "reason": "本地规定",
+    }
+    bureau.rec("li.na", "rule_profile.versioned", "edition-2", body)
+    return bureau
+
+
+def dissent(bureau: Bureau) -> int:
+    """d1 before meeting m1, where chen.jing states her dissent, signed with her own key; the
+    dissent's seq."""
+    draft = bureau.ready()
+    bureau.meeting("m1")
+    bureau.item("d1", "m1", draft)
+    bureau.position("d1", "m1", "liu.yang", 1, "agree")
+    return bureau.position("d1", "m1", "chen.jing", 2, "disagree", "配送标准偏低").seq
+
+
+def fix(seq: int, **over: Any) -> dict[str, Any]:
+    return {"corrects": seq, "reason": "笔误", "correction": "意见应为“同意”", **over}
+
+
+def corrections_of(bureau: Bureau) -> list[dict[str, Any]]:
+    (report,) = accountability.check(Ledger(bureau.store), "d1")
+    return list(report["corrections"])
+
+
+def awaiting(bureau: Bureau) -> list[str]:
+    (report,) = accountability.check(Ledger(bureau.store), "d1")
+    return [
+        f["message"] for f in report["findings"] if f["check"] == "correction_awaits_confirmation"
+    ]
+
+
+def test_a_recorders_correction_of_a_members_dissent_awaits_her_confirmation(
+    office: Bureau,
+) -> None:
+    seq = dissent(office)
+    error = refused(
+        office, f"Art. 30, 33: seq {seq} was signed by chen.jing; a correction of it comes from "
+        "chen.jing, or from the registrar or the meeting's recorder and is then confirmed by "
+        "chen.jing, not from zhao.lei",
+        "zhao.lei", "entry.corrected", "d1", fix(seq),
+    )  # fmt: skip
+    assert error.field == "corrects"
+    refused(
+        office, f"seq {seq} is chen.jing's position, not zhou.min's",
+        "huang.li", "entry.corrected", "d1", fix(seq, concerns="zhou.min"),
+    )  # fmt: skip
+    correction = office.rec("huang.li", "entry.corrected", "d1", fix(seq)).seq
+    assert awaiting(office) == [f"correction at seq {correction} awaits confirmation by chen.jing"]
+    (shown,) = corrections_of(office)
+    assert (shown["corrects"], shown["by"], shown["signer"], shown["status"]) == (
+        seq, "huang.li", "chen.jing", "awaits_confirmation",
+    )  # fmt: skip
+    confirm = {"correction": correction}
+    refused(
+        office, "only chen.jing confirms it, not zhou.min",
+        "zhou.min", "entry.correction_confirmed", "d1", confirm,
+    )  # fmt: skip
+    refused(
+        office, f"seq {seq} is not a correction of d1",
+        "chen.jing", "entry.correction_confirmed", "d1", {"correction": seq},
+    )  # fmt: skip
+    confirmed = office.rec("chen.jing", "entry.correction_confirmed", "d1", confirm).seq
+    assert awaiting(office) == []
+    (shown,) = corrections_of(office)
+    assert (shown["status"], shown["confirmed_seq"]) == ("confirmed", confirmed)
+    refused(
+        office, f"was confirmed at seq {confirmed}",
+        "chen.jing", "entry.correction_confirmed", "d1", confirm,
+    )  # fmt: skip
+    assert verify_ledger(store=office.store).ok
+
+
+def test_the_signer_corrects_her_own_statement_at_once(office: Bureau) -> None:
+    seq = dissent(office)
+    correction = office.rec("chen.jing", "entry.corrected", "d1", fix(seq)).seq
+    (shown,) = corrections_of(office)
+    assert (shown["status"], shown["awaits"]) == ("in_effect", None)
+    assert awaiting(office) == []
+    refused(
+        office, f"the correction at seq {correction} needs no confirmation",
+        "chen.jing", "entry.correction_confirmed", "d1", {"correction": correction},
+    )  # fmt: skip
+
+
+def test_a_correction_of_an_attendance_names_the_person_it_concerns(office: Bureau) -> None:
+    office.propose()
+    office.meeting("m1")
+    attendance = office.count() - 1  # signed by huang.li, the recorder
+    refused(
+        office, "wang.qiang is not due at, nor attending, meeting m1",
+        "huang.li", "entry.corrected", "m1", fix(attendance, concerns="wang.qiang"),
+    )  # fmt: skip
+    office.rec("huang.li", "entry.corrected", "m1", fix(attendance, concerns="zhou.min"))
+    refused(
+        office, "a correction of it comes from huang.li",
+        "zhao.lei", "entry.corrected", "m1", fix(attendance),
+    )  # fmt: skip
+
+
+def test_edition_1_takes_a_correction_from_anyone(bureau: Bureau) -> None:
+    seq = dissent(bureau)
+    bureau.rec("zhao.lei", "entry.corrected", "d1", fix(seq))
+    (shown,) = corrections_of(bureau)
+    assert (shown["status"], shown["awaits"]) == ("edition_1", None)
+    assert awaiting(bureau) == []
+
+
+def test_verify_names_a_correction_forced_past_the_append(office: Bureau) -> None:
+    """A correction of chen.jing's dissent by someone who may not make it, written around the
+    application and validly signed: `ledger verify` names its seq."""
+    seq = dissent(office)
+    office.store.close()
+    head = open_store(str(office.db)).head()
+    assert head is not None
+    at = "2021-09-01T09:00:00+08:00"
+    stmt = Statement(
+        seq=head.seq + 1,
+        prev=head.leaf_hash,
+        type="entry.corrected",
+        subject="d1",
+        occurred_at=at,
+        recorded_at=format_utc(datetime.fromisoformat(at)),
+        actor="zhao.lei",
+        key=office.keys["zhao.lei"].key_id,
+        body=fix(seq),
+    )
+    tamper.forge_append(str(office.db), stmt, office.keys["zhao.lei"])
+    office.store = open_store(str(office.db))
+    failure = verify_ledger(store=office.store).failures["authority"]
+    assert failure.seq == head.seq + 1
+    assert f"seq {seq} was signed by chen.jing" in failure.message
