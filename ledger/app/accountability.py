@@ -98,8 +98,8 @@ def _repudiated_about(ledger: Ledger, state: Decision, repudiated: dict[int, Obj
 
 def check(ledger: Ledger, decision: str | None = None) -> list[Obj]:
     """The compliance report of one decision, or of every decision (§4.5). Under an edition-2
-    profile it lists every step with its business and its recorded time (`timeline`); every
-    report lists the corrections of the decision's entries (`corrections`), and one awaiting
+    profile it lists every step with its business and its recorded time (`timeline`); a report
+    lists the corrections of the decision's entries, if any (`corrections`), and one awaiting
     the confirmation of the person it concerns is a pending finding."""
     procedure = _procedure(ledger)
     meetings = {m["id"]: m for m in reads.objects(ledger.store, "meeting")}
@@ -119,7 +119,9 @@ def check(ledger: Ledger, decision: str | None = None) -> list[Obj]:
         found = report(
             d, profile, meetings, repudiated=about, timeline=times if profile.edition >= 2 else ()
         )
-        found["corrections"] = corrections(d, meetings, rows)
+        listed = corrections(d, meetings, rows)
+        if listed:
+            found["corrections"] = listed
         found["findings"] += [
             {
                 "check": "correction_awaits_confirmation",
@@ -128,7 +130,7 @@ def check(ledger: Ledger, decision: str | None = None) -> list[Obj]:
                 "message": f"correction at seq {c['seq']} awaits confirmation by {c['awaits']}",
                 "seq": c["seq"],
             }
-            for c in found["corrections"]
+            for c in listed
             if c["status"] == "awaits_confirmation"
         ]
         if profile.edition >= 2:
@@ -259,22 +261,26 @@ def trace_decision(ledger: Ledger, decision: str) -> Obj:
             item["confirmed_seq"] = position.get("confirmed_seq")
             item["dissent"] = row["detail"]["stance"] in ("disagree", "defer")
         _mark(item, repudiated)
-        item["corrected_by"] = [c for c in corrected if c["corrects"] == item["seq"]]
+        corrected_by = [c for c in corrected if c["corrects"] == item["seq"]]
+        if corrected_by:
+            item["corrected_by"] = corrected_by
         people.append(item)
     experts = [
         {"step": step, **expert}
         for step, record in state["steps"].items()
         for expert in record.get("experts", [])
     ]
-    return {
+    found: Obj = {
         "decision": decision,
         "title": state["title"],
         "status": state["status"],
         "people": people,
         "experts": experts,
         "repudiated": _repudiated_about(ledger, state, repudiated),
-        "corrections": corrected,
     }
+    if corrected:
+        found["corrections"] = corrected
+    return found
 
 
 def _mark(item: Obj, repudiated: dict[int, Obj]) -> None:

@@ -213,7 +213,7 @@ def check(
             )
         for missing in report["missing_records"]:
             data(f"  missing record: {missing}")
-        for correction in report["corrections"]:
+        for correction in report.get("corrections", []):
             data(f"  correction: {accountability.describe_correction(correction)}")
         if "timeline" in report:
             data("  steps (occurred, recorded):")
@@ -283,7 +283,7 @@ def trace_decision(
             f"({entry['type']} by {entry['actor']}; key {entry['key_id'][:12]}… revoked from "
             f"{entry['effective_at']} by seq {entry['revoked_by']})"
         )
-    for correction in trace["corrections"]:
+    for correction in trace.get("corrections", []):
         data(f"correction: {accountability.describe_correction(correction)}")
 
 
