@@ -197,6 +197,15 @@ def corrections(
     return found
 
 
+def decision_corrections(ledger: Ledger, decision: str) -> list[Obj]:
+    """Every correction of a decision's entries and its meetings' (see `corrections`)."""
+    state = get_decision(ledger, decision)
+    meetings = {m: reads.find(ledger.store, "meeting", m) for m in _meetings_of(state)}
+    if not _has_corrections(state, meetings):
+        return []
+    return corrections(state, meetings, timeline(ledger, decision))
+
+
 def describe_correction(correction: Obj) -> str:
     """One line a person reads: which entry, who corrected it when, why, and whether it holds."""
     status = {
@@ -439,6 +448,7 @@ __all__ = [
     "ROLES",
     "check",
     "corrections",
+    "decision_corrections",
     "describe_correction",
     "filing_rates",
     "late_items",

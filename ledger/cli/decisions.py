@@ -102,16 +102,11 @@ def show_decision(ctx: typer.Context, ident: str, as_json: bool) -> None:
     import json
 
     from ledger.app import accountability, decisions
-    from ledger.store import reads
 
     with open_ledger(ctx) as ledger:
         state_ = decisions.get_decision(ledger, ident)
         rows = decisions.timeline(ledger, ident)
-        meetings = {
-            m: reads.find(ledger.store, "meeting", m)
-            for m in {a["meeting"] for a in [*state_["deliberations"], state_["agenda"]] if a}
-        }
-    corrected = accountability.corrections(state_, meetings, rows)
+        corrected = accountability.decision_corrections(ledger, ident)
     if as_json:
         json_line(
             {
