@@ -263,3 +263,54 @@ def test_verify_names_a_correction_forced_past_the_append(office: Bureau) -> Non
     failure = verify_ledger(store=office.store).failures["authority"]
     assert failure.seq == head.seq + 1
     assert f"seq {seq} was signed by chen.jing" in failure.message
+
+
+# -- G6 counts by the calendar -------------------------------------------------------------------
+
+SPRING_2021 = [date(2021, 3, 1) + timedelta(days=n) for n in range(92)]  # March to May
+
+
+def submitted_on_a_monday(bureau: Bureau, calendar: dict[str, Any]) -> str:
+    """d1, under a profile with `calendar`, submitted for legality review on a Monday; the
+    draft."""
+    body = {
+        "version": 3,
+        "effective_from": "2021-01-01",
+        "rules": {**DISTRICT_RULES, "calendar": calendar},
+        "reason": "本地规定",
+    }
+    bureau.rec("li.na", "rule_profile.versioned", "with-calendar", body)
+    bureau.propose()
+    bureau.initiate()
+    draft = bureau.draft()
+    bureau.participate("d1", draft)
+    while bureau.day.weekday() != 6:  # the submission is dated the next day, a Monday
+        bureau.at(1)
+    bureau.submit("d1", draft)
+    assert bureau.day.weekday() == 0
+    return draft
+
+
+def days(weekday: int) -> list[str]:
+    return [d.isoformat() for d in SPRING_2021 if d.weekday() == weekday]
+
+
+@pytest.mark.parametrize(
+    ("calendar", "counted"),
+    [
+        ({}, 6),  # Tuesday to Friday, Monday, Tuesday
+        ({"2021": {"working_days": days(5)}}, 7),  # and the Saturday worked
+        ({"2021": {"working_days": days(5), "holidays": days(2)}}, 6),  # less the Wednesday
+    ],
+)
+def test_g6_counts_working_days_by_the_calendar(
+    bureau: Bureau, calendar: dict[str, Any], counted: int
+) -> None:
+    draft = submitted_on_a_monday(bureau, calendar)
+    if counted >= 7:
+        bureau.opinion("d1", draft, days=8)  # the Tuesday of the week after
+        return
+    before = bureau.count()
+    with pytest.raises(RefusedError, match=f"G6 .* {counted} working days, fewer than 7"):
+        bureau.opinion("d1", draft, days=8)
+    assert bureau.count() == before
