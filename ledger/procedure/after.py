@@ -454,22 +454,18 @@ def _who_corrects(tx: Tx, kind: str, target: State, body: Obj) -> Correction:
                     where="body.concerns",
                 )
     signer = _signer(tx, seq, (actor,))
-    concerned = concerned or concerns or signer
-    if actor == concerned:  # their own statement, or one about them, corrected by themselves
-        awaits = None
-    elif actor == tx.directory.registrar or actor in recorders:
-        awaits = concerned
-    elif actor == signer:  # the author's own statement, about no one the ledger can tell
-        awaits = None
-    elif signer is None:
-        awaits = concerned
-    else:
+    # who must agree: the member whose position it is, else the person the body names, else the
+    # signer; the body's `concerns` can add a confirmation, never spare one
+    who = concerned or concerns or signer
+    allowed = {signer, concerned, tx.directory.registrar, *recorders}
+    if signer is not None and actor not in allowed:
         raise tx.wrong(
             f"Art. 30, 33: seq {seq} was signed by {signer}; a correction of it comes from "
             f"{signer}, or from the registrar or the meeting's recorder and is then confirmed by "
-            f"{concerned}, not from {actor}",
+            f"{who}, not from {actor}",
             where="body.corrects",
         )
+    awaits = None if who in (actor, None) else who
     return {
         "seq": tx.seq,
         "corrects": seq,

@@ -20,7 +20,7 @@ from ledger.entry import Statement, format_utc
 from ledger.errors import RefusedError
 from ledger.procedure.calendars import CHINA_2020
 from ledger.procedure.profile import RuleProfile
-from ledger.store import open_store
+from ledger.store import open_store, reads
 from ledger.verification import verify_ledger
 from tests import tamper
 from tests.procedure.bureau import Bureau
@@ -224,11 +224,42 @@ def test_a_correction_of_an_attendance_names_the_person_it_concerns(office: Bure
         office, "wang.qiang is not due at, nor attending, meeting m1",
         "huang.li", "entry.corrected", "m1", fix(attendance, concerns="wang.qiang"),
     )  # fmt: skip
-    office.rec("huang.li", "entry.corrected", "m1", fix(attendance, concerns="zhou.min"))
+    correction = office.rec(
+        "huang.li", "entry.corrected", "m1", fix(attendance, concerns="zhou.min")
+    ).seq
+    (listed,) = meeting_state(office)["corrections"]
+    assert (listed["seq"], listed["awaits"]) == (correction, "zhou.min")
+    office.rec("zhou.min", "entry.correction_confirmed", "m1", {"correction": correction})
+    (listed,) = meeting_state(office)["corrections"]
+    assert listed["confirmed_seq"] == correction + 1
     refused(
         office, "a correction of it comes from huang.li",
         "zhao.lei", "entry.corrected", "m1", fix(attendance),
     )  # fmt: skip
+
+
+def meeting_state(bureau: Bureau) -> dict[str, Any]:
+    found = reads.find(bureau.store, "meeting", "m1")
+    assert found is not None
+    return dict(found)
+
+
+def test_naming_oneself_as_concerned_spares_no_confirmation(office: Bureau) -> None:
+    """The person a correction concerns, as the body names it, can add a confirmation, never
+    spare one: a legality opinion is corrected by its signer, or by the registrar and then
+    confirmed by the signer."""
+    office.propose()
+    office.initiate()
+    draft = office.draft()
+    office.participate("d1", draft)
+    office.submit("d1", draft)
+    opinion = office.opinion("d1", draft).seq
+    refused(
+        office, f"seq {opinion} was signed by wu.xia",
+        "zhao.lei", "entry.corrected", "d1", fix(opinion, concerns="zhao.lei"),
+    )  # fmt: skip
+    correction = office.rec("li.na", "entry.corrected", "d1", fix(opinion)).seq
+    assert awaiting(office) == [f"correction at seq {correction} awaits confirmation by wu.xia"]
 
 
 def test_edition_1_takes_a_correction_from_anyone(bureau: Bureau) -> None:
