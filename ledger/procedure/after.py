@@ -380,9 +380,16 @@ def _corrected(tx: Tx, body: Obj) -> None:
             target.setdefault("corrections", []).append(correction)
             return
     if _edition(tx, "", None) >= 2:
-        raise tx.wrong(
-            f"no decision, meeting, normative document, case or catalog {tx.stmt.subject!r}"
-        )
+        # nothing holds it for the record: only the entry's own signer corrects it so
+        signer = _signer(tx, body["corrects"], (tx.stmt.actor,))
+        if signer not in (tx.stmt.actor, None):
+            raise tx.wrong(
+                f"Art. 30, 33: seq {body['corrects']} was signed by {signer}; {tx.stmt.actor} "
+                "corrects it only with the decision, meeting, normative document, case or "
+                f"catalog it belongs to as the subject (not {tx.stmt.subject!r}), and then "
+                "with the confirmation of the person it concerns",
+                where="subject",
+            )
 
 
 def _edition(tx: Tx, kind: str, target: State | None) -> int:

@@ -262,6 +262,15 @@ def test_naming_oneself_as_concerned_spares_no_confirmation(office: Bureau) -> N
     assert awaiting(office) == [f"correction at seq {correction} awaits confirmation by wu.xia"]
 
 
+def test_a_correction_cannot_slip_past_under_another_subject(office: Bureau) -> None:
+    seq = dissent(office)
+    refused(
+        office, f"seq {seq} was signed by chen.jing; huang.li corrects it only with the decision",
+        "huang.li", "entry.corrected", "chen.jing", fix(seq),
+    )  # fmt: skip
+    office.rec("chen.jing", "entry.corrected", "chen.jing", fix(seq))  # her own statement
+
+
 def test_edition_1_takes_a_correction_from_anyone(bureau: Bureau) -> None:
     seq = dissent(bureau)
     bureau.rec("zhao.lei", "entry.corrected", "d1", fix(seq))
