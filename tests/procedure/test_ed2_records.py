@@ -354,3 +354,30 @@ def test_g6_counts_working_days_by_the_calendar(
     with pytest.raises(RefusedError, match=f"G6 .* {counted} working days, fewer than 7"):
         bureau.opinion("d1", draft, days=8)
     assert bureau.count() == before
+
+
+def test_verify_names_a_confirmation_by_someone_else_forced_past_the_append(
+    office: Bureau,
+) -> None:
+    seq = dissent(office)
+    correction = office.rec("huang.li", "entry.corrected", "d1", fix(seq)).seq
+    office.store.close()
+    head = open_store(str(office.db)).head()
+    assert head is not None
+    at = "2021-09-01T09:00:00+08:00"
+    stmt = Statement(
+        seq=head.seq + 1,
+        prev=head.leaf_hash,
+        type="entry.correction_confirmed",
+        subject="d1",
+        occurred_at=at,
+        recorded_at=format_utc(datetime.fromisoformat(at)),
+        actor="huang.li",
+        key=office.keys["huang.li"].key_id,
+        body={"correction": correction},
+    )
+    tamper.forge_append(str(office.db), stmt, office.keys["huang.li"])
+    office.store = open_store(str(office.db))
+    failure = verify_ledger(store=office.store).failures["authority"]
+    assert failure.seq == head.seq + 1
+    assert "only chen.jing confirms it, not huang.li" in failure.message
