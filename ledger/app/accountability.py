@@ -22,6 +22,7 @@ from ledger.procedure.gates import CADRE_REGULATION
 from ledger.procedure.model import Catalog, Decision
 from ledger.procedure.state import PROFILES, Procedure
 from ledger.store import reads
+from ledger.store.repository import StoredRow
 
 Obj = dict[str, Any]
 
@@ -99,7 +100,10 @@ def check(ledger: Ledger, decision: str | None = None, *, today: str | None = No
     """The compliance report of one decision, or of every decision (§4.5). `today` (the
     ledger's today, for a reader asking now) judges the deadlines that pass by themselves (G16
     under an edition-2 profile); without it a report depends on the entries alone, as an export's
-    must."""
+    must. Under an edition-2 profile it lists every step with its business and its recorded time
+    (`timeline`); a report lists the corrections of the decision's entries, if any
+    (`corrections`), and one awaiting the confirmation of the person it concerns is a pending
+    finding."""
     procedure = _procedure(ledger)
     meetings = {m["id"]: m for m in reads.objects(ledger.store, "meeting")}
     if decision is not None:
@@ -110,14 +114,119 @@ def check(ledger: Ledger, decision: str | None = None, *, today: str | None = No
     reports = []
     for d in decisions:
         profile = procedure.profile(d["profile"])[2]
-        # when each step happened and was recorded: read only where the profile judges it
-        times = [
-            (r.seq, r.type, r.occurred_at, r.recorded_at)
-            for r in (timeline(ledger, d["id"]) if profile.edition >= 2 else [])
-        ]
+        # the entries, read only where the profile judges their times or something corrects one
+        corrected = _has_corrections(d, meetings)
+        rows = timeline(ledger, d["id"]) if profile.edition >= 2 or corrected else []
+        times = [(r.seq, r.type, r.occurred_at, r.recorded_at) for r in rows]
         about = _repudiated_about(ledger, d, repudiated)
-        reports.append(report(d, profile, meetings, repudiated=about, timeline=times, today=today))
+        found = report(
+            d,
+            profile,
+            meetings,
+            repudiated=about,
+            timeline=times if profile.edition >= 2 else (),
+            today=today,
+        )
+        listed = corrections(d, meetings, rows)
+        if listed:
+            found["corrections"] = listed
+        found["findings"] += [
+            {
+                "check": "correction_awaits_confirmation",
+                "basis": "Art. 30, 33",
+                "severity": "pending",
+                "message": f"correction at seq {c['seq']} awaits confirmation by {c['awaits']}",
+                "seq": c["seq"],
+            }
+            for c in listed
+            if c["status"] == "awaits_confirmation"
+        ]
+        if profile.edition >= 2:
+            found["timeline"] = [
+                {"seq": seq, "type": kind, "occurred_at": occurred, "recorded_at": recorded}
+                for seq, kind, occurred, recorded in times
+            ]
+        reports.append(found)
     return reports
+
+
+def _has_corrections(decision: Decision, meetings: dict[str, Any]) -> bool:
+    if decision.get("corrections"):
+        return True
+    return any((meetings.get(m) or {}).get("corrections") for m in _meetings_of(decision))
+
+
+def _meetings_of(decision: Decision) -> set[str]:
+    agendas = [*decision["deliberations"], decision["agenda"]]
+    return {a["meeting"] for a in agendas if a is not None}
+
+
+def corrections(
+    decision: Decision, meetings: dict[str, Any], rows: Iterable[StoredRow]
+) -> list[Obj]:
+    """Every correction of the decision's entries and its meetings', from `rows` (its timeline):
+    seq, the seq it corrects, who and when, reason and correction, and its status —
+    `in_effect` (from the signer, or the person it concerns), `awaits_confirmation` by `awaits`,
+    `confirmed` (at `confirmed_seq`) or `edition_1` (recorded under rules that did not ask who
+    corrects)."""
+    states: dict[int, Obj] = {}
+    for holder in [decision, *(meetings.get(m) for m in sorted(_meetings_of(decision)))]:
+        for record in (holder or {}).get("corrections", []):
+            states[record["seq"]] = dict(record)
+    found = []
+    for row in rows:
+        if row.type != "entry.corrected" or row.seq not in states:
+            continue
+        body = decode_statement(row.statement).body
+        state = states[row.seq]
+        if "awaits" not in state:
+            status = "edition_1"
+        elif state["awaits"] is None:
+            status = "in_effect"
+        elif state.get("confirmed_seq") is not None:
+            status = "confirmed"
+        else:
+            status = "awaits_confirmation"
+        found.append(
+            {
+                "seq": row.seq,
+                "corrects": body["corrects"],
+                "by": row.actor,
+                "occurred_at": row.occurred_at,
+                "recorded_at": row.recorded_at,
+                "reason": body["reason"],
+                "correction": body["correction"],
+                "signer": state.get("signer"),
+                "awaits": state.get("awaits"),
+                "confirmed_seq": state.get("confirmed_seq"),
+                "status": status,
+            }
+        )
+    return found
+
+
+def decision_corrections(ledger: Ledger, decision: str) -> list[Obj]:
+    """Every correction of a decision's entries and its meetings' (see `corrections`)."""
+    state = get_decision(ledger, decision)
+    meetings = {m: reads.find(ledger.store, "meeting", m) for m in _meetings_of(state)}
+    if not _has_corrections(state, meetings):
+        return []
+    return corrections(state, meetings, timeline(ledger, decision))
+
+
+def describe_correction(correction: Obj) -> str:
+    """One line a person reads: which entry, who corrected it when, why, and whether it holds."""
+    status = {
+        "in_effect": "in effect",
+        "confirmed": f"confirmed by {correction['awaits']} at seq {correction['confirmed_seq']}",
+        "awaits_confirmation": f"awaits confirmation by {correction['awaits']}",
+        "edition_1": "recorded under edition 1",
+    }[correction["status"]]
+    return (
+        f"seq {correction['corrects']} corrected by seq {correction['seq']} "
+        f"({correction['by']}, {correction['occurred_at'][:16]}): {correction['reason']} — "
+        f"{correction['correction']} [{status}]"
+    )
 
 
 def _roles_at(directory: Any, person: str, day: str) -> list[str]:
@@ -143,6 +252,12 @@ def trace_decision(ledger: Ledger, decision: str) -> Obj:
             if r["role"] in ("chair", "recorder")
         ]
     signed = {(p["meeting"], p["person"]): p for p in position_summary(state)}
+    meeting_states = {m: reads.find(ledger.store, "meeting", m) for m in _meetings_of(state)}
+    corrected = (
+        corrections(state, meeting_states, timeline(ledger, decision))
+        if _has_corrections(state, meeting_states)
+        else []
+    )
     people = []
     for row in sorted(rows, key=lambda r: r["seq"]):
         label, basis = _role(row["role"])
@@ -163,13 +278,16 @@ def trace_decision(ledger: Ledger, decision: str) -> Obj:
             item["confirmed_seq"] = position.get("confirmed_seq")
             item["dissent"] = row["detail"]["stance"] in ("disagree", "defer")
         _mark(item, repudiated)
+        corrected_by = [c for c in corrected if c["corrects"] == item["seq"]]
+        if corrected_by:
+            item["corrected_by"] = corrected_by
         people.append(item)
     experts = [
         {"step": step, **expert}
         for step, record in state["steps"].items()
         for expert in record.get("experts", [])
     ]
-    return {
+    found: Obj = {
         "decision": decision,
         "title": state["title"],
         "status": state["status"],
@@ -177,6 +295,9 @@ def trace_decision(ledger: Ledger, decision: str) -> Obj:
         "experts": experts,
         "repudiated": _repudiated_about(ledger, state, repudiated),
     }
+    if corrected:
+        found["corrections"] = corrected
+    return found
 
 
 def _mark(item: Obj, repudiated: dict[int, Obj]) -> None:
@@ -334,6 +455,9 @@ def filing_rates(ledger: Ledger, year: int) -> Obj:
 __all__ = [
     "ROLES",
     "check",
+    "corrections",
+    "decision_corrections",
+    "describe_correction",
     "filing_rates",
     "late_items",
     "overdue",

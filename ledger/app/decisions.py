@@ -117,7 +117,14 @@ def timeline(ledger: Ledger, decision: str) -> list[StoredRow]:
             r
             for r in store.rows(where={"subject": meeting})
             if r.type
-            in ("meeting.convened", "attendance.recorded", "minutes.finalized", "minutes.confirmed")
+            in (
+                "meeting.convened",
+                "attendance.recorded",
+                "minutes.finalized",
+                "minutes.confirmed",
+                "entry.corrected",
+                "entry.correction_confirmed",
+            )
         ]
     return sorted(rows, key=lambda r: r.seq)
 

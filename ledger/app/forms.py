@@ -221,7 +221,7 @@ def form(entry_type: str) -> FormSpec:
     return FormSpec(
         name,
         summary,
-        _SUBJECTS.get(name, "seq" if name == "entry.corrected" else "decision"),
+        _SUBJECTS.get(name, "seq" if name.startswith("entry.correct") else "decision"),
         _fields(schema, name),
         "exceptions" in schema.model_fields,
     )

@@ -101,11 +101,12 @@ def show_decision(ctx: typer.Context, ident: str, as_json: bool) -> None:
     """The decision's page: its state and its timeline, entry by entry."""
     import json
 
-    from ledger.app import decisions
+    from ledger.app import accountability, decisions
 
     with open_ledger(ctx) as ledger:
         state_ = decisions.get_decision(ledger, ident)
         rows = decisions.timeline(ledger, ident)
+        corrected = accountability.decision_corrections(ledger, ident)
     if as_json:
         json_line(
             {
@@ -119,6 +120,7 @@ def show_decision(ctx: typer.Context, ident: str, as_json: bool) -> None:
                         "actor": r.actor,
                         "subject": r.subject,
                         "body": json.loads(r.statement)["body"],
+                        "corrected_by": [c for c in corrected if c["corrects"] == r.seq],
                     }
                     for r in rows
                 ],
@@ -131,10 +133,16 @@ def show_decision(ctx: typer.Context, ident: str, as_json: bool) -> None:
         f"profile: {state_['profile']} v{state_['profile_version']}"
     )
     data("")
-    data("seq\toccurred\ttype\tactor\tsummary")
+    data("seq\toccurred\trecorded\ttype\tactor\tsummary")
     for row in rows:
         body = json.loads(row.statement)["body"]
-        data(f"{row.seq}\t{row.occurred_at[:16]}\t{row.type}\t{row.actor}\t{_gist(body)}")
+        data(
+            f"{row.seq}\t{row.occurred_at[:16]}\t{row.recorded_at[:16]}Z\t{row.type}\t"
+            f"{row.actor}\t{_gist(body)}"
+        )
+        for correction in corrected:
+            if correction["corrects"] == row.seq:
+                data(f"\t{accountability.describe_correction(correction)}")
 
 
 def _gist(body: dict[str, Any]) -> str:
@@ -200,6 +208,15 @@ def check(
             )
         for missing in report["missing_records"]:
             data(f"  missing record: {missing}")
+        for correction in report.get("corrections", []):
+            data(f"  correction: {accountability.describe_correction(correction)}")
+        if "timeline" in report:
+            data("  steps (occurred, recorded):")
+            for step in report["timeline"]:
+                data(
+                    f"    seq {step['seq']}\t{step['type']}\t{step['occurred_at'][:16]}\t"
+                    f"{step['recorded_at'][:16]}Z"
+                )
 
 
 @trace_app.command("decision")
@@ -238,6 +255,8 @@ def trace_decision(
             position = p["opinion"]
         if p.get("repudiated_by") is not None:
             position += f" [repudiated by seq {p['repudiated_by']}]"
+        for correction in p.get("corrected_by", []):
+            position += f" [corrected by seq {correction['seq']}: {correction['status']}]"
         data(
             "\t".join(
                 (
@@ -259,6 +278,8 @@ def trace_decision(
             f"({entry['type']} by {entry['actor']}; key {entry['key_id'][:12]}… revoked from "
             f"{entry['effective_at']} by seq {entry['revoked_by']})"
         )
+    for correction in trace.get("corrections", []):
+        data(f"correction: {accountability.describe_correction(correction)}")
 
 
 @trace_app.command("person")

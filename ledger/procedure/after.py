@@ -4,10 +4,23 @@ archive (G16), accountability cases, normative documents and corrections."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from ledger.errors import GateError
 from ledger.procedure.compliance import completeness
 from ledger.procedure.gates import refuse
-from ledger.procedure.model import Decided, Decision, Execution, Meeting, Obj
+from ledger.procedure.model import (
+    Case,
+    Catalog,
+    Correction,
+    Decided,
+    Decision,
+    Execution,
+    Meeting,
+    NormativeDoc,
+    Obj,
+    State,
+)
 from ledger.procedure.profile import RuleProfile, days_between
 from ledger.procedure.state import (
     AFTER_ISSUE,
@@ -646,14 +659,160 @@ def _doc_outcome(tx: Tx, body: Obj) -> None:
     doc["status"] = body["outcome"]
 
 
+CORRECTABLE = ("decision", "meeting", "normative_doc", "case", "catalog")
+Correctable = Decision | Meeting | NormativeDoc | Case | Catalog
+
+
 @handles("entry.corrected")
 def _corrected(tx: Tx, body: Obj) -> None:
     if body["corrects"] >= tx.seq:
         raise tx.wrong(f"seq {body['corrects']} is not an earlier entry", where="body.corrects")
-    for kind in ("decision", "meeting", "normative_doc", "case", "catalog"):
-        target = tx.get(kind, tx.stmt.subject)
+    for kind in CORRECTABLE:
+        target = cast(Correctable | None, tx.get(kind, tx.stmt.subject))
         if target is not None:
-            target.setdefault("corrections", []).append(
-                {"seq": tx.seq, "corrects": body["corrects"], "reason": body["reason"]}
-            )
+            correction: Correction = {
+                "seq": tx.seq,
+                "corrects": body["corrects"],
+                "reason": body["reason"],
+            }
+            if _edition(tx, kind, target) >= 2:
+                correction.update(_who_corrects(tx, kind, target, body))
+            target.setdefault("corrections", []).append(correction)
             return
+    if _edition(tx, "", None) >= 2:
+        # nothing holds it for the record: only the entry's own signer corrects it so
+        signer = _signer(tx, body["corrects"], (tx.stmt.actor,))
+        if signer not in (tx.stmt.actor, None):
+            raise tx.wrong(
+                f"Art. 30, 33: seq {body['corrects']} was signed by {signer}; {tx.stmt.actor} "
+                "corrects it only with the decision, meeting, normative document, case or "
+                f"catalog it belongs to as the subject (not {tx.stmt.subject!r}), and then "
+                "with the confirmation of the person it concerns",
+                where="subject",
+            )
+
+
+def _edition(tx: Tx, kind: str, target: State | None) -> int:
+    """The edition a correction is judged by: its decision's profile, or the profile in force."""
+    if kind == "decision" and target is not None:
+        return tx.profile(cast(Decision, target)).edition
+    return tx.procedure.profile(profile_at(tx, tx.day))[2].edition
+
+
+def _signer(tx: Tx, seq: int, first: tuple[str, ...]) -> str | None:
+    """Who signed entry `seq` (looking first at the keys of `first`); None when the entry is not
+    in what this register has replayed (a dossier's part of the chain)."""
+    keys = sorted(tx.directory.keys.items(), key=lambda k: k[1].person not in first)
+    for key_id, key in keys:
+        if seq in tx.directory.signed_since(key_id, ""):
+            return key.person
+    return None
+
+
+def _position_at(decision: Decision, seq: int) -> tuple[str, str] | None:
+    """The member and meeting of the position stated (or confirmed) at `seq`, if it is one."""
+    for agenda in [*decision["deliberations"], decision["agenda"]]:
+        if agenda is None:
+            continue
+        for person, position in agenda["positions"].items():
+            if seq in (position["seq"], position["confirmed_seq"]):
+                return person, agenda["meeting"]
+    return None
+
+
+def _who_corrects(tx: Tx, kind: str, target: State, body: Obj) -> Correction:
+    """Edition 2 (Art. 30 ¶3: dissent is recorded truthfully; Art. 33: the record is complete
+    and true): a correction comes from the signer of the entry it corrects, or from the person
+    it concerns; one by the registrar or the meeting's recorder of an entry that concerns someone
+    else takes effect only when that person confirms it (`entry.correction_confirmed`, signed
+    with their own key). Anyone else's correction is refused."""
+    actor, seq = tx.stmt.actor, body["corrects"]
+    concerns = body.get("concerns")
+    if concerns is not None:
+        tx.person(concerns, "body.concerns")
+    recorders: set[str] = set()
+    concerned: str | None = None
+    if kind == "meeting":
+        meeting = cast(Meeting, target)
+        recorders.add(meeting["recorder"])
+        if concerns is not None and concerns not in {
+            *meeting["due"],
+            *meeting["non_voting"],
+            meeting["chair"],
+            meeting["recorder"],
+        }:
+            raise tx.wrong(
+                f"{concerns} is not due at, nor attending, meeting {meeting['id']}",
+                where="body.concerns",
+            )
+    elif kind == "decision":
+        decision = cast(Decision, target)
+        for agenda in [*decision["deliberations"], decision["agenda"]]:
+            if agenda is not None:
+                found = tx.get("meeting", agenda["meeting"], write=False)
+                if found is not None:
+                    recorders.add(found["recorder"])
+        position = _position_at(decision, seq)
+        if position is not None:
+            concerned = position[0]
+            if concerns is not None and concerns != concerned:
+                raise tx.wrong(
+                    f"seq {seq} is {concerned}'s position, not {concerns}'s",
+                    where="body.concerns",
+                )
+    signer = _signer(tx, seq, (actor,))
+    # who must agree: the member whose position it is, else the person the body names, else the
+    # signer; the body's `concerns` can add a confirmation, never spare one
+    who = concerned or concerns or signer
+    allowed = {signer, concerned, tx.directory.registrar, *recorders}
+    if signer is not None and actor not in allowed:
+        raise tx.wrong(
+            f"Art. 30, 33: seq {seq} was signed by {signer}; a correction of it comes from "
+            f"{signer}, or from the registrar or the meeting's recorder and is then confirmed by "
+            f"{who}, not from {actor}",
+            where="body.corrects",
+        )
+    awaits = None if who in (actor, None) else who
+    return {
+        "seq": tx.seq,
+        "corrects": seq,
+        "reason": body["reason"],
+        "by": actor,
+        "signer": signer,
+        "awaits": awaits,
+        "confirmed_seq": None,
+    }
+
+
+@handles("entry.correction_confirmed")
+def _correction_confirmed(tx: Tx, body: Obj) -> None:
+    """The person a correction concerns confirms it with their own key: it takes effect."""
+    seq = body["correction"]
+    for kind in CORRECTABLE:
+        target = cast(Correctable | None, tx.get(kind, tx.stmt.subject))
+        if target is None:
+            continue
+        for correction in target.get("corrections", []):
+            if correction["seq"] != seq:
+                continue
+            awaits = correction.get("awaits")
+            if awaits is None:
+                raise tx.wrong(
+                    f"the correction at seq {seq} needs no confirmation", where="body.correction"
+                )
+            if correction.get("confirmed_seq") is not None:
+                raise tx.wrong(
+                    f"the correction at seq {seq} was confirmed at seq "
+                    f"{correction['confirmed_seq']}",
+                    where="body.correction",
+                )
+            if tx.stmt.actor != awaits:
+                raise tx.wrong(
+                    f"the correction at seq {seq} concerns {awaits}; only {awaits} confirms it, "
+                    f"not {tx.stmt.actor}",
+                    where="body.correction",
+                )
+            correction["confirmed_seq"] = tx.seq
+            return
+        break
+    raise tx.wrong(f"seq {seq} is not a correction of {tx.stmt.subject}", where="body.correction")

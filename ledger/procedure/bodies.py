@@ -744,11 +744,23 @@ class NormativeDocFilingOutcome(Body):
 
 
 class EntryCorrected(Body):
-    """A correction of an earlier entry's content; the earlier entry stays as it was."""
+    """A correction of an earlier entry's content; the earlier entry stays as it was.
+
+    Edition 2: it comes from the signer of the entry it corrects, or from the registrar or the
+    meeting's recorder, and then takes effect once the person the entry concerns confirms it
+    (`entry.correction_confirmed`). `concerns` names that person where the ledger cannot tell it
+    from the entry (an attendance, a vote's named list); a position is its member's."""
 
     corrects: Seq
     reason: Text
     correction: Text
+    concerns: PersonId | None = None
+
+
+class EntryCorrectionConfirmed(Body):
+    """The person a correction concerns confirms it, with their own key (edition 2)."""
+
+    correction: Seq
 
 
 def position_body(
@@ -860,6 +872,11 @@ TYPES: list[tuple[str, type[Body], str]] = [
     ("normative_doc.filed", NormativeDocFiled, "a normative document filed"),
     ("normative_doc.filing_outcome", NormativeDocFilingOutcome, "the filing authority's answer"),
     ("entry.corrected", EntryCorrected, "a correction of an earlier entry"),
+    (
+        "entry.correction_confirmed",
+        EntryCorrectionConfirmed,
+        "the person a correction concerns confirms it",
+    ),
 ]
 
 REGISTRAR_TYPES = {"rule_profile.versioned"}

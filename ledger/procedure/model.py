@@ -39,6 +39,12 @@ class Correction(TypedDict):
     seq: int
     corrects: int
     reason: str
+    # Edition 2: who corrected, who signed the entry corrected (None: not in this replay), whose
+    # confirmation it awaits (None: it takes effect as recorded) and the confirmation's seq.
+    by: NotRequired[str]
+    signer: NotRequired[str | None]
+    awaits: NotRequired[str | None]
+    confirmed_seq: NotRequired[int | None]
 
 
 class GateException(TypedDict):
@@ -488,6 +494,7 @@ __all__ = [
     "Agenda",
     "Case",
     "Catalog",
+    "Correction",
     "Decided",
     "Decision",
     "Meeting",

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from fractions import Fraction
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from ledger.types import Day, Id, Name, OrganId, PersonId
 
@@ -65,6 +65,42 @@ class LocalGround(BaseModel):
     source: Name  # the instrument and article
 
 
+class YearCalendar(BaseModel):
+    """One year of the official calendar: the public holidays, and the weekend days that are
+    worked instead (调休, the State Council's yearly holiday arrangement)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    holidays: list[Day] = []
+    working_days: list[Day] = []
+
+    @model_validator(mode="after")
+    def _weekends_only(self) -> YearCalendar:
+        for day in self.working_days:
+            if date.fromisoformat(day).weekday() < 5:
+                raise ValueError(
+                    f"working_days lists {day}, a weekday: only a Saturday or Sunday is made a "
+                    "working day"
+                )
+        both = sorted(set(self.holidays) & set(self.working_days))
+        if both:
+            raise ValueError(f"{both[0]} is both a holiday and a working day")
+        return self
+
+
+def _check_calendar(calendar: dict[str, YearCalendar]) -> dict[str, YearCalendar]:
+    for year, listed in calendar.items():
+        if not (len(year) == 4 and year.isdigit()):
+            raise ValueError(f"calendar year {year!r} is not a year like 2020")
+        for day in (*listed.holidays, *listed.working_days):
+            if day[:4] != year:
+                raise ValueError(f"calendar {year} lists {day}, a day of another year")
+    return calendar
+
+
+Calendar = Annotated[dict[str, YearCalendar], AfterValidator(_check_calendar)]
+
+
 class RuleProfile(BaseModel):
     """Every rule the gates read. Field names are the keys of a `rule_profile.versioned` body."""
 
@@ -111,6 +147,9 @@ class RuleProfile(BaseModel):
     archive_deadline_days: Annotated[int, Field(ge=1)] = 30  # G16 (Shenzhen: 30 days)
     filing_deadline_days: Annotated[int, Field(ge=1)] = 30  # normative documents, Decree 337 Art. 3
     holidays: list[Day] = []  # public holidays, for working-day counts
+    # The official calendar by year ("2020": {"holidays": [...], "working_days": [...]}): its
+    # holidays are days off like those above, its working days weekend days worked (调休).
+    calendar: Calendar = {}
     # This ledger's own operational rule (no statute sets it): how far a recorder's clock may be
     # behind the ledger's head before an append is refused, and how far ahead of the verifier's
     # clock a recorded time may be before `ledger verify` reports it as from the future.
@@ -121,14 +160,26 @@ class RuleProfile(BaseModel):
     clock_source: ClockSource = "local"
 
     def working_days(self, start: str, end: str) -> int:
-        """Working days after `start` up to and including `end` (dates YYYY-MM-DD)."""
+        """Working days after `start` up to and including `end` (dates YYYY-MM-DD): Monday to
+        Friday except the holidays, and the weekend days the calendar makes working days."""
         first, last = date.fromisoformat(start), date.fromisoformat(end)
-        off = set(self.holidays)
-        count, day = 0, first + timedelta(days=1)
-        while day <= last:
-            if day.weekday() < 5 and day.isoformat() not in off:
+        if last <= first:
+            return 0
+        weeks, rest = divmod((last - first).days, 7)
+        count = weeks * 5
+        for offset in range(1, rest + 1):
+            if (first + timedelta(days=offset)).weekday() < 5:
                 count += 1
-            day += timedelta(days=1)
+        low, high = first.isoformat(), last.isoformat()
+        off = set(self.holidays)
+        worked: set[str] = set()
+        for listed in self.calendar.values():
+            off.update(listed.holidays)
+            worked.update(listed.working_days)
+        count -= sum(
+            1 for day in off if low < day <= high and date.fromisoformat(day).weekday() < 5
+        )
+        count += sum(1 for day in worked - off if low < day <= high)
         return count
 
 
@@ -157,5 +208,6 @@ __all__ = [
     "LocalGround",
     "RuleProfile",
     "Threshold",
+    "YearCalendar",
     "days_between",
 ]

@@ -156,6 +156,21 @@ class DecisionScreen(LedgerScreen):
             )
         for d in report["head_divergence"]:
             lines.append(t("decision.divergence", seq=d["seq"], reason=d.get("reason") or ""))
+        for c in report.get("corrections", []):
+            status = label("correction", c["status"])
+            if c["status"] in ("awaits_confirmation", "confirmed"):
+                status += f" ({c['awaits']})"
+            lines.append(
+                t(
+                    "decision.correction",
+                    corrects=c["corrects"],
+                    seq=c["seq"],
+                    by=c["by"],
+                    at=when(c["occurred_at"]),
+                    reason=c["reason"],
+                    status=status,
+                )
+            )
         self.query_one("#compliance-summary", Static).update("\n".join(lines))
         findings = self.query_one("#findings-table", DataTable)
         findings.border_title = t("decision.findings", n=len(report["findings"]))
@@ -214,7 +229,9 @@ class DecisionScreen(LedgerScreen):
         )
         self.trace_people = []
         for item in trace["people"]:
-            stance = item.get("stance")
+            stance = "" if item.get("stance") is None else label("stance", item["stance"])
+            for c in item.get("corrected_by", []):
+                stance += f" ✎{c['seq']}"
             table.add_row(
                 Text(str(item["seq"]), justify="right"),
                 item["date"],
@@ -222,7 +239,7 @@ class DecisionScreen(LedgerScreen):
                 role_name(item["role"]),
                 basis_text(item["basis"]),
                 ", ".join(post_at(post) for post in item["roles_at_time"]),
-                "" if stance is None else label("stance", stance),
+                stance,
             )
             self.trace_people.append(item["person"])
 
