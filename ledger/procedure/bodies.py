@@ -451,6 +451,24 @@ class AttendanceRecorded(Body):
     invited: list[Name] = []
 
 
+class AgendaMaterial(Body):
+    """An Art. 29 material laid before the meeting with the item, as a stored document."""
+
+    kind: Literal[
+        "draft",
+        "explanation",
+        "legality_opinion",
+        "public_participation",
+        "expert_argumentation",
+        "risk_assessment",
+        "hearing",
+        "fair_competition_review",
+        "consultation",
+        "other",
+    ]
+    doc: Hash
+
+
 class AgendaItemOpened(Body):
     """The decision comes before the meeting with its draft and Art. 29 materials."""
 
@@ -459,6 +477,7 @@ class AgendaItemOpened(Body):
     draft: DraftHash
     presenter: PersonId
     material_docs: list[Hash] = []
+    materials: list[AgendaMaterial] = []  # Art. 29: each material by kind
 
 
 class RecusalDeclared(Body):

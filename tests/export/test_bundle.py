@@ -132,18 +132,18 @@ def test_a_changed_entry_is_named_by_its_seq(bag: Path, demo_ledger: Demo, tmp_p
     shutil.copytree(bag, copy)
     path = copy / "data/ledger/entries.jsonl"
     lines = path.read_bytes().split(b"\n")
-    stmt = json.loads(lines[137])
+    stmt = json.loads(lines[142])
     assert stmt["type"] == "position.stated"
     stmt["body"]["stance"] = "agree"
-    lines[137] = json.dumps(
+    lines[142] = json.dumps(
         stmt, ensure_ascii=False, sort_keys=True, separators=(",", ":")
     ).encode()
     path.write_bytes(b"\n".join(lines))
     _rehash(copy, "data/ledger/entries.jsonl")
     report = check(copy, demo_ledger)
     kinds = {(p.kind, p.where) for p in report.problems}
-    assert ("signature", "seq 137") in kinds
-    assert ("chain", "seq 138") in kinds
+    assert ("signature", "seq 142") in kinds
+    assert ("chain", "seq 143") in kinds
 
 
 def test_a_withheld_blob_still_verifies_and_is_reported_with_its_reason(
