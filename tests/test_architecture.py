@@ -258,5 +258,5 @@ def test_registry_holds_every_type_whatever_is_imported_first(first: str) -> Non
     loaded, names = registry_after(first)
     assert loaded or first in DECLARING
     assert names == declared_types()
-    assert len(names) == len(set(names)) == 8 + 1 + 52  # identity, export, procedure
+    assert len(names) == len(set(names)) == 8 + 1 + 55  # identity, export, procedure
     assert {"ledger.genesis", "note", "export.produced", "decision.initiated"} <= set(names)

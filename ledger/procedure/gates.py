@@ -224,12 +224,14 @@ def refuse(
     the gate and its article. `field` is the body field the finding concerns (`draft`,
     `named.2`), `conflicting_seq` the earlier entry it conflicts with, `remedy` one of
     `REFINED_REMEDIES` in place of the gate's own. A check of substance that applies a gate on a
-    narrower basis names it with `article` and `rule` (the rule as it reads for this check); it
-    is then hard, whatever the gate: no recorded reason lets that entry through."""
+    narrower basis may also name its `article` and `rule` (the rule as it reads for this check).
+    Either way the refusal is hard, whatever the gate: it finds a record that cannot be true,
+    which no recorded reason lets through."""
     breach = GATES[gate].breach(finding, field=field, conflicting_seq=conflicting_seq)
     if remedy is not None:
+        # a check of substance: a record that cannot be true, which no reason lets through
         assert remedy in REFINED_REMEDIES, remedy
-        breach = replace(breach, remedy=remedy)
+        breach = replace(breach, remedy=remedy, strength="hard")
     if article is not None or rule is not None:
         breach = replace(
             breach,

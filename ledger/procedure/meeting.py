@@ -219,6 +219,7 @@ def _agenda(tx: Tx, body: Obj) -> None:
 MATERIAL_OF_STEP = {
     "inter_unit_consultation": "consultation",
     "public_participation": "public_participation",
+    "group_consultation": "public_participation",  # Art. 14 ¶2: a form of participation
     "hearing": "hearing",
     "expert_argumentation": "expert_argumentation",
     "risk_assessment": "risk_assessment",

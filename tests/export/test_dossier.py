@@ -47,7 +47,7 @@ def test_a_dossier_verifies_alone_with_the_identity_entries_of_every_signer(
     assert report.kind == "dossier" and report.decision == "d2020-02"
     seqs = sorted(int(p.stem) for p in (dossier / "data/proofs").iterdir())
     assert seqs[0] == 0 and report.entries == len(seqs) > 40
-    assert 181 in seqs  # the head's decision departing from the majority
+    assert 188 in seqs  # the head's decision departing from the majority
     html = (dossier / "data/dossier.html").read_text(encoding="utf-8")
     for text in ("决策档案", "责任倒查", "秋季入学登记时间节点紧迫", "周敏"):
         assert text in html
@@ -55,8 +55,8 @@ def test_a_dossier_verifies_alone_with_the_identity_entries_of_every_signer(
 
 def test_a_dossier_proof_is_a_receipt_verify_proof_reads(dossier: Path) -> None:
     """Guards interoperability: each proof file is a C2SP tlog-proof receipt."""
-    receipt = parse_receipt((dossier / "data/proofs/181.tlog-proof").read_bytes(), where="p")
-    assert receipt.to_text().encode() == (dossier / "data/proofs/181.tlog-proof").read_bytes()
+    receipt = parse_receipt((dossier / "data/proofs/188.tlog-proof").read_bytes(), where="p")
+    assert receipt.to_text().encode() == (dossier / "data/proofs/188.tlog-proof").read_bytes()
 
 
 def test_altering_an_entry_or_a_proof_fails_naming_the_seq(
@@ -67,14 +67,14 @@ def test_altering_an_entry_or_a_proof_fails_naming_the_seq(
     copy = tmp_path / "entry"
     shutil.copytree(dossier, copy)
     lines = (copy / entries).read_bytes().split(b"\n")
-    index = next(i for i, line in enumerate(lines) if b'"seq":181,' in line)
+    index = next(i for i, line in enumerate(lines) if b'"seq":188,' in line)
     lines[index] = lines[index].replace(b'"outcome":"approve"', b'"outcome":"reject"')
     (copy / entries).write_bytes(b"\n".join(lines))
     _rehash(copy, entries)
     report = verify_bundle(copy, trust=demo_ledger.trust())
-    assert ("proof", "seq 181") in {(p.kind, p.where) for p in report.problems}
+    assert ("proof", "seq 188") in {(p.kind, p.where) for p in report.problems}
 
-    proof = "data/proofs/181.tlog-proof"
+    proof = "data/proofs/188.tlog-proof"
     copy = tmp_path / "proof"
     shutil.copytree(dossier, copy)
     text = (copy / proof).read_text().split("\n")
@@ -83,7 +83,7 @@ def test_altering_an_entry_or_a_proof_fails_naming_the_seq(
     (copy / proof).write_text("\n".join(text))
     _rehash(copy, proof)
     report = verify_bundle(copy, trust=demo_ledger.trust())
-    assert ("proof", "seq 181") in {(p.kind, p.where) for p in report.problems}
+    assert ("proof", "seq 188") in {(p.kind, p.where) for p in report.problems}
 
 
 def test_changing_the_readable_dossier_is_caught_by_the_signature_and_by_writing_it_again(
@@ -108,7 +108,7 @@ def _vkey(demo_ledger: Demo) -> str:
 def test_a_dissent_turned_to_agree_and_signed_again_by_a_staff_member_fails(
     demo_ledger: Demo, tmp_path: Path
 ) -> None:
-    """Issue 12 item 7: in d2020-01's dossier zhou.min disagreed (seq 137). The readable dossier
+    """Issue 12 item 7: in d2020-01's dossier zhou.min disagreed (seq 142). The readable dossier
     is changed to show her agreeing — dossier.json (her stance, the trace's dissent flag) and
     dossier.html — the manifests rewritten, and the list of files signed again with the real
     key of another staff member (liu.yang). Exit 3, naming both files."""

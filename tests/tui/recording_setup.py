@@ -43,7 +43,8 @@ def proposed(
     file = directory / "draft.txt"
     file.write_text("课后服务实施方案（征求意见稿）\n", encoding="utf-8")
     doc = entries.attach(ledger, file).sha256
-    keys = {p: (p, ledger.key_for(p, PASSPHRASE)) for p in ("zhao.lei", "huang.li", "wu.xia")}
+    people = ("zhao.lei", "zhang.wei", "huang.li", "wu.xia")
+    keys = {p: (p, ledger.key_for(p, PASSPHRASE)) for p in people}
     ident = decisions.next_decision_id(ledger)
     step(
         ledger,
@@ -51,7 +52,7 @@ def proposed(
         ident,
         {"title": "课后服务实施方案", "summary": "提请研究", **(proposal or {})},
     )
-    step(ledger, keys["huang.li"], ident, {})
+    step(ledger, keys["zhang.wei"], ident, {})  # the head initiates (Art. 10)
     step(ledger, keys["huang.li"], ident, {"lead": "basic-edu", "leaders": "zhao.lei"})
     step(ledger, keys["zhao.lei"], ident, {"doc": doc, "summary": "征求意见稿"})
     step(ledger, keys["zhao.lei"], ident, {"items": [{"title": "《中华人民共和国教育法》"}]})

@@ -34,8 +34,8 @@ class TestExport:
         monkeypatch: pytest.MonkeyPatch,
     ) -> None:
         """After ctrl+s: the bar full, written, signed and recorded; bundle-2021-01-15.zip, its
-        hash, bound to the checkpoint of 373 entries, export.produced at seq 373, 373 entries
-        and 42 documents."""
+        hash, bound to the checkpoint of 400 entries, export.produced at seq 400, 400 entries
+        and 52 documents."""
         monkeypatch.chdir(tmp_path)
         app = make_app(language=language, start="export", unlock="wu.xia")
         assert snap_compare(app, terminal_size=SIZE, run_before=settled("ctrl+s"))

@@ -118,7 +118,7 @@ async def test_search_and_filter_the_decisions(make_app: MakeApp) -> None:
         screen.apply_filters()
         await settle(app)
         await pilot.pause()
-        assert [r[0] for r in rows(table)] == ["d2020-03", "d2020-02", "d2020-01"]
+        assert [r[0] for r in rows(table)] == ["d2020-05", "d2020-03", "d2020-02", "d2020-01"]
 
 
 async def test_open_a_decision_then_a_person_from_its_trace(make_app: MakeApp) -> None:
@@ -165,7 +165,7 @@ async def test_a_persons_page_shows_posts_keys_and_involvement(make_app: MakeApp
         posts = rows(screen.query_one("#person-posts", DataTable))
         assert [p[3] for p in posts] == ["2020-09-30", "2020-09-30", "current"]
         keys = rows(screen.query_one("#person-keys", DataTable))
-        assert len(keys) == 2 and keys[0][2].startswith("revoked at seq 296")
+        assert len(keys) == 2 and keys[0][2].startswith("revoked at seq 319")
         assert keys[1][2] == "valid"
         parts = rows(screen.query_one("#person-involvement", DataTable))
         assert any(p[2] == "d2020-01" and p[3] == "member's position" for p in parts)

@@ -96,7 +96,7 @@ def test_ledger_tui_demo_builds_the_demo_and_opens_the_ui(
     result = CliRunner().invoke(cli_app, ["tui", "--demo", "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "ledger-demo" / "ledger.db").exists()
-    assert shown == ["read-only", "5"]  # four statuses and the total
+    assert shown == ["read-only", "4"]  # three statuses and the total
 
 
 def test_an_unknown_language_is_refused_before_anything_opens(tmp_path: Path) -> None:

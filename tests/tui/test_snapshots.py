@@ -49,7 +49,7 @@ class TestUnlock:
 @pytest.mark.parametrize("language", LANGUAGES)
 class TestDashboard:
     def test_dashboard(self, snap_compare: SnapCompare, make_app: MakeApp, language: str) -> None:
-        """Origin, 373 entries, head seq 372; the checkpoint of 373 entries, no witnesses; not
+        """Origin, 400 entries, head seq 399; the checkpoint of 400 entries, no witnesses; not
         verified yet; 2020 filing rates 62/63, 60/63, 61/62; six decisions by status; item-05
         overdue by 76 days (d2020-07, drafting)."""
         app = make_app(language=language)
@@ -103,7 +103,7 @@ class TestPeople:
 @pytest.mark.parametrize("language", LANGUAGES)
 class TestVerify:
     def test_verified(self, snap_compare: SnapCompare, make_app: MakeApp, language: str) -> None:
-        """After `s`: the bar full, VERIFIED, 373 entries, 42 documents, at 2021-01-15."""
+        """After `s`: the bar full, VERIFIED, 400 entries, 53 documents, at 2021-01-15."""
         app = make_app(language=language, start="verify")
         assert snap_compare(app, terminal_size=SIZE, run_before=settled("s"))
 
@@ -111,6 +111,6 @@ class TestVerify:
 @pytest.mark.parametrize("language", LANGUAGES)
 class TestCheckpoint:
     def test_checkpoint(self, snap_compare: SnapCompare, make_app: MakeApp, language: str) -> None:
-        """The last checkpoint (373 entries, up to date, no witnesses) and its signed note."""
+        """The last checkpoint (400 entries, up to date, no witnesses) and its signed note."""
         app = make_app(language=language, start="checkpoint")
         assert snap_compare(app, terminal_size=SIZE, run_before=settled())
