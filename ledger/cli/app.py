@@ -18,6 +18,7 @@ from ledger.cli import (
     entries,
     exports,
     people,
+    publish,
     setup,
     witness,
 )
@@ -73,6 +74,7 @@ app.add_typer(blobs.blob_app, name="blob")
 decisions.register(app)
 checkpoints.register(app)
 witness.register(app)
+publish.register(app)
 database.register(app)
 exports.register(app)
 tui_command.register(app)
