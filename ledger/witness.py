@@ -22,6 +22,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -53,6 +54,18 @@ from ledger.note import (
 from ledger.receipts import ConsistencyProof, Trust, check_checkpoint
 
 CONFIG = "witness.json"
+MAX_PROOF = 63  # hashes in a consistency proof of a tree below 2^64
+
+
+class Refused(WitnessRefusal):
+    """A refusal, with the tlog-witness HTTP status that says it: 400 malformed or old size
+    above the checkpoint's, 403 not signed by the log, 404 unknown log, 409 the old size is not
+    the one the witness cosigned (`known` says which), 422 the proof fails or forks."""
+
+    def __init__(self, message: str, *, status: int, known: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.known = known
 
 
 @dataclass(frozen=True)
@@ -290,13 +303,17 @@ def cosign(
             raise InputError("that is not this witness's key", where="key")
         cp = checkpoint.checkpoint
         if cp.origin not in config.logs:
-            raise WitnessRefusal(f"refused: this witness does not follow the log {cp.origin!r}")
+            raise Refused(
+                f"refused: this witness does not follow the log {cp.origin!r}", status=404
+            )
         try:
             check_checkpoint(checkpoint, config.trust(cp.origin))
         except VerificationError as exc:
-            raise WitnessRefusal(f"refused: {exc.message}") from None
+            raise Refused(f"refused: {exc.message}", status=403) from None
         if proof.checkpoint.checkpoint != cp:
-            raise WitnessRefusal("refused: the proof is for another checkpoint than the one given")
+            raise Refused(
+                "refused: the proof is for another checkpoint than the one given", status=400
+            )
         state = log_state(directory, cp.origin)
         last = 0 if state is None else state.size
         try:
@@ -321,34 +338,108 @@ def cosign(
 
 def _check_growth(state: LogState | None, size: int, root: bytes, proof: ConsistencyProof) -> None:
     last = 0 if state is None else state.size
+    stale = proof.old_size != last  # tlog-witness: 409 with the size the witness knows
     if state is not None and size < state.size:
-        raise WitnessRefusal(
+        raise Refused(
             f"refused: the checkpoint has size {size}, smaller than the {state.size} this "
-            "witness cosigned before: the log would go backwards (rolled back or cut short)"
+            "witness cosigned before: the log would go backwards (rolled back or cut short)",
+            status=409 if stale else 400,
+            known=last,
         )
     if state is not None and size == state.size and root != state.root:
-        raise WitnessRefusal(
+        raise Refused(
             f"refused: fork: the checkpoint has size {size}, like the one cosigned before, "
-            f"but another root ({b64(root)[:16]}…, cosigned {b64(state.root)[:16]}…)"
+            f"but another root ({b64(root)[:16]}…, cosigned {b64(state.root)[:16]}…)",
+            status=409 if stale else 422,
+            known=last,
         )
-    if proof.old_size != last:
-        raise WitnessRefusal(
+    if stale:
+        raise Refused(
             f"refused: the proof starts at size {proof.old_size}, but this witness last "
-            f"cosigned size {last}: ask the log for a proof from {last}"
+            f"cosigned size {last}: ask the log for a proof from {last}",
+            status=409,
+            known=last,
+        )
+    if proof.old_size > size:
+        raise Refused(
+            f"refused: the old size {proof.old_size} is above the checkpoint's size {size}",
+            status=400,
         )
     if state is None or last == 0:
         if proof.proof:
-            raise WitnessRefusal("refused: a proof from size 0 must be empty")
+            raise Refused("refused: a proof from size 0 must be empty", status=422)
         if size == 0 and root != merkle.EMPTY_ROOT:
-            raise WitnessRefusal("refused: a checkpoint of size 0 must have the empty root")
+            raise Refused("refused: a checkpoint of size 0 must have the empty root", status=422)
         return  # the first checkpoint is taken on trust: every tree extends the empty one
     try:
         merkle.verify_consistency(last, size, state.root, root, proof.proof)
     except ProofError as exc:
-        raise WitnessRefusal(
+        raise Refused(
             f"refused: the consistency proof from size {last} to {size} does not verify "
-            f"({exc.message}): the checkpoint is not an extension of the one cosigned before"
+            f"({exc.message}): the checkpoint is not an extension of the one cosigned before",
+            status=422,
         ) from None
+
+
+MAX_REQUEST = 128 * 1024  # an add-checkpoint body: room for many signatures
+_DECIMAL = re.compile(r"^(0|[1-9][0-9]*)$")
+
+
+def parse_add_checkpoint(body: bytes) -> ConsistencyProof:
+    """Parse a tlog-witness add-checkpoint body: `old <size>`, the proof's base64 hashes one a
+    line, a blank line, the signed checkpoint.
+
+    Raises:
+        Refused: (400) naming what is malformed.
+    """
+    cut = body.find(b"\n\n")
+    if cut < 0:
+        raise Refused("malformed request: no blank line before the checkpoint", status=400)
+    try:
+        header = body[:cut].decode("ascii").split("\n")
+    except UnicodeDecodeError:
+        raise Refused(
+            "malformed request: the old size and proof are not ASCII", status=400
+        ) from None
+    old = header[0].removeprefix("old ")
+    if old == header[0] or not _DECIMAL.fullmatch(old) or len(old) > 19:
+        raise Refused("malformed request: the first line is not `old <size>`", status=400)
+    if len(header) - 1 > MAX_PROOF:
+        raise Refused(f"malformed request: more than {MAX_PROOF} proof lines", status=400)
+    proof = []
+    for number, line in enumerate(header[1:], start=2):
+        try:
+            value = base64.b64decode(line.encode(), validate=True)
+        except ValueError:
+            value = b""
+        if len(value) != merkle.HASH_SIZE or b64(value) != line:
+            raise Refused(
+                f"malformed request: line {number} is not the base64 of a 32-byte hash",
+                status=400,
+            )
+        proof.append(value)
+    try:
+        signed = SignedCheckpoint.parse(body[cut + 2 :])
+    except NoteError as exc:
+        raise Refused(f"malformed checkpoint: {exc.message}", status=400) from None
+    if signed.checkpoint.extensions:
+        raise Refused("malformed checkpoint: extension lines are not cosigned", status=400)
+    return ConsistencyProof(int(old), proof, signed)
+
+
+def add_checkpoint(*, directory: Path, key: SigningKey, body: bytes, now: int) -> bytes:
+    """Answer a tlog-witness add-checkpoint request: the cosignature line(s) to return.
+
+    Raises:
+        Refused: with the HTTP status and a one-line reason; the state is unchanged.
+    """
+    if len(body) > MAX_REQUEST:
+        raise Refused(f"request too large: more than {MAX_REQUEST} bytes", status=413)
+    offered = parse_add_checkpoint(body)
+    done = cosign(
+        directory=directory, key=key, checkpoint=offered.checkpoint, proof=offered, now=now
+    )
+    return done.cosignature.encode().encode("utf-8")
 
 
 def _keep_evidence(
