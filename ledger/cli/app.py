@@ -21,6 +21,7 @@ from ledger.cli import (
     publish,
     setup,
     witness,
+    witnesses,
 )
 from ledger.cli import tui as tui_command
 from ledger.cli.context import State
@@ -75,6 +76,7 @@ decisions.register(app)
 checkpoints.register(app)
 witness.register(app)
 publish.register(app)
+witnesses.register(app)
 database.register(app)
 exports.register(app)
 tui_command.register(app)
