@@ -17,6 +17,7 @@ from ledger.cli import (
     decisions,
     entries,
     exports,
+    monitor,
     people,
     publish,
     setup,
@@ -77,6 +78,7 @@ checkpoints.register(app)
 witness.register(app)
 publish.register(app)
 witnesses.register(app)
+monitor.register(app)
 database.register(app)
 exports.register(app)
 tui_command.register(app)
