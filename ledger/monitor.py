@@ -65,6 +65,7 @@ class Followed:
     entries: int  # new entries verified
     cosigned_by: list[str] = field(default_factory=list)
     checkpoint: SignedCheckpoint | None = None
+    roots: dict[int, bytes] = field(default_factory=dict)  # tree roots this run verified
 
 
 @dataclass
@@ -114,6 +115,7 @@ def follow(
     quorum: int | None = None,
     state_dir: Path,
     fetch: Fetch | None = None,
+    remember: frozenset[int] = frozenset(),
 ) -> Followed:
     """Verify what the log at `url` published since the last run (see the module docstring).
 
@@ -145,9 +147,12 @@ def follow(
                 f"the one verified before {b64(old.tree.root())[:16]}…",
                 seq=cp.size - 1,
             )
+    roots = {cp.size: cp.root}
+    if state is not None:
+        roots[seen] = state.verified.tree.root()
     if cp.size == seen:
-        return Followed(cp.size, seen, 0, cosigned, signed)
-    run = _Run(get, base, cp.size, state)
+        return Followed(cp.size, seen, 0, cosigned, signed, roots)
+    run = _Run(get, base, cp.size, state, remember)
     report = VerifyReport()
     resume = None
     if state is not None:
@@ -179,7 +184,7 @@ def follow(
     genesis = run.genesis if state is None else state.genesis
     verified = Verified(cp.size, run.head, run.time, run.tree, directory, signed_counts)
     _save_state(state_dir, _State(cp.origin, signed.encode().decode(), genesis, verified))
-    return Followed(cp.size, seen, cp.size - seen, cosigned, signed)
+    return Followed(cp.size, seen, cp.size - seen, cosigned, signed, {**run.roots, **roots})
 
 
 def _get(get: Fetch, base: str, path: str) -> bytes:
@@ -238,8 +243,12 @@ def _evidence(directory: Path, signed: SignedCheckpoint) -> None:
 class _Run:
     """The new entries of one run, bundle by bundle, hashed into the tree as they pass."""
 
-    def __init__(self, get: Fetch, base: str, size: int, state: _State | None) -> None:
+    def __init__(
+        self, get: Fetch, base: str, size: int, state: _State | None, remember: frozenset[int]
+    ) -> None:
         self.get, self.base, self.size = get, base, size
+        self.remember = remember
+        self.roots: dict[int, bytes] = {}
         self.start = 0 if state is None else state.verified.size
         old = None if state is None else state.verified
         self.tree = (
@@ -287,6 +296,8 @@ class _Run:
                         seq=seq,
                     )
                 self.tree.append(leaf)
+                if self.tree.size in self.remember:
+                    self.roots[self.tree.size] = self.tree.root()
                 if seq == 0:
                     self.genesis = statement
                 row = _row(seq, statement, signature, leaf)

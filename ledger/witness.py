@@ -3,15 +3,16 @@
 The witness cosigns a ledger's checkpoint (C2SP tlog-cosignature/v1, with a timestamp) only
 after checking a consistency proof from the last checkpoint it cosigned for that origin, as the
 C2SP tlog-witness protocol asks. It never goes backwards, and refuses a fork (same size,
-another root), saying which. Checking the old state and recording the new one happen under a
-lock, and the state file is replaced atomically (write, fsync, rename, fsync the directory), so
-a crash leaves the old state or the new one. A refused checkpoint that the log validly signed is
-kept in `evidence/`: it may prove the log misbehaved.
+another root), saying which. Checking the old state and recording the new one happen under
+that log's lock, and the state file is replaced atomically (write, fsync, rename, fsync the
+directory), so a crash leaves the old state or the new one. A refused checkpoint that the log
+validly signed is kept in `evidence/`: it may prove the log misbehaved.
 
 Layout of the directory (mode 0700):
     witness.json            name, key id, and the trusted log keys per origin
     keys/                   the witness's encrypted key file
     logs/<hash>.json        per origin: the last cosigned size, root and checkpoint
+    logs/<hash>.lock        per origin: held while a checkpoint is checked and the state moved
     evidence/               refused but validly signed checkpoints, with the proof offered
 """
 
@@ -23,7 +24,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -255,10 +256,12 @@ def states(directory: Path) -> list[LogState]:
 
 
 @contextmanager
-def _locked(directory: Path) -> Iterator[None]:
-    """Hold the witness's lock: one cosigning at a time, so check-then-update is atomic."""
+def _locked(directory: Path, lock: Path | None = None) -> Iterator[None]:
+    """Hold the witness's lock (or one log's, `lock`): check-then-update is atomic."""
     try:
-        handle = open(directory / "lock", "a+b")  # noqa: SIM115
+        if lock is not None:
+            lock.parent.mkdir(mode=0o700, exist_ok=True)
+        handle = open(lock or directory / "lock", "a+b")  # noqa: SIM115
     except (FileNotFoundError, NotADirectoryError):
         raise StoreError(
             f"no witness in {directory}: create one with `ledger witness init`"
@@ -297,23 +300,20 @@ def cosign(
             cosigned (going backwards), the same size with another root (a fork), a proof from
             the wrong size, or a proof that does not verify. The state is unchanged.
     """
-    with _locked(directory):
-        config = load_witness(directory)
-        if key.public_key != config.public_key:
-            raise InputError("that is not this witness's key", where="key")
-        cp = checkpoint.checkpoint
-        if cp.origin not in config.logs:
-            raise Refused(
-                f"refused: this witness does not follow the log {cp.origin!r}", status=404
-            )
-        try:
-            check_checkpoint(checkpoint, config.trust(cp.origin))
-        except VerificationError as exc:
-            raise Refused(f"refused: {exc.message}", status=403) from None
-        if proof.checkpoint.checkpoint != cp:
-            raise Refused(
-                "refused: the proof is for another checkpoint than the one given", status=400
-            )
+    config = load_witness(directory)
+    if key.public_key != config.public_key:
+        raise InputError("that is not this witness's key", where="key")
+    cp = checkpoint.checkpoint
+    if cp.origin not in config.logs:
+        raise Refused(f"refused: this witness does not follow the log {cp.origin!r}", status=404)
+    try:
+        check_checkpoint(checkpoint, config.trust(cp.origin))
+    except VerificationError as exc:
+        raise Refused(f"refused: {exc.message}", status=403) from None
+    if proof.checkpoint.checkpoint != cp:
+        raise Refused("refused: the proof is for another checkpoint than the one given", status=400)
+    path = _state_path(directory, cp.origin)
+    with _locked(directory, path.with_suffix(".lock")):  # one log's check-then-update
         state = log_state(directory, cp.origin)
         last = 0 if state is None else state.size
         try:
@@ -323,16 +323,16 @@ def cosign(
             raise
         signature = sign_note(cp.text(), [cosigner(config.name, key, now)]).signatures[0]
         cosigned = checkpoint.note.with_signatures([signature])
-        record = {
-            "origin": cp.origin,
-            "size": cp.size,
-            "root": b64(cp.root),
-            "checkpoint": cosigned.encode().decode("utf-8"),
-            "cosigned_at": now,
-        }
-        write_atomic(
-            _state_path(directory, cp.origin), json.dumps(record, indent=2).encode() + b"\n"
-        )
+        if state is None or (state.size, state.root) != (cp.size, cp.root):
+            record = {
+                "origin": cp.origin,
+                "size": cp.size,
+                "root": b64(cp.root),
+                "checkpoint": cosigned.encode().decode("utf-8"),
+                "cosigned_at": now,
+            }
+            write_atomic(path, json.dumps(record, indent=2).encode() + b"\n")
+        # else the same checkpoint again: the state (size, root) stands as it is on disk
     return Cosigned(cosigned, signature, last)
 
 
@@ -379,6 +379,68 @@ def _check_growth(state: LogState | None, size: int, root: bytes, proof: Consist
             f"({exc.message}): the checkpoint is not an extension of the one cosigned before",
             status=422,
         ) from None
+
+
+def cosign_verified(
+    *,
+    directory: Path,
+    key: SigningKey,
+    checkpoint: SignedCheckpoint,
+    roots: Mapping[int, bytes],
+    now: int,
+) -> Cosigned:
+    """Cosign a checkpoint whose entries a monitor verified itself (`ledger monitor --cosign`):
+    `roots` maps tree sizes to the roots it computed from the entries, the checkpoint's size
+    among them. The last checkpoint this witness cosigned for the log must be one of them (or
+    none): then the new one extends it, without a proof from the log.
+
+    Raises:
+        Refused: unknown log (404), not signed by it (403), a root the monitor did not compute
+            (400), smaller than the last cosigned (409), or the last cosigned checkpoint is not
+            one the monitor verified as a prefix (422). The state is unchanged.
+    """
+    config = load_witness(directory)
+    if key.public_key != config.public_key:
+        raise InputError("that is not this witness's key", where="key")
+    cp = checkpoint.checkpoint
+    if cp.origin not in config.logs:
+        raise Refused(f"refused: this witness does not follow the log {cp.origin!r}", status=404)
+    try:
+        check_checkpoint(checkpoint, config.trust(cp.origin))
+    except VerificationError as exc:
+        raise Refused(f"refused: {exc.message}", status=403) from None
+    if roots.get(cp.size) != cp.root:
+        raise Refused(f"refused: the checkpoint of size {cp.size} was not verified", status=400)
+    path = _state_path(directory, cp.origin)
+    with _locked(directory, path.with_suffix(".lock")):
+        state = log_state(directory, cp.origin)
+        last = 0 if state is None else state.size
+        if state is not None and state.size > cp.size:
+            raise Refused(
+                f"refused: the checkpoint has size {cp.size}, smaller than the {state.size} this "
+                "witness cosigned before: the log would go backwards",
+                status=409,
+                known=state.size,
+            )
+        if state is not None and state.size > 0 and roots.get(state.size) != state.root:
+            raise Refused(
+                f"refused: this witness last cosigned size {state.size}, a size this run did "
+                "not verify as a prefix of the new checkpoint (or with another root: a fork); "
+                "cosign through `ledger witness serve`, or follow from that size",
+                status=422,
+            )
+        signature = sign_note(cp.text(), [cosigner(config.name, key, now)]).signatures[0]
+        cosigned = checkpoint.note.with_signatures([signature])
+        if state is None or (state.size, state.root) != (cp.size, cp.root):
+            record = {
+                "origin": cp.origin,
+                "size": cp.size,
+                "root": b64(cp.root),
+                "checkpoint": cosigned.encode().decode("utf-8"),
+                "cosigned_at": now,
+            }
+            write_atomic(path, json.dumps(record, indent=2).encode() + b"\n")
+    return Cosigned(cosigned, signature, last)
 
 
 MAX_REQUEST = 128 * 1024  # an add-checkpoint body: room for many signatures

@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from ledger.cli.errors import handles_ledger_errors
-from ledger.cli.output import info
+from ledger.cli.output import Output, info
+from ledger.cli.witness import DirOption, witness_dir
 
 
 @handles_ledger_errors
@@ -41,15 +42,25 @@ def monitor(
             show_default=False,
         ),
     ] = None,
+    cosign: Annotated[
+        bool,
+        typer.Option(
+            "--cosign", help="Also cosign, as the witness in --dir, what this run verified."
+        ),
+    ] = False,
+    witness_directory: DirOption = None,
 ) -> None:
     """Follow a published ledger: check its checkpoint (signature, cosignatures, policy) and
     that it extends the last one verified here, then verify every new entry as `ledger verify`
     does. Exits 3 naming the seq or size on a fork, rollback, bad entry or policy failure; the
-    state is kept only after a clean run.
+    state is kept only after a clean run. With --cosign, the witness in --dir then cosigns the
+    checkpoint (printed on stdout), if the last one it cosigned is one this run verified.
 
     Example: ledger monitor https://edu.example-district.gov.cn/decisions --log-key edu…+…
     """
+    from keys import KeyStore
     from ledger import monitor as work
+    from ledger.cli.context import now, passphrase
     from ledger.errors import InputError
     from ledger.note import VerifierKey
     from ledger.settings import default_home
@@ -63,8 +74,24 @@ def monitor(
         )
     chosen = state or os.environ.get("LEDGER_MONITOR_DIR")
     directory = Path(chosen).expanduser() if chosen else default_home() / "monitor"
+    remember: frozenset[int] = frozenset()
+    if cosign:
+        from ledger import witness
+
+        wdir = witness_dir(witness_directory)
+        config = witness.load_witness(wdir)  # before anything is fetched: it must be there
+        signing = KeyStore(wdir / "keys").load(
+            config.key_id, passphrase(f"Passphrase for witness {config.name}")
+        )
+        last = witness.log_state(wdir, key.name)
+        remember = frozenset() if last is None else frozenset({last.size})
     done = work.follow(
-        url=url, log_key=key, witness_keys=witnesses, quorum=quorum, state_dir=directory
+        url=url,
+        log_key=key,
+        witness_keys=witnesses,
+        quorum=quorum,
+        state_dir=directory,
+        remember=remember,
     )
     if done.cosigned_by:
         info(f"cosigned by {', '.join(sorted(done.cosigned_by))}")
@@ -74,6 +101,17 @@ def monitor(
         )
     else:
         info(f"size {done.size}, as verified before: ok")
+    if cosign and done.checkpoint is not None:
+        result = witness.cosign_verified(
+            directory=wdir,
+            key=signing,
+            checkpoint=done.checkpoint,
+            roots=done.roots,
+            now=int(now().timestamp()),
+        )
+        info(f"cosigned size {done.size} as {config.name} (last cosigned: {result.previous})")
+        with Output(None) as output:
+            output.emit(result.note.encode().decode("utf-8"))
 
 
 def register(app: typer.Typer) -> None:

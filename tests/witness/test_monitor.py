@@ -135,3 +135,57 @@ def test_ledger_monitor_command(cli: Cli, tmp_path: Path) -> None:
     assert result.exit_code == 3
     assert "seq 4: rollback: the log's checkpoint has size 4, smaller than the 7" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_monitor_cosigns_only_what_it_verified(cli: Cli, tmp_path: Path) -> None:
+    """`--cosign`: the witness cosigns each checkpoint the run verified, from the size it last
+    cosigned; a witness last cosigned at a size the run did not pass is refused, unchanged."""
+    from ledger.note import cosigner_key, open_note
+    from ledger.witness import Refused, cosign_verified, log_state
+    from tests.witness.test_service import make_witness
+
+    ledger = notes_ledger(tmp_path, 4)
+    sign(ledger)
+    www = published(ledger, tmp_path / "www")
+    vkey = log_key(ledger).encode()
+    wdir = make_witness(tmp_path / "w", ledger, "audit.example/w2")
+    from tests.builders import seeded_key
+
+    wkey = cosigner_key("audit.example/w2", seeded_key("audit.example/w2").public_key)
+    args = ["--log-key", vkey, "--state", str(tmp_path / "m"), "--cosign", "--dir", str(wdir)]
+    with Static(www) as site:
+        first = cli("monitor", site.url, *args, passphrase="pw")
+        assert first.exit_code == 0, first.stderr
+        assert "cosigned size 7 as audit.example/w2 (last cosigned: 0)" in first.stderr
+        opened = open_note(first.stdout.encode(), [wkey])
+        assert [k.name for k, _ in opened.verified] == ["audit.example/w2"]
+        add_notes(ledger, 3)
+        sign(ledger)
+        published(ledger, www)
+        second = cli("monitor", site.url, *args, passphrase="pw")
+        assert second.exit_code == 0, second.stderr
+        assert "cosigned size 10 as audit.example/w2 (last cosigned: 7)" in second.stderr
+        state = log_state(wdir, log_key(ledger).name)
+        assert state is not None and state.size == 10
+        # a fresh monitor state: that run verifies from 0 to 12, passing 10, where the witness is
+        add_notes(ledger, 2)
+        sign(ledger)
+        published(ledger, www)
+        other = ["--log-key", vkey, "--state", str(tmp_path / "m2"), "--cosign", "--dir"]
+        third = cli("monitor", site.url, *other, str(wdir), passphrase="pw")
+        assert third.exit_code == 0, third.stderr  # from 0 to 12, passing 10
+        assert "(last cosigned: 10)" in third.stderr
+        # a run that did not pass the size the witness holds: refused, the state unchanged
+        add_notes(ledger, 1)
+        latest = sign(ledger)
+        before = (wdir / "logs").glob("*.json")
+        saved = {p.name: p.read_bytes() for p in before}
+        with pytest.raises(Refused, match="last cosigned size 12, a size this run did not"):
+            cosign_verified(
+                directory=wdir,
+                key=seeded_key("audit.example/w2"),
+                checkpoint=latest,
+                roots={13: latest.checkpoint.root, 7: bytes(32)},
+                now=1,
+            )
+        assert {p.name: p.read_bytes() for p in (wdir / "logs").glob("*.json")} == saved
