@@ -12,7 +12,8 @@
 5. Starts `ledger witness serve` (a subprocess) following 8 ledgers and sends R
    add-checkpoint requests over keep-alive connections, one client thread per ledger, each
    request advancing its ledger by one entry: requests per second, each one checked (log
-   signature, consistency proof), cosigned and its new state made durable before the answer.
+   signature, consistency proof), cosigned and its new state made durable before the answer
+   (best of 3 runs, every sample in the JSON).
 """
 
 from __future__ import annotations
@@ -198,7 +199,12 @@ def run(entries: int, more: int, requests: int, work: Path) -> dict[str, Any]:
         incremental = time.perf_counter() - start
     assert first.entries == count and second.entries == more
     log("witness service")
-    rate = witness_rate(work, requests)
+    samples = []
+    for attempt in range(3):  # best of 3: a neighbour's burst spoils one sample, not the measure
+        sample = work / f"w{attempt}"
+        sample.mkdir()
+        samples.append(witness_rate(sample, requests))
+    rate = max(samples)
     return {
         "entries": count,
         "raw_limit_per_s": count / raw,
@@ -209,6 +215,7 @@ def run(entries: int, more: int, requests: int, work: Path) -> dict[str, Any]:
         "incremental_s": incremental,
         "witness_requests": requests,
         "witness_per_s": rate,
+        "witness_samples_per_s": samples,
         "cores": workers,
     }
 
@@ -238,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.witness_only:
         with tempfile.TemporaryDirectory() as work:
             rate = witness_rate(Path(work), args.requests)
-        print(f"witness add-checkpoint          {rate:>10,.0f} /s")
+        print(f"witness add-checkpoint          {rate:>10,.0f} /s")  # noqa: T201
         return 0
     if args.dir is not None:
         args.dir.mkdir(parents=True, exist_ok=True)
