@@ -40,6 +40,7 @@ from ledger.witness import write_atomic
 from ledger.witness_client import Answer, TransportError, request
 
 STATE_FORMAT = "decision-ledger/monitor-state/v1"
+MAX_RESOURCE = tiles.TILE_WIDTH * (2 + tiles.MAX_ENTRY)  # the largest bundle there can be
 IGNORED = {"blob"}  # documents are not published: their absence is not a failure here
 
 Fetch = Callable[[str], Answer]
@@ -123,7 +124,7 @@ def follow(
         MonitorAlarm: the checkpoint, the policy, the history or an entry fails (nothing saved).
         FetchError: the log cannot be read. StoreError: the state cannot be read or written.
     """
-    get = fetch or (lambda u: request(u, limit=4 * 1024 * 1024))
+    get = fetch or (lambda u: request(u, limit=MAX_RESOURCE))
     base = url.rstrip("/")
     needed = len(witness_keys) if quorum is None else quorum
     signed = _checkpoint(_get(get, base, "checkpoint"), log_key)

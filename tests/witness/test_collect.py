@@ -123,6 +123,25 @@ def test_a_split_view_is_refused_by_the_witness(tmp_path: Path) -> None:
     assert stored_witnesses(other, 7) == set()
 
 
+def test_a_rewritten_tail_is_refused_by_the_witness(tmp_path: Path) -> None:
+    """The witness cosigned 12 entries; a history rewritten from seq 9 on, and longer, cannot
+    prove it extends them: 422, nothing stored on either side."""
+    honest = notes_ledger(tmp_path / "a", 9)
+    rewritten = notes_ledger(tmp_path / "b", 6)
+    add_notes(rewritten, 10, text="改写")
+    w1 = Running(tmp_path / "w1", honest, "legal.example/w1")
+    with w1.serve() as s1:
+        config = Witnesses((Witness(w1.vkey, s1.url),), 1)
+        work.collect(store=honest.store, checkpoint=sign(honest), witnesses=config)
+        before = [p.read_bytes() for p in sorted((w1.dir / "logs").iterdir())]
+        done = work.collect(store=rewritten.store, checkpoint=sign(rewritten), witnesses=config)
+    (outcome,) = done.outcomes
+    assert not outcome.cosigned and outcome.old == 12  # learnt from the 409
+    assert "refused: 422" in outcome.detail and "does not verify" in outcome.detail
+    assert [p.read_bytes() for p in sorted((w1.dir / "logs").iterdir())] == before
+    assert stored_witnesses(rewritten, 19) == set()
+
+
 def test_ledger_checkpoint_collects_and_reports(ready: Cli, tmp_path: Path) -> None:
     from ledger.note import VerifierKey as Key
     from ledger.witness import init_witness
