@@ -24,7 +24,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -170,8 +170,17 @@ def init_witness(
         ) from None
     KeyStore(directory / "keys").save(key, passphrase)
     config = WitnessConfig(verifier.name, key.key_id, key.public_key, logs)
+    _make_locks(directory, logs)
     write_atomic(directory / CONFIG, json.dumps(config.to_json(), indent=2).encode() + b"\n")
     return config
+
+
+def _make_locks(directory: Path, origins: Iterable[str]) -> None:
+    """Each log's lock file, made when the log is configured (a refusal then creates none)."""
+    for origin in origins:
+        lock = _state_path(directory, origin).with_suffix(".lock")
+        lock.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        lock.touch(mode=0o600, exist_ok=True)
 
 
 def load_witness(directory: Path) -> WitnessConfig:
@@ -224,6 +233,7 @@ def trust_log(*, directory: Path, log_key: VerifierKey) -> WitnessConfig:
         keys = config.logs.setdefault(log_key.name, [])
         if log_key.encode() not in keys:
             keys.append(log_key.encode())
+        _make_locks(directory, [log_key.name])
         write_atomic(directory / CONFIG, json.dumps(config.to_json(), indent=2).encode() + b"\n")
     return config
 

@@ -10,6 +10,7 @@ import typer
 
 from ledger.cli.errors import handles_ledger_errors
 from ledger.cli.output import Output, info
+from ledger.cli.params import natural
 from ledger.cli.witness import DirOption, witness_dir
 
 
@@ -28,6 +29,7 @@ def monitor(
         typer.Option(
             "--quorum",
             metavar="K",
+            parser=natural,
             help="Cosignatures needed among the --witness-key's. [default: all of them]",
             show_default=False,
         ),
