@@ -124,6 +124,8 @@ def follow(
         MonitorAlarm: the checkpoint, the policy, the history or an entry fails (nothing saved).
         FetchError: the log cannot be read. StoreError: the state cannot be read or written.
     """
+    if state_dir.exists() and not state_dir.is_dir():
+        raise StoreError(f"{state_dir} is not a directory: the monitor's state goes there")
     get = fetch or (lambda u: request(u, limit=MAX_RESOURCE))
     base = url.rstrip("/")
     needed = len(witness_keys) if quorum is None else quorum

@@ -74,6 +74,8 @@ def publish(*, store: SqlStore, directory: Path) -> Published:
             written.
         StoreError: a published file has other bytes, or the directory cannot be written.
     """
+    if directory.exists() and not directory.is_dir():
+        raise StoreError(f"{directory} is not a directory: publish into a directory")
     signed = stored_checkpoint(store=store)
     cp = signed.checkpoint
     size = cp.size

@@ -63,7 +63,7 @@ def monitor(
     from keys import KeyStore
     from ledger import monitor as work
     from ledger.cli.context import now, passphrase
-    from ledger.errors import InputError
+    from ledger.errors import InputError, StoreError
     from ledger.note import VerifierKey
     from ledger.settings import default_home
 
@@ -76,6 +76,8 @@ def monitor(
         )
     chosen = state or os.environ.get("LEDGER_MONITOR_DIR")
     directory = Path(chosen).expanduser() if chosen else default_home() / "monitor"
+    if directory.exists() and not directory.is_dir():
+        raise StoreError(f"{directory} is not a directory: the monitor's state goes there")
     remember: frozenset[int] = frozenset()
     if cosign:
         from ledger import witness
