@@ -3,15 +3,16 @@
 The witness cosigns a ledger's checkpoint (C2SP tlog-cosignature/v1, with a timestamp) only
 after checking a consistency proof from the last checkpoint it cosigned for that origin, as the
 C2SP tlog-witness protocol asks. It never goes backwards, and refuses a fork (same size,
-another root), saying which. Checking the old state and recording the new one happen under a
-lock, and the state file is replaced atomically (write, fsync, rename, fsync the directory), so
-a crash leaves the old state or the new one. A refused checkpoint that the log validly signed is
-kept in `evidence/`: it may prove the log misbehaved.
+another root), saying which. Checking the old state and recording the new one happen under
+that log's lock, and the state file is replaced atomically (write, fsync, rename, fsync the
+directory), so a crash leaves the old state or the new one. A refused checkpoint that the log
+validly signed is kept in `evidence/`: it may prove the log misbehaved.
 
 Layout of the directory (mode 0700):
     witness.json            name, key id, and the trusted log keys per origin
     keys/                   the witness's encrypted key file
     logs/<hash>.json        per origin: the last cosigned size, root and checkpoint
+    logs/<hash>.lock        per origin: held while a checkpoint is checked and the state moved
     evidence/               refused but validly signed checkpoints, with the proof offered
 """
 
@@ -22,7 +23,8 @@ import fcntl
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +55,18 @@ from ledger.note import (
 from ledger.receipts import ConsistencyProof, Trust, check_checkpoint
 
 CONFIG = "witness.json"
+MAX_PROOF = 63  # hashes in a consistency proof of a tree below 2^64
+
+
+class Refused(WitnessRefusal):
+    """A refusal, with the tlog-witness HTTP status that says it: 400 malformed or old size
+    above the checkpoint's, 403 not signed by the log, 404 unknown log, 409 the old size is not
+    the one the witness cosigned (`known` says which), 422 the proof fails or forks."""
+
+    def __init__(self, message: str, *, status: int, known: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.known = known
 
 
 @dataclass(frozen=True)
@@ -156,8 +170,17 @@ def init_witness(
         ) from None
     KeyStore(directory / "keys").save(key, passphrase)
     config = WitnessConfig(verifier.name, key.key_id, key.public_key, logs)
+    _make_locks(directory, logs)
     write_atomic(directory / CONFIG, json.dumps(config.to_json(), indent=2).encode() + b"\n")
     return config
+
+
+def _make_locks(directory: Path, origins: Iterable[str]) -> None:
+    """Each log's lock file, made when the log is configured (a refusal then creates none)."""
+    for origin in origins:
+        lock = _state_path(directory, origin).with_suffix(".lock")
+        lock.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        lock.touch(mode=0o600, exist_ok=True)
 
 
 def load_witness(directory: Path) -> WitnessConfig:
@@ -210,6 +233,7 @@ def trust_log(*, directory: Path, log_key: VerifierKey) -> WitnessConfig:
         keys = config.logs.setdefault(log_key.name, [])
         if log_key.encode() not in keys:
             keys.append(log_key.encode())
+        _make_locks(directory, [log_key.name])
         write_atomic(directory / CONFIG, json.dumps(config.to_json(), indent=2).encode() + b"\n")
     return config
 
@@ -242,10 +266,12 @@ def states(directory: Path) -> list[LogState]:
 
 
 @contextmanager
-def _locked(directory: Path) -> Iterator[None]:
-    """Hold the witness's lock: one cosigning at a time, so check-then-update is atomic."""
+def _locked(directory: Path, lock: Path | None = None) -> Iterator[None]:
+    """Hold the witness's lock (or one log's, `lock`): check-then-update is atomic."""
     try:
-        handle = open(directory / "lock", "a+b")  # noqa: SIM115
+        if lock is not None:
+            lock.parent.mkdir(mode=0o700, exist_ok=True)
+        handle = open(lock or directory / "lock", "a+b")  # noqa: SIM115
     except (FileNotFoundError, NotADirectoryError):
         raise StoreError(
             f"no witness in {directory}: create one with `ledger witness init`"
@@ -284,19 +310,20 @@ def cosign(
             cosigned (going backwards), the same size with another root (a fork), a proof from
             the wrong size, or a proof that does not verify. The state is unchanged.
     """
-    with _locked(directory):
-        config = load_witness(directory)
-        if key.public_key != config.public_key:
-            raise InputError("that is not this witness's key", where="key")
-        cp = checkpoint.checkpoint
-        if cp.origin not in config.logs:
-            raise WitnessRefusal(f"refused: this witness does not follow the log {cp.origin!r}")
-        try:
-            check_checkpoint(checkpoint, config.trust(cp.origin))
-        except VerificationError as exc:
-            raise WitnessRefusal(f"refused: {exc.message}") from None
-        if proof.checkpoint.checkpoint != cp:
-            raise WitnessRefusal("refused: the proof is for another checkpoint than the one given")
+    config = load_witness(directory)
+    if key.public_key != config.public_key:
+        raise InputError("that is not this witness's key", where="key")
+    cp = checkpoint.checkpoint
+    if cp.origin not in config.logs:
+        raise Refused(f"refused: this witness does not follow the log {cp.origin!r}", status=404)
+    try:
+        check_checkpoint(checkpoint, config.trust(cp.origin))
+    except VerificationError as exc:
+        raise Refused(f"refused: {exc.message}", status=403) from None
+    if proof.checkpoint.checkpoint != cp:
+        raise Refused("refused: the proof is for another checkpoint than the one given", status=400)
+    path = _state_path(directory, cp.origin)
+    with _locked(directory, path.with_suffix(".lock")):  # one log's check-then-update
         state = log_state(directory, cp.origin)
         last = 0 if state is None else state.size
         try:
@@ -306,49 +333,185 @@ def cosign(
             raise
         signature = sign_note(cp.text(), [cosigner(config.name, key, now)]).signatures[0]
         cosigned = checkpoint.note.with_signatures([signature])
-        record = {
-            "origin": cp.origin,
-            "size": cp.size,
-            "root": b64(cp.root),
-            "checkpoint": cosigned.encode().decode("utf-8"),
-            "cosigned_at": now,
-        }
-        write_atomic(
-            _state_path(directory, cp.origin), json.dumps(record, indent=2).encode() + b"\n"
-        )
+        if state is None or (state.size, state.root) != (cp.size, cp.root):
+            record = {
+                "origin": cp.origin,
+                "size": cp.size,
+                "root": b64(cp.root),
+                "checkpoint": cosigned.encode().decode("utf-8"),
+                "cosigned_at": now,
+            }
+            write_atomic(path, json.dumps(record, indent=2).encode() + b"\n")
+        # else the same checkpoint again: the state (size, root) stands as it is on disk
     return Cosigned(cosigned, signature, last)
 
 
 def _check_growth(state: LogState | None, size: int, root: bytes, proof: ConsistencyProof) -> None:
     last = 0 if state is None else state.size
+    stale = proof.old_size != last  # tlog-witness: 409 with the size the witness knows
     if state is not None and size < state.size:
-        raise WitnessRefusal(
+        raise Refused(
             f"refused: the checkpoint has size {size}, smaller than the {state.size} this "
-            "witness cosigned before: the log would go backwards (rolled back or cut short)"
+            "witness cosigned before: the log would go backwards (rolled back or cut short)",
+            status=409 if stale else 400,
+            known=last,
         )
     if state is not None and size == state.size and root != state.root:
-        raise WitnessRefusal(
+        raise Refused(
             f"refused: fork: the checkpoint has size {size}, like the one cosigned before, "
-            f"but another root ({b64(root)[:16]}…, cosigned {b64(state.root)[:16]}…)"
+            f"but another root ({b64(root)[:16]}…, cosigned {b64(state.root)[:16]}…)",
+            status=409 if stale else 422,
+            known=last,
         )
-    if proof.old_size != last:
-        raise WitnessRefusal(
+    if stale:
+        raise Refused(
             f"refused: the proof starts at size {proof.old_size}, but this witness last "
-            f"cosigned size {last}: ask the log for a proof from {last}"
+            f"cosigned size {last}: ask the log for a proof from {last}",
+            status=409,
+            known=last,
+        )
+    if proof.old_size > size:
+        raise Refused(
+            f"refused: the old size {proof.old_size} is above the checkpoint's size {size}",
+            status=400,
         )
     if state is None or last == 0:
         if proof.proof:
-            raise WitnessRefusal("refused: a proof from size 0 must be empty")
+            raise Refused("refused: a proof from size 0 must be empty", status=422)
         if size == 0 and root != merkle.EMPTY_ROOT:
-            raise WitnessRefusal("refused: a checkpoint of size 0 must have the empty root")
+            raise Refused("refused: a checkpoint of size 0 must have the empty root", status=422)
         return  # the first checkpoint is taken on trust: every tree extends the empty one
     try:
         merkle.verify_consistency(last, size, state.root, root, proof.proof)
     except ProofError as exc:
-        raise WitnessRefusal(
+        raise Refused(
             f"refused: the consistency proof from size {last} to {size} does not verify "
-            f"({exc.message}): the checkpoint is not an extension of the one cosigned before"
+            f"({exc.message}): the checkpoint is not an extension of the one cosigned before",
+            status=422,
         ) from None
+
+
+def cosign_verified(
+    *,
+    directory: Path,
+    key: SigningKey,
+    checkpoint: SignedCheckpoint,
+    roots: Mapping[int, bytes],
+    now: int,
+) -> Cosigned:
+    """Cosign a checkpoint whose entries a monitor verified itself (`ledger monitor --cosign`):
+    `roots` maps tree sizes to the roots it computed from the entries, the checkpoint's size
+    among them. The last checkpoint this witness cosigned for the log must be one of them (or
+    none): then the new one extends it, without a proof from the log.
+
+    Raises:
+        Refused: unknown log (404), not signed by it (403), a root the monitor did not compute
+            (400), smaller than the last cosigned (409), or the last cosigned checkpoint is not
+            one the monitor verified as a prefix (422). The state is unchanged.
+    """
+    config = load_witness(directory)
+    if key.public_key != config.public_key:
+        raise InputError("that is not this witness's key", where="key")
+    cp = checkpoint.checkpoint
+    if cp.origin not in config.logs:
+        raise Refused(f"refused: this witness does not follow the log {cp.origin!r}", status=404)
+    try:
+        check_checkpoint(checkpoint, config.trust(cp.origin))
+    except VerificationError as exc:
+        raise Refused(f"refused: {exc.message}", status=403) from None
+    if roots.get(cp.size) != cp.root:
+        raise Refused(f"refused: the checkpoint of size {cp.size} was not verified", status=400)
+    path = _state_path(directory, cp.origin)
+    with _locked(directory, path.with_suffix(".lock")):
+        state = log_state(directory, cp.origin)
+        last = 0 if state is None else state.size
+        if state is not None and state.size > cp.size:
+            raise Refused(
+                f"refused: the checkpoint has size {cp.size}, smaller than the {state.size} this "
+                "witness cosigned before: the log would go backwards",
+                status=409,
+                known=state.size,
+            )
+        if state is not None and state.size > 0 and roots.get(state.size) != state.root:
+            raise Refused(
+                f"refused: this witness last cosigned size {state.size}, a size this run did "
+                "not verify as a prefix of the new checkpoint (or with another root: a fork); "
+                "cosign through `ledger witness serve`, or follow from that size",
+                status=422,
+            )
+        signature = sign_note(cp.text(), [cosigner(config.name, key, now)]).signatures[0]
+        cosigned = checkpoint.note.with_signatures([signature])
+        if state is None or (state.size, state.root) != (cp.size, cp.root):
+            record = {
+                "origin": cp.origin,
+                "size": cp.size,
+                "root": b64(cp.root),
+                "checkpoint": cosigned.encode().decode("utf-8"),
+                "cosigned_at": now,
+            }
+            write_atomic(path, json.dumps(record, indent=2).encode() + b"\n")
+    return Cosigned(cosigned, signature, last)
+
+
+MAX_REQUEST = 128 * 1024  # an add-checkpoint body: room for many signatures
+_DECIMAL = re.compile(r"^(0|[1-9][0-9]*)$")
+
+
+def parse_add_checkpoint(body: bytes) -> ConsistencyProof:
+    """Parse a tlog-witness add-checkpoint body: `old <size>`, the proof's base64 hashes one a
+    line, a blank line, the signed checkpoint.
+
+    Raises:
+        Refused: (400) naming what is malformed.
+    """
+    cut = body.find(b"\n\n")
+    if cut < 0:
+        raise Refused("malformed request: no blank line before the checkpoint", status=400)
+    try:
+        header = body[:cut].decode("ascii").split("\n")
+    except UnicodeDecodeError:
+        raise Refused(
+            "malformed request: the old size and proof are not ASCII", status=400
+        ) from None
+    old = header[0].removeprefix("old ")
+    if old == header[0] or not _DECIMAL.fullmatch(old) or len(old) > 19:
+        raise Refused("malformed request: the first line is not `old <size>`", status=400)
+    if len(header) - 1 > MAX_PROOF:
+        raise Refused(f"malformed request: more than {MAX_PROOF} proof lines", status=400)
+    proof = []
+    for number, line in enumerate(header[1:], start=2):
+        try:
+            value = base64.b64decode(line.encode(), validate=True)
+        except ValueError:
+            value = b""
+        if len(value) != merkle.HASH_SIZE or b64(value) != line:
+            raise Refused(
+                f"malformed request: line {number} is not the base64 of a 32-byte hash",
+                status=400,
+            )
+        proof.append(value)
+    try:
+        signed = SignedCheckpoint.parse(body[cut + 2 :])
+    except NoteError as exc:
+        raise Refused(f"malformed checkpoint: {exc.message}", status=400) from None
+    if signed.checkpoint.extensions:
+        raise Refused("malformed checkpoint: extension lines are not cosigned", status=400)
+    return ConsistencyProof(int(old), proof, signed)
+
+
+def add_checkpoint(*, directory: Path, key: SigningKey, body: bytes, now: int) -> bytes:
+    """Answer a tlog-witness add-checkpoint request: the cosignature line(s) to return.
+
+    Raises:
+        Refused: with the HTTP status and a one-line reason; the state is unchanged.
+    """
+    if len(body) > MAX_REQUEST:
+        raise Refused(f"request too large: more than {MAX_REQUEST} bytes", status=413)
+    offered = parse_add_checkpoint(body)
+    done = cosign(
+        directory=directory, key=key, checkpoint=offered.checkpoint, proof=offered, now=now
+    )
+    return done.cosignature.encode().encode("utf-8")
 
 
 def _keep_evidence(

@@ -73,8 +73,16 @@ def load_state(
 
 
 def _state_from_json(value: dict[str, Any], genesis: bytes) -> Verified:
-    if value["format"] != STATE_FORMAT or value["genesis"] != merkle.hash_leaf(genesis).hex():
-        raise ValueError("another format or another ledger")
+    if value["format"] != STATE_FORMAT:
+        raise ValueError("another format")
+    return verified_from_json(value, genesis)
+
+
+def verified_from_json(value: dict[str, Any], genesis: bytes) -> Verified:
+    """The verified state `verified_to_json` wrote, for the ledger whose genesis statement is
+    `genesis`. Raises ValueError, KeyError, TypeError, IndexError or VerificationError."""
+    if value["genesis"] != merkle.hash_leaf(genesis).hex():
+        raise ValueError("another ledger")
     size = int(value["size"])
     tree = merkle.CompactRange(size, [base64.b64decode(h) for h in value["tree"]])
     if b64(tree.root()) != value["root"]:
@@ -93,11 +101,24 @@ def _state_from_json(value: dict[str, Any], genesis: bytes) -> Verified:
 
 def save_state(path: Path, genesis: str, verified: Verified, key: SigningKey) -> str | None:
     """Write the record of the checkpoint just signed; None, or why it could not be kept."""
+    value = {"format": STATE_FORMAT, **verified_to_json(genesis, verified)}
+    payload = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    signature = key.sign(_STATE_CONTEXT + hashlib.sha256(payload).digest())
+    trailer = f"{key.key_id} {b64(signature)}\n".encode()
+    try:
+        write_atomic(path, payload + b"\n" + trailer)
+    except OSError as exc:
+        return f"could not keep the record in {path} ({exc.strerror}); next time verifies all"
+    return None
+
+
+def verified_to_json(genesis: str, verified: Verified) -> dict[str, Any]:
+    """A verified state as JSON: enough to verify the entries after it (`verified_from_json`);
+    `genesis` is the hex leaf hash of the ledger's genesis entry."""
     directory = verified.directory
     directory.procedure.involvements = []  # not needed to check later entries
     rows = directory.table_rows()
-    value = {
-        "format": STATE_FORMAT,
+    return {
         "genesis": genesis,
         "size": verified.size,
         "head": verified.head,
@@ -110,14 +131,6 @@ def save_state(path: Path, genesis: str, verified: Verified, key: SigningKey) ->
         "procedure": [[row[0], row[1], row[5]] for row in rows["procedure_state"]],
         "signed": verified.signed,
     }
-    payload = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    signature = key.sign(_STATE_CONTEXT + hashlib.sha256(payload).digest())
-    trailer = f"{key.key_id} {b64(signature)}\n".encode()
-    try:
-        write_atomic(path, payload + b"\n" + trailer)
-    except OSError as exc:
-        return f"could not keep the record in {path} ({exc.strerror}); next time verifies all"
-    return None
 
 
 def _plain(cell: Any) -> Any:

@@ -17,9 +17,12 @@ from ledger.cli import (
     decisions,
     entries,
     exports,
+    monitor,
     people,
+    publish,
     setup,
     witness,
+    witnesses,
 )
 from ledger.cli import tui as tui_command
 from ledger.cli.context import State
@@ -91,6 +94,9 @@ app.add_typer(blobs.blob_app, name="blob")
 decisions.register(app)
 checkpoints.register(app)
 witness.register(app)
+publish.register(app)
+witnesses.register(app)
+monitor.register(app)
 database.register(app)
 exports.register(app)
 tui_command.register(app)

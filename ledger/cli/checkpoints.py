@@ -106,7 +106,12 @@ def checkpoint(
                 ledger, lambda kid: passphrase(f"Passphrase for registrar key {kid[:12]}…")
             )
             _report_signing(done, keys)
-            output.emit(done.checkpoint.encode().decode("utf-8"))
+            signed = done.checkpoint
+            from ledger.cli.witnesses import collect_and_report
+
+            if collect_and_report(ledger, signed.checkpoint.size) is not None:
+                signed = checkpoints.stored(ledger, signed.checkpoint.size)
+            output.emit(signed.encode().decode("utf-8"))
 
 
 def _report_signing(done: Signing, keys: int) -> None:

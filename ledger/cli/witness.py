@@ -166,6 +166,50 @@ def witness_status(directory: DirOption = None, as_json: JsonOption = False) -> 
         data(f"{origin}\t{what}")
 
 
+@witness_app.command("serve")
+@handles_ledger_errors
+def witness_serve(
+    listen: Annotated[
+        str, typer.Option(metavar="HOST:PORT", help="Where to listen.")
+    ] = "127.0.0.1:7380",
+    directory: DirOption = None,
+) -> None:
+    """Serve the C2SP tlog-witness API: POST /add-checkpoint cosigns what extends the last
+    checkpoint cosigned for each ledger this witness follows.
+
+    Refusals are 4xx with a one-line reason (409 with the size it knows), and change nothing.
+    The passphrase is asked once, at start.
+
+    Example: ledger witness serve --listen 0.0.0.0:7380
+    """
+    import uvicorn
+
+    from keys import KeyStore
+    from ledger import witness, witness_service
+
+    host, sep, port_text = listen.rpartition(":")
+    if not sep or not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise InputError(f"{listen!r} is not HOST:PORT", where="--listen")
+    where = witness_dir(directory)
+    config = witness.load_witness(where)
+    key = KeyStore(where / "keys").load(
+        config.key_id, passphrase(f"Passphrase for witness {config.name}")
+    )
+    app = witness_service.create_app(directory=where, key=key)
+    info(f"witness {config.name} listening on {listen}: {config.verifier_key.encode()}")
+    uvicorn.run(
+        app,
+        host=host,
+        port=int(port_text),
+        log_level="info",
+        access_log=False,
+        timeout_keep_alive=15,
+        limit_concurrency=256,
+        h11_max_incomplete_event_size=16 * 1024,
+        server_header=False,
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Add `ledger witness …` to the root app."""
     app.add_typer(witness_app, name="witness")

@@ -86,6 +86,15 @@ NUMBER_TARGETS: dict[tuple[tuple[str, ...], str], NumberArgs] = {
         v,
     ],  # fmt: skip
     (("show",), "WHAT"): lambda w, v: ["show", "--", v],
+    (("witnesses", "policy"), "QUORUM"): lambda w, v: ["witnesses", "policy", "--", v],
+    (("monitor",), "--quorum"): lambda w, v: [
+        "monitor",
+        "http://127.0.0.1:9",
+        "--log-key",
+        w.vkey,
+        "--quorum",
+        v,
+    ],  # fmt: skip
 }
 
 

@@ -358,6 +358,11 @@ def test_directory_options_naming_a_file(world: World, db: Path) -> None:
     assert "is not a directory; choose another --dir" in refused(
         world, db, 6, "tui", "--demo", "--dir", a_file
     )
+    assert a_file in refused(world, db, 4, "witness", "serve", "--dir", a_file)
+    assert f"{a_file} is not a directory" in refused(world, db, 4, "publish", "--out", a_file)
+    monitor = ["monitor", "http://127.0.0.1:9", "--log-key", world.vkey]
+    assert f"{a_file} is not a directory" in refused(world, db, 4, *monitor, "--state", a_file)
+    assert a_file in refused(world, db, 4, *monitor, "--cosign", "--dir", a_file)
 
 
 @pytest.mark.parametrize("kind", ["directory", "fifo", "garbage", "truncated"])
@@ -386,8 +391,9 @@ def test_every_file_and_number_option_is_covered() -> None:
         (path, name) for path, name, annotation, _ in parameters() if base_type(annotation) is Path
     }
     directories = {(("demo",), "--dir"), (("tui",), "--dir")} | {
-        (("witness", c), "--dir") for c in ("init", "trust", "cosign", "status")
+        (("witness", c), "--dir") for c in ("init", "trust", "cosign", "status", "serve")
     }
+    directories |= {(("publish",), "--out"), (("monitor",), "--state"), (("monitor",), "--dir")}
     bundle = {(("verify",), "--bundle")}
     assert paths == (set(READS) | set(OUTS) | directories | bundle) - {
         (("key", "bind"), "REQUEST"),

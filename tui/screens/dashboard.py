@@ -15,7 +15,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.widgets import DataTable
 
+from ledger.app import witnesses as ledger_witnesses
+from ledger.app.ledger import Ledger
 from ledger.app.overview import Overview, overview
+from ledger.app.witnesses import WitnessStatus
 from tui.format import percent, short_hash, status_label, when
 from tui.i18n import t
 from tui.screens.base import LedgerScreen
@@ -64,9 +67,13 @@ class DashboardScreen(LedgerScreen):
         self.load()
 
     def load(self) -> None:
-        self.fetch(partial(overview, self.ledger), self.show, group="dashboard")
+        self.fetch(partial(_read, self.ledger), self._show_all, group="dashboard")
 
-    def show(self, o: Overview) -> None:
+    def _show_all(self, read: tuple[Overview, list[WitnessStatus], int]) -> None:
+        o, witnesses, quorum = read
+        self.show(o, _witness_pairs(witnesses, quorum) if witnesses else [])
+
+    def show(self, o: Overview, witnesses: list[tuple[str, str | Text]] | None = None) -> None:
         self.query_one("#dash-ledger", Panel).show_pairs(
             [
                 (t("dashboard.origin"), o.origin),
@@ -102,6 +109,7 @@ class DashboardScreen(LedgerScreen):
                         if behind == 0
                         else t("dashboard.entries", n=behind),
                     ),
+                    *(witnesses or []),
                 ]
             )
         verify = self.query_one("#dash-verify", Panel)
@@ -161,3 +169,24 @@ def _failure(failure: dict[str, object]) -> Text:
     seq = failure.get("seq")
     where = t("verify.at_seq", seq=seq) if seq is not None else ""
     return Text(f"{where} [{failure['class']}] {failure['message']}".strip(), style="red")
+
+
+def _read(ledger: Ledger) -> tuple[Overview, list[WitnessStatus], int]:
+    """The overview, and the ledger's witnesses with the last size each cosigned."""
+    rows, quorum = ledger_witnesses.status(ledger)
+    return overview(ledger), rows, quorum
+
+
+def _witness_pairs(rows: list[WitnessStatus], quorum: int) -> list[tuple[str, str | Text]]:
+    """The checkpoint panel's lines about the witnesses: the policy, then each witness."""
+    pairs: list[tuple[str, str | Text]] = [
+        (t("dashboard.cp_policy"), t("dashboard.policy_value", k=quorum, n=len(rows)))
+    ]
+    for row in rows:
+        value = (
+            t("dashboard.witness_cosigned", n=row.cosigned)
+            if row.cosigned
+            else t("dashboard.witness_nothing")
+        )
+        pairs.append((row.name, value))
+    return pairs
