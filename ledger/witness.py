@@ -331,18 +331,33 @@ def cosign(
         except WitnessRefusal:
             _keep_evidence(directory, checkpoint, proof, now)
             raise
-        signature = sign_note(cp.text(), [cosigner(config.name, key, now)]).signatures[0]
-        cosigned = checkpoint.note.with_signatures([signature])
-        if state is None or (state.size, state.root) != (cp.size, cp.root):
-            record = {
-                "origin": cp.origin,
-                "size": cp.size,
-                "root": b64(cp.root),
-                "checkpoint": cosigned.encode().decode("utf-8"),
-                "cosigned_at": now,
-            }
-            write_atomic(path, json.dumps(record, indent=2).encode() + b"\n")
-        # else the same checkpoint again: the state (size, root) stands as it is on disk
+        return _cosign_and_record(path, config.name, key, checkpoint, state, now, last)
+
+
+def _cosign_and_record(
+    path: Path,
+    name: str,
+    key: SigningKey,
+    checkpoint: SignedCheckpoint,
+    state: LogState | None,
+    now: int,
+    last: int,
+) -> Cosigned:
+    """Cosign `checkpoint` as witness `name` and record it as the log's state at `path` (under
+    the caller's lock), unless it is the checkpoint already recorded: the same checkpoint again
+    leaves the state (size, root) as it is on disk."""
+    cp = checkpoint.checkpoint
+    signature = sign_note(cp.text(), [cosigner(name, key, now)]).signatures[0]
+    cosigned = checkpoint.note.with_signatures([signature])
+    if state is None or (state.size, state.root) != (cp.size, cp.root):
+        record = {
+            "origin": cp.origin,
+            "size": cp.size,
+            "root": b64(cp.root),
+            "checkpoint": cosigned.encode().decode("utf-8"),
+            "cosigned_at": now,
+        }
+        write_atomic(path, json.dumps(record, indent=2).encode() + b"\n")
     return Cosigned(cosigned, signature, last)
 
 
@@ -439,18 +454,7 @@ def cosign_verified(
                 "cosign through `ledger witness serve`, or follow from that size",
                 status=422,
             )
-        signature = sign_note(cp.text(), [cosigner(config.name, key, now)]).signatures[0]
-        cosigned = checkpoint.note.with_signatures([signature])
-        if state is None or (state.size, state.root) != (cp.size, cp.root):
-            record = {
-                "origin": cp.origin,
-                "size": cp.size,
-                "root": b64(cp.root),
-                "checkpoint": cosigned.encode().decode("utf-8"),
-                "cosigned_at": now,
-            }
-            write_atomic(path, json.dumps(record, indent=2).encode() + b"\n")
-    return Cosigned(cosigned, signature, last)
+        return _cosign_and_record(path, config.name, key, checkpoint, state, now, last)
 
 
 MAX_REQUEST = 128 * 1024  # an add-checkpoint body: room for many signatures
