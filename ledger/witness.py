@@ -310,16 +310,8 @@ def cosign(
             cosigned (going backwards), the same size with another root (a fork), a proof from
             the wrong size, or a proof that does not verify. The state is unchanged.
     """
-    config = load_witness(directory)
-    if key.public_key != config.public_key:
-        raise InputError("that is not this witness's key", where="key")
+    config = _followed(directory, key, checkpoint)
     cp = checkpoint.checkpoint
-    if cp.origin not in config.logs:
-        raise Refused(f"refused: this witness does not follow the log {cp.origin!r}", status=404)
-    try:
-        check_checkpoint(checkpoint, config.trust(cp.origin))
-    except VerificationError as exc:
-        raise Refused(f"refused: {exc.message}", status=403) from None
     if proof.checkpoint.checkpoint != cp:
         raise Refused("refused: the proof is for another checkpoint than the one given", status=400)
     path = _state_path(directory, cp.origin)
@@ -332,6 +324,22 @@ def cosign(
             _keep_evidence(directory, checkpoint, proof, now)
             raise
         return _cosign_and_record(path, config.name, key, checkpoint, state, now, last)
+
+
+def _followed(directory: Path, key: SigningKey, checkpoint: SignedCheckpoint) -> WitnessConfig:
+    """This witness's configuration, once `key` is its own and `checkpoint` is signed by a log
+    it follows (404 for a log it does not follow, 403 for a signature that does not hold)."""
+    config = load_witness(directory)
+    if key.public_key != config.public_key:
+        raise InputError("that is not this witness's key", where="key")
+    cp = checkpoint.checkpoint
+    if cp.origin not in config.logs:
+        raise Refused(f"refused: this witness does not follow the log {cp.origin!r}", status=404)
+    try:
+        check_checkpoint(checkpoint, config.trust(cp.origin))
+    except VerificationError as exc:
+        raise Refused(f"refused: {exc.message}", status=403) from None
+    return config
 
 
 def _cosign_and_record(
@@ -424,16 +432,8 @@ def cosign_verified(
             (400), smaller than the last cosigned (409), or the last cosigned checkpoint is not
             one the monitor verified as a prefix (422). The state is unchanged.
     """
-    config = load_witness(directory)
-    if key.public_key != config.public_key:
-        raise InputError("that is not this witness's key", where="key")
+    config = _followed(directory, key, checkpoint)
     cp = checkpoint.checkpoint
-    if cp.origin not in config.logs:
-        raise Refused(f"refused: this witness does not follow the log {cp.origin!r}", status=404)
-    try:
-        check_checkpoint(checkpoint, config.trust(cp.origin))
-    except VerificationError as exc:
-        raise Refused(f"refused: {exc.message}", status=403) from None
     if roots.get(cp.size) != cp.root:
         raise Refused(f"refused: the checkpoint of size {cp.size} was not verified", status=400)
     path = _state_path(directory, cp.origin)
